@@ -1,0 +1,693 @@
+/* HTTP handlers: session (login/logout), users and tokens. */
+#include "accounts/accounts.h"
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/parse.h"
+#include "http/http.h"
+#include "regions/regions.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define USER_COLUMNS                                                                               \
+    "u.id, u.username, u.display_name, u.role, u.region, COALESCE(r.name, ''), u.disabled, "       \
+    "u.locked_until, u.created_at"
+#define USER_FROM " FROM users u LEFT JOIN regions r ON r.code = u.region"
+
+static json_t *time_or_null(int64_t epoch)
+{
+    if (epoch <= 0)
+        return json_null();
+    char text[FK_RFC3339_LEN];
+    fk_time_format(epoch, text);
+    return json_string(text);
+}
+
+static json_t *user_json(struct fk_stmt *st)
+{
+    int64_t locked_until = fk_stmt_int64(st, 7);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o}", "id",
+                     (json_int_t)fk_stmt_int64(st, 0), "username", fk_stmt_text(st, 1),
+                     "display_name", fk_stmt_text(st, 2), "role", fk_stmt_text(st, 3), "region",
+                     fk_stmt_text(st, 4), "region_name", fk_stmt_text(st, 5), "disabled",
+                     (int)fk_stmt_int64(st, 6), "locked_until",
+                     time_or_null(locked_until > fk_now() ? locked_until : 0), "created_at",
+                     time_or_null(fk_stmt_int64(st, 8)));
+}
+
+/* Loads a user the caller may see (inside the caller's jurisdiction). */
+static enum fk_err load_user(struct fk_req *req, struct fk_conn *db, int64_t id, json_t **out)
+{
+    char sql[512];
+    char in_region[96];
+    fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql), "SELECT " USER_COLUMNS USER_FROM " WHERE u.id = ? AND %s",
+             in_region);
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, 1, id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK)
+        *out = user_json(st);
+    else if (err == FK_ERR_DONE)
+        err = FK_ERR_NOT_FOUND;
+    fk_stmt_free(st);
+    return err;
+}
+
+static json_t *actor_json(const struct fk_actor *actor, struct fk_conn *db)
+{
+    struct fk_region region;
+    const char *region_name = "";
+    if (fk_region_get(db, actor->region, &region) == FK_OK)
+        region_name = region.name;
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)actor->user_id, "username",
+                     actor->username, "display_name", actor->display_name, "role",
+                     fk_role_name(actor->role) ? fk_role_name(actor->role) : "", "region",
+                     actor->region, "region_name", region_name);
+}
+
+static void audit_or_log(struct fk_req *req, const char *action, const char *type, const char *id)
+{
+    if (fk_audit_req(req, action, type, id, 0, NULL) != FK_OK)
+        fk_log(FK_LOG_ERROR, "audit_write_failed", json_pack("{s:s}", "action", action));
+}
+
+/* --- session --- */
+
+static void record_failure(struct fk_req *req, struct fk_conn *db, int64_t user_id,
+                           int64_t failed_count, int64_t failed_since, const char *username,
+                           const char *why)
+{
+    const struct fk_config *cfg = &req->app->cfg;
+    int64_t now = fk_now();
+    if (user_id != 0) {
+        if (now - failed_since > cfg->lockout_window) {
+            failed_count = 0;
+            failed_since = now;
+        }
+        failed_count++;
+        int64_t locked_until =
+            failed_count >= cfg->lockout_attempts ? now + cfg->lockout_duration : 0;
+        if (fk_db_run(db, NULL,
+                      "UPDATE users SET failed_count = ?, failed_since = ?, locked_until = "
+                      "CASE WHEN ? > 0 THEN ? ELSE locked_until END WHERE id = ?",
+                      "iiiii", failed_count, failed_since, locked_until, locked_until,
+                      user_id) != FK_OK)
+            fk_log_msg(FK_LOG_ERROR, "lockout_update_failed", username);
+    }
+    json_t *detail = json_pack("{s:s}", "reason", why);
+    struct fk_audit_entry e = {.actor_id = user_id,
+                               .actor = username,
+                               .action = "login_failed",
+                               .target_type = "user",
+                               .ip = req->ip,
+                               .detail = detail};
+    if (fk_audit_write(db, &e) != FK_OK)
+        fk_log_msg(FK_LOG_ERROR, "audit_write_failed", "login_failed");
+    json_decref(detail);
+}
+
+static void post_session(struct fk_req *req)
+{
+    const char *username, *password;
+    if (fk_json_str_or_reply(req, "username", 1, FK_USERNAME_MAX, &username) != 0 ||
+        fk_json_str_or_reply(req, "password", 1, FK_PASSWORD_MAX, &password) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    struct fk_stmt *st;
+    int row;
+    enum fk_err err = fk_db_query(
+        db, &st, &row,
+        "SELECT id, username, display_name, role, region, region_prefix, password_hash, disabled, "
+        "failed_count, failed_since, locked_until FROM users WHERE username = ?",
+        "t", username);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    int64_t now = fk_now();
+    if (!row) {
+        fk_stmt_free(st);
+        record_failure(req, db, 0, 0, 0, username, "unknown_user");
+        fk_reply_error(req, 401, "invalid_credentials", "用户名或密码错误", "password");
+        return;
+    }
+    struct fk_actor actor = {0};
+    actor.user_id = fk_stmt_int64(st, 0);
+    snprintf(actor.username, sizeof(actor.username), "%s", fk_stmt_text(st, 1));
+    snprintf(actor.display_name, sizeof(actor.display_name), "%s", fk_stmt_text(st, 2));
+    actor.role = fk_role_from_name(fk_stmt_text(st, 3));
+    snprintf(actor.region, sizeof(actor.region), "%s", fk_stmt_text(st, 4));
+    snprintf(actor.prefix, sizeof(actor.prefix), "%s", fk_stmt_text(st, 5));
+    char hash[FK_PASSWORD_HASH_LEN];
+    snprintf(hash, sizeof(hash), "%s", fk_stmt_text(st, 6));
+    int disabled = (int)fk_stmt_int64(st, 7);
+    int64_t failed_count = fk_stmt_int64(st, 8);
+    int64_t failed_since = fk_stmt_int64(st, 9);
+    int64_t locked_until = fk_stmt_int64(st, 10);
+    fk_stmt_free(st);
+
+    if (locked_until > now) {
+        record_failure(req, db, 0, 0, 0, username, "locked");
+        fk_reply_error(req, 423, "account_locked", "登录失败次数过多，账号已临时锁定，请稍后再试",
+                       "username");
+        return;
+    }
+    if (fk_password_verify(hash, password) != FK_OK) {
+        record_failure(req, db, actor.user_id, failed_count, failed_since, username,
+                       "wrong_password");
+        fk_reply_error(req, 401, "invalid_credentials", "用户名或密码错误", "password");
+        return;
+    }
+    if (disabled) {
+        record_failure(req, db, 0, 0, 0, username, "disabled");
+        fk_reply_error(req, 403, "account_disabled", "账号已停用，请联系管理员", "username");
+        return;
+    }
+    char token[FK_TOKEN_LEN], token_hash[FK_TOKEN_HASH_LEN], csrf[FK_TOKEN_LEN];
+    fk_token_new(token);
+    fk_token_new(csrf);
+    fk_token_hash(token, token_hash);
+    err = fk_db_run(db, &actor.session_id,
+                    "INSERT INTO sessions(token_hash, csrf_token, user_id, created_at, "
+                    "last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    "ttiiii", token_hash, csrf, actor.user_id, now, now,
+                    now + req->app->cfg.session_ttl);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE users SET failed_count = 0, failed_since = 0, locked_until = 0 "
+                        "WHERE id = ?",
+                        "i", actor.user_id);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    req->actor = actor;
+    audit_or_log(req, "login", "user", NULL);
+    fk_reply_json(req, 200,
+                  json_pack("{s:s,s:o}", "csrf_token", csrf, "user", actor_json(&actor, db)));
+    char cookie[256];
+    snprintf(cookie, sizeof(cookie),
+             "fk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", token,
+             (long long)req->app->cfg.session_ttl);
+    fk_reply_header(req, "Set-Cookie", cookie);
+}
+
+static void get_session(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    if (req->actor.session_id == 0) {
+        /* A bearer token has no CSRF token; still say who it is. */
+        fk_reply_json(req, 200,
+                      json_pack("{s:n,s:o}", "csrf_token", "user", actor_json(&req->actor, db)));
+        return;
+    }
+    fk_reply_json(
+        req, 200,
+        json_pack("{s:s,s:o}", "csrf_token", req->actor.csrf, "user", actor_json(&req->actor, db)));
+}
+
+static void delete_session(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    if (req->actor.session_id != 0) {
+        enum fk_err err =
+            fk_db_run(db, NULL, "DELETE FROM sessions WHERE id = ?", "i", req->actor.session_id);
+        if (err != FK_OK) {
+            fk_reply_fail(req, err, NULL);
+            return;
+        }
+    }
+    audit_or_log(req, "logout", "user", NULL);
+    fk_reply_empty(req, 204);
+    fk_reply_header(req, "Set-Cookie", "fk_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+/* --- users --- */
+
+static int parse_id_or_reply(struct fk_req *req, const char *code, const char *message, int64_t *id)
+{
+    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
+        fk_reply_error(req, 404, code, message, "id");
+        return -1;
+    }
+    return 0;
+}
+
+static void list_users(struct fk_req *req)
+{
+    int64_t page, per_page;
+    if (fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    const char *q = fk_req_query(req, "q");
+    const char *role = fk_req_query(req, "role");
+    const char *region = fk_req_query(req, "region");
+    if (q != NULL && (q[0] == '\0' || strlen(q) > 64))
+        q = NULL;
+    if (role != NULL && role[0] != '\0' && fk_role_from_name(role) == 0) {
+        fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
+        return;
+    }
+    if (role != NULL && role[0] == '\0')
+        role = NULL;
+    char scope[FK_REGION_CODE_LEN];
+    snprintf(scope, sizeof(scope), "%s", req->actor.prefix);
+    if (region != NULL && region[0] != '\0') {
+        char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
+        const char *reason;
+        if (fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
+            fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
+            return;
+        }
+        if (!fk_req_covers(req, prefix)) {
+            fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+            return;
+        }
+        snprintf(scope, sizeof(scope), "%s", prefix);
+    }
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    char in_region[96], where[384], sql[768], like[80];
+    fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
+    snprintf(where, sizeof(where), " WHERE %s%s%s", in_region,
+             q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "",
+             role ? " AND u.role = ?" : "");
+    if (q)
+        snprintf(like, sizeof(like), "%%%s%%", q);
+    json_t *items = json_array();
+    int64_t total = 0;
+    enum fk_err err = FK_OK;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql), "SELECT COUNT(*)" USER_FROM "%s", where);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT " USER_COLUMNS USER_FROM "%s ORDER BY u.id LIMIT ? OFFSET ?", where);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = fk_stmt_bind_region(st, idx, scope);
+        idx += 2;
+        if (err == FK_OK && q) {
+            err = fk_stmt_bind_text(st, idx++, like);
+            if (err == FK_OK)
+                err = fk_stmt_bind_text(st, idx++, like);
+        }
+        if (err == FK_OK && role)
+            err = fk_stmt_bind_text(st, idx++, role);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0)
+                total = fk_stmt_int64(st, 0);
+            else
+                json_array_append_new(items, user_json(st));
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
+/* Replies 422/404 when `region` is malformed, unknown or outside the caller's
+ * jurisdiction; 0 if fine. */
+static int region_in_reach_or_reply(struct fk_req *req, struct fk_conn *db, const char *region,
+                                    struct fk_region *out)
+{
+    char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
+    const char *reason;
+    if (fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
+        fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
+        return -1;
+    }
+    enum fk_err err = fk_region_get(db, code, out);
+    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, out->prefix))) {
+        fk_reply_error(req, 422, "invalid_field", "区划不存在或不在管辖范围内", "region");
+        return -1;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void create_user(struct fk_req *req)
+{
+    const char *username, *password, *role, *region, *display_name;
+    if (fk_json_str_or_reply(req, "username", 1, FK_USERNAME_MAX, &username) != 0 ||
+        fk_json_str_or_reply(req, "password", 1, FK_PASSWORD_MAX, &password) != 0 ||
+        fk_json_str_or_reply(req, "role", 1, 32, &role) != 0 ||
+        fk_json_str_or_reply(req, "region", 1, 18, &region) != 0 ||
+        fk_json_str_or_reply(req, "display_name", 0, 120, &display_name) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    struct fk_region found;
+    if (fk_role_from_name(role) == 0) {
+        fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
+        return;
+    }
+    if (region_in_reach_or_reply(req, db, region, &found) != 0)
+        return;
+    int64_t id = 0;
+    struct fk_field_error why = {0};
+    enum fk_err err =
+        fk_user_add(db, username, password, role, found.code, display_name, &id, &why);
+    if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT) {
+        fk_reply_error(req, err == FK_ERR_CONFLICT ? 409 : 422,
+                       err == FK_ERR_CONFLICT ? "conflict" : "invalid_field", why.message,
+                       why.field);
+        return;
+    }
+    json_t *user = NULL;
+    if (err == FK_OK)
+        err = load_user(req, db, id, &user);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    audit_or_log(req, "user_create", "user", id_text);
+    fk_reply_json(req, 201, user);
+}
+
+static void patch_user(struct fk_req *req)
+{
+    int64_t id;
+    if (parse_id_or_reply(req, "user_not_found", "用户不存在", &id) != 0)
+        return;
+    const char *display_name, *role, *region, *password;
+    int has_disabled, disabled = 0, has_unlock, unlock = 0;
+    if (fk_json_str_or_reply(req, "display_name", 0, 120, &display_name) != 0 ||
+        fk_json_str_or_reply(req, "role", 0, 32, &role) != 0 ||
+        fk_json_str_or_reply(req, "region", 0, 18, &region) != 0 ||
+        fk_json_str_or_reply(req, "password", 0, FK_PASSWORD_MAX, &password) != 0 ||
+        fk_json_bool_or_reply(req, "disabled", &has_disabled, &disabled) != 0 ||
+        fk_json_bool_or_reply(req, "unlock", &has_unlock, &unlock) != 0)
+        return;
+    if (role != NULL && fk_role_from_name(role) == 0) {
+        fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
+        return;
+    }
+    if (password != NULL && strlen(password) < FK_PASSWORD_MIN) {
+        fk_reply_error(req, 422, "invalid_field", "密码长度应为 8–256 个字符", "password");
+        return;
+    }
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    json_t *user = NULL;
+    enum fk_err err = load_user(req, db, id, &user);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_error(req, 404, "user_not_found", "用户不存在", "id");
+        return;
+    }
+    json_decref(user);
+    user = NULL;
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if (has_disabled && disabled && id == req->actor.user_id) {
+        fk_reply_error(req, 422, "invalid_field", "不能停用自己的账号", "disabled");
+        return;
+    }
+    struct fk_region found;
+    if (region != NULL && region_in_reach_or_reply(req, db, region, &found) != 0)
+        return;
+    char hash[FK_PASSWORD_HASH_LEN];
+    if (password != NULL && (err = fk_password_hash(password, hash)) != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    int64_t now = fk_now();
+    if ((err = fk_db_begin(db)) != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if (display_name)
+        err = fk_db_run(db, NULL, "UPDATE users SET display_name = ? WHERE id = ?", "ti",
+                        display_name, id);
+    if (err == FK_OK && role)
+        err = fk_db_run(db, NULL, "UPDATE users SET role = ? WHERE id = ?", "ti", role, id);
+    if (err == FK_OK && region)
+        err = fk_db_run(db, NULL, "UPDATE users SET region = ?, region_prefix = ? WHERE id = ?",
+                        "tti", found.code, found.prefix, id);
+    if (err == FK_OK && password)
+        err =
+            fk_db_run(db, NULL, "UPDATE users SET password_hash = ? WHERE id = ?", "ti", hash, id);
+    if (err == FK_OK && has_disabled)
+        err = fk_db_run(db, NULL, "UPDATE users SET disabled = ? WHERE id = ?", "ii",
+                        (int64_t)disabled, id);
+    if (err == FK_OK && has_unlock && unlock)
+        err = fk_db_run(db, NULL,
+                        "UPDATE users SET failed_count = 0, failed_since = 0, locked_until = 0 "
+                        "WHERE id = ?",
+                        "i", id);
+    /* A new password, role or region, or disabling, ends the user's sessions. */
+    if (err == FK_OK && (password || role || region || (has_disabled && disabled)) &&
+        id != req->actor.user_id)
+        err = fk_db_run(db, NULL, "DELETE FROM sessions WHERE user_id = ?", "i", id);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL, "UPDATE users SET updated_at = ? WHERE id = ?", "ii", now, id);
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    if (err == FK_OK) {
+        json_t *changed = json_pack("{s:b,s:b,s:b,s:b,s:b}", "display_name", display_name != NULL,
+                                    "role", role != NULL, "region", region != NULL, "password",
+                                    password != NULL, "disabled", has_disabled);
+        err = fk_audit_req(req, "user_update", "user", id_text, 0, changed);
+        json_decref(changed);
+    }
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if ((err = load_user(req, db, id, &user)) != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, user);
+}
+
+/* --- tokens --- */
+
+static void list_tokens(struct fk_req *req)
+{
+    int64_t page, per_page;
+    if (fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    char in_region[96], sql[640];
+    fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
+    json_t *items = json_array();
+    int64_t total = 0;
+    enum fk_err err = FK_OK;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql),
+                     "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE %s",
+                     in_region);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT t.id, t.name, t.user_id, u.username, t.created_at, "
+                     "COALESCE(t.last_used_at, 0), COALESCE(t.revoked_at, 0) FROM api_tokens t "
+                     "JOIN users u ON u.id = t.user_id WHERE %s ORDER BY t.id DESC LIMIT ? "
+                     "OFFSET ?",
+                     in_region);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        err = fk_stmt_bind_region(st, 1, req->actor.prefix);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, 3, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, 4, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            json_array_append_new(
+                items,
+                json_pack("{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)fk_stmt_int64(st, 0),
+                          "name", fk_stmt_text(st, 1), "user_id", (json_int_t)fk_stmt_int64(st, 2),
+                          "username", fk_stmt_text(st, 3), "created_at",
+                          time_or_null(fk_stmt_int64(st, 4)), "last_used_at",
+                          time_or_null(fk_stmt_int64(st, 5)), "revoked_at",
+                          time_or_null(fk_stmt_int64(st, 6))));
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
+static void create_token(struct fk_req *req)
+{
+    const char *username, *name;
+    if (fk_json_str_or_reply(req, "username", 1, FK_USERNAME_MAX, &username) != 0 ||
+        fk_json_str_or_reply(req, "name", 0, 120, &name) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    /* The user must be inside the caller's jurisdiction. */
+    char in_region[96], sql[256];
+    fk_store_in_region("region_prefix", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql), "SELECT id FROM users WHERE username = ? AND %s", in_region);
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_stmt_bind_text(st, 1, username);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    fk_stmt_free(st);
+    if (err == FK_ERR_DONE) {
+        fk_reply_error(req, 404, "user_not_found", "用户不存在", "username");
+        return;
+    }
+    char token[FK_TOKEN_LEN];
+    int64_t id = 0;
+    if (err == FK_OK)
+        err = fk_token_create(db, username, name ? name : "", token, &id);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    audit_or_log(req, "token_create", "token", id_text);
+    fk_reply_json(req, 201,
+                  json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "name", name ? name : "",
+                            "username", username, "token", token));
+}
+
+static void revoke_token(struct fk_req *req)
+{
+    int64_t id;
+    if (parse_id_or_reply(req, "token_not_found", "令牌不存在", &id) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    char in_region[96], sql[320];
+    fk_store_in_region("region_prefix", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql),
+             "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND "
+             "user_id IN (SELECT id FROM users WHERE %s) RETURNING id",
+             in_region);
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, 1, fk_now());
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, 2, id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 3, req->actor.prefix);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK)
+        while (fk_stmt_step(st) == FK_OK)
+            ;
+    fk_stmt_free(st);
+    if (err == FK_ERR_DONE) {
+        fk_reply_error(req, 404, "token_not_found", "令牌不存在或已吊销", "id");
+        return;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    audit_or_log(req, "token_revoke", "token", fk_req_param(req, "id"));
+    fk_reply_empty(req, 204);
+}
+
+/* OpenAPI fragments merged into the generated document (src/http/system.c). */
+#define JSON_BODY(props, required)                                                                 \
+    "{\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":{"          \
+    "\"type\":\"object\",\"properties\":{" props "},\"required\":[" required "]}}}}}"
+#define STR "{\"type\":\"string\"}"
+#define PAGE_PARAMS_LIST                                                                           \
+    "{\"name\":\"page\",\"in\":\"query\",\"schema\":{\"type\":\"integer\",\"minimum\":1}},"        \
+    "{\"name\":\"per_page\",\"in\":\"query\",\"schema\":{\"type\":\"integer\",\"minimum\":1,"      \
+    "\"maximum\":200}}"
+#define PAGE_PARAMS "{\"parameters\":[" PAGE_PARAMS_LIST "]}"
+#define LIST_USERS_PARAMS                                                                          \
+    "{\"parameters\":[" PAGE_PARAMS_LIST ",{\"name\":\"q\",\"in\":\"query\",\"schema\":" STR       \
+    "},{\"name\":\"role\",\"in\":\"query\",\"schema\":" STR "},{\"name\":\"region\",\"in\":"       \
+    "\"query\",\"schema\":" STR "}]}"
+#define LOGIN_BODY JSON_BODY("\"username\":" STR ",\"password\":" STR, "\"username\",\"password\"")
+#define USER_BODY                                                                                  \
+    JSON_BODY("\"username\":" STR ",\"password\":{\"type\":\"string\",\"minLength\":8},"           \
+              "\"display_name\":" STR ",\"role\":" STR ",\"region\":" STR,                         \
+              "\"username\",\"password\",\"role\",\"region\"")
+#define USER_PATCH_BODY                                                                            \
+    JSON_BODY("\"display_name\":" STR ",\"role\":" STR ",\"region\":" STR ",\"password\":" STR     \
+              ",\"disabled\":{\"type\":\"boolean\"},\"unlock\":{\"type\":\"boolean\"}",            \
+              "")
+#define TOKEN_BODY JSON_BODY("\"username\":" STR ",\"name\":" STR, "\"username\"")
+
+static const struct fk_route routes[] = {
+    {"POST", "/api/v1/session", post_session, FK_ROUTE_PUBLIC, 0, "session",
+     "登录：{username,password} → csrf_token 与会话 Cookie", LOGIN_BODY},
+    {"GET", "/api/v1/session", get_session, 0, FK_ROLE_ANY, "session", "当前登录用户", NULL},
+    {"DELETE", "/api/v1/session", delete_session, 0, FK_ROLE_ANY, "session", "退出登录", NULL},
+    {"GET", "/api/v1/users", list_users, 0, FK_ROLE_DISTRICT_ADMIN, "users",
+     "用户列表（q、role、region 筛选，分页）", LIST_USERS_PARAMS},
+    {"POST", "/api/v1/users", create_user, 0, FK_ROLE_DISTRICT_ADMIN, "users",
+     "新建用户：{username,password,display_name,role,region}", USER_BODY},
+    {"PATCH", "/api/v1/users/{id}", patch_user, 0, FK_ROLE_DISTRICT_ADMIN, "users",
+     "修改用户：display_name、role、region、password、disabled、unlock", USER_PATCH_BODY},
+    {"GET", "/api/v1/tokens", list_tokens, 0, FK_ROLE_DISTRICT_ADMIN, "tokens", "接口令牌列表",
+     PAGE_PARAMS},
+    {"POST", "/api/v1/tokens", create_token, 0, FK_ROLE_DISTRICT_ADMIN, "tokens",
+     "新建接口令牌：{username,name}，令牌仅显示一次", TOKEN_BODY},
+    {"DELETE", "/api/v1/tokens/{id}", revoke_token, 0, FK_ROLE_DISTRICT_ADMIN, "tokens",
+     "吊销接口令牌", NULL},
+};
+
+enum fk_err fk_accounts_routes(void)
+{
+    return fk_http_add_routes(routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,105 @@
+/* fangkong serve: configuration, store, routes, signals, graceful stop. */
+#include "accounts/accounts.h"
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "http/system.h"
+#include "regions/regions.h"
+#include "residents/residents.h"
+#include "imports/imports.h"
+#include "jobs/jobs.h"
+#include "screening/screening.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static enum fk_err add_all_routes(void)
+{
+    enum fk_err err;
+    if ((err = fk_http_system_routes()) != FK_OK || (err = fk_accounts_routes()) != FK_OK ||
+        (err = fk_regions_routes()) != FK_OK || (err = fk_audit_routes()) != FK_OK ||
+        (err = fk_residents_routes()) != FK_OK || (err = fk_jobs_routes()) != FK_OK ||
+        (err = fk_imports_routes()) != FK_OK || (err = fk_screening_routes()) != FK_OK)
+        return err;
+    return FK_OK;
+}
+
+static enum fk_log_level level_from_name(const char *name)
+{
+    if (strcmp(name, "debug") == 0)
+        return FK_LOG_DEBUG;
+    if (strcmp(name, "warn") == 0)
+        return FK_LOG_WARN;
+    if (strcmp(name, "error") == 0)
+        return FK_LOG_ERROR;
+    return FK_LOG_INFO;
+}
+
+int fk_cmd_serve(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fk_config_print_help(stdout);
+            return 0;
+        }
+    }
+    static struct fk_app app;
+    char why[512] = "";
+    fk_config_defaults(&app.cfg);
+    if (fk_config_load(&app.cfg, argc, argv, why, sizeof(why)) != FK_OK) {
+        fprintf(stderr, "fangkong serve: %s\n", why);
+        return 64;
+    }
+    fk_log_set_level(level_from_name(app.cfg.log_level));
+    if (fk_crypto_init() != FK_OK) {
+        fk_log_msg(FK_LOG_ERROR, "crypto_init_failed", "libsodium");
+        return 1;
+    }
+    if (fk_clock_init() != FK_OK) {
+        fprintf(stderr, "fangkong serve: FANGKONG_NOW must be RFC 3339\n");
+        return 64;
+    }
+    /* Block the stop signals in every thread; the main thread waits for them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char *cli_argv[] = {"serve", "--db", app.cfg.db, "--key", app.cfg.key_file};
+    int cli_argc = app.cfg.key_file[0] ? 5 : 3;
+    int rc = fk_cli_open(cli_argc, cli_argv, &app.store, &app.pii_key);
+    if (rc != 0)
+        return rc;
+    if (add_all_routes() != FK_OK) {
+        fk_log_msg(FK_LOG_ERROR, "routes_failed", "too many routes");
+        fk_store_close(app.store);
+        return 1;
+    }
+    if (fk_http_start(&app) != FK_OK) {
+        fk_store_close(app.store);
+        return 1;
+    }
+    char now[FK_RFC3339_LEN];
+    fk_time_format(fk_now(), now);
+    fk_log(FK_LOG_INFO, "listening",
+           json_pack("{s:s,s:s,s:I,s:s,s:s}", "listen", app.cfg.listen, "store",
+                     fk_store_kind(app.store) == FK_STORE_PG ? "postgresql" : "sqlite", "threads",
+                     (json_int_t)app.cfg.threads, "web", app.cfg.web, "now", now));
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    fk_log(FK_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
+    fk_http_stop(&app);
+    /* Let background jobs (imports) finish or stop before the store closes. */
+    if (fk_jobs_drain(30000) != 0)
+        fk_log_msg(FK_LOG_WARN, "jobs_still_running", "store closed under running jobs");
+    fk_store_close(app.store);
+    fk_log_msg(FK_LOG_INFO, "stopped", "bye");
+    return 0;
+}

@@ -1,0 +1,238 @@
+#include "core/config.h"
+#include "core/parse.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_STR, OPT_INT };
+
+struct option_def {
+    const char *name; /* flag without "--", file key */
+    const char *env;
+    enum opt_type type;
+    size_t offset;
+    size_t size;      /* for strings */
+    int64_t min, max; /* for integers */
+    const char *help;
+};
+
+#define STR_OPT(n, e, field, h)                                                                    \
+    {                                                                                              \
+        n, e, OPT_STR, offsetof(struct fk_config, field), sizeof(((struct fk_config *)0)->field),  \
+            0, 0, h                                                                                \
+    }
+#define INT_OPT(n, e, field, lo, hi, h)                                                            \
+    {                                                                                              \
+        n, e, OPT_INT, offsetof(struct fk_config, field), 0, lo, hi, h                             \
+    }
+
+static const struct option_def options[] = {
+    STR_OPT("db", "FANGKONG_DB", db, "store: a SQLite file path or a postgresql:// URL"),
+    STR_OPT("key", "FANGKONG_KEY_FILE", key_file,
+            "PII key file (default: DB.key beside a SQLite file, else ./data/fangkong.key)"),
+    STR_OPT("listen", "FANGKONG_LISTEN", listen, "address:port to listen on"),
+    STR_OPT("web", "FANGKONG_WEB", web, "directory of the built web UI"),
+    STR_OPT("log-level", "FANGKONG_LOG_LEVEL", log_level, "debug, info, warn or error"),
+    INT_OPT("threads", "FANGKONG_THREADS", threads, 1, 256, "HTTP worker threads"),
+    INT_OPT("max-body", "FANGKONG_MAX_BODY", max_body, 1024, 1024LL * 1024 * 1024,
+            "largest request body in bytes (413 beyond)"),
+    INT_OPT("max-upload", "FANGKONG_MAX_UPLOAD", max_upload, 1024, 4LL * 1024 * 1024 * 1024,
+            "largest file upload (imports) in bytes (413 beyond)"),
+    INT_OPT("conn-timeout", "FANGKONG_CONN_TIMEOUT", conn_timeout, 1, 3600,
+            "seconds an idle connection is kept"),
+    INT_OPT("conn-limit", "FANGKONG_CONN_LIMIT", conn_limit, 16, 1000000,
+            "most simultaneous connections"),
+    INT_OPT("session-ttl", "FANGKONG_SESSION_TTL", session_ttl, 60, 30LL * 86400,
+            "seconds a browser session lives without use"),
+    INT_OPT("lockout-attempts", "FANGKONG_LOCKOUT_ATTEMPTS", lockout_attempts, 1, 1000,
+            "failed logins that lock an account"),
+    INT_OPT("lockout-window", "FANGKONG_LOCKOUT_WINDOW", lockout_window, 1, 86400,
+            "seconds within which failed logins count"),
+    INT_OPT("lockout-duration", "FANGKONG_LOCKOUT_DURATION", lockout_duration, 1, 86400 * 7,
+            "seconds an account stays locked"),
+};
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+void fk_config_defaults(struct fk_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->db, sizeof(cfg->db), "data/fangkong.db");
+    snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
+    snprintf(cfg->web, sizeof(cfg->web), "web/dist");
+    snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+    cfg->threads = 4;
+    cfg->max_body = 1024 * 1024;
+    cfg->max_upload = 64 * 1024 * 1024;
+    cfg->conn_timeout = 30;
+    cfg->conn_limit = 4096;
+    cfg->session_ttl = 12 * 3600;
+    cfg->lockout_attempts = 5;
+    cfg->lockout_window = 15 * 60;
+    cfg->lockout_duration = 15 * 60;
+}
+
+static enum fk_err set_option(struct fk_config *cfg, const struct option_def *opt,
+                              const char *value, const char *source, char *why, size_t why_size)
+{
+    char *field = (char *)cfg + opt->offset;
+    if (opt->type == OPT_STR) {
+        if (strlen(value) >= opt->size) {
+            snprintf(why, why_size, "%s: value of %s is too long", source, opt->name);
+            return FK_ERR_INVALID;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return FK_OK;
+    }
+    int64_t number;
+    if (fk_parse_int64(value, opt->min, opt->max, &number) != FK_OK) {
+        snprintf(why, why_size, "%s: %s must be an integer from %lld to %lld", source, opt->name,
+                 (long long)opt->min, (long long)opt->max);
+        return FK_ERR_INVALID;
+    }
+    memcpy(field, &number, sizeof(number));
+    return FK_OK;
+}
+
+static const struct option_def *find_option(const char *name)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(options[i].name, name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static enum fk_err load_file(struct fk_config *cfg, const char *path, char *why, size_t why_size)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        snprintf(why, why_size, "config file %s: %s (line %d)", path, jerr.text, jerr.line);
+        return FK_ERR_INVALID;
+    }
+    enum fk_err err = FK_OK;
+    if (!json_is_object(root)) {
+        snprintf(why, why_size, "config file %s: must be a JSON object", path);
+        err = FK_ERR_INVALID;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value)
+    {
+        if (err != FK_OK)
+            break;
+        const struct option_def *opt = find_option(key);
+        if (opt == NULL) {
+            snprintf(why, why_size, "config file %s: unknown option \"%s\"", path, key);
+            err = FK_ERR_INVALID;
+            break;
+        }
+        char text[1024];
+        if (json_is_string(value))
+            snprintf(text, sizeof(text), "%s", json_string_value(value));
+        else if (json_is_integer(value))
+            snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(value));
+        else {
+            snprintf(why, why_size, "config file %s: \"%s\" must be a string or integer", path,
+                     key);
+            err = FK_ERR_INVALID;
+            break;
+        }
+        err = set_option(cfg, opt, text, path, why, why_size);
+    }
+    json_decref(root);
+    return err;
+}
+
+enum fk_err fk_config_load(struct fk_config *cfg, int argc, char **argv, char *why, size_t why_size)
+{
+    enum fk_err err;
+    /* 1. the file */
+    for (int i = 1; i < argc; i++) {
+        const char *path = NULL;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+        if (path != NULL && (err = load_file(cfg, path, why, why_size)) != FK_OK)
+            return err;
+    }
+    /* 2. the environment */
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *value = getenv(options[i].env);
+        if (value != NULL && value[0] != '\0' &&
+            (err = set_option(cfg, &options[i], value, options[i].env, why, why_size)) != FK_OK)
+            return err;
+    }
+    /* 3. the flags */
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            snprintf(why, why_size, "unexpected argument \"%s\"", arg);
+            return FK_ERR_INVALID;
+        }
+        char name[64];
+        const char *eq = strchr(arg + 2, '=');
+        size_t name_len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        if (name_len >= sizeof(name)) {
+            snprintf(why, why_size, "unknown option \"%.80s\"", arg);
+            return FK_ERR_INVALID;
+        }
+        memcpy(name, arg + 2, name_len);
+        name[name_len] = '\0';
+        const char *value = eq ? eq + 1 : NULL;
+        if (value == NULL) {
+            if (i + 1 >= argc) {
+                snprintf(why, why_size, "option --%s needs a value", name);
+                return FK_ERR_INVALID;
+            }
+            value = argv[++i];
+        }
+        if (strcmp(name, "config") == 0)
+            continue;
+        const struct option_def *opt = find_option(name);
+        if (opt == NULL) {
+            snprintf(why, why_size, "unknown option --%s (see --help)", name);
+            return FK_ERR_INVALID;
+        }
+        if ((err = set_option(cfg, opt, value, "flag", why, why_size)) != FK_OK)
+            return err;
+    }
+    return FK_OK;
+}
+
+void fk_config_print_help(FILE *out)
+{
+    struct fk_config defaults;
+    fk_config_defaults(&defaults);
+    fprintf(out, "usage: fangkong serve [--config FILE.json] [options]\n\n"
+                 "Each option can also be set by its environment variable or as a key of the\n"
+                 "JSON config file; flags override the environment, which overrides the file.\n\n");
+    fprintf(out, "  %-24s %-28s %s\n", "--config FILE", "", "JSON file of options");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const struct option_def *opt = &options[i];
+        char flag[64], def[64];
+        snprintf(flag, sizeof(flag), "--%s %s", opt->name, opt->type == OPT_INT ? "N" : "VALUE");
+        const char *field = (const char *)&defaults + opt->offset;
+        if (opt->type == OPT_INT) {
+            int64_t v;
+            memcpy(&v, field, sizeof(v));
+            snprintf(def, sizeof(def), "%lld", (long long)v);
+        } else {
+            snprintf(def, sizeof(def), "%s", field[0] ? field : "(none)");
+        }
+        fprintf(out, "  %-24s %-28s %s [default: %s]\n", flag, opt->env, opt->help, def);
+    }
+    fprintf(out, "\n  FANGKONG_NOW=RFC3339   start the clock at that instant (tests, replays)\n");
+}
+
+void fk_config_key_path(const char *db, const char *key_file, char *out, size_t out_size)
+{
+    if (key_file != NULL && key_file[0] != '\0')
+        snprintf(out, out_size, "%s", key_file);
+    else if (strncmp(db, "postgres", 8) == 0)
+        snprintf(out, out_size, "data/fangkong.key");
+    else
+        snprintf(out, out_size, "%s.key", db);
+}

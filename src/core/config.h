@@ -1,0 +1,44 @@
+/* Server configuration: defaults < config file (JSON) < environment < flags.
+ * Every option has a flag (--name), an environment variable (FANGKONG_NAME)
+ * and a key in the file ("name"); `fangkong serve --help` lists them all. */
+#ifndef FK_CORE_CONFIG_H
+#define FK_CORE_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "core/err.h"
+
+struct fk_config {
+    char db[1024];
+    char key_file[1024];
+    char listen[128];
+    char web[1024];
+    char log_level[16];
+    int64_t threads;
+    int64_t max_body;
+    int64_t max_upload;
+    int64_t conn_timeout;
+    int64_t conn_limit;
+    int64_t session_ttl;
+    int64_t lockout_attempts;
+    int64_t lockout_window;
+    int64_t lockout_duration;
+};
+
+/* Fills defaults. */
+void fk_config_defaults(struct fk_config *cfg);
+
+/* Applies the file named by --config (if any), then FANGKONG_* variables, then
+ * flags from argv. Unknown flags, bad values and unreadable files fail with a
+ * message in `why` (size why_size). argv[0] is skipped. */
+enum fk_err fk_config_load(struct fk_config *cfg, int argc, char **argv, char *why,
+                           size_t why_size) FK_MUST_CHECK;
+
+/* Prints every option with its flag, variable, default and description. */
+void fk_config_print_help(FILE *out);
+
+/* The PII key file to use: the configured one, else DB.key beside a SQLite
+ * file, else ./data/fangkong.key. */
+void fk_config_key_path(const char *db, const char *key_file, char *out, size_t out_size);
+
+#endif

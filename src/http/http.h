@@ -1,0 +1,164 @@
+/* The HTTP layer: libmicrohttpd server, route table, request context, JSON
+ * replies and input helpers. Modules add routes with fk_http_add_routes() and
+ * write handlers of type fk_handler. */
+#ifndef FK_HTTP_HTTP_H
+#define FK_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdint.h>
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+struct fk_app;
+struct fk_req;
+
+typedef void (*fk_handler)(struct fk_req *req);
+
+/* Roles (DESIGN.md §5) as bits for fk_route.roles. */
+enum fk_role {
+    FK_ROLE_DISTRICT_ADMIN = 1u << 0,
+    FK_ROLE_TOWNSHIP_OFFICER = 1u << 1,
+    FK_ROLE_COMMUNITY_WORKER = 1u << 2,
+    FK_ROLE_CHECKPOINT_STAFF = 1u << 3,
+    FK_ROLE_SAMPLER = 1u << 4,
+    FK_ROLE_LAB = 1u << 5,
+    FK_ROLE_TRACER = 1u << 6,
+    FK_ROLE_QUARANTINE_STAFF = 1u << 7,
+    FK_ROLE_INSPECTOR = 1u << 8,
+    FK_ROLE_SCHOOL_ADMIN = 1u << 9,
+    FK_ROLE_ENTERPRISE = 1u << 10,
+    FK_ROLE_RESIDENT = 1u << 11,
+};
+#define FK_ROLE_ANY 0u
+
+/* The role bit for a role name, or 0 if there is no such role. */
+unsigned fk_role_from_name(const char *name);
+/* The role's name for a single bit, or NULL. */
+const char *fk_role_name(unsigned role);
+
+enum fk_route_flag {
+    FK_ROUTE_PUBLIC = 1u << 0, /* no authentication */
+    FK_ROUTE_RAW = 1u << 1,    /* body is not parsed as JSON */
+    FK_ROUTE_UPLOAD = 1u << 2, /* body capped by --max-upload instead of --max-body */
+};
+
+struct fk_route {
+    const char *method;  /* "GET", "POST", ... */
+    const char *pattern; /* "/api/v1/regions/{code}" */
+    fk_handler handler;
+    unsigned flags;      /* enum fk_route_flag */
+    unsigned roles;      /* allowed roles; FK_ROLE_ANY = any authenticated user */
+    const char *tag;     /* OpenAPI tag, e.g. "regions" */
+    const char *summary; /* OpenAPI summary (Chinese or English) */
+    const char *openapi; /* optional JSON merged into the OpenAPI operation */
+};
+
+/* The authenticated caller. */
+struct fk_actor {
+    int64_t user_id; /* 0 when anonymous */
+    char username[64];
+    char display_name[128];
+    unsigned role;
+    char region[19];    /* the user's region code */
+    char prefix[19];    /* its significant prefix: the jurisdiction */
+    int64_t session_id; /* 0 when authenticated by token */
+    int64_t token_id;   /* 0 when authenticated by session */
+    char csrf[48];      /* the session's CSRF token */
+};
+
+#define FK_MAX_PARAMS 4
+
+struct fk_req {
+    struct fk_app *app;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    const struct fk_route *route;
+    const char *param_names[FK_MAX_PARAMS];
+    char *param_values[FK_MAX_PARAMS];
+    int n_params;
+    int path_known; /* no route for this method, but one for another (405) */
+    struct fk_buf body;
+    int body_too_large;
+    json_t *json; /* parsed body (an object) for routes without FK_ROUTE_RAW */
+    struct fk_actor actor;
+    char ip[64];
+    int64_t started_ns;
+    unsigned status;
+    struct MHD_Response *response;
+};
+
+/* The application: configuration, store, keys and routes. */
+struct fk_app {
+    struct fk_config cfg;
+    struct fk_store *store;
+    struct fk_pii_key pii_key;
+    struct MHD_Daemon *daemon;
+    struct fk_metrics *metrics;
+};
+
+/* Adds routes (a static array that must outlive the server). */
+enum fk_err fk_http_add_routes(const struct fk_route *routes, size_t n) FK_MUST_CHECK;
+/* Every route added, for the OpenAPI document. */
+const struct fk_route *fk_http_route_at(size_t i);
+
+/* Starts the server on cfg.listen; returns when listening. */
+enum fk_err fk_http_start(struct fk_app *app) FK_MUST_CHECK;
+/* Stops accepting, finishes requests in flight, stops the workers. */
+void fk_http_stop(struct fk_app *app);
+
+/* --- replies (each sets req->response; call exactly one) --- */
+/* Replies with `body` (consumed). */
+void fk_reply_json(struct fk_req *req, unsigned status, json_t *body);
+/* Replies {"error":{"code","message","field"}}; field may be NULL. */
+void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const char *message,
+                    const char *field);
+/* Maps a store/logic error to a reply: NOT_FOUND 404, CONFLICT 409, INVALID 422,
+ * FORBIDDEN 403, AUTH 401, BUSY 503, everything else 500 (logged). */
+void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field);
+void fk_reply_empty(struct fk_req *req, unsigned status);
+/* Replies with bytes of `content_type`; `data` is copied. */
+void fk_reply_bytes(struct fk_req *req, unsigned status, const char *content_type, const void *data,
+                    size_t len);
+/* Adds a header to the reply already set. */
+void fk_reply_header(struct fk_req *req, const char *name, const char *value);
+
+/* --- input (each returns 0 when fine, -1 after replying with a 4xx) --- */
+/* A path parameter by name (never NULL for a matched route). */
+const char *fk_req_param(const struct fk_req *req, const char *name);
+/* A query-string argument or NULL. */
+const char *fk_req_query(const struct fk_req *req, const char *name);
+/* A request header or NULL. */
+const char *fk_req_header(const struct fk_req *req, const char *name);
+/* A string member of the JSON body: required or optional (*out NULL when
+ * absent or null), trimmed length 1..max_len UTF-8 bytes. */
+int fk_json_str_or_reply(struct fk_req *req, const char *name, int required, size_t max_len,
+                         const char **out);
+int fk_json_int_or_reply(struct fk_req *req, const char *name, int required, int64_t min,
+                         int64_t max, int *present, int64_t *out);
+int fk_json_bool_or_reply(struct fk_req *req, const char *name, int *present, int *out);
+/* ?page=&per_page= with defaults 1 and 20, per_page at most 200. */
+int fk_page_or_reply(struct fk_req *req, int64_t *page, int64_t *per_page);
+/* A query parameter that must be RFC 3339 if present. */
+int fk_query_time_or_reply(struct fk_req *req, const char *name, int *present, int64_t *out);
+
+/* The jurisdiction a list works in: ?region= when it lies inside the caller's
+ * jurisdiction, else the caller's own. Writes the significant prefix (19
+ * bytes). 0 when fine; -1 after replying 422 (malformed) or 404
+ * region_not_found (outside), both naming "region". */
+int fk_scope_or_reply(struct fk_req *req, char scope[19]);
+
+/* The calling thread's store connection, or replies 503 and returns NULL. */
+struct fk_conn *fk_req_db(struct fk_req *req);
+
+/* Whether the caller's jurisdiction covers `region_code` (by prefix). */
+int fk_req_covers(const struct fk_req *req, const char *region_code);
+
+/* A paginated list answer: {"items":items,"total","page","per_page"}. */
+json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_page);
+
+#endif

@@ -1,0 +1,251 @@
+/* Replies and input helpers shared by every handler. */
+#include "http/http.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/parse.h"
+#include "id/id.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void set_response(struct fk_req *req, unsigned status, struct MHD_Response *response)
+{
+    if (req->response != NULL) {
+        /* A handler replied twice: keep the first, log the bug. */
+        fk_log(FK_LOG_ERROR, "double_reply", json_pack("{s:s}", "path", req->path));
+        if (response != NULL)
+            MHD_destroy_response(response);
+        return;
+    }
+    if (response == NULL) {
+        static const char fallback[] = "{\"error\":{\"code\":\"out_of_memory\",\"message\":"
+                                       "\"服务器内存不足\",\"field\":null}}";
+        response = MHD_create_response_from_buffer(sizeof(fallback) - 1, (void *)fallback,
+                                                   MHD_RESPMEM_PERSISTENT);
+        status = 503;
+        MHD_add_response_header(response, "Content-Type", "application/json; charset=utf-8");
+    }
+    req->status = status;
+    req->response = response;
+}
+
+void fk_reply_bytes(struct fk_req *req, unsigned status, const char *content_type, const void *data,
+                    size_t len)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (response != NULL) {
+        MHD_add_response_header(response, "Content-Type", content_type);
+        MHD_add_response_header(response, "Cache-Control", "no-store");
+    }
+    set_response(req, status, response);
+}
+
+void fk_reply_json(struct fk_req *req, unsigned status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    struct MHD_Response *response = NULL;
+    if (text != NULL) {
+        response = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        if (response == NULL)
+            free(text);
+        else {
+            MHD_add_response_header(response, "Content-Type", "application/json; charset=utf-8");
+            MHD_add_response_header(response, "Cache-Control", "no-store");
+        }
+    }
+    set_response(req, status, response);
+}
+
+void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const char *message,
+                    const char *field)
+{
+    json_t *body =
+        json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message, "field", field);
+    fk_reply_json(req, status, body);
+}
+
+void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field)
+{
+    switch (err) {
+    case FK_ERR_NOT_FOUND: fk_reply_error(req, 404, "not_found", "记录不存在", field); return;
+    case FK_ERR_CONFLICT:
+        fk_reply_error(req, 409, "conflict", "记录已存在或状态冲突", field);
+        return;
+    case FK_ERR_INVALID: fk_reply_error(req, 422, "invalid_field", "字段值无效", field); return;
+    case FK_ERR_FORBIDDEN: fk_reply_error(req, 403, "forbidden", "无权执行此操作", field); return;
+    case FK_ERR_AUTH: fk_reply_error(req, 401, "unauthenticated", "请先登录", field); return;
+    case FK_ERR_TOO_LARGE: fk_reply_error(req, 413, "too_large", "数据量超过上限", field); return;
+    case FK_ERR_BUSY: fk_reply_error(req, 503, "busy", "服务器繁忙，请稍后重试", field); return;
+    default:
+        fk_log(FK_LOG_ERROR, "request_failed",
+               json_pack("{s:s,s:s}", "path", req->path, "error", fk_err_name(err)));
+        fk_reply_error(req, 500, "internal_error", "服务器内部错误", NULL);
+    }
+}
+
+void fk_reply_empty(struct fk_req *req, unsigned status)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    set_response(req, status, response);
+}
+
+void fk_reply_header(struct fk_req *req, const char *name, const char *value)
+{
+    if (req->response != NULL)
+        MHD_add_response_header(req->response, name, value);
+}
+
+const char *fk_req_param(const struct fk_req *req, const char *name)
+{
+    size_t len = strlen(name);
+    for (int i = 0; i < req->n_params; i++)
+        if (strncmp(req->param_names[i], name, len) == 0 && req->param_names[i][len] == '}')
+            return req->param_values[i];
+    return "";
+}
+
+const char *fk_req_query(const struct fk_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *fk_req_header(const struct fk_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static int reply_missing(struct fk_req *req, const char *name)
+{
+    fk_reply_error(req, 422, "missing_field", "缺少必填字段", name);
+    return -1;
+}
+
+static int reply_invalid(struct fk_req *req, const char *name, const char *message)
+{
+    fk_reply_error(req, 422, "invalid_field", message, name);
+    return -1;
+}
+
+int fk_json_str_or_reply(struct fk_req *req, const char *name, int required, size_t max_len,
+                         const char **out)
+{
+    json_t *value = req->json ? json_object_get(req->json, name) : NULL;
+    *out = NULL;
+    if (value == NULL || json_is_null(value))
+        return required ? reply_missing(req, name) : 0;
+    if (!json_is_string(value))
+        return reply_invalid(req, name, "字段类型应为字符串");
+    const char *text = json_string_value(value);
+    size_t len = json_string_length(value);
+    if (strlen(text) != len)
+        return reply_invalid(req, name, "字段含有非法字符");
+    if (len == 0)
+        return required ? reply_missing(req, name) : 0;
+    if (len > max_len)
+        return reply_invalid(req, name, "字段过长");
+    if (text[0] == ' ' || text[len - 1] == ' ')
+        return reply_invalid(req, name, "字段首尾不能有空格");
+    *out = text;
+    return 0;
+}
+
+int fk_json_int_or_reply(struct fk_req *req, const char *name, int required, int64_t min,
+                         int64_t max, int *present, int64_t *out)
+{
+    json_t *value = req->json ? json_object_get(req->json, name) : NULL;
+    *present = 0;
+    if (value == NULL || json_is_null(value))
+        return required ? reply_missing(req, name) : 0;
+    if (!json_is_integer(value))
+        return reply_invalid(req, name, "字段类型应为整数");
+    json_int_t v = json_integer_value(value);
+    if (v < min || v > max)
+        return reply_invalid(req, name, "字段超出允许范围");
+    *present = 1;
+    *out = v;
+    return 0;
+}
+
+int fk_json_bool_or_reply(struct fk_req *req, const char *name, int *present, int *out)
+{
+    json_t *value = req->json ? json_object_get(req->json, name) : NULL;
+    *present = 0;
+    if (value == NULL || json_is_null(value))
+        return 0;
+    if (!json_is_boolean(value))
+        return reply_invalid(req, name, "字段类型应为布尔值");
+    *present = 1;
+    *out = json_is_true(value);
+    return 0;
+}
+
+int fk_page_or_reply(struct fk_req *req, int64_t *page, int64_t *per_page)
+{
+    const char *p = fk_req_query(req, "page");
+    const char *pp = fk_req_query(req, "per_page");
+    *page = 1;
+    *per_page = 20;
+    if (p != NULL && fk_parse_int64(p, 1, 1000000, page) != FK_OK)
+        return reply_invalid(req, "page", "页码应为 1 以上的整数");
+    if (pp != NULL && fk_parse_int64(pp, 1, 200, per_page) != FK_OK)
+        return reply_invalid(req, "per_page", "每页条数应为 1 到 200 的整数");
+    return 0;
+}
+
+int fk_query_time_or_reply(struct fk_req *req, const char *name, int *present, int64_t *out)
+{
+    const char *text = fk_req_query(req, name);
+    *present = 0;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    if (fk_time_parse(text, out) != FK_OK)
+        return reply_invalid(req, name, "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
+    *present = 1;
+    return 0;
+}
+
+struct fk_conn *fk_req_db(struct fk_req *req)
+{
+    struct fk_conn *conn;
+    if (fk_store_conn(req->app->store, &conn) != FK_OK) {
+        fk_reply_error(req, 503, "store_unavailable", "数据库暂不可用", NULL);
+        return NULL;
+    }
+    return conn;
+}
+
+int fk_req_covers(const struct fk_req *req, const char *region_code)
+{
+    size_t len = strlen(req->actor.prefix);
+    return len > 0 && strncmp(region_code, req->actor.prefix, len) == 0;
+}
+
+json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_page)
+{
+    return json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
+                     (json_int_t)page, "per_page", (json_int_t)per_page);
+}
+
+int fk_scope_or_reply(struct fk_req *req, char scope[19])
+{
+    const char *region = fk_req_query(req, "region");
+    snprintf(scope, 19, "%s", req->actor.prefix);
+    if (region == NULL || region[0] == '\0')
+        return 0;
+    char prefix[19];
+    int depth;
+    const char *reason;
+    if (fk_region_code_prefix(region, prefix, &depth, &reason) != FK_OK) {
+        fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
+        return -1;
+    }
+    if (!fk_req_covers(req, prefix)) {
+        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        return -1;
+    }
+    snprintf(scope, 19, "%s", prefix);
+    return 0;
+}

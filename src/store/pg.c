@@ -1,0 +1,260 @@
+/* PostgreSQL backend (libpq). `?` placeholders become `$n`; parameters are sent
+ * as text, int64 ones typed int8 so that PostgreSQL never has to guess. */
+#include "store/store_impl.h"
+#include "core/parse.h"
+
+#include <libpq-fe.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PG_MAX_PARAMS 64
+#define INT8OID 20
+
+struct pg_conn {
+    struct fk_conn super;
+    PGconn *pg;
+};
+
+struct pg_stmt {
+    struct fk_stmt super;
+    char *sql; /* rewritten with $n */
+    int nparams;
+    char *values[PG_MAX_PARAMS];
+    Oid types[PG_MAX_PARAMS];
+    PGresult *result;
+    int row; /* current row, -1 before the first step */
+    int ran;
+};
+
+static enum fk_err pg_connect(struct fk_store *store, struct fk_conn **out)
+{
+    struct pg_conn *conn = calloc(1, sizeof(*conn));
+    if (conn == NULL)
+        return FK_ERR_NOMEM;
+    conn->pg = PQconnectdb(store->url);
+    if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
+        if (conn->pg != NULL)
+            fprintf(stderr, "{\"level\":\"error\",\"event\":\"pg_connect_failed\"}\n");
+        PQfinish(conn->pg);
+        free(conn);
+        return FK_ERR_DB;
+    }
+    PGresult *res = PQexec(conn->pg, "SET client_min_messages TO warning; SET TIME ZONE 'UTC'");
+    PQclear(res);
+    *out = &conn->super;
+    return FK_OK;
+}
+
+static void pg_disconnect(struct fk_conn *c)
+{
+    struct pg_conn *conn = (struct pg_conn *)c;
+    PQfinish(conn->pg);
+    free(conn);
+}
+
+static enum fk_err map_result(PGresult *res)
+{
+    ExecStatusType status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        return FK_OK;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state != NULL && strcmp(state, "23505") == 0)
+        return FK_ERR_CONFLICT;
+    if (state != NULL && strncmp(state, "23", 2) == 0)
+        return FK_ERR_INVALID;
+    if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+        return FK_ERR_BUSY;
+    return FK_ERR_DB;
+}
+
+static enum fk_err pg_exec(struct fk_conn *c, const char *sql)
+{
+    struct pg_conn *conn = (struct pg_conn *)c;
+    PGresult *res = PQexec(conn->pg, sql);
+    enum fk_err err = map_result(res);
+    PQclear(res);
+    return err;
+}
+
+/* Rewrites `?` outside quotes into `$n`. */
+static char *rewrite(const char *sql, int *nparams)
+{
+    size_t len = strlen(sql);
+    char *out = malloc(len * 3 + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    int n = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = sql[i];
+        if (quote) {
+            if (ch == quote)
+                quote = 0;
+            out[o++] = ch;
+        } else if (ch == '\'' || ch == '"') {
+            quote = ch;
+            out[o++] = ch;
+        } else if (ch == '?') {
+            n++;
+            o += (size_t)snprintf(out + o, 4, "$%d", n);
+        } else {
+            out[o++] = ch;
+        }
+    }
+    out[o] = '\0';
+    *nparams = n;
+    return out;
+}
+
+static enum fk_err pg_prepare(struct fk_conn *c, const char *sql, struct fk_stmt **out)
+{
+    struct pg_stmt *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return FK_ERR_NOMEM;
+    st->sql = rewrite(sql, &st->nparams);
+    if (st->sql == NULL) {
+        free(st);
+        return FK_ERR_NOMEM;
+    }
+    if (st->nparams > PG_MAX_PARAMS) {
+        free(st->sql);
+        free(st);
+        return FK_ERR_INVALID;
+    }
+    st->row = -1;
+    *out = &st->super;
+    return FK_OK;
+}
+
+static enum fk_err set_param(struct pg_stmt *st, int idx, char *value, Oid type)
+{
+    if (idx < 1 || idx > st->nparams) {
+        free(value);
+        return FK_ERR_INVALID;
+    }
+    free(st->values[idx - 1]);
+    st->values[idx - 1] = value;
+    st->types[idx - 1] = type;
+    return FK_OK;
+}
+
+static enum fk_err pg_bind_text(struct fk_stmt *s, int idx, const char *text)
+{
+    char *copy = strdup(text);
+    if (copy == NULL)
+        return FK_ERR_NOMEM;
+    return set_param((struct pg_stmt *)s, idx, copy, 0);
+}
+
+static enum fk_err pg_bind_int64(struct fk_stmt *s, int idx, int64_t value)
+{
+    char *text = malloc(24);
+    if (text == NULL)
+        return FK_ERR_NOMEM;
+    snprintf(text, 24, "%" PRId64, value);
+    return set_param((struct pg_stmt *)s, idx, text, INT8OID);
+}
+
+static enum fk_err pg_bind_null(struct fk_stmt *s, int idx)
+{
+    return set_param((struct pg_stmt *)s, idx, NULL, 0);
+}
+
+static enum fk_err pg_step(struct fk_stmt *s)
+{
+    struct pg_stmt *st = (struct pg_stmt *)s;
+    if (!st->ran) {
+        struct pg_conn *conn = (struct pg_conn *)s->conn;
+        st->result = PQexecParams(conn->pg, st->sql, st->nparams, st->types,
+                                  (const char *const *)st->values, NULL, NULL, 0);
+        st->ran = 1;
+        enum fk_err err = map_result(st->result);
+        if (err != FK_OK) {
+            PQclear(st->result);
+            st->result = NULL;
+            return err;
+        }
+    }
+    if (st->result == NULL)
+        return FK_ERR_DONE;
+    st->row++;
+    if (st->row >= PQntuples(st->result))
+        return FK_ERR_DONE;
+    return FK_OK;
+}
+
+static const char *pgb_text(struct fk_stmt *s, int col)
+{
+    struct pg_stmt *st = (struct pg_stmt *)s;
+    if (st->result == NULL || st->row < 0 || st->row >= PQntuples(st->result) ||
+        col >= PQnfields(st->result) || PQgetisnull(st->result, st->row, col))
+        return NULL;
+    return PQgetvalue(st->result, st->row, col);
+}
+
+static int64_t pgb_int64(struct fk_stmt *s, int col)
+{
+    const char *text = pgb_text(s, col);
+    if (text == NULL)
+        return 0;
+    if (text[0] == 't' && text[1] == '\0')
+        return 1; /* boolean true */
+    int64_t value = 0;
+    if (fk_parse_int64(text, INT64_MIN, INT64_MAX, &value) != FK_OK)
+        return 0; /* not an integer column: callers read it as text */
+    return value;
+}
+
+static int pg_is_null(struct fk_stmt *s, int col)
+{
+    return pgb_text(s, col) == NULL;
+}
+
+static void pg_reset(struct fk_stmt *s)
+{
+    struct pg_stmt *st = (struct pg_stmt *)s;
+    PQclear(st->result);
+    st->result = NULL;
+    st->ran = 0;
+    st->row = -1;
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->values[i]);
+        st->values[i] = NULL;
+        st->types[i] = 0;
+    }
+}
+
+static void pg_free(struct fk_stmt *s)
+{
+    struct pg_stmt *st = (struct pg_stmt *)s;
+    pg_reset(s);
+    free(st->sql);
+    free(st);
+}
+
+static const char *pg_errmsg(struct fk_conn *c)
+{
+    struct pg_conn *conn = (struct pg_conn *)c;
+    return PQerrorMessage(conn->pg);
+}
+
+const struct fk_store_ops fk_pg_ops = {
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .bind_text = pg_bind_text,
+    .bind_int64 = pg_bind_int64,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .text = pgb_text,
+    .int64 = pgb_int64,
+    .is_null = pg_is_null,
+    .reset = pg_reset,
+    .free = pg_free,
+    .errmsg = pg_errmsg,
+    .begin_sql = "BEGIN",
+};

@@ -1,0 +1,225 @@
+/* SQLite backend: WAL, foreign keys on, busy timeout, one connection per thread. */
+#include "store/store_impl.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prepared statements are kept per connection and reused: parsing SQL is most
+ * of the cost of a short query. A cached statement is lent to one user at a
+ * time; fk_stmt_free resets it and gives it back. */
+#define STMT_CACHE 64
+
+struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *stmt;
+    int in_use;
+    unsigned long last_used;
+};
+
+struct sqlite_conn {
+    struct fk_conn super;
+    sqlite3 *db;
+    struct cached_stmt cache[STMT_CACHE];
+    unsigned long tick;
+};
+
+struct sqlite_stmt {
+    struct fk_stmt super;
+    sqlite3_stmt *stmt;
+    struct cached_stmt *cached; /* NULL when not from the cache */
+};
+
+static enum fk_err map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE: return FK_OK;
+    case SQLITE_NOMEM: return FK_ERR_NOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return FK_ERR_BUSY;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return FK_ERR_CONFLICT;
+        return FK_ERR_INVALID;
+    default: return FK_ERR_DB;
+    }
+}
+
+static enum fk_err sq_connect(struct fk_store *store, struct fk_conn **out)
+{
+    struct sqlite_conn *conn = calloc(1, sizeof(*conn));
+    if (conn == NULL)
+        return FK_ERR_NOMEM;
+    int rc =
+        sqlite3_open_v2(store->url, &conn->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    sqlite3_extended_result_codes(conn->db, 1);
+    sqlite3_busy_timeout(conn->db, 10000);
+    rc = sqlite3_exec(conn->db,
+                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    *out = &conn->super;
+    return FK_OK;
+fail:
+    sqlite3_close(conn->db);
+    free(conn);
+    return FK_ERR_DB;
+}
+
+static void sq_disconnect(struct fk_conn *c)
+{
+    struct sqlite_conn *conn = (struct sqlite_conn *)c;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(conn->cache[i].stmt);
+        free(conn->cache[i].sql);
+    }
+    sqlite3_close_v2(conn->db);
+    free(conn);
+}
+
+static enum fk_err sq_exec(struct fk_conn *c, const char *sql)
+{
+    struct sqlite_conn *conn = (struct sqlite_conn *)c;
+    return map_rc(sqlite3_exec(conn->db, sql, NULL, NULL, NULL));
+}
+
+static enum fk_err sq_prepare(struct fk_conn *c, const char *sql, struct fk_stmt **out)
+{
+    struct sqlite_conn *conn = (struct sqlite_conn *)c;
+    struct sqlite_stmt *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return FK_ERR_NOMEM;
+    conn->tick++;
+    struct cached_stmt *victim = NULL;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        struct cached_stmt *c2 = &conn->cache[i];
+        if (c2->sql != NULL && !c2->in_use && strcmp(c2->sql, sql) == 0) {
+            c2->in_use = 1;
+            c2->last_used = conn->tick;
+            st->stmt = c2->stmt;
+            st->cached = c2;
+            *out = &st->super;
+            return FK_OK;
+        }
+        if (!c2->in_use && (victim == NULL || c2->last_used < victim->last_used))
+            victim = c2;
+    }
+    int rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stmt, NULL);
+    if (rc != SQLITE_OK) {
+        free(st);
+        return map_rc(rc) == FK_OK ? FK_ERR_DB : map_rc(rc);
+    }
+    char *copy = victim ? strdup(sql) : NULL;
+    if (copy != NULL) {
+        sqlite3_finalize(victim->stmt);
+        free(victim->sql);
+        victim->sql = copy;
+        victim->stmt = st->stmt;
+        victim->in_use = 1;
+        victim->last_used = conn->tick;
+        st->cached = victim;
+    }
+    *out = &st->super;
+    return FK_OK;
+}
+
+static enum fk_err sq_bind_text(struct fk_stmt *s, int idx, const char *text)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    return map_rc(sqlite3_bind_text(st->stmt, idx, text, -1, SQLITE_TRANSIENT));
+}
+
+static enum fk_err sq_bind_int64(struct fk_stmt *s, int idx, int64_t value)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    return map_rc(sqlite3_bind_int64(st->stmt, idx, value));
+}
+
+static enum fk_err sq_bind_null(struct fk_stmt *s, int idx)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    return map_rc(sqlite3_bind_null(st->stmt, idx));
+}
+
+static enum fk_err sq_step(struct fk_stmt *s)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    int rc = sqlite3_step(st->stmt);
+    if (rc == SQLITE_ROW)
+        return FK_OK;
+    if (rc == SQLITE_DONE)
+        return FK_ERR_DONE;
+    enum fk_err err = map_rc(rc);
+    return err == FK_OK ? FK_ERR_DB : err;
+}
+
+static const char *sq_text(struct fk_stmt *s, int col)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    return (const char *)sqlite3_column_text(st->stmt, col);
+}
+
+static int64_t sq_int64(struct fk_stmt *s, int col)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    return sqlite3_column_int64(st->stmt, col);
+}
+
+static int sq_is_null(struct fk_stmt *s, int col)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    return sqlite3_column_type(st->stmt, col) == SQLITE_NULL;
+}
+
+static void sq_reset(struct fk_stmt *s)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    sqlite3_reset(st->stmt);
+    sqlite3_clear_bindings(st->stmt);
+}
+
+static void sq_free(struct fk_stmt *s)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    if (st->cached != NULL) {
+        sqlite3_reset(st->stmt);
+        sqlite3_clear_bindings(st->stmt);
+        st->cached->in_use = 0;
+    } else {
+        sqlite3_finalize(st->stmt);
+    }
+    free(st);
+}
+
+static const char *sq_errmsg(struct fk_conn *c)
+{
+    struct sqlite_conn *conn = (struct sqlite_conn *)c;
+    return sqlite3_errmsg(conn->db);
+}
+
+const struct fk_store_ops fk_sqlite_ops = {
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_int64 = sq_bind_int64,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .text = sq_text,
+    .int64 = sq_int64,
+    .is_null = sq_is_null,
+    .reset = sq_reset,
+    .free = sq_free,
+    .errmsg = sq_errmsg,
+    /* IMMEDIATE takes the write lock up front, so two writers wait on the busy
+     * timeout instead of deadlocking on a read-to-write upgrade. */
+    .begin_sql = "BEGIN IMMEDIATE",
+};

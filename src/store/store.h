@@ -1,0 +1,89 @@
+/* The storage interface: one contract, two backends (SQLite and PostgreSQL).
+ *
+ * SQL is written once with `?` placeholders and the subset both dialects share
+ * (INSERT ... RETURNING, ON CONFLICT DO NOTHING, BIGINT epoch seconds, TEXT).
+ * The PostgreSQL backend rewrites `?` to `$n`.
+ *
+ * A `struct fk_store` is shared by all threads; each thread takes its own
+ * connection with fk_store_conn() (kept in thread-local storage). */
+#ifndef FK_STORE_STORE_H
+#define FK_STORE_STORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "core/err.h"
+
+enum fk_store_kind { FK_STORE_SQLITE = 1, FK_STORE_PG = 2 };
+
+struct fk_store;
+struct fk_conn;
+struct fk_stmt;
+
+/* Opens a store for `url`: a postgresql:// (or postgres://) URL selects
+ * PostgreSQL, anything else is a SQLite file path. The store owns nothing
+ * thread-bound; free it with fk_store_close() after all threads stop. */
+enum fk_err fk_store_open(const char *url, struct fk_store **out) FK_MUST_CHECK;
+void fk_store_close(struct fk_store *store);
+enum fk_store_kind fk_store_kind(const struct fk_store *store);
+
+/* The calling thread's connection, opened on first use and closed by
+ * fk_store_thread_done() or fk_store_close(). Not to be freed by the caller. */
+enum fk_err fk_store_conn(struct fk_store *store, struct fk_conn **out) FK_MUST_CHECK;
+/* Closes the calling thread's connection if it has one. */
+void fk_store_thread_done(void);
+
+/* Runs every pending migration from sql/ (embedded at build time). */
+enum fk_err fk_store_migrate(struct fk_store *store) FK_MUST_CHECK;
+
+/* Executes SQL without parameters or results (may hold several statements). */
+enum fk_err fk_db_exec(struct fk_conn *conn, const char *sql) FK_MUST_CHECK;
+enum fk_err fk_db_begin(struct fk_conn *conn) FK_MUST_CHECK;
+enum fk_err fk_db_commit(struct fk_conn *conn) FK_MUST_CHECK;
+void fk_db_rollback(struct fk_conn *conn);
+
+/* Prepares one statement. Free it with fk_stmt_free(). */
+enum fk_err fk_stmt_prepare(struct fk_conn *conn, const char *sql,
+                            struct fk_stmt **out) FK_MUST_CHECK;
+/* Binds parameter `idx` (1-based). Text is copied. NULL text binds SQL NULL. */
+enum fk_err fk_stmt_bind_text(struct fk_stmt *stmt, int idx, const char *text) FK_MUST_CHECK;
+enum fk_err fk_stmt_bind_int64(struct fk_stmt *stmt, int idx, int64_t value) FK_MUST_CHECK;
+enum fk_err fk_stmt_bind_null(struct fk_stmt *stmt, int idx) FK_MUST_CHECK;
+/* Runs or advances: FK_OK with a row available, FK_ERR_DONE when no more
+ * rows, FK_ERR_CONFLICT on a unique violation, FK_ERR_DB otherwise. */
+enum fk_err fk_stmt_step(struct fk_stmt *stmt) FK_MUST_CHECK;
+/* Column getters for the current row (0-based). Text stays valid until the
+ * next step/reset/free. A NULL column reads as NULL text / 0. */
+const char *fk_stmt_text(struct fk_stmt *stmt, int col);
+int64_t fk_stmt_int64(struct fk_stmt *stmt, int col);
+int fk_stmt_is_null(struct fk_stmt *stmt, int col);
+/* Clears results and bindings so the statement can run again. */
+void fk_stmt_reset(struct fk_stmt *stmt);
+void fk_stmt_free(struct fk_stmt *stmt);
+/* The last error message of the connection (for logs, never for clients). */
+const char *fk_db_errmsg(struct fk_conn *conn);
+
+/* Prepares, binds and steps once. `types` names each argument:
+ * 't' const char * (NULL binds NULL), 'i' int64_t, 'z' int64_t where 0 binds NULL
+ * (optional ids), 'n' NULL (no argument).
+ * On FK_OK the first row (if any) is current: `*row` says whether one exists.
+ * `*out` receives the statement (free it) even when there is no row.
+ * Example: fk_db_query(c, &st, &row, "SELECT name FROM users WHERE id=?", "i", id); */
+enum fk_err fk_db_query(struct fk_conn *conn, struct fk_stmt **out, int *row, const char *sql,
+                        const char *types, ...) FK_MUST_CHECK;
+/* Like fk_db_query but for statements whose rows are not needed; optionally
+ * returns the first column of the first row as int64 (e.g. RETURNING id). */
+enum fk_err fk_db_run(struct fk_conn *conn, int64_t *first_int, const char *sql, const char *types,
+                      ...) FK_MUST_CHECK;
+
+/* Jurisdiction filter. Every query that returns personal data is limited to
+ * the caller's region subtree by code prefix: append fk_store_in_region(col)
+ * to the WHERE clause and bind the two values fk_store_region_bounds() gives.
+ * The clause is `(col >= ? AND col < ?)`, which both backends answer from an
+ * index on `col`. `prefix` is a significant region prefix (fk_region_code_prefix).
+ * `sql_out` receives at most 96 bytes. */
+void fk_store_in_region(const char *column, char *sql_out, size_t sql_size);
+void fk_store_region_bounds(const char *prefix, char low[24], char high[24]);
+/* Binds the two bounds at parameter positions idx and idx+1. */
+enum fk_err fk_stmt_bind_region(struct fk_stmt *stmt, int idx, const char *prefix) FK_MUST_CHECK;
+
+#endif

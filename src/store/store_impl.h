@@ -1,0 +1,49 @@
+/* Internal to src/store: the backend vtable. */
+#ifndef FK_STORE_IMPL_H
+#define FK_STORE_IMPL_H
+
+#include <pthread.h>
+#include "store/store.h"
+
+struct fk_store_ops {
+    enum fk_err (*connect)(struct fk_store *store, struct fk_conn **out);
+    void (*disconnect)(struct fk_conn *conn);
+    enum fk_err (*exec)(struct fk_conn *conn, const char *sql);
+    enum fk_err (*prepare)(struct fk_conn *conn, const char *sql, struct fk_stmt **out);
+    enum fk_err (*bind_text)(struct fk_stmt *stmt, int idx, const char *text);
+    enum fk_err (*bind_int64)(struct fk_stmt *stmt, int idx, int64_t value);
+    enum fk_err (*bind_null)(struct fk_stmt *stmt, int idx);
+    enum fk_err (*step)(struct fk_stmt *stmt);
+    const char *(*text)(struct fk_stmt *stmt, int col);
+    int64_t (*int64)(struct fk_stmt *stmt, int col);
+    int (*is_null)(struct fk_stmt *stmt, int col);
+    void (*reset)(struct fk_stmt *stmt);
+    void (*free)(struct fk_stmt *stmt);
+    const char *(*errmsg)(struct fk_conn *conn);
+    const char *begin_sql;
+};
+
+struct fk_store {
+    enum fk_store_kind kind;
+    char *url;
+    const struct fk_store_ops *ops;
+    unsigned long id;      /* distinguishes stores in thread-local slots */
+    pthread_mutex_t lock;  /* guards `conns` */
+    struct fk_conn *conns; /* every open connection, for fk_store_close */
+};
+
+/* Every backend's connection starts with this. */
+struct fk_conn {
+    struct fk_store *store;
+    struct fk_conn *next; /* in store->conns */
+};
+
+/* Every backend's statement starts with this. */
+struct fk_stmt {
+    struct fk_conn *conn;
+};
+
+extern const struct fk_store_ops fk_sqlite_ops;
+extern const struct fk_store_ops fk_pg_ops;
+
+#endif

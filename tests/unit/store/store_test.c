@@ -1,0 +1,172 @@
+/* The store contract: every backend passes the same tests. SQLite always; PostgreSQL
+ * when FK_TEST_PG_URL names a database (scripts/test-all sets it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+
+static char sqlite_path[256];
+
+static struct fk_store *open_store(const char *url)
+{
+    struct fk_store *store = NULL;
+    assert_int_equal(fk_store_open(url, &store), FK_OK);
+    assert_int_equal(fk_store_migrate(store), FK_OK);
+    /* Idempotent: a second run applies nothing and succeeds. */
+    assert_int_equal(fk_store_migrate(store), FK_OK);
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE IF EXISTS contract_t"), FK_OK);
+    assert_int_equal(fk_db_exec(db, "CREATE TABLE contract_t (id BIGINT PRIMARY KEY, "
+                                    "name TEXT UNIQUE, region TEXT, n BIGINT)"),
+                     FK_OK);
+    return store;
+}
+
+static void contract(const char *url)
+{
+    struct fk_store *store = open_store(url);
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+
+    /* Insert with RETURNING, text, int64 and NULL binds. */
+    int64_t id = 0;
+    assert_int_equal(fk_db_run(db, &id,
+                               "INSERT INTO contract_t(id, name, region, n) VALUES (?, ?, ?, ?) "
+                               "RETURNING id",
+                               "ittn", (int64_t)1, "甲", "141102001001001"),
+                     FK_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(fk_db_run(db, NULL, "INSERT INTO contract_t VALUES (?, ?, ?, ?)", "itti",
+                               (int64_t)2, "乙", "141102002001001", (int64_t)5000000000LL),
+                     FK_OK);
+    assert_int_equal(fk_db_run(db, NULL, "INSERT INTO contract_t VALUES (?, ?, ?, ?)", "itti",
+                               (int64_t)3, "丙", "141102001", (int64_t)-7),
+                     FK_OK);
+
+    /* Unique violation maps to FK_ERR_CONFLICT. */
+    assert_int_equal(fk_db_run(db, NULL, "INSERT INTO contract_t VALUES (?, ?, ?, ?)", "ittn",
+                               (int64_t)4, "甲", "x"),
+                     FK_ERR_CONFLICT);
+
+    /* Reading back: text, int64, NULL. */
+    struct fk_stmt *st;
+    int row;
+    assert_int_equal(
+        fk_db_query(db, &st, &row, "SELECT name, n FROM contract_t WHERE id = ?", "i", (int64_t)1),
+        FK_OK);
+    assert_true(row);
+    assert_string_equal(fk_stmt_text(st, 0), "甲");
+    assert_true(fk_stmt_is_null(st, 1));
+    assert_int_equal(fk_stmt_step(st), FK_ERR_DONE);
+    fk_stmt_free(st);
+
+    assert_int_equal(
+        fk_db_query(db, &st, &row, "SELECT n FROM contract_t WHERE id = ?", "i", (int64_t)2),
+        FK_OK);
+    assert_true(row);
+    assert_int_equal(fk_stmt_int64(st, 0), 5000000000LL);
+    fk_stmt_free(st);
+
+    /* The jurisdiction helper: a prefix selects exactly its subtree. */
+    char clause[96], sql[256];
+    fk_store_in_region("region", clause, sizeof(clause));
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM contract_t WHERE %s", clause);
+    const char *prefixes[] = {"141102", "141102001", "141102002", "141102003", "1411020010"};
+    const int64_t expect[] = {3, 2, 1, 0, 1};
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+        assert_int_equal(fk_stmt_prepare(db, sql, &st), FK_OK);
+        assert_int_equal(fk_stmt_bind_region(st, 1, prefixes[i]), FK_OK);
+        assert_int_equal(fk_stmt_step(st), FK_OK);
+        assert_int_equal(fk_stmt_int64(st, 0), expect[i]);
+        fk_stmt_free(st);
+    }
+
+    /* A '?' inside a string literal is not a parameter. */
+    assert_int_equal(fk_db_query(db, &st, &row, "SELECT '?' || name FROM contract_t WHERE id = ?",
+                                 "i", (int64_t)3),
+                     FK_OK);
+    assert_true(row);
+    assert_string_equal(fk_stmt_text(st, 0), "?丙");
+    fk_stmt_free(st);
+
+    /* Reset and re-run a prepared statement. */
+    assert_int_equal(fk_stmt_prepare(db, "SELECT name FROM contract_t WHERE id = ?", &st), FK_OK);
+    for (int64_t i = 1; i <= 3; i++) {
+        assert_int_equal(fk_stmt_bind_int64(st, 1, i), FK_OK);
+        assert_int_equal(fk_stmt_step(st), FK_OK);
+        assert_non_null(fk_stmt_text(st, 0));
+        fk_stmt_reset(st);
+    }
+    fk_stmt_free(st);
+
+    /* Rollback leaves nothing behind; commit keeps. */
+    assert_int_equal(fk_db_begin(db), FK_OK);
+    assert_int_equal(fk_db_run(db, NULL, "DELETE FROM contract_t", ""), FK_OK);
+    fk_db_rollback(db);
+    assert_int_equal(fk_db_query(db, &st, &row, "SELECT COUNT(*) FROM contract_t", ""), FK_OK);
+    assert_int_equal(fk_stmt_int64(st, 0), 3);
+    fk_stmt_free(st);
+
+    /* Migrated schema is there. */
+    assert_int_equal(fk_db_query(db, &st, &row, "SELECT COUNT(*) FROM schema_migrations", ""),
+                     FK_OK);
+    assert_true(fk_stmt_int64(st, 0) >= 1);
+    fk_stmt_free(st);
+
+    /* Malformed SQL is an error, not a crash. */
+    assert_int_not_equal(
+        fk_stmt_prepare(db, "SELEKT nonsense", &st) == FK_OK && fk_stmt_step(st) == FK_OK, 1);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE contract_t"), FK_OK);
+    fk_store_close(store);
+}
+
+static void test_sqlite(void **state)
+{
+    (void)state;
+    contract(sqlite_path);
+}
+
+static void test_postgres(void **state)
+{
+    (void)state;
+    const char *url = getenv("FK_TEST_PG_URL");
+    if (url == NULL || url[0] == '\0')
+        skip();
+    contract(url);
+}
+
+static void test_bad_url(void **state)
+{
+    (void)state;
+    struct fk_store *store = NULL;
+    assert_int_not_equal(fk_store_open("postgresql://nobody@127.0.0.1:1/none", &store), FK_OK);
+    assert_int_not_equal(fk_store_open("", &store), FK_OK);
+    assert_int_not_equal(fk_store_open("/nonexistent-dir/x/y.db", &store), FK_OK);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/fk-store-test-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        return 1;
+    snprintf(sqlite_path, sizeof(sqlite_path), "%s/contract.db", dir);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sqlite),
+        cmocka_unit_test(test_postgres),
+        cmocka_unit_test(test_bad_url),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return failed;
+}

@@ -1,0 +1,17 @@
+export default {
+  title: '用户登录',
+  subtitle: '区、乡镇（街道）、社区（村）三级联防联控',
+  username: '用户名',
+  usernamePlaceholder: '请输入用户名',
+  password: '密码',
+  passwordPlaceholder: '请输入密码',
+  usernameRequired: '请输入用户名',
+  passwordRequired: '请输入密码',
+  submit: '登 录',
+  submitting: '正在登录…',
+  failed: '登录失败',
+  locked: '账号已锁定',
+  lockedHint: '连续多次密码错误，账号已被临时锁定，请 15 分钟后再试或联系管理员解锁。',
+  rateLimited: '请求过于频繁，请稍后再试',
+  footer: '仅限授权工作人员使用 · 所有操作均记录审计日志',
+}

@@ -1,0 +1,47 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import {
+  ElAlert, ElAside, ElButton, ElCard, ElCascader, ElCol, ElConfigProvider, ElContainer,
+  ElDatePicker, ElDescriptions, ElDescriptionsItem, ElDialog, ElDivider, ElDropdown,
+  ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput,
+  ElLink, ElLoading, ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination,
+  ElResult, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
+  ElTableColumn, ElTag, ElTooltip, ElBreadcrumb, ElBreadcrumbItem, ElText,
+  ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep,
+} from 'element-plus'
+import 'element-plus/dist/index.css'
+import './styles.css'
+import App from './App.vue'
+import router from './router.js'
+import { onUnauthorized } from './api/http.js'
+import { useSessionStore } from './stores/session.js'
+
+const app = createApp(App)
+const pinia = createPinia()
+app.use(pinia)
+app.use(router)
+
+for (const c of [
+  ElAlert, ElAside, ElButton, ElCard, ElCascader, ElCol, ElConfigProvider, ElContainer,
+  ElDatePicker, ElDescriptions, ElDescriptionsItem, ElDialog, ElDivider, ElDropdown,
+  ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput,
+  ElLink, ElLoading, ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination,
+  ElResult, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
+  ElTableColumn, ElTag, ElTooltip, ElBreadcrumb, ElBreadcrumbItem, ElText,
+  ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep,
+]) {
+  app.use(c)
+}
+
+// Any 401 from an API call: forget the session and go to the login page.
+onUnauthorized(() => {
+  const session = useSessionStore(pinia)
+  const wasLoggedIn = session.loggedIn
+  session.clear()
+  const cur = router.currentRoute.value
+  if (cur.name !== 'login') {
+    router.replace({ name: 'login', query: { redirect: cur.fullPath, ...(wasLoggedIn ? { expired: '1' } : {}) } })
+  }
+})
+
+app.mount('#app')

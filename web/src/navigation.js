@@ -1,0 +1,43 @@
+// Modules of DESIGN.md §1 in sidebar order. `live` marks the modules built so far;
+// the others render the "not yet available" page.
+import {
+  DataAnalysis, User, House, Van, Position, Ticket, Grid, FirstAidKit, Share,
+  OfficeBuilding, DocumentChecked, Suitcase, School, Calendar, UserFilled, Key, Document,
+} from '@element-plus/icons-vue'
+import { modules, residents } from './i18n/zh-CN/index.js'
+import { RESIDENT_WRITERS, PERSON_MERGERS } from './utils/permissions.js'
+
+export const MODULES = [
+  { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
+  {
+    key: 'residents',
+    path: '/residents',
+    icon: User,
+    live: true,
+    // Sub-pages shown as a sidebar group; `roles` limits who sees (and may open) one.
+    children: [
+      { key: 'persons', path: '/residents/persons', title: residents.tabs.persons },
+      { key: 'households', path: '/residents/households', title: residents.tabs.households },
+      { key: 'duplicates', path: '/residents/duplicates', title: residents.tabs.duplicates, roles: PERSON_MERGERS },
+      { key: 'import', path: '/residents/import', title: residents.tabs.import, roles: RESIDENT_WRITERS },
+    ],
+  },
+  { key: 'doorKnock', path: '/door-knock', icon: House },
+  { key: 'arrivals', path: '/arrivals', icon: Position },
+  { key: 'checkpoints', path: '/checkpoints', icon: Van },
+  { key: 'passes', path: '/passes', icon: Ticket },
+  { key: 'codes', path: '/codes', icon: Grid },
+  { key: 'testing', path: '/testing', icon: FirstAidKit },
+  { key: 'tracing', path: '/tracing', icon: Share },
+  { key: 'quarantine', path: '/quarantine', icon: OfficeBuilding },
+  { key: 'inspection', path: '/inspection', icon: DocumentChecked },
+  { key: 'reopening', path: '/reopening', icon: Suitcase },
+  { key: 'schools', path: '/schools', icon: School },
+  { key: 'dailyReports', path: '/daily-reports', icon: Calendar },
+].map((m) => ({ ...m, title: modules[m.key].title, desc: modules[m.key].desc }))
+
+export const ADMIN_MODULES = [
+  { key: 'users', path: '/admin/users', icon: UserFilled, live: true },
+  { key: 'tokens', path: '/admin/tokens', icon: Key, live: true },
+  { key: 'audit', path: '/admin/audit', icon: Document, live: true },
+].map((m) => ({ ...m, title: modules[m.key].title, admin: true }))
