@@ -12,6 +12,8 @@
 #include "imports/imports.h"
 #include "jobs/jobs.h"
 #include "screening/screening.h"
+#include "returnees/returnees.h"
+#include "quarantine/quarantine.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +26,8 @@ static enum fk_err add_all_routes(void)
     if ((err = fk_http_system_routes()) != FK_OK || (err = fk_accounts_routes()) != FK_OK ||
         (err = fk_regions_routes()) != FK_OK || (err = fk_audit_routes()) != FK_OK ||
         (err = fk_residents_routes()) != FK_OK || (err = fk_jobs_routes()) != FK_OK ||
-        (err = fk_imports_routes()) != FK_OK || (err = fk_screening_routes()) != FK_OK)
+        (err = fk_imports_routes()) != FK_OK || (err = fk_screening_routes()) != FK_OK ||
+        (err = fk_returnees_routes()) != FK_OK || (err = fk_quarantine_routes()) != FK_OK)
         return err;
     return FK_OK;
 }

@@ -10,6 +10,8 @@ import {
   ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep,
 } from 'element-plus'
 import 'element-plus/dist/index.css'
+import Vant from 'vant'
+import 'vant/lib/index.css'
 import './styles.css'
 import App from './App.vue'
 import router from './router.js'
@@ -20,6 +22,8 @@ const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia)
 app.use(router)
+// Vant for the mobile pages (grid workers, residents); Element Plus for the console.
+app.use(Vant)
 
 for (const c of [
   ElAlert, ElAside, ElButton, ElCard, ElCascader, ElCol, ElConfigProvider, ElContainer,
