@@ -484,7 +484,7 @@ enum fk_err fk_demo_build(struct fk_store *store, const struct fk_pii_key *key,
     if (stats == NULL)
         stats = &local;
     memset(stats, 0, sizeof(*stats));
-    if (opt == NULL || opt->people < 1 || opt->people > FK_DEMO_PEOPLE_MAX || opt->password == NULL)
+    if (opt == NULL || opt->people < 0 || opt->people > FK_DEMO_PEOPLE_MAX || opt->password == NULL)
         return FK_ERR_INVALID;
     double started = monotonic_seconds();
     struct fk_conn *db;

@@ -18,7 +18,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: fangkong demo --db DB [--people N] [--seed S] [--key FILE]\n"
             "  builds the synthetic Lishi-shaped demo district (all people invented)\n"
-            "  --people N   residents to create, 1..%d (default %d)\n"
+            "  --people N   residents to create, 0..%d (default %d; 0: regions and logins only)\n"
             "  --seed S     any 64-bit integer; the same seed gives the same people (default 1)\n"
             "  --key FILE   the PII key file (default: beside the SQLite file)\n"
             "  FANGKONG_DEMO_PASSWORD  password of the demo logins (default %s)\n",
@@ -138,8 +138,8 @@ int fk_cmd_demo(int argc, char **argv)
     }
     struct fk_demo_options opt = {DEFAULT_PEOPLE, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
     const char *people = fk_cli_opt(argc, argv, "people");
-    if (people != NULL && fk_parse_int64(people, 1, FK_DEMO_PEOPLE_MAX, &opt.people) != FK_OK) {
-        fprintf(stderr, "fangkong demo: --people must be an integer from 1 to %d\n",
+    if (people != NULL && fk_parse_int64(people, 0, FK_DEMO_PEOPLE_MAX, &opt.people) != FK_OK) {
+        fprintf(stderr, "fangkong demo: --people must be an integer from 0 to %d\n",
                 FK_DEMO_PEOPLE_MAX);
         usage(stderr);
         return 64;
