@@ -80,6 +80,13 @@ int fk_cmd_serve(int argc, char **argv)
     int rc = fk_cli_open(cli_argc, cli_argv, &app.store, &app.pii_key);
     if (rc != 0)
         return rc;
+    struct fk_conn *db = NULL;
+    int64_t recovered = 0;
+    if (fk_store_conn(app.store, &db) != FK_OK ||
+        fk_jobs_recover(db, FK_JOBS_STALE_SECONDS, &recovered) != FK_OK)
+        fk_log_msg(FK_LOG_WARN, "jobs_recover_failed", "stale jobs left as they were");
+    else if (recovered > 0)
+        fk_log(FK_LOG_INFO, "jobs_recovered", json_pack("{s:I}", "failed", (json_int_t)recovered));
     if (add_all_routes() != FK_OK) {
         fk_log_msg(FK_LOG_ERROR, "routes_failed", "too many routes");
         fk_store_close(app.store);

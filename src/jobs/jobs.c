@@ -142,12 +142,22 @@ int fk_jobs_drain(int64_t timeout_ms)
     return left;
 }
 
-enum fk_err fk_jobs_recover(struct fk_conn *db)
+enum fk_err fk_jobs_recover(struct fk_conn *db, int64_t stale_seconds, int64_t *failed)
 {
     int64_t now = fk_now();
-    return fk_db_run(
-        db, NULL,
-        "UPDATE jobs SET state = 'failed', message = '服务重启，任务中断，请重新提交', "
-        "updated_at = ?, finished_at = ? WHERE state IN ('queued', 'running')",
-        "ii", now, now);
+    int64_t count = 0;
+    enum fk_err err = fk_db_run(db, &count,
+                                "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running') "
+                                "AND updated_at < ?",
+                                "i", now - stale_seconds);
+    if (err == FK_OK && count > 0)
+        err = fk_db_run(
+            db, NULL,
+            "UPDATE jobs SET state = 'failed', message = '服务重启，任务中断，请重新提交', "
+            "updated_at = ?, finished_at = ? WHERE state IN ('queued', 'running') AND "
+            "updated_at < ?",
+            "iii", now, now, now - stale_seconds);
+    if (failed != NULL)
+        *failed = err == FK_OK ? count : 0;
+    return err;
 }

@@ -44,9 +44,14 @@ const volatile int *fk_jobs_stop_flag(void);
  * running (0 = all ended). */
 int fk_jobs_drain(int64_t timeout_ms);
 
-/* For start-up: jobs left "queued"/"running" by a previous process are
- * marked "failed" (their thread died with it). */
-enum fk_err fk_jobs_recover(struct fk_conn *db) FK_MUST_CHECK;
+/* For start-up: jobs left "queued"/"running" by a process that died are
+ * marked "failed"; *failed (may be NULL) counts them. Only jobs without a
+ * progress report for `stale_seconds` count as dead: several servers may
+ * share one PostgreSQL, and another's running job reports progress every
+ * batch (well under a second). */
+#define FK_JOBS_STALE_SECONDS 900
+enum fk_err fk_jobs_recover(struct fk_conn *db, int64_t stale_seconds,
+                            int64_t *failed) FK_MUST_CHECK;
 
 /* GET /api/v1/jobs/{id} and GET /api/v1/jobs/{id}/errors.xlsx. */
 enum fk_err fk_jobs_routes(void) FK_MUST_CHECK;

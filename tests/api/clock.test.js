@@ -2,7 +2,7 @@
 // the same store with FANGKONG_NOW later, instead of sleeping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, expectError, expectJson, PASSWORD } from './lib/server.js';
+import { useServer, expectError, expectJson, runCommand, PASSWORD } from './lib/server.js';
 
 const fk = useServer({
   now: '2022-03-02T08:00:00+08:00',
@@ -42,4 +42,29 @@ test('sessions expire after --session-ttl idle; lockout ends after --lockout-dur
   await restartAt('2022-03-03T07:31:00+08:00', client, again);
   expectError(await client.get('/api/v1/session'), 401, 'unauthenticated');
   expectError(await again.get('/api/v1/session'), 401, 'unauthenticated');
+});
+
+test('a restart fails the jobs a dead process left running, not the ones still reporting', async () => {
+  const admin = await fk.login(fk.users.admin);
+  await fk.stopServer();
+  // 2022-03-03T07:31+08:00 is where the previous test left the clock.
+  const now = Date.parse('2022-03-03T07:31:00+08:00') / 1000;
+  const sql =
+    'INSERT INTO jobs(kind, state, user_id, region_prefix, created_at, updated_at) VALUES ' +
+    `('import_persons', 'running', ${fk.users.admin.id}, '141102', ${now - 7200}, ${now - 3600}), ` +
+    `('import_persons', 'running', ${fk.users.admin.id}, '141102', ${now - 120}, ${now - 60}) RETURNING id;`;
+  const r = fk.db.startsWith('postgres')
+    ? await runCommand('psql', ['-q', '-X', '-tA', '-v', 'ON_ERROR_STOP=1', fk.db, '-c', sql])
+    : await runCommand('sqlite3', [fk.db, sql]);
+  assert.equal(r.code, 0, r.stderr);
+  const [staleId, freshId] = r.stdout.trim().split(/\s+/).map(Number);
+  fk.options.now = '2022-03-03T07:31:00+08:00';
+  await fk.serve();
+  admin.base = fk.base;
+  const stale = expectJson(await admin.get(`/api/v1/jobs/${staleId}`));
+  const fresh = expectJson(await admin.get(`/api/v1/jobs/${freshId}`));
+  assert.equal(stale.state, 'failed');
+  assert.match(stale.message, /服务重启/);
+  assert.equal(fresh.state, 'running', 'a job another server is still running is left alone');
+  assert.match(fk.log(), /"event":"jobs_recovered".*"failed":1/);
 });
