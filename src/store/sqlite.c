@@ -59,14 +59,10 @@ static enum fk_err sq_connect(struct fk_store *store, struct fk_conn **out)
         goto fail;
     sqlite3_extended_result_codes(conn->db, 1);
     sqlite3_busy_timeout(conn->db, 10000);
-    /* A 32 MiB page cache per connection (default 2 MiB): bulk imports
-     * insert into eight person indexes at random keys; measured ~5 % faster
-     * on 400k rows, and only a connection that touches that much grows. */
-    rc = sqlite3_exec(
-        conn->db,
-        "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-        "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;",
-        NULL, NULL, NULL);
+    rc = sqlite3_exec(conn->db,
+                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;",
+                      NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         goto fail;
     *out = &conn->super;
