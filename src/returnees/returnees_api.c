@@ -1,7 +1,765 @@
-/* returnees HTTP handlers (stub until the module lands). */
-#include "returnees/returnees.h"
+/* HTTP handlers for returnee registration (staff): parse, authorize, call the
+ * rules and queries, audit, reply. Everything personal is limited to the
+ * caller's jurisdiction by the destination region; outside it an arrival does
+ * not exist (404). */
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/parse.h"
+#include "returnees/returnees_internal.h"
+#include "screening/screening.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STAFF (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_COMMUNITY_WORKER)
+
+static int invalid(struct fk_req *req, const char *field, const char *message)
+{
+    fk_reply_error(req, 422, "invalid_field", message, field);
+    return -1;
+}
+
+static int missing(struct fk_req *req, const char *field)
+{
+    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+    return -1;
+}
+
+static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
+                          int64_t person_id, json_t *detail)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    if (*err == FK_OK)
+        *err = fk_audit_req(req, action, "returnee", id ? id_text : NULL, person_id, detail);
+    json_decref(detail);
+}
+
+static int no_controls(const char *text)
+{
+    for (const char *p = text; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* A string member of a nested object, the error naming `field`. */
+static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
+                               const char *field, size_t max_len, const char **out)
+{
+    json_t *value = json_object_get(object, name);
+    *out = NULL;
+    if (value == NULL || json_is_null(value))
+        return missing(req, field);
+    if (!json_is_string(value))
+        return invalid(req, field, "字段类型应为字符串");
+    const char *text = json_string_value(value);
+    size_t len = json_string_length(value);
+    if (strlen(text) != len || !no_controls(text))
+        return invalid(req, field, "字段含有非法字符");
+    if (len == 0)
+        return missing(req, field);
+    if (len > max_len)
+        return invalid(req, field, "字段过长");
+    if (text[0] == ' ' || text[len - 1] == ' ')
+        return invalid(req, field, "字段首尾不能有空格");
+    *out = text;
+    return 0;
+}
+
+/* An enumerated string member, optional with a default. */
+static int value_or_reply(struct fk_req *req, const char *name, enum fk_returnee_field field,
+                          const char *fallback, char *out, size_t size)
+{
+    const char *text;
+    if (fk_json_str_or_reply(req, name, fallback == NULL, 32, &text) != 0)
+        return -1;
+    if (text == NULL)
+        text = fallback;
+    if (!fk_returnee_value_known(field, text))
+        return invalid(req, name, fk_returnee_values_text(field));
+    snprintf(out, size, "%s", text);
+    return 0;
+}
+
+static const char *const staff_only[] = {"household_id", "three_code", "landing_test",
+                                         "disposition"};
+
+int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public_page,
+                              struct fk_returnee_new *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->public_page = public_page;
+    if (public_page)
+        for (size_t i = 0; i < sizeof(staff_only) / sizeof(staff_only[0]); i++) {
+            json_t *v = json_object_get(req->json, staff_only[i]);
+            if (v != NULL && !json_is_null(v))
+                return invalid(req, staff_only[i], "该字段由工作人员填写，自助登记时不能提交");
+        }
+    const char *id_number, *name, *phone, *arrival, *transport, *plate, *trip, *destination,
+        *address, *note, *origin_code, *origin_name;
+    int has_household = 0;
+    int64_t household_id = 0;
+    if (fk_json_str_or_reply(req, "id_number", 1, 32, &id_number) != 0 ||
+        fk_json_str_or_reply(req, "name", 1, FK_NAME_MAX, &name) != 0 ||
+        fk_json_str_or_reply(req, "phone", public_page, 16, &phone) != 0)
+        return -1;
+    json_t *origin = json_object_get(req->json, "origin");
+    if (origin == NULL || json_is_null(origin))
+        return missing(req, "origin");
+    if (!json_is_object(origin))
+        return invalid(req, "origin", "来源地应为 {code, name}");
+    if (member_str_or_reply(req, origin, "code", "origin.code", 6, &origin_code) != 0)
+        return -1;
+    const char *why = fk_screening_area_code_check(origin_code);
+    if (why != NULL)
+        return invalid(req, "origin.code", why);
+    if (member_str_or_reply(req, origin, "name", "origin.name", FK_RETURNEE_ORIGIN_MAX,
+                            &origin_name) != 0)
+        return -1;
+    if (fk_json_str_or_reply(req, "arrival_date", 1, 10, &arrival) != 0)
+        return -1;
+    int64_t day;
+    if (!fk_screening_date(arrival, &day))
+        return invalid(req, "arrival_date", "到达日期格式应为 YYYY-MM-DD");
+    int64_t now = fk_now();
+    if ((why = fk_returnee_date_check(day, now, public_page)) != NULL)
+        return invalid(req, "arrival_date", why);
+    if (fk_json_str_or_reply(req, "transport", 1, 16, &transport) != 0)
+        return -1;
+    if (!fk_returnee_value_known(FK_RETURNEE_TRANSPORT, transport))
+        return invalid(req, "transport", fk_returnee_values_text(FK_RETURNEE_TRANSPORT));
+    int car = strcmp(transport, "car") == 0;
+    int scheduled = strcmp(transport, "train") == 0 || strcmp(transport, "flight") == 0 ||
+                    strcmp(transport, "bus") == 0;
+    if (fk_json_str_or_reply(req, "plate", 0, 16, &plate) != 0 ||
+        fk_json_str_or_reply(req, "trip_no", 0, 16, &trip) != 0)
+        return -1;
+    if (car && plate == NULL)
+        return invalid(req, "plate", "自驾返乡须填写车牌号");
+    if (!car && plate != NULL)
+        return invalid(req, "plate", "只有自驾返乡填写车牌号");
+    const char *reason;
+    if (plate != NULL && fk_plate_check(plate, &reason) != FK_OK)
+        return invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
+    if (trip != NULL && !scheduled)
+        return invalid(req, "trip_no", "只有乘火车、飞机或客车时填写车次或航班号");
+    if (trip != NULL && (why = fk_returnee_trip_check(trip)) != NULL)
+        return invalid(req, "trip_no", why);
+    if (fk_json_str_or_reply(req, "destination_region", 1, 18, &destination) != 0)
+        return -1;
+    if (!public_page && fk_json_int_or_reply(req, "household_id", 0, 1, INT64_MAX, &has_household,
+                                             &household_id) != 0)
+        return -1;
+    if (fk_json_str_or_reply(req, "address", public_page, FK_ADDRESS_MAX, &address) != 0 ||
+        fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &note) != 0)
+        return -1;
+    if (note != NULL && !no_controls(note))
+        return invalid(req, "note", "备注含有控制字符");
+    if (public_page) {
+        snprintf(out->three_code, sizeof(out->three_code), "unchecked");
+        snprintf(out->landing_test, sizeof(out->landing_test), "pending");
+        snprintf(out->disposition, sizeof(out->disposition), "none");
+    } else if (value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, "unchecked",
+                              out->three_code, sizeof(out->three_code)) != 0 ||
+               value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, "pending",
+                              out->landing_test, sizeof(out->landing_test)) != 0 ||
+               value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, "none", out->disposition,
+                              sizeof(out->disposition)) != 0)
+        return -1;
+
+    /* The person: the registry's own rules (ID number, name, phone, region,
+     * address, household), the destination standing for the region. Staff
+     * register within their jurisdiction; the public page anywhere in the
+     * district tree. */
+    struct fk_person_input person = {
+        .id_number = id_number,
+        .name = name,
+        .phone = phone,
+        .region = destination,
+        .address = address,
+        .household_id = has_household ? household_id : 0,
+    };
+    struct fk_person_error error;
+    enum fk_err err = fk_person_validate(db, &person, public_page ? "" : req->actor.prefix, now,
+                                         &out->person, &error);
+    if (err == FK_ERR_INVALID) {
+        const char *field = strcmp(error.field, "region") == 0 ? "destination_region" : error.field;
+        json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_field",
+                                 "message", error.message, "field", field, "reason", error.reason);
+        fk_reply_json(req, 422, body);
+        return -1;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    if (out->person.region.level < 3)
+        return invalid(req, "destination_region", "目的地应选到社区（村）、小区或楼栋");
+    if (out->person.household_id != 0) {
+        struct fk_stmt *st;
+        int row;
+        err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i",
+                          out->person.household_id);
+        if (err != FK_OK) {
+            fk_reply_fail(req, err, NULL);
+            return -1;
+        }
+        int fits = row && strncmp(fk_stmt_text(st, 0), out->person.region.prefix,
+                                  strlen(out->person.region.prefix)) == 0;
+        fk_stmt_free(st);
+        if (!fits)
+            return invalid(req, "household_id", "该户不在目的地区划内");
+    }
+    snprintf(out->origin_code, sizeof(out->origin_code), "%s", origin_code);
+    snprintf(out->origin_name, sizeof(out->origin_name), "%s", origin_name);
+    snprintf(out->arrival_date, sizeof(out->arrival_date), "%s", arrival);
+    snprintf(out->transport, sizeof(out->transport), "%s", transport);
+    snprintf(out->plate, sizeof(out->plate), "%s", plate ? plate : "");
+    snprintf(out->trip_no, sizeof(out->trip_no), "%s", trip ? trip : "");
+    snprintf(out->note, sizeof(out->note), "%s", note ? note : "");
+    /* 外省: the origin's province differs from the destination's. */
+    out->outside_province = strncmp(origin_code, out->person.region.code, 2) != 0;
+    err =
+        fk_screening_arrival_check(db, out->person.region.code, out->arrival_date, out->origin_code,
+                                   &out->concern, &out->campaign_id, &out->worker_id);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_duplicate(struct fk_req *req, int64_t existing, int public_page)
+{
+    if (public_page) {
+        fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经登记过，无需重复登记",
+                       "arrival_date");
+        return;
+    }
+    fk_reply_json(req, 409,
+                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "duplicate", "message",
+                            "此人在该到达日期已有返乡登记", "field", "arrival_date", "existing_id",
+                            (json_int_t)existing));
+}
+
+static void create_returnee(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    struct fk_returnee_new *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        fk_reply_fail(req, FK_ERR_NOMEM, NULL);
+        return;
+    }
+    if (fk_returnee_body_or_reply(req, db, 0, r) != 0)
+        goto done;
+    const struct fk_pii_key *key = &req->app->pii_key;
+    int64_t existing = 0, person = 0;
+    enum fk_err err =
+        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, &existing);
+    if (err == FK_OK && existing == 0)
+        err = fk_person_find_by_id_number(db, key, r->person.id.number, &person);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        goto done;
+    }
+    if (existing != 0) {
+        reply_duplicate(req, existing, 0);
+        goto done;
+    }
+    /* A person already in the registry is linked (not moved); anyone else is
+     * registered there, at the destination, as a returnee. */
+    int64_t now = fk_now(), id = 0, ignored = 0;
+    char reference[FK_RETURNEE_REFERENCE_LEN];
+    int registered = person == 0;
+    err = fk_db_begin(db);
+    if (err == FK_OK && registered)
+        err = fk_person_insert(db, key, &r->person, now, &person, &ignored);
+    if (err == FK_OK)
+        err = fk_returnee_mark_person(db, person, now);
+    audit_or_fail(req, &err, registered ? "person_create" : "person_link", 0, person,
+                  json_pack("{s:s}", "source", "returnee"));
+    r->person_id = person;
+    if (err == FK_OK)
+        err = fk_returnee_insert(db, key, r, req->actor.user_id, now, &id, reference);
+    audit_or_fail(req, &err, "returnee_create", id, person,
+                  json_pack("{s:s,s:s,s:s,s:b}", "region", r->person.region.code, "arrival_date",
+                            r->arrival_date, "origin_code", r->origin_code, "concern", r->concern));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        if (err == FK_ERR_CONFLICT)
+            fk_reply_error(req, 409, "conflict", "同时有相同的登记，请刷新后重试", "id_number");
+        else
+            fk_reply_fail(req, err, NULL);
+        goto done;
+    }
+    json_t *body = NULL;
+    err = fk_returnee_load(db, key, req->actor.role, r->person.region.prefix, id, &body, &person);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        goto done;
+    }
+    fk_reply_json(req, 201, body);
+done:
+    free(r);
+}
+
+static int flag_or_reply(struct fk_req *req, const char *name, int *out)
+{
+    const char *text = fk_req_query(req, name);
+    *out = -1;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    if (strcmp(text, "1") == 0 || strcmp(text, "true") == 0)
+        *out = 1;
+    else if (strcmp(text, "0") == 0 || strcmp(text, "false") == 0)
+        *out = 0;
+    else
+        return invalid(req, name, "应为 1 或 0");
+    return 0;
+}
+
+static int query_value_or_reply(struct fk_req *req, const char *name, enum fk_returnee_field field,
+                                const char **out)
+{
+    const char *text = fk_req_query(req, name);
+    *out = NULL;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    if (!fk_returnee_value_known(field, text))
+        return invalid(req, name, fk_returnee_values_text(field));
+    *out = text;
+    return 0;
+}
+
+static int query_date_or_reply(struct fk_req *req, const char *name, const char **out)
+{
+    const char *text = fk_req_query(req, name);
+    int64_t day;
+    *out = NULL;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    if (!fk_screening_date(text, &day))
+        return invalid(req, name, "日期格式应为 YYYY-MM-DD");
+    *out = text;
+    return 0;
+}
+
+int fk_returnee_filter_or_reply(struct fk_req *req, struct fk_returnee_filter *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (fk_scope_or_reply(req, f->scope) != 0 || query_date_or_reply(req, "from", &f->from) != 0 ||
+        query_date_or_reply(req, "until", &f->until) != 0 ||
+        flag_or_reply(req, "flagged", &f->flagged) != 0 ||
+        flag_or_reply(req, "handled", &f->handled) != 0 ||
+        query_value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, &f->disposition) != 0 ||
+        query_value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, &f->landing_test) !=
+            0 ||
+        query_value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, &f->three_code) != 0 ||
+        query_value_or_reply(req, "transport", FK_RETURNEE_TRANSPORT, &f->transport) != 0)
+        return -1;
+    if (f->from && f->until && strcmp(f->from, f->until) > 0)
+        return invalid(req, "until", "结束日期不能早于开始日期");
+    const char *q = fk_req_query(req, "q");
+    if (q == NULL || q[0] == '\0')
+        return 0;
+    size_t len = strlen(q);
+    if (len > FK_NAME_MAX || !no_controls(q))
+        return invalid(req, "q", "查询内容过长或含有控制字符");
+    struct fk_resident_id id;
+    const char *reason;
+    const struct fk_pii_key *key = &req->app->pii_key;
+    if (len == 18 && fk_resident_id_parse(q, fk_now(), &id, &reason) == FK_OK) {
+        f->q_kind = 1;
+        fk_pii_blind(key, "id_number", id.number, f->q_value);
+    } else if (len == 11 && fk_phone_check(q, &reason) == FK_OK) {
+        f->q_kind = 2;
+        fk_pii_blind(key, "phone", q, f->q_value);
+    } else if (len == FK_RETURNEE_REFERENCE_LEN - 1 && q[0] == 'R' &&
+               strspn(q + 1, "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") == len - 1) {
+        f->q_kind = 3;
+        snprintf(f->q_value, sizeof(f->q_value), "%s", q);
+    } else {
+        /* A name prefix; LIKE wildcards in the text are taken literally. */
+        size_t used = 0;
+        for (size_t i = 0; i < len && used + 3 < sizeof(f->q_value); i++) {
+            if (q[i] == '%' || q[i] == '_' || q[i] == '!')
+                f->q_value[used++] = '!';
+            f->q_value[used++] = q[i];
+        }
+        f->q_value[used++] = '%';
+        f->q_value[used] = '\0';
+        f->q_kind = 4;
+    }
+    return 0;
+}
+
+static void reply_list(struct fk_req *req, struct fk_returnee_filter *f, const char *action)
+{
+    int64_t page, per_page;
+    if (fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    json_t *items = NULL;
+    int64_t total = 0;
+    enum fk_err err = fk_returnee_list(db, &req->app->pii_key, req->actor.role, f, page, per_page,
+                                       &items, &total);
+    audit_or_fail(req, &err, action, 0, 0,
+                  json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
+                            "returned", (json_int_t)json_array_size(items)));
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
+static void list_returnees(struct fk_req *req)
+{
+    struct fk_returnee_filter f;
+    if (fk_returnee_filter_or_reply(req, &f) != 0)
+        return;
+    reply_list(req, &f, "returnee_list");
+}
+
+/* Arrivals from an area of concern in the caller's jurisdiction (?region=
+ * narrows it); ?mine=1 those whose destination lies in the caller's grid. */
+static void list_flags(struct fk_req *req)
+{
+    struct fk_returnee_filter f;
+    if (fk_returnee_filter_or_reply(req, &f) != 0)
+        return;
+    int mine;
+    if (flag_or_reply(req, "mine", &mine) != 0)
+        return;
+    f.flagged = 1;
+    if (mine == 1)
+        f.worker_id = req->actor.user_id;
+    reply_list(req, &f, "returnee_flags_list");
+}
+
+static int id_or_reply(struct fk_req *req, int64_t *id)
+{
+    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
+        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+        return -1;
+    }
+    return 0;
+}
+
+static void get_returnee(struct fk_req *req)
+{
+    int64_t id, person = 0;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || id_or_reply(req, &id) != 0)
+        return;
+    json_t *body = NULL;
+    enum fk_err err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix,
+                                       id, &body, &person);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+        return;
+    }
+    audit_or_fail(req, &err, "returnee_read", id, person, NULL);
+    if (err != FK_OK) {
+        json_decref(body);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, body);
+}
+
+static void patch_returnee(struct fk_req *req)
+{
+    int64_t id;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || id_or_reply(req, &id) != 0)
+        return;
+    /* The current state, inside the caller's jurisdiction. */
+    char in_region[96], sql[512];
+    fk_store_in_region("region", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql),
+             "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
+             "person_id, id_sealed, phone_sealed, name, address FROM returnees WHERE id = ? AND %s",
+             in_region);
+    struct fk_stmt *st = NULL;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, 1, id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    char region[FK_REGION_CODE_LEN] = "", three[12] = "", landing[16] = "", disposition[32] = "";
+    char note[FK_RETURNEE_NOTE_MAX + 1] = "";
+    int64_t household = 0, person = 0;
+    int handled = 0, has_note = 0;
+    char *id_plain = NULL, *phone_plain = NULL;
+    char name[FK_NAME_MAX + 1] = "", address[FK_ADDRESS_MAX + 1] = "";
+    if (err == FK_OK) {
+        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
+        snprintf(three, sizeof(three), "%s", fk_stmt_text(st, 1));
+        snprintf(landing, sizeof(landing), "%s", fk_stmt_text(st, 2));
+        snprintf(disposition, sizeof(disposition), "%s", fk_stmt_text(st, 3));
+        household = fk_stmt_int64(st, 4);
+        has_note = !fk_stmt_is_null(st, 5);
+        snprintf(note, sizeof(note), "%s", has_note ? fk_stmt_text(st, 5) : "");
+        handled = fk_stmt_int64(st, 6) != 0;
+        person = fk_stmt_int64(st, 7);
+        snprintf(name, sizeof(name), "%s", fk_stmt_text(st, 10));
+        snprintf(address, sizeof(address), "%s", fk_stmt_text(st, 11));
+        /* Opened only to register the person in the registry (below). */
+        if (person == 0 && json_is_true(json_object_get(req->json, "register"))) {
+            err = fk_pii_open(&req->app->pii_key, "id_number", fk_stmt_text(st, 8), &id_plain);
+            if (err == FK_OK && !fk_stmt_is_null(st, 9))
+                err = fk_pii_open(&req->app->pii_key, "phone", fk_stmt_text(st, 9), &phone_plain);
+        }
+    }
+    fk_stmt_free(st);
+    json_t *changed = NULL;
+    struct fk_person_valid *valid = NULL;
+    if (err == FK_ERR_DONE) {
+        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+        goto fail;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        goto fail;
+    }
+    static const char *const allowed[] = {
+        "three_code", "landing_test", "disposition", "household_id", "note", "handled", "register"};
+    const char *key_name;
+    json_t *value;
+    json_object_foreach(req->json, key_name, value)
+    {
+        size_t k = 0;
+        while (k < sizeof(allowed) / sizeof(allowed[0]) && strcmp(allowed[k], key_name) != 0)
+            k++;
+        if (k == sizeof(allowed) / sizeof(allowed[0])) {
+            invalid(req, key_name,
+                    "只能修改 three_code、landing_test、disposition、household_id、note、handled、"
+                    "register");
+            goto fail;
+        }
+    }
+    if (json_object_size(req->json) == 0) {
+        invalid(req, "body", "没有要修改的字段");
+        goto fail;
+    }
+    changed = json_array();
+    if (json_object_get(req->json, "three_code") != NULL) {
+        if (value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, NULL, three, sizeof(three)) !=
+            0)
+            goto fail;
+        json_array_append_new(changed, json_string("three_code"));
+    }
+    if (json_object_get(req->json, "landing_test") != NULL) {
+        if (value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, NULL, landing,
+                           sizeof(landing)) != 0)
+            goto fail;
+        json_array_append_new(changed, json_string("landing_test"));
+    }
+    if (json_object_get(req->json, "disposition") != NULL) {
+        if (value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, NULL, disposition,
+                           sizeof(disposition)) != 0)
+            goto fail;
+        json_array_append_new(changed, json_string("disposition"));
+    }
+    if (json_object_get(req->json, "household_id") != NULL) {
+        int present;
+        int64_t h = 0;
+        if (fk_json_int_or_reply(req, "household_id", 0, 1, INT64_MAX, &present, &h) != 0)
+            goto fail;
+        if (present) {
+            /* The household must lie in the destination (hence in jurisdiction). */
+            char prefix[FK_REGION_CODE_LEN], code[FK_REGION_CODE_LEN];
+            const char *reason;
+            int row = 0, fits = 0;
+            if (fk_region_normalize(region, code, prefix, &reason) != FK_OK)
+                snprintf(prefix, sizeof(prefix), "%s", region);
+            err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", h);
+            if (err != FK_OK) {
+                fk_reply_fail(req, err, NULL);
+                goto fail;
+            }
+            fits = row && strncmp(fk_stmt_text(st, 0), prefix, strlen(prefix)) == 0;
+            fk_stmt_free(st);
+            if (!fits) {
+                invalid(req, "household_id", "该户不存在或不在目的地区划内");
+                goto fail;
+            }
+        }
+        household = h;
+        json_array_append_new(changed, json_string("household_id"));
+    }
+    if (json_object_get(req->json, "note") != NULL) {
+        const char *text;
+        if (fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &text) != 0)
+            goto fail;
+        if (text != NULL && !no_controls(text)) {
+            invalid(req, "note", "备注含有控制字符");
+            goto fail;
+        }
+        has_note = text != NULL;
+        snprintf(note, sizeof(note), "%s", text ? text : "");
+        json_array_append_new(changed, json_string("note"));
+    }
+    int has_handled = 0, new_handled = handled;
+    if (fk_json_bool_or_reply(req, "handled", &has_handled, &new_handled) != 0)
+        goto fail;
+    if (has_handled)
+        json_array_append_new(changed, json_string("handled"));
+    /* "register": true puts a self-registered person who is not in the
+     * registry there (at the destination, as a returnee), or links them if
+     * they have been registered meanwhile. */
+    int has_register = 0, want_register = 0, registered = 0;
+    int64_t existing_person = 0;
+    if (fk_json_bool_or_reply(req, "register", &has_register, &want_register) != 0)
+        goto fail;
+    if (has_register && !want_register) {
+        invalid(req, "register", "register 只能为 true：已登记入库的人员不能取消");
+        goto fail;
+    }
+    if (has_register && person == 0) {
+        valid = calloc(1, sizeof(*valid));
+        if (valid == NULL || id_plain == NULL) {
+            fk_reply_fail(req, valid == NULL ? FK_ERR_NOMEM : FK_ERR_CRYPTO, NULL);
+            goto fail;
+        }
+        struct fk_person_input in = {.id_number = id_plain,
+                                     .name = name,
+                                     .phone = phone_plain,
+                                     .region = region,
+                                     .address = address,
+                                     .household_id = household};
+        struct fk_person_error why;
+        err = fk_person_validate(db, &in, req->actor.prefix, fk_now(), valid, &why);
+        if (err == FK_OK)
+            err = fk_person_find_by_id_number(db, &req->app->pii_key, valid->id.number,
+                                              &existing_person);
+        if (err == FK_ERR_INVALID) {
+            invalid(req, "register", why.message);
+            goto fail;
+        }
+        if (err != FK_OK) {
+            fk_reply_fail(req, err, NULL);
+            goto fail;
+        }
+        registered = 1;
+        json_array_append_new(changed, json_string("register"));
+    }
+    int64_t now = fk_now();
+    err = fk_db_begin(db);
+    if (err == FK_OK && registered) {
+        int64_t ignored = 0;
+        person = existing_person;
+        if (person == 0)
+            err = fk_person_insert(db, &req->app->pii_key, valid, now, &person, &ignored);
+        if (err == FK_OK)
+            err = fk_returnee_mark_person(db, person, now);
+        audit_or_fail(req, &err, existing_person ? "person_link" : "person_create", 0, person,
+                      json_pack("{s:s,s:I}", "source", "returnee", "returnee_id", (json_int_t)id));
+        if (err == FK_OK)
+            err = fk_db_run(db, NULL, "UPDATE returnees SET person_id = ? WHERE id = ?", "ii",
+                            person, id);
+    }
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE returnees SET three_code = ?, landing_test = ?, disposition = ?, "
+                        "household_id = ?, note = ?, updated_at = ? WHERE id = ?",
+                        "tttztii", three, landing, disposition, household, has_note ? note : NULL,
+                        now, id);
+    if (err == FK_OK && has_handled && new_handled != handled)
+        err = new_handled ? fk_db_run(db, NULL,
+                                      "UPDATE returnees SET handled = 1, handled_by = ?, "
+                                      "handled_at = ? WHERE id = ?",
+                                      "iii", req->actor.user_id, now, id)
+                          : fk_db_run(db, NULL,
+                                      "UPDATE returnees SET handled = 0, handled_by = NULL, "
+                                      "handled_at = NULL WHERE id = ?",
+                                      "i", id);
+    audit_or_fail(req, &err, "returnee_update", id, person, json_pack("{s:O}", "fields", changed));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    json_decref(changed);
+    changed = NULL;
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        fk_reply_fail(req, err, NULL);
+        goto fail;
+    }
+    json_t *body = NULL;
+    err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id, &body,
+                           &person);
+    if (err != FK_OK)
+        fk_reply_fail(req, err, NULL);
+    else
+        fk_reply_json(req, 200, body);
+fail:
+    json_decref(changed);
+    free(valid);
+    if (id_plain != NULL) {
+        sodium_memzero(id_plain, strlen(id_plain));
+        free(id_plain);
+    }
+    if (phone_plain != NULL) {
+        sodium_memzero(phone_plain, strlen(phone_plain));
+        free(phone_plain);
+    }
+}
+
+#define PAGE_PARAMS                                                                                \
+    "{\"name\":\"page\",\"in\":\"query\",\"schema\":{\"type\":\"integer\"}},"                      \
+    "{\"name\":\"per_page\",\"in\":\"query\",\"schema\":{\"type\":\"integer\"}}"
+#define FILTER_PARAMS                                                                              \
+    "{\"name\":\"region\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"                     \
+    "{\"name\":\"from\",\"in\":\"query\",\"schema\":{\"type\":\"string\",\"format\":\"date\"}},"   \
+    "{\"name\":\"until\",\"in\":\"query\",\"schema\":{\"type\":\"string\",\"format\":\"date\"}},"  \
+    "{\"name\":\"flagged\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"                    \
+    "{\"name\":\"handled\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"                    \
+    "{\"name\":\"disposition\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"                \
+    "{\"name\":\"landing_test\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"               \
+    "{\"name\":\"three_code\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"                 \
+    "{\"name\":\"transport\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}},"                  \
+    "{\"name\":\"q\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}}"
+
+static const struct fk_route routes[] = {
+    {"GET", "/api/v1/returnees/export", fk_returnees_export, 0, STAFF, "returnees",
+     "导出返乡人员台账（format=xlsx|csv，筛选同列表）",
+     "{\"parameters\":[{\"name\":\"format\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}}"
+     "," FILTER_PARAMS "]}"},
+    {"GET", "/api/v1/returnees/flags", list_flags, 0, STAFF, "returnees",
+     "来自关注地区的返乡人员（mine=1：我的网格）",
+     "{\"parameters\":[{\"name\":\"mine\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}}"
+     "," FILTER_PARAMS "," PAGE_PARAMS "]}"},
+    {"POST", "/api/v1/returnees", create_returnee, 0, STAFF, "returnees",
+     "返乡登记：{id_number,name,phone,origin:{code,name},arrival_date,transport,plate,trip_no,"
+     "destination_region,household_id,address,three_code,landing_test,disposition,note}",
+     NULL},
+    {"GET", "/api/v1/returnees", list_returnees, 0, STAFF, "returnees", "返乡人员列表",
+     "{\"parameters\":[" FILTER_PARAMS "," PAGE_PARAMS "]}"},
+    {"GET", "/api/v1/returnees/{id}", get_returnee, 0, STAFF, "returnees", "返乡登记详情", NULL},
+    {"PATCH", "/api/v1/returnees/{id}", patch_returnee, 0, STAFF, "returnees",
+     "更新三码查验、落地检、管控措施、户、备注、已处置（handled）", NULL},
+    {"POST", "/api/v1/public/returnees", fk_returnees_public_create, FK_ROUTE_PUBLIC, FK_ROLE_ANY,
+     "returnees", "返乡人员自助报备（无需登录；到达前 48 小时内；按 IP 和身份证号限流）", NULL},
+    {"GET", "/api/v1/public/regions", fk_returnees_public_regions, FK_ROUTE_PUBLIC, FK_ROLE_ANY,
+     "returnees", "自助报备用：顶级区划及其下级（仅名称和代码）", NULL},
+    {"GET", "/api/v1/public/regions/{code}", fk_returnees_public_regions, FK_ROUTE_PUBLIC,
+     FK_ROLE_ANY, "returnees", "自助报备用：区划及其下级（仅名称和代码）", NULL},
+};
 
 enum fk_err fk_returnees_routes(void)
 {
-    return FK_OK;
+    return fk_http_add_routes(routes, sizeof(routes) / sizeof(routes[0]));
 }

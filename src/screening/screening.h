@@ -57,6 +57,20 @@ const char *fk_screening_area_code_check(const char *code);
 int fk_screening_concern(const json_t *areas, int other_provinces, const char *campaign_region,
                          const char *origin_code);
 
+struct fk_conn;
+
+/* Checks an arrival from `origin_code` (2/4/6 digits) on `arrival_date`
+ * (YYYY-MM-DD) at `destination` (a stored region code) against every campaign
+ * active on that date whose region contains the destination. *concern is 1
+ * when the origin is of concern for one of them; *campaign_id is the newest
+ * such campaign and *worker_id the grid worker who covers the destination in
+ * the newest concerned campaign that has one (0 when none). For other modules
+ * (returnee registration) that flag arrivals for the grid. */
+enum fk_err fk_screening_arrival_check(struct fk_conn *db, const char *destination,
+                                       const char *arrival_date, const char *origin_code,
+                                       int *concern, int64_t *campaign_id,
+                                       int64_t *worker_id) FK_MUST_CHECK;
+
 /* Registers the screening routes. */
 enum fk_err fk_screening_routes(void) FK_MUST_CHECK;
 

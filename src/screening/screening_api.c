@@ -950,6 +950,100 @@ static void get_flags(struct fk_req *req)
     fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
 }
 
+/* --- workers who can be given a grid --- */
+
+/* Enabled community workers a manager may assign in this campaign: inside the
+ * caller's jurisdiction, and inside the campaign scope or above it (a worker
+ * of the whole community for a campaign of one compound). ?q matches the
+ * username or display name. The users list itself is for district_admin only;
+ * a township officer assigning grids needs this one. */
+static void list_workers(struct fk_req *req)
+{
+    int64_t page, per_page;
+    if (fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    const char *q = fk_req_query(req, "q");
+    if (q != NULL && (q[0] == '\0' || strlen(q) > 64))
+        q = NULL;
+    struct fk_conn *db = fk_req_db(req);
+    struct fk_campaign c;
+    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+        return;
+    char scope[FK_REGION_CODE_LEN];
+    fk_campaign_scope(req, &c, scope);
+    fk_campaign_clear(&c);
+    /* The scope's ancestors (significant prefixes of 6, 9, 12 and 15 digits). */
+    char ancestors[4][FK_REGION_CODE_LEN];
+    static const size_t lengths[4] = {6, 9, 12, 15};
+    for (size_t i = 0; i < 4; i++)
+        snprintf(ancestors[i], sizeof(ancestors[i]), "%.*s",
+                 (int)(lengths[i] < strlen(scope) ? lengths[i] : strlen(scope)), scope);
+    char in_jurisdiction[96], in_scope[96], where[640], sql[1024], like[80];
+    fk_store_in_region("u.region_prefix", in_jurisdiction, sizeof(in_jurisdiction));
+    fk_store_in_region("u.region_prefix", in_scope, sizeof(in_scope));
+    snprintf(where, sizeof(where),
+             " FROM users u LEFT JOIN regions r ON r.code = u.region WHERE u.role = "
+             "'community_worker' AND u.disabled = 0 AND %s AND (%s OR u.region_prefix IN "
+             "(?, ?, ?, ?))%s",
+             in_jurisdiction, in_scope,
+             q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "");
+    if (q)
+        snprintf(like, sizeof(like), "%%%s%%", q);
+    json_t *items = json_array();
+    int64_t total = 0;
+    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", where);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '')%s "
+                     "ORDER BY u.region, u.id LIMIT ? OFFSET ?",
+                     where);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = fk_stmt_bind_region(st, idx, req->actor.prefix);
+        idx += 2;
+        if (err == FK_OK)
+            err = fk_stmt_bind_region(st, idx, scope);
+        idx += 2;
+        for (size_t i = 0; i < 4 && err == FK_OK; i++)
+            err = fk_stmt_bind_text(st, idx++, ancestors[i]);
+        if (err == FK_OK && q) {
+            err = fk_stmt_bind_text(st, idx++, like);
+            if (err == FK_OK)
+                err = fk_stmt_bind_text(st, idx++, like);
+        }
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0)
+                total = fk_stmt_int64(st, 0);
+            else
+                json_array_append_new(
+                    items, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id",
+                                     (json_int_t)fk_stmt_int64(st, 0), "username",
+                                     fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
+                                     "region", fk_stmt_text(st, 3), "region_name",
+                                     fk_stmt_text(st, 4)));
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
 static const struct fk_route routes[] = {
     {"POST", "/api/v1/screening/campaigns", create_campaign, 0, MANAGERS, "screening",
      "新建敲门排查行动：{name,region,starts_on,ends_on,areas_of_concern:[{code,name}],"
@@ -965,6 +1059,8 @@ static const struct fk_route routes[] = {
      "网格分配：网格员及其小区、楼栋和户数", NULL},
     {"PUT", "/api/v1/screening/campaigns/{id}/grids/{user_id}", put_grid, 0, MANAGERS, "screening",
      "为网格员分配小区或楼栋：{regions:[code]}（替换原有分配）", NULL},
+    {"GET", "/api/v1/screening/campaigns/{id}/workers", list_workers, 0, MANAGERS, "screening",
+     "可分配网格的在岗网格员（q 按用户名或姓名筛选）", NULL},
     {"GET", "/api/v1/screening/campaigns/{id}/visits/export", fk_screening_export_visits, 0,
      SCREENERS, "screening", "导出走访台账（format=xlsx|csv，region 筛选）", NULL},
     {"POST", "/api/v1/screening/campaigns/{id}/visits", create_visit, 0, SCREENERS, "screening",

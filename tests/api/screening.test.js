@@ -166,6 +166,30 @@ test('grid assignments: only community workers of the jurisdiction, only compoun
   assert.equal(expectJson(await put(officer, `${base}/${fk.users.gridA2.id}`, { regions: [] })).regions.length, 0);
 });
 
+test('workers: the community workers a manager may assign, limited to the campaign scope and the jurisdiction', async () => {
+  const officer = await fk.login(fk.users.officer);
+  const c = await newCampaign(officer);
+  const ids = (list) => list.items.map((w) => w.id);
+  const all = expectList(await officer.get(`/api/v1/screening/campaigns/${c.id}/workers?per_page=100`), { perPage: 100 });
+  for (const k of ['gridA', 'gridA2', 'gridB']) assert.ok(ids(all).includes(fk.users[k].id), `${k} is listed`);
+  for (const k of ['officer', 'inspector']) assert.ok(!ids(all).includes(fk.users[k].id), `${k} is not a grid worker`);
+  const a = all.items.find((w) => w.id === fk.users.gridA.id);
+  assert.equal(a.username, 'grid_a');
+  assert.equal(a.display_name, '网格员甲');
+  assert.equal(a.region, C0);
+  assert.ok(a.region_name.length > 0);
+  // q narrows by username or display name.
+  assert.deepEqual(ids(expectList(await officer.get(`/api/v1/screening/campaigns/${c.id}/workers?q=${encodeURIComponent('网格员乙')}`))), [fk.users.gridB.id]);
+  // A campaign of one community lists only that community's workers.
+  const small = await newCampaign(officer, { region: C1 });
+  const inC1 = ids(expectList(await officer.get(`/api/v1/screening/campaigns/${small.id}/workers?per_page=100`), { perPage: 100 }));
+  assert.ok(inC1.includes(fk.users.gridB.id));
+  assert.ok(!inC1.includes(fk.users.gridA.id));
+  // Grid workers themselves may not list them.
+  const grid = await fk.login(fk.users.gridA);
+  expectError(await grid.get(`/api/v1/screening/campaigns/${c.id}/workers`), 403, 'forbidden');
+});
+
 test('visits: a grid worker records only for assigned households; arrivals registered, linked and flagged; retries are idempotent', async () => {
   const officer = await fk.login(fk.users.officer);
   const c = await newCampaign(officer);

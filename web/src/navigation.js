@@ -4,8 +4,9 @@ import {
   DataAnalysis, User, House, Van, Position, Ticket, Grid, FirstAidKit, Share,
   OfficeBuilding, DocumentChecked, Suitcase, School, Calendar, UserFilled, Key, Document,
 } from '@element-plus/icons-vue'
-import { modules, residents } from './i18n/zh-CN/index.js'
+import { modules, residents, doorknock } from './i18n/zh-CN/index.js'
 import { RESIDENT_WRITERS, PERSON_MERGERS } from './utils/permissions.js'
+import { SCREENERS } from './api/screening.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -22,8 +23,17 @@ export const MODULES = [
       { key: 'import', path: '/residents/import', title: residents.tabs.import, roles: RESIDENT_WRITERS },
     ],
   },
-  { key: 'doorKnock', path: '/door-knock', icon: House },
-  { key: 'arrivals', path: '/arrivals', icon: Position },
+  {
+    key: 'doorKnock',
+    path: '/door-knock',
+    icon: House,
+    live: true,
+    children: [
+      { key: 'campaigns', path: '/door-knock/campaigns', title: doorknock.tabs.campaigns, roles: SCREENERS },
+      { key: 'grids', path: '/door-knock/grids', title: doorknock.tabs.grids, roles: SCREENERS },
+    ],
+  },
+  { key: 'arrivals', path: '/arrivals', icon: Position, live: true },
   { key: 'checkpoints', path: '/checkpoints', icon: Van },
   { key: 'passes', path: '/passes', icon: Ticket },
   { key: 'codes', path: '/codes', icon: Grid },

@@ -2,6 +2,7 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import { useSessionStore } from './stores/session.js'
 import { MODULES, ADMIN_MODULES } from './navigation.js'
 import { common } from './i18n/zh-CN/index.js'
+import { SCREENERS } from './api/screening.js'
 
 const MainLayout = () => import('./layouts/MainLayout.vue')
 const LoginView = () => import('./views/LoginView.vue')
@@ -16,14 +17,26 @@ const HouseholdsView = () => import('./views/residents/HouseholdsView.vue')
 const DuplicatesView = () => import('./views/residents/DuplicatesView.vue')
 const ImportView = () => import('./views/residents/ImportView.vue')
 const ForbiddenView = () => import('./views/ForbiddenView.vue')
+const ReturneesView = () => import('./views/returnees/ReturneesView.vue')
+const ArrivalSelfRegisterView = () => import('./views/public/ArrivalSelfRegisterView.vue')
+const CampaignsView = () => import('./views/doorknock/CampaignsView.vue')
+const CampaignDetailView = () => import('./views/doorknock/CampaignDetailView.vue')
+const GridsView = () => import('./views/doorknock/GridsView.vue')
+const MobileLoginView = () => import('./views/mobile/MobileLoginView.vue')
+const MobileHomeView = () => import('./views/mobile/MobileHomeView.vue')
+const DoorKnockListView = () => import('./views/mobile/DoorKnockListView.vue')
+const VisitFormView = () => import('./views/mobile/VisitFormView.vue')
 
-const LIVE = { dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
+const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
 const SUBPAGES = {
   persons: PersonsView,
   households: HouseholdsView,
   duplicates: DuplicatesView,
   import: ImportView,
+  // keyed `module/child` where a child key alone could collide with another module's
+  'doorKnock/campaigns': CampaignsView,
+  'doorKnock/grids': GridsView,
 }
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
@@ -34,7 +47,7 @@ const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
       ...m.children.map((c) => ({
         path: c.path.slice(1),
         name: `${m.key}-${c.key}`,
-        component: SUBPAGES[c.key],
+        component: SUBPAGES[`${m.key}/${c.key}`] || SUBPAGES[c.key],
         meta: { title: `${c.title} - ${m.title}`, roles: c.roles || null, module: m.key },
       })),
     ]
@@ -55,12 +68,30 @@ const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: '登录' } },
+    // 返乡人员自助报备: a public phone page, no login.
+    { path: '/public/arrival', name: 'public-arrival', component: ArrivalSelfRegisterView, meta: { public: true, title: '返乡人员自助报备' } },
+    // Mobile pages for field staff (Vant), outside the console layout.
+    { path: '/m/login', name: 'm-login', component: MobileLoginView, meta: { public: true, mobile: true, title: '登录' } },
+    { path: '/m', name: 'm-home', component: MobileHomeView, meta: { mobile: true, title: '工作台' } },
+    { path: '/m/door-knock', name: 'm-door-knock', component: DoorKnockListView, meta: { mobile: true, title: '入户排查', roles: SCREENERS } },
+    {
+      path: '/m/door-knock/visit/:householdId(\\d+)',
+      name: 'm-door-knock-visit',
+      component: VisitFormView,
+      meta: { mobile: true, title: '入户登记', roles: SCREENERS },
+    },
     {
       path: '/',
       component: MainLayout,
       redirect: '/dashboard',
       children: [
         ...moduleRoutes,
+        {
+          path: 'door-knock/campaigns/:id(\\d+)',
+          name: 'doorKnock-campaign',
+          component: CampaignDetailView,
+          meta: { title: '排查活动详情 - 敲门排查', roles: SCREENERS, module: 'doorKnock' },
+        },
         { path: 'forbidden', name: 'forbidden', component: ForbiddenView, meta: { title: common.forbiddenTitle } },
         { path: ':rest(.*)*', name: 'not-found', component: NotFoundView, meta: { title: common.notFoundTitle } },
       ],
@@ -68,21 +99,37 @@ const router = createRouter({
   ],
 })
 
-router.beforeEach(async (to) => {
+router.beforeEach(async (to, from) => {
   const session = useSessionStore()
   await session.restore()
+  // A mobile page that lost its session (a 401 sends to `login`) logs in on the mobile form.
+  if (to.name === 'login' && typeof to.query.redirect === 'string' && /^\/m(\/|$|\?)/.test(to.query.redirect)) {
+    return { name: 'm-login', query: to.query }
+  }
   if (to.meta.public) {
+    if (to.name === 'm-login' && session.loggedIn) {
+      const r = typeof to.query.redirect === 'string' && to.query.redirect.startsWith('/') ? to.query.redirect : '/m'
+      return r
+    }
     if (to.name === 'login' && session.loggedIn) {
       const r = typeof to.query.redirect === 'string' && to.query.redirect.startsWith('/') ? to.query.redirect : '/'
       return r
     }
     return true
   }
+  const phoneFront = !from.name && to.redirectedFrom?.path === '/' && !!window.matchMedia?.('(max-width: 600px)').matches
+  if (!session.loggedIn && (to.meta.mobile || phoneFront)) {
+    return { name: 'm-login', query: to.fullPath !== '/m' ? { redirect: to.fullPath } : {} }
+  }
   if (!session.loggedIn) {
     return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/dashboard' ? { redirect: to.fullPath } : {} }
   }
   if (to.meta.admin && !session.isAdmin) return { name: 'forbidden' }
-  if (to.meta.roles && !to.meta.roles.includes(session.user?.role)) return { name: 'forbidden' }
+  if (to.meta.roles && !to.meta.roles.includes(session.user?.role)) return to.meta.mobile ? { name: 'm-home' } : { name: 'forbidden' }
+  // A phone-sized screen opening the console's front page gets the mobile home.
+  if (to.name === 'dashboard' && phoneFront) {
+    return { name: 'm-home' }
+  }
   return true
 })
 

@@ -9,8 +9,11 @@ import users from './users.js'
 import tokens from './tokens.js'
 import audit from './audit.js'
 import residents from './residents.js'
+import doorknock from './doorknock.js'
+import mobile from './mobile.js'
+import returnees from './returnees.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees }
 
 export function roleLabel(role) {
   return roles[role] || role || ''

@@ -1,0 +1,202 @@
+/* The public self-registration (返乡人员自助报备): no login, no CSRF (there is
+ * no session to forge), rate-limited per client address and per ID number
+ * with counters in the store so that several app servers share them. The
+ * answer never carries anyone's data but the new registration's id and
+ * reference. Also the region tree the page picks the destination from: names
+ * and codes only, never counts of people. */
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "returnees/returnees_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *id_message(const char *reason)
+{
+    static const struct {
+        const char *reason, *message;
+    } table[] = {
+        {"length", "身份证号应为 18 位"},
+        {"characters", "身份证号只能包含数字，最后一位可以是 X"},
+        {"province", "身份证号的省份代码不存在"},
+        {"birth_date", "身份证号中的出生日期不存在"},
+        {"birth_in_future", "身份证号中的出生日期晚于今天"},
+        {"birth_too_old", "身份证号中的出生日期早于 1900 年"},
+        {"checksum", "身份证号校验位错误，请核对"},
+    };
+    for (size_t i = 0; reason != NULL && i < sizeof(table) / sizeof(table[0]); i++)
+        if (strcmp(table[i].reason, reason) == 0)
+            return table[i].message;
+    return "身份证号无效";
+}
+
+/* Counts the attempt; 1 (after replying 429 with Retry-After) when over the
+ * limit, -1 after replying on a store failure, 0 to go on. */
+static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, const char *plain,
+                   int64_t window, int64_t limit, const char *message, const char *field)
+{
+    char hash[FK_BLIND_LEN], context[32];
+    snprintf(context, sizeof(context), "ratelimit_%s", kind);
+    fk_pii_blind(&req->app->pii_key, context, plain, hash);
+    int64_t now = fk_now(), retry, hits = 0;
+    int64_t start = fk_returnee_window_start(now, window, &retry);
+    enum fk_err err = fk_returnee_rate_hit(db, kind, hash, start, now, &hits);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    if (hits <= limit)
+        return 0;
+    char text[256], seconds[24];
+    int64_t minutes = (retry + 59) / 60;
+    if (minutes >= 120)
+        snprintf(text, sizeof(text), "%s，请约 %lld 小时后再试", message,
+                 (long long)((minutes + 59) / 60));
+    else
+        snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
+    snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
+    fk_reply_error(req, 429, "too_many_requests", text, field);
+    fk_reply_header(req, "Retry-After", seconds);
+    return 1;
+}
+
+void fk_returnees_public_create(struct fk_req *req)
+{
+    snprintf(req->actor.username, sizeof(req->actor.username), "public");
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    if (limited(req, db, "ip", req->ip, FK_RETURNEE_LIMIT_IP_WINDOW, FK_RETURNEE_LIMIT_IP,
+                "本网络提交次数过多", NULL) != 0)
+        return;
+    const char *id_text;
+    if (fk_json_str_or_reply(req, "id_number", 1, 32, &id_text) != 0)
+        return;
+    struct fk_resident_id id;
+    const char *reason = NULL;
+    if (fk_resident_id_parse(id_text, fk_now(), &id, &reason) != FK_OK) {
+        fk_reply_error(req, 422, "invalid_field", id_message(reason), "id_number");
+        return;
+    }
+    if (limited(req, db, "id_number", id.number, FK_RETURNEE_LIMIT_ID_WINDOW, FK_RETURNEE_LIMIT_ID,
+                "该身份证号今天提交次数过多", "id_number") != 0)
+        return;
+    struct fk_returnee_new *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        fk_reply_fail(req, FK_ERR_NOMEM, NULL);
+        return;
+    }
+    if (fk_returnee_body_or_reply(req, db, 1, r) != 0)
+        goto done;
+    const struct fk_pii_key *key = &req->app->pii_key;
+    int64_t existing = 0, person = 0;
+    enum fk_err err =
+        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, &existing);
+    /* Linked to the registry when the person is known there; an unknown
+     * person is not added to the registry from an anonymous form (staff
+     * confirm them with PATCH {"register": true}). */
+    if (err == FK_OK && existing == 0)
+        err = fk_person_find_by_id_number(db, key, r->person.id.number, &person);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        goto done;
+    }
+    if (existing != 0) {
+        fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经报备过，无需重复登记",
+                       "arrival_date");
+        goto done;
+    }
+    r->person_id = person;
+    int64_t now = fk_now(), new_id = 0;
+    char reference[FK_RETURNEE_REFERENCE_LEN] = "";
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_returnee_insert(db, key, r, 0, now, &new_id, reference);
+    if (err == FK_OK) {
+        char id_str[24];
+        snprintf(id_str, sizeof(id_str), "%lld", (long long)new_id);
+        json_t *detail = json_pack("{s:s,s:s,s:s,s:b,s:b}", "region", r->person.region.code,
+                                   "arrival_date", r->arrival_date, "origin_code", r->origin_code,
+                                   "concern", r->concern, "linked", person != 0);
+        err = fk_audit_req(req, "returnee_self_register", "returnee", id_str, person, detail);
+        json_decref(detail);
+    }
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        if (err == FK_ERR_CONFLICT)
+            fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经报备过",
+                           "arrival_date");
+        else
+            fk_reply_fail(req, err, NULL);
+        goto done;
+    }
+    char message[256];
+    snprintf(message, sizeof(message),
+             "报备成功，登记编号 %s。请保存此编号；到达后请配合社区查验三码、做好落地检。",
+             reference);
+    fk_reply_json(req, 201,
+                  json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)new_id, "reference", reference,
+                            "arrival_date", r->arrival_date, "message", message));
+done:
+    free(r);
+}
+
+static enum fk_err children_json(struct fk_conn *db, const char *parent, json_t *out)
+{
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(
+        db,
+        parent ? "SELECT code, name, level FROM regions WHERE parent = ? ORDER BY code LIMIT 2000"
+               : "SELECT code, name, level FROM regions WHERE parent IS NULL ORDER BY code "
+                 "LIMIT 2000",
+        &st);
+    if (err != FK_OK)
+        return err;
+    if (parent)
+        err = fk_stmt_bind_text(st, 1, parent);
+    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
+        json_array_append_new(out, json_pack("{s:s,s:s,s:I}", "code", fk_stmt_text(st, 0), "name",
+                                             fk_stmt_text(st, 1), "level",
+                                             (json_int_t)fk_stmt_int64(st, 2)));
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_OK : err;
+}
+
+void fk_returnees_public_regions(struct fk_req *req)
+{
+    const char *text = fk_req_param(req, "code");
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    json_t *children = json_array();
+    json_t *body = NULL;
+    enum fk_err err = FK_OK;
+    if (text[0] == '\0') {
+        err = children_json(db, NULL, children);
+        body = json_pack("{s:n,s:o}", "code", "children", children);
+    } else {
+        char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
+        const char *reason;
+        struct fk_region region;
+        if (strlen(text) > 18 || fk_region_normalize(text, code, prefix, &reason) != FK_OK ||
+            (err = fk_region_get(db, code, &region)) == FK_ERR_NOT_FOUND) {
+            json_decref(children);
+            fk_reply_error(req, 404, "region_not_found", "区划不存在", "code");
+            return;
+        }
+        if (err == FK_OK)
+            err = children_json(db, region.code, children);
+        body = json_pack("{s:s,s:s,s:i,s:s,s:o}", "code", region.code, "name", region.name, "level",
+                         region.level, "parent", region.parent, "children", children);
+    }
+    if (err != FK_OK) {
+        json_decref(body);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, body);
+}

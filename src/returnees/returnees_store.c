@@ -1,0 +1,303 @@
+/* Returnee SQL: insert, duplicate lookup, load, list, filters, rate counters. */
+#include "core/clock.h"
+#include "crypto/crypto.h"
+#include "returnees/returnees_internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fk_err fk_returnee_find_duplicate(struct fk_conn *db, const struct fk_pii_key *key,
+                                       const char *id_number, const char *arrival_date,
+                                       int64_t *existing)
+{
+    char blind[FK_BLIND_LEN];
+    fk_pii_blind(key, "id_number", id_number, blind);
+    struct fk_stmt *st;
+    int row;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT id FROM returnees WHERE id_blind = ? AND arrival_date = ?", "tt",
+        blind, arrival_date);
+    if (err != FK_OK)
+        return err;
+    *existing = row ? fk_stmt_int64(st, 0) : 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_returnee_insert(struct fk_conn *db, const struct fk_pii_key *key,
+                               const struct fk_returnee_new *r, int64_t actor_id, int64_t now,
+                               int64_t *id, char reference[FK_RETURNEE_REFERENCE_LEN])
+{
+    char id_blind[FK_BLIND_LEN], phone_blind[FK_BLIND_LEN];
+    char *id_sealed = NULL, *phone_sealed = NULL;
+    const struct fk_person_valid *p = &r->person;
+    fk_pii_blind(key, "id_number", p->id.number, id_blind);
+    enum fk_err err = fk_pii_seal(key, "id_number", p->id.number, &id_sealed);
+    if (err == FK_OK && p->phone[0] != '\0') {
+        fk_pii_blind(key, "phone", p->phone, phone_blind);
+        err = fk_pii_seal(key, "phone", p->phone, &phone_sealed);
+    }
+    if (err != FK_OK)
+        goto done;
+    /* 32^8 references: a collision is unlikely enough to look first rather
+     * than let the unique index abort a PostgreSQL transaction. */
+    for (int attempt = 0; attempt < 5; attempt++) {
+        fk_returnee_reference(reference);
+        struct fk_stmt *st;
+        int row;
+        err = fk_db_query(db, &st, &row, "SELECT 1 FROM returnees WHERE reference = ?", "t",
+                          reference);
+        if (err != FK_OK)
+            goto done;
+        fk_stmt_free(st);
+        if (!row)
+            break;
+    }
+    err = fk_db_run(
+        db, id,
+        "INSERT INTO returnees(reference, person_id, id_sealed, id_blind, name, phone_sealed, "
+        "phone_blind, origin_code, origin_name, outside_province, arrival_date, transport, plate, "
+        "trip_no, region, household_id, address, three_code, landing_test, disposition, note, "
+        "concern, concern_campaign_id, grid_worker_id, source, created_by, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?) RETURNING id",
+        "tztttttttittttt"
+        "zttttti"
+        "zztzii",
+        reference, r->person_id, id_sealed, id_blind, p->name, phone_sealed,
+        phone_sealed ? phone_blind : NULL, r->origin_code, r->origin_name,
+        (int64_t)r->outside_province, r->arrival_date, r->transport, r->plate[0] ? r->plate : NULL,
+        r->trip_no[0] ? r->trip_no : NULL, p->region.code, p->household_id, p->address,
+        r->three_code, r->landing_test, r->disposition, r->note[0] ? r->note : NULL,
+        (int64_t)r->concern, r->campaign_id, r->worker_id, r->public_page ? "public" : "staff",
+        actor_id, now, now);
+done:
+    free(id_sealed);
+    free(phone_sealed);
+    return err;
+}
+
+enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id, int64_t now)
+{
+    /* The category keeps the registry's order (returnee first), as the
+     * door-knock screening writes it. */
+    return fk_db_run(db, NULL,
+                     "UPDATE persons SET categories = CASE WHEN categories = '' THEN "
+                     "'returnee' WHEN (',' || categories || ',') LIKE '%,returnee,%' THEN "
+                     "categories ELSE 'returnee,' || categories END, updated_at = ? "
+                     "WHERE id = ?",
+                     "ii", now, person_id);
+}
+
+static json_t *opened(const struct fk_pii_key *key, const char *context, const char *sealed,
+                      int full)
+{
+    if (sealed == NULL || sealed[0] == '\0')
+        return json_null();
+    char *plain = NULL;
+    if (fk_pii_open(key, context, sealed, &plain) != FK_OK)
+        return json_string("（无法解密）");
+    char masked[64];
+    if (!full) {
+        if (strcmp(context, "phone") == 0)
+            fk_mask_phone(plain, masked, sizeof(masked));
+        else
+            fk_mask_id(plain, masked, sizeof(masked));
+    }
+    json_t *value = json_string(full ? plain : masked);
+    sodium_memzero(plain, strlen(plain));
+    free(plain);
+    return value;
+}
+
+static json_t *text_or_null(struct fk_stmt *st, int col)
+{
+    return fk_stmt_is_null(st, col) ? json_null() : json_string(fk_stmt_text(st, col));
+}
+
+static json_t *id_or_null(struct fk_stmt *st, int col)
+{
+    return fk_stmt_is_null(st, col) ? json_null() : json_integer(fk_stmt_int64(st, col));
+}
+
+static json_t *time_json(int64_t epoch)
+{
+    char text[FK_RFC3339_LEN];
+    fk_time_format(epoch, text);
+    return json_string(text);
+}
+
+json_t *fk_returnee_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
+{
+    json_t *worker = json_null();
+    if (!fk_stmt_is_null(st, 23))
+        worker = json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 23), "display_name",
+                           fk_stmt_text(st, 24));
+    json_t *campaign = json_null();
+    if (!fk_stmt_is_null(st, 22))
+        campaign = json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 22), "name",
+                             fk_stmt_text(st, 30));
+    json_t *out = json_pack(
+        "{s:I,s:s,s:o,s:b,s:o,s:s,s:o,s:{s:s,s:s},s:b,s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:s,s:s,s:s,"
+        "s:s,s:o,s:b,s:b,s:o,s:o}",
+        "id", (json_int_t)fk_stmt_int64(st, 0), "reference", fk_stmt_text(st, 1), "person_id",
+        id_or_null(st, 2), "in_registry", !fk_stmt_is_null(st, 2), "id_number",
+        opened(key, "id_number", fk_stmt_text(st, 3), fk_role_sees_full_id(role)), "name",
+        fk_stmt_text(st, 4), "phone",
+        opened(key, "phone", fk_stmt_text(st, 5), fk_role_sees_full_phone(role)), "origin", "code",
+        fk_stmt_text(st, 6), "name", fk_stmt_text(st, 7), "outside_province",
+        fk_stmt_int64(st, 8) != 0, "arrival_date", fk_stmt_text(st, 9), "transport",
+        fk_stmt_text(st, 10), "plate", text_or_null(st, 11), "trip_no", text_or_null(st, 12),
+        "destination_region", fk_stmt_text(st, 13), "destination_name", fk_stmt_text(st, 14),
+        "household_id", id_or_null(st, 15), "address", fk_stmt_text(st, 16), "three_code",
+        fk_stmt_text(st, 17), "landing_test", fk_stmt_text(st, 18), "disposition",
+        fk_stmt_text(st, 19), "note", text_or_null(st, 20), "concern", fk_stmt_int64(st, 21) != 0,
+        "handled", fk_stmt_int64(st, 25) != 0, "concern_campaign", campaign, "grid_worker", worker);
+    if (out == NULL)
+        return NULL;
+    json_object_set_new(out, "handled_at",
+                        fk_stmt_is_null(st, 26) ? json_null() : time_json(fk_stmt_int64(st, 26)));
+    json_object_set_new(out, "source", json_string(fk_stmt_text(st, 27)));
+    json_object_set_new(out, "created_at", time_json(fk_stmt_int64(st, 28)));
+    json_object_set_new(out, "updated_at", time_json(fk_stmt_int64(st, 29)));
+    return out;
+}
+
+enum fk_err fk_returnee_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
+                             const char *scope, int64_t id, json_t **out, int64_t *person_id)
+{
+    char in_region[96], sql[1536];
+    fk_store_in_region("r.region", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql),
+             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM " WHERE r.id = ? AND %s", in_region);
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err != FK_OK)
+        return err;
+    err = fk_stmt_bind_int64(st, 1, id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 2, scope);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_ERR_DONE)
+        err = FK_ERR_NOT_FOUND;
+    if (err == FK_OK) {
+        *person_id = fk_stmt_is_null(st, 2) ? 0 : fk_stmt_int64(st, 2);
+        *out = fk_returnee_json(st, key, role);
+        if (*out == NULL)
+            err = FK_ERR_NOMEM;
+    }
+    fk_stmt_free(st);
+    return err;
+}
+
+void fk_returnee_where(const struct fk_returnee_filter *f, int keyset, char *sql, size_t size)
+{
+    char in_region[96];
+    fk_store_in_region("r.region", in_region, sizeof(in_region));
+    static const char *const q_clauses[] = {"", " AND r.id_blind = ?", " AND r.phone_blind = ?",
+                                            " AND r.reference = ?",
+                                            " AND r.name LIKE ? ESCAPE '!'"};
+    snprintf(
+        sql, size, " WHERE %s%s%s%s%s%s%s%s%s%s%s%s", in_region,
+        f->from ? " AND r.arrival_date >= ?" : "", f->until ? " AND r.arrival_date <= ?" : "",
+        f->flagged >= 0 ? " AND r.concern = ?" : "", f->handled >= 0 ? " AND r.handled = ?" : "",
+        f->disposition ? " AND r.disposition = ?" : "",
+        f->landing_test ? " AND r.landing_test = ?" : "",
+        f->three_code ? " AND r.three_code = ?" : "", f->transport ? " AND r.transport = ?" : "",
+        f->worker_id ? " AND r.grid_worker_id = ?" : "", q_clauses[f->q_kind],
+        keyset ? " AND r.id > ?" : "");
+}
+
+enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter *f, int keyset,
+                             int64_t after_id, int *idx)
+{
+    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
+    *idx += 2;
+    if (err == FK_OK && f->from)
+        err = fk_stmt_bind_text(st, (*idx)++, f->from);
+    if (err == FK_OK && f->until)
+        err = fk_stmt_bind_text(st, (*idx)++, f->until);
+    if (err == FK_OK && f->flagged >= 0)
+        err = fk_stmt_bind_int64(st, (*idx)++, f->flagged);
+    if (err == FK_OK && f->handled >= 0)
+        err = fk_stmt_bind_int64(st, (*idx)++, f->handled);
+    if (err == FK_OK && f->disposition)
+        err = fk_stmt_bind_text(st, (*idx)++, f->disposition);
+    if (err == FK_OK && f->landing_test)
+        err = fk_stmt_bind_text(st, (*idx)++, f->landing_test);
+    if (err == FK_OK && f->three_code)
+        err = fk_stmt_bind_text(st, (*idx)++, f->three_code);
+    if (err == FK_OK && f->transport)
+        err = fk_stmt_bind_text(st, (*idx)++, f->transport);
+    if (err == FK_OK && f->worker_id)
+        err = fk_stmt_bind_int64(st, (*idx)++, f->worker_id);
+    if (err == FK_OK && f->q_kind)
+        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
+    if (err == FK_OK && keyset)
+        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
+    return err;
+}
+
+enum fk_err fk_returnee_list(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
+                             const struct fk_returnee_filter *f, int64_t page, int64_t per_page,
+                             json_t **items, int64_t *total)
+{
+    char where[1024], sql[2560];
+    fk_returnee_where(f, 0, where, sizeof(where));
+    *items = json_array();
+    *total = 0;
+    if (*items == NULL)
+        return FK_ERR_NOMEM;
+    enum fk_err err = FK_OK;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM returnees r%s", where);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
+                     "%s ORDER BY r.arrival_date DESC, r.id DESC LIMIT ? OFFSET ?",
+                     where);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = fk_returnee_bind(st, f, 0, 0, &idx);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                *total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            json_t *item = fk_returnee_json(st, key, role);
+            if (item == NULL)
+                err = FK_ERR_NOMEM;
+            else
+                json_array_append_new(*items, item);
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    return err;
+}
+
+enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
+                                 int64_t window_start, int64_t now, int64_t *hits)
+{
+    enum fk_err err = fk_db_run(db, NULL, "DELETE FROM returnee_rate_limits WHERE window_start < ?",
+                                "i", now - 2 * 86400);
+    if (err == FK_OK)
+        err = fk_db_run(db, hits,
+                        "INSERT INTO returnee_rate_limits(kind, key_hash, window_start, hits) "
+                        "VALUES (?, ?, ?, 1) ON CONFLICT (kind, key_hash, window_start) DO UPDATE "
+                        "SET hits = returnee_rate_limits.hits + 1 RETURNING hits",
+                        "tti", kind, key_hash, window_start);
+    return err;
+}
