@@ -35,6 +35,9 @@ static const struct option_def options[] = {
     STR_OPT("listen", "FANGKONG_LISTEN", listen, "address:port to listen on"),
     STR_OPT("web", "FANGKONG_WEB", web, "directory of the built web UI"),
     STR_OPT("log-level", "FANGKONG_LOG_LEVEL", log_level, "debug, info, warn or error"),
+    STR_OPT("trusted-proxies", "FANGKONG_TRUSTED_PROXIES", trusted_proxies,
+            "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed "
+            "(client IPs for rate limits, audit, /metrics); empty: none"),
     INT_OPT("threads", "FANGKONG_THREADS", threads, 1, 256, "HTTP worker threads"),
     INT_OPT("max-body", "FANGKONG_MAX_BODY", max_body, 1024, 1024LL * 1024 * 1024,
             "largest request body in bytes (413 beyond)"),

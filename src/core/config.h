@@ -14,6 +14,7 @@ struct fk_config {
     char listen[128];
     char web[1024];
     char log_level[16];
+    char trusted_proxies[512];
     int64_t threads;
     int64_t max_body;
     int64_t max_upload;

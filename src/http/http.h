@@ -101,6 +101,14 @@ struct fk_app {
     struct fk_metrics *metrics;
 };
 
+/* The client's address: `peer` (the TCP peer), unless `peer` is one of the
+ * comma-separated `trusted` proxy addresses and `forwarded_for` (the
+ * X-Forwarded-For header, may be NULL) names who the proxies served: then
+ * the rightmost address there that is not a trusted proxy. A malformed
+ * entry ends the walk. Written to out (at most out_size bytes). */
+void fk_forwarded_client(const char *peer, const char *forwarded_for, const char *trusted,
+                         char *out, size_t out_size);
+
 /* Adds routes (a static array that must outlive the server). */
 enum fk_err fk_http_add_routes(const struct fk_route *routes, size_t n) FK_MUST_CHECK;
 /* Every route added, for the OpenAPI document. */

@@ -29,16 +29,18 @@ static void client_ip(struct fk_req *req)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(req->ip, sizeof(req->ip), "unknown");
-    if (info == NULL || info->client_addr == NULL)
-        return;
-    const struct sockaddr *sa = info->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->ip,
-                  sizeof(req->ip));
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->ip,
-                  sizeof(req->ip));
+    char peer[sizeof(req->ip)] = "unknown";
+    if (info != NULL && info->client_addr != NULL) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                      sizeof(peer));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+                      sizeof(peer));
+    }
+    const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    fk_forwarded_client(peer, xff, req->app->cfg.trusted_proxies, req->ip, sizeof(req->ip));
 }
 
 static void add_security_headers(struct MHD_Response *response)

@@ -8,7 +8,7 @@ import { useServer, expectError, expectJson } from './lib/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-config-'));
 const file = join(dir, 'fangkong.json');
-writeFileSync(file, JSON.stringify({ 'max-body': 4096, 'lockout-attempts': 2, threads: 2 }));
+writeFileSync(file, JSON.stringify({ 'max-body': 4096, 'lockout-attempts': 2, threads: 2, 'trusted-proxies': '10.9.9.9, 127.0.0.1' }));
 
 // The flag sets lockout-attempts to 3, overriding the file's 2.
 const fk = useServer({ serveArgs: ['--config', file, '--lockout-attempts', '3'] });
@@ -33,4 +33,20 @@ test('the flag overrides the file: the third failure locks, not the second', asy
   expectJson(await fk.loginRaw('cfg_user', 'Passw0rd-cfg'));
   for (let i = 0; i < 3; i++) expectError(await fk.loginRaw('cfg_user', 'bad-password'), 401, 'invalid_credentials');
   expectError(await fk.loginRaw('cfg_user', 'Passw0rd-cfg'), 423, 'account_locked', 'username');
+});
+
+test('trusted-proxies: behind a listed proxy the X-Forwarded-For client counts (audit, /metrics), a spoofed left part does not', async () => {
+  const res = await fk.request('POST', '/api/v1/session', {
+    body: { username: fk.users.admin.username, password: fk.users.admin.password },
+    headers: { 'X-Forwarded-For': '1.2.3.4, 203.0.113.9' },
+  });
+  expectJson(res);
+  const admin = await fk.login(fk.users.admin);
+  const audit = expectJson(await admin.get('/api/v1/audit?action=login&per_page=2'));
+  assert.deepEqual(audit.items.map((e) => e.ip), ['127.0.0.1', '203.0.113.9']);
+  // /metrics is for the machine itself: a client forwarded by the proxy is not local.
+  expectError(await fk.request('GET', '/metrics', { headers: { 'X-Forwarded-For': '203.0.113.9' } }), 403, 'forbidden');
+  assert.equal((await fk.request('GET', '/metrics')).status, 200);
+  // A malformed header leaves the proxy's own address.
+  assert.equal((await fk.request('GET', '/metrics', { headers: { 'X-Forwarded-For': 'nonsense' } })).status, 200);
 });
