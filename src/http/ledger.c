@@ -146,3 +146,20 @@ int fk_ledger_format_or_reply(struct fk_req *req, int *xlsx)
     fk_reply_error(req, 422, "invalid_field", "导出格式应为 xlsx 或 csv", "format");
     return -1;
 }
+
+void fk_ledger_finish(struct fk_req *req, struct fk_ledger *lg, enum fk_err err, const char *base)
+{
+    if (err != FK_OK) {
+        fk_ledger_abort(lg);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    off_t size = 0;
+    int xlsx = lg->xlsx;
+    int fd = fk_ledger_close(lg, &size);
+    if (fd < 0) {
+        fk_reply_fail(req, FK_ERR_IO, NULL);
+        return;
+    }
+    fk_ledger_reply(req, fd, size, xlsx, base);
+}

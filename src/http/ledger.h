@@ -36,6 +36,9 @@ int fk_ledger_close(struct fk_ledger *lg, off_t *size);
 void fk_ledger_abort(struct fk_ledger *lg);
 /* Replies 200 with the file as an attachment "<base>-YYYY-MM-DD.<ext>"; takes fd. */
 void fk_ledger_reply(struct fk_req *req, int fd, off_t size, int xlsx, const char *base);
+/* Ends a ledger request: with `err` FK_OK closes the file and replies with
+ * it (as fk_ledger_reply), otherwise discards it and replies the error. */
+void fk_ledger_finish(struct fk_req *req, struct fk_ledger *lg, enum fk_err err, const char *base);
 /* ?format=xlsx (default) or csv; -1 after replying 422 naming "format". */
 int fk_ledger_format_or_reply(struct fk_req *req, int *xlsx);
 

@@ -147,18 +147,7 @@ void fk_residents_export_persons(struct fk_req *req)
                          detail = json_pack("{s:s,s:s,s:I}", "region", scope, "format",
                                             xlsx ? "xlsx" : "csv", "rows", (json_int_t)count));
     json_decref(detail);
-    if (err != FK_OK) {
-        fk_ledger_abort(&lg);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    off_t size = 0;
-    int fd = fk_ledger_close(&lg, &size);
-    if (fd < 0) {
-        fk_reply_fail(req, FK_ERR_IO, NULL);
-        return;
-    }
-    fk_ledger_reply(req, fd, size, xlsx, "persons");
+    fk_ledger_finish(req, &lg, err, "persons");
 }
 
 void fk_residents_export_households(struct fk_req *req)
@@ -225,16 +214,5 @@ void fk_residents_export_households(struct fk_req *req)
                            detail =
                                json_pack("{s:s,s:I}", "region", scope, "rows", (json_int_t)count));
     json_decref(detail);
-    if (err != FK_OK) {
-        fk_ledger_abort(&lg);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    off_t size = 0;
-    int fd = fk_ledger_close(&lg, &size);
-    if (fd < 0) {
-        fk_reply_fail(req, FK_ERR_IO, NULL);
-        return;
-    }
-    fk_ledger_reply(req, fd, size, xlsx, "households");
+    fk_ledger_finish(req, &lg, err, "households");
 }

@@ -118,16 +118,5 @@ void fk_returnees_export(struct fk_req *req)
         err = fk_audit_req(req, "returnee_export", "returnee", NULL, 0, detail);
         json_decref(detail);
     }
-    if (err != FK_OK) {
-        fk_ledger_abort(&lg);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    off_t size = 0;
-    int fd = fk_ledger_close(&lg, &size);
-    if (fd < 0) {
-        fk_reply_fail(req, FK_ERR_IO, NULL);
-        return;
-    }
-    fk_ledger_reply(req, fd, size, xlsx, "returnees");
+    fk_ledger_finish(req, &lg, err, "returnees");
 }

@@ -194,16 +194,5 @@ void fk_screening_export_visits(struct fk_req *req)
                                               (json_int_t)campaign_id, "region", scope, "format",
                                               xlsx ? "xlsx" : "csv", "rows", (json_int_t)count));
     json_decref(detail);
-    if (err != FK_OK) {
-        fk_ledger_abort(&lg);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    off_t size = 0;
-    int fd = fk_ledger_close(&lg, &size);
-    if (fd < 0) {
-        fk_reply_fail(req, FK_ERR_IO, NULL);
-        return;
-    }
-    fk_ledger_reply(req, fd, size, xlsx, "screening-visits");
+    fk_ledger_finish(req, &lg, err, "screening-visits");
 }
