@@ -61,5 +61,10 @@ void fk_pii_blind(const struct fk_pii_key *key, const char *context, const char 
 void fk_mask_id(const char *id_number, char *out, size_t out_size);
 /* "13812345678" -> "138****5678". */
 void fk_mask_phone(const char *phone, char *out, size_t out_size);
+/* Opens a sealed ID number or phone (`context` "id_number" or "phone") into
+ * out, in full or masked. 0 when written; 1 when `sealed` is NULL or empty;
+ * -1 when it does not open (out is then ""). The plain text is wiped. */
+int fk_pii_open_masked(const struct fk_pii_key *key, const char *context, const char *sealed,
+                       int full, char *out, size_t out_size);
 
 #endif

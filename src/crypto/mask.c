@@ -1,4 +1,7 @@
 /* Masking of personal numbers for responses and logs. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -28,4 +31,24 @@ void fk_mask_id(const char *id_number, char *out, size_t out_size)
 void fk_mask_phone(const char *phone, char *out, size_t out_size)
 {
     mask(phone, 3, 4, 8, out, out_size);
+}
+
+int fk_pii_open_masked(const struct fk_pii_key *key, const char *context, const char *sealed,
+                       int full, char *out, size_t out_size)
+{
+    out[0] = '\0';
+    if (sealed == NULL || sealed[0] == '\0')
+        return 1;
+    char *plain = NULL;
+    if (fk_pii_open(key, context, sealed, &plain) != FK_OK)
+        return -1;
+    if (full)
+        snprintf(out, out_size, "%s", plain);
+    else if (strcmp(context, "phone") == 0)
+        fk_mask_phone(plain, out, out_size);
+    else
+        fk_mask_id(plain, out, out_size);
+    sodium_memzero(plain, strlen(plain));
+    free(plain);
+    return 0;
 }

@@ -128,6 +128,10 @@ void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const
 /* Maps a store/logic error to a reply: NOT_FOUND 404, CONFLICT 409, INVALID 422,
  * FORBIDDEN 403, AUTH 401, BUSY 503, everything else 500 (logged). */
 void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field);
+/* A sealed ID number or phone as JSON: the full or masked text, null when
+ * there is none, "（无法解密）" when it does not open (fk_pii_open_masked). */
+json_t *fk_pii_json(const struct fk_pii_key *key, const char *context, const char *sealed,
+                    int full);
 void fk_reply_empty(struct fk_req *req, unsigned status);
 /* Replies with bytes of `content_type`; `data` is copied. */
 void fk_reply_bytes(struct fk_req *req, unsigned status, const char *content_type, const void *data,

@@ -249,3 +249,12 @@ int fk_scope_or_reply(struct fk_req *req, char scope[19])
     snprintf(scope, 19, "%s", prefix);
     return 0;
 }
+
+json_t *fk_pii_json(const struct fk_pii_key *key, const char *context, const char *sealed, int full)
+{
+    char text[64];
+    int rc = fk_pii_open_masked(key, context, sealed, full, text, sizeof(text));
+    if (rc > 0)
+        return json_null();
+    return json_string(rc < 0 ? "（无法解密）" : text);
+}

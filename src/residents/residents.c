@@ -181,27 +181,6 @@ int fk_role_sees_full_phone(unsigned role)
                     FK_ROLE_QUARANTINE_STAFF)) != 0;
 }
 
-static json_t *opened(const struct fk_pii_key *key, const char *context, const char *sealed,
-                      int full)
-{
-    if (sealed == NULL || sealed[0] == '\0')
-        return json_null();
-    char *plain = NULL;
-    if (fk_pii_open(key, context, sealed, &plain) != FK_OK)
-        return json_string("（无法解密）");
-    char masked[64];
-    if (!full) {
-        if (strcmp(context, "phone") == 0)
-            fk_mask_phone(plain, masked, sizeof(masked));
-        else
-            fk_mask_id(plain, masked, sizeof(masked));
-    }
-    json_t *value = json_string(full ? plain : masked);
-    sodium_memzero(plain, strlen(plain));
-    free(plain);
-    return value;
-}
-
 static int age_on(const char *birth_date, int64_t now)
 {
     int y, m, d;
@@ -250,8 +229,8 @@ json_t *fk_person_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigne
         (json_int_t)fk_stmt_int64(st, 0), "name", fk_stmt_text(st, 2), "sex",
         fk_stmt_int64(st, 3) == FK_SEX_MALE ? "male" : "female", "birth_date", birth, "age",
         age_on(birth, fk_now()), "id_number",
-        opened(key, "id_number", fk_stmt_text(st, 1), fk_role_sees_full_id(role)), "phone",
-        opened(key, "phone", fk_stmt_text(st, 5), fk_role_sees_full_phone(role)), "region",
+        fk_pii_json(key, "id_number", fk_stmt_text(st, 1), fk_role_sees_full_id(role)), "phone",
+        fk_pii_json(key, "phone", fk_stmt_text(st, 5), fk_role_sees_full_phone(role)), "region",
         fk_stmt_text(st, 7), "region_name", fk_stmt_text(st, 8), "address", fk_stmt_text(st, 9),
         "household_id",
         fk_stmt_is_null(st, 6) ? json_null() : json_integer((json_int_t)fk_stmt_int64(st, 6)),

@@ -32,23 +32,6 @@ static const char *category_label(const char *name)
     return name;
 }
 
-static void open_masked(const struct fk_pii_key *key, const char *context, const char *sealed,
-                        int full, char *out, size_t size)
-{
-    out[0] = '\0';
-    char *plain = NULL;
-    if (sealed == NULL || fk_pii_open(key, context, sealed, &plain) != FK_OK)
-        return;
-    if (full)
-        snprintf(out, size, "%s", plain);
-    else if (strcmp(context, "phone") == 0)
-        fk_mask_phone(plain, out, size);
-    else
-        fk_mask_id(plain, out, size);
-    sodium_memzero(plain, strlen(plain));
-    free(plain);
-}
-
 void fk_residents_export_persons(struct fk_req *req)
 {
     int xlsx;
@@ -102,10 +85,10 @@ void fk_residents_export_persons(struct fk_req *req)
             char seq[24], id_number[32], phone[32], created[FK_RFC3339_LEN], categories[160];
             last = fk_stmt_int64(st, 0);
             snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 1), full_id, id_number,
-                        sizeof(id_number));
-            open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 5), full_phone, phone,
-                        sizeof(phone));
+            fk_pii_open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 1), full_id,
+                               id_number, sizeof(id_number));
+            fk_pii_open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 5), full_phone, phone,
+                               sizeof(phone));
             fk_time_format(fk_stmt_int64(st, 11), created);
             created[19] = '\0';
             created[10] = ' ';

@@ -91,27 +91,6 @@ enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id, int64
                      "ii", now, person_id);
 }
 
-static json_t *opened(const struct fk_pii_key *key, const char *context, const char *sealed,
-                      int full)
-{
-    if (sealed == NULL || sealed[0] == '\0')
-        return json_null();
-    char *plain = NULL;
-    if (fk_pii_open(key, context, sealed, &plain) != FK_OK)
-        return json_string("（无法解密）");
-    char masked[64];
-    if (!full) {
-        if (strcmp(context, "phone") == 0)
-            fk_mask_phone(plain, masked, sizeof(masked));
-        else
-            fk_mask_id(plain, masked, sizeof(masked));
-    }
-    json_t *value = json_string(full ? plain : masked);
-    sodium_memzero(plain, strlen(plain));
-    free(plain);
-    return value;
-}
-
 static json_t *text_or_null(struct fk_stmt *st, int col)
 {
     return fk_stmt_is_null(st, col) ? json_null() : json_string(fk_stmt_text(st, col));
@@ -144,10 +123,10 @@ json_t *fk_returnee_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
         "s:s,s:o,s:b,s:b,s:o,s:o}",
         "id", (json_int_t)fk_stmt_int64(st, 0), "reference", fk_stmt_text(st, 1), "person_id",
         id_or_null(st, 2), "in_registry", !fk_stmt_is_null(st, 2), "id_number",
-        opened(key, "id_number", fk_stmt_text(st, 3), fk_role_sees_full_id(role)), "name",
+        fk_pii_json(key, "id_number", fk_stmt_text(st, 3), fk_role_sees_full_id(role)), "name",
         fk_stmt_text(st, 4), "phone",
-        opened(key, "phone", fk_stmt_text(st, 5), fk_role_sees_full_phone(role)), "origin", "code",
-        fk_stmt_text(st, 6), "name", fk_stmt_text(st, 7), "outside_province",
+        fk_pii_json(key, "phone", fk_stmt_text(st, 5), fk_role_sees_full_phone(role)), "origin",
+        "code", fk_stmt_text(st, 6), "name", fk_stmt_text(st, 7), "outside_province",
         fk_stmt_int64(st, 8) != 0, "arrival_date", fk_stmt_text(st, 9), "transport",
         fk_stmt_text(st, 10), "plate", text_or_null(st, 11), "trip_no", text_or_null(st, 12),
         "destination_region", fk_stmt_text(st, 13), "destination_name", fk_stmt_text(st, 14),

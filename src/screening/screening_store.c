@@ -514,23 +514,6 @@ enum fk_err fk_visit_add_arrival(struct fk_conn *db, const struct fk_visit_input
     return err;
 }
 
-static void open_masked(const struct fk_pii_key *key, const char *context, const char *sealed,
-                        int full, char *out, size_t size)
-{
-    out[0] = '\0';
-    char *plain = NULL;
-    if (sealed == NULL || fk_pii_open(key, context, sealed, &plain) != FK_OK)
-        return;
-    if (full)
-        snprintf(out, size, "%s", plain);
-    else if (strcmp(context, "phone") == 0)
-        fk_mask_phone(plain, out, size);
-    else
-        fk_mask_id(plain, out, size);
-    sodium_memzero(plain, strlen(plain));
-    free(plain);
-}
-
 /* An arrival row: a.id, a.person_id, p.name, p.id_sealed, p.phone_sealed,
  * a.origin_code, a.origin_name, a.arrived_on, a.registered, a.concern (cols 0–9). */
 #define ARRIVAL_COLUMNS                                                                            \
@@ -540,10 +523,10 @@ static void open_masked(const struct fk_pii_key *key, const char *context, const
 static json_t *arrival_json(struct fk_req *req, struct fk_stmt *st)
 {
     char id_number[32], phone[32];
-    open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 3),
-                fk_role_sees_full_id(req->actor.role), id_number, sizeof(id_number));
-    open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 4),
-                fk_role_sees_full_phone(req->actor.role), phone, sizeof(phone));
+    fk_pii_open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 3),
+                       fk_role_sees_full_id(req->actor.role), id_number, sizeof(id_number));
+    fk_pii_open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 4),
+                       fk_role_sees_full_phone(req->actor.role), phone, sizeof(phone));
     return json_pack(
         "{s:I,s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0),
         "person_id", (json_int_t)fk_stmt_int64(st, 1), "name", fk_stmt_text(st, 2), "id_number",
