@@ -70,6 +70,11 @@ enum fk_err fk_person_find_by_id_number(struct fk_conn *db, const struct fk_pii_
 
 /* Roles that see ID numbers / phone numbers in full; everyone else sees them
  * masked (DESIGN.md §4). */
+/* Adds `category` (a known one, e.g. "returnee") to a person's categories
+ * unless present, first in the list (as other modules record it). */
+enum fk_err fk_person_add_category(struct fk_conn *db, int64_t person_id, const char *category,
+                                   int64_t now) FK_MUST_CHECK;
+
 int fk_role_sees_full_id(unsigned role);
 int fk_role_sees_full_phone(unsigned role);
 

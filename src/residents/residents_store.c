@@ -637,3 +637,13 @@ enum fk_err fk_residents_households(struct fk_req *req, struct fk_conn *db, cons
     }
     return err;
 }
+
+enum fk_err fk_person_add_category(struct fk_conn *db, int64_t person_id, const char *category,
+                                   int64_t now)
+{
+    return fk_db_run(db, NULL,
+                     "UPDATE persons SET categories = CASE WHEN categories = '' THEN ? "
+                     "WHEN (',' || categories || ',') LIKE '%,' || ? || ',%' THEN categories "
+                     "ELSE ? || ',' || categories END, updated_at = ? WHERE id = ?",
+                     "tttii", category, category, category, now, person_id);
+}

@@ -81,14 +81,7 @@ done:
 
 enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id, int64_t now)
 {
-    /* The category keeps the registry's order (returnee first), as the
-     * door-knock screening writes it. */
-    return fk_db_run(db, NULL,
-                     "UPDATE persons SET categories = CASE WHEN categories = '' THEN "
-                     "'returnee' WHEN (',' || categories || ',') LIKE '%,returnee,%' THEN "
-                     "categories ELSE 'returnee,' || categories END, updated_at = ? "
-                     "WHERE id = ?",
-                     "ii", now, person_id);
+    return fk_person_add_category(db, person_id, "returnee", now);
 }
 
 static json_t *text_or_null(struct fk_stmt *st, int col)

@@ -503,14 +503,8 @@ enum fk_err fk_visit_add_arrival(struct fk_conn *db, const struct fk_visit_input
         "iiitiitttii", visit_id, in->campaign_id, in->household_id, in->region, a->person_id,
         (int64_t)a->registered, a->origin_code, a->origin_name, a->arrived_on, (int64_t)a->concern,
         now);
-    /* The category keeps the registry's order (returnee first). */
     if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE persons SET categories = CASE WHEN categories = '' THEN "
-                        "'returnee' WHEN (',' || categories || ',') LIKE '%,returnee,%' THEN "
-                        "categories ELSE 'returnee,' || categories END, updated_at = ? "
-                        "WHERE id = ?",
-                        "ii", now, a->person_id);
+        err = fk_person_add_category(db, a->person_id, "returnee", now);
     return err;
 }
 
