@@ -7,7 +7,8 @@ import {
   ElLink, ElLoading, ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination,
   ElResult, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
   ElTableColumn, ElTag, ElTooltip, ElBreadcrumb, ElBreadcrumbItem, ElText,
-  ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep,
+  ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep, ElButtonGroup, ElInputNumber, ElCheckbox, ElCheckboxGroup, ElRadio, ElRadioGroup, ElRadioButton,
+  ElTabs, ElTabPane, ElTree,
 } from 'element-plus'
 import 'element-plus/dist/index.css'
 import Vant from 'vant'
@@ -32,7 +33,8 @@ for (const c of [
   ElLink, ElLoading, ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination,
   ElResult, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
   ElTableColumn, ElTag, ElTooltip, ElBreadcrumb, ElBreadcrumbItem, ElText,
-  ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep,
+  ElSubMenu, ElDrawer, ElUpload, ElProgress, ElBadge, ElSteps, ElStep, ElButtonGroup, ElInputNumber, ElCheckbox, ElCheckboxGroup, ElRadio, ElRadioGroup, ElRadioButton,
+  ElTabs, ElTabPane, ElTree,
 ]) {
   app.use(c)
 }

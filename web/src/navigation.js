@@ -4,9 +4,10 @@ import {
   DataAnalysis, User, House, Van, Position, Ticket, Grid, FirstAidKit, Share,
   OfficeBuilding, DocumentChecked, Suitcase, School, Calendar, UserFilled, Key, Document,
 } from '@element-plus/icons-vue'
-import { modules, residents, doorknock } from './i18n/zh-CN/index.js'
+import { modules, residents, doorknock, quarantine } from './i18n/zh-CN/index.js'
 import { RESIDENT_WRITERS, PERSON_MERGERS } from './utils/permissions.js'
 import { SCREENERS } from './api/screening.js'
+import { HOMEQ_STAFF } from './api/quarantine.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -39,7 +40,13 @@ export const MODULES = [
   { key: 'codes', path: '/codes', icon: Grid },
   { key: 'testing', path: '/testing', icon: FirstAidKit },
   { key: 'tracing', path: '/tracing', icon: Share },
-  { key: 'quarantine', path: '/quarantine', icon: OfficeBuilding },
+  {
+    key: 'quarantine',
+    path: '/quarantine',
+    icon: OfficeBuilding,
+    live: true,
+    children: [{ key: 'home', path: '/quarantine/home', title: quarantine.homeTitle, roles: HOMEQ_STAFF }],
+  },
   { key: 'inspection', path: '/inspection', icon: DocumentChecked },
   { key: 'reopening', path: '/reopening', icon: Suitcase },
   { key: 'schools', path: '/schools', icon: School },

@@ -3,6 +3,7 @@ import { useSessionStore } from './stores/session.js'
 import { MODULES, ADMIN_MODULES } from './navigation.js'
 import { common } from './i18n/zh-CN/index.js'
 import { SCREENERS } from './api/screening.js'
+import { HOMEQ_STAFF } from './api/quarantine.js'
 
 const MainLayout = () => import('./layouts/MainLayout.vue')
 const LoginView = () => import('./views/LoginView.vue')
@@ -26,6 +27,9 @@ const MobileLoginView = () => import('./views/mobile/MobileLoginView.vue')
 const MobileHomeView = () => import('./views/mobile/MobileHomeView.vue')
 const DoorKnockListView = () => import('./views/mobile/DoorKnockListView.vue')
 const VisitFormView = () => import('./views/mobile/VisitFormView.vue')
+const HomeQuarantineView = () => import('./views/quarantine/HomeQuarantineView.vue')
+const MobileQuarantineListView = () => import('./views/mobile/quarantine/MobileQuarantineListView.vue')
+const MobileQuarantineEntryView = () => import('./views/mobile/quarantine/MobileQuarantineEntryView.vue')
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -37,6 +41,7 @@ const SUBPAGES = {
   // keyed `module/child` where a child key alone could collide with another module's
   'doorKnock/campaigns': CampaignsView,
   'doorKnock/grids': GridsView,
+  'quarantine/home': HomeQuarantineView,
 }
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
@@ -80,6 +85,9 @@ const router = createRouter({
       component: VisitFormView,
       meta: { mobile: true, title: '入户登记', roles: SCREENERS },
     },
+    // 居家隔离随访 (mobile, full-screen Vant pages).
+    { path: '/m/quarantine', name: 'm-quarantine', component: MobileQuarantineListView, meta: { mobile: true, title: '居家隔离随访', roles: HOMEQ_STAFF } },
+    { path: '/m/quarantine/:id(\\d+)', name: 'm-quarantine-entry', component: MobileQuarantineEntryView, meta: { mobile: true, title: '登记体温', roles: HOMEQ_STAFF } },
     {
       path: '/',
       component: MainLayout,

@@ -12,8 +12,9 @@ import residents from './residents.js'
 import doorknock from './doorknock.js'
 import mobile from './mobile.js'
 import returnees from './returnees.js'
+import quarantine from './quarantine.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine }
 
 export function roleLabel(role) {
   return roles[role] || role || ''
