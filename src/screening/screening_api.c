@@ -1026,11 +1026,10 @@ static void list_workers(struct fk_req *req)
                 total = fk_stmt_int64(st, 0);
             else
                 json_array_append_new(
-                    items, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id",
-                                     (json_int_t)fk_stmt_int64(st, 0), "username",
-                                     fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                                     "region", fk_stmt_text(st, 3), "region_name",
-                                     fk_stmt_text(st, 4)));
+                    items,
+                    json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
+                              "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
+                              "region", fk_stmt_text(st, 3), "region_name", fk_stmt_text(st, 4)));
         }
         if (err == FK_ERR_DONE)
             err = FK_OK;
