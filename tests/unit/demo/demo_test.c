@@ -214,7 +214,7 @@ static void test_bad_options(void **state)
     (void)state;
     struct fk_store *store = open_store("bad.db");
     struct fk_demo_stats stats;
-    struct fk_demo_options opt = {0, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
+    struct fk_demo_options opt = {-1, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
     assert_int_equal(fk_demo_build(store, &key, &opt, &stats), FK_ERR_INVALID);
     opt.people = FK_DEMO_PEOPLE_MAX + 1;
     assert_int_equal(fk_demo_build(store, &key, &opt, &stats), FK_ERR_INVALID);
