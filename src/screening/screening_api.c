@@ -1068,6 +1068,8 @@ static const struct fk_route routes[] = {
      NULL},
     {"GET", "/api/v1/screening/campaigns/{id}/progress", get_progress, 0, SCREENERS, "screening",
      "排查进度（level=grid|compound|community|township）", NULL},
+    {"GET", "/api/v1/screening/campaigns/{id}/pending/export", fk_screening_export_pending, 0,
+     SCREENERS, "screening", "未入户台账导出（format=xlsx|csv，region、outcome 筛选）", NULL},
     {"GET", "/api/v1/screening/campaigns/{id}/pending", get_pending, 0, SCREENERS, "screening",
      "尚未入户的住户（region、outcome 筛选）", NULL},
     {"GET", "/api/v1/screening/campaigns/{id}/flags", get_flags, 0, SCREENERS, "screening",

@@ -48,24 +48,19 @@ static void arrivals_text(struct fk_conn *db, int64_t visit_id, char *out, size_
     fk_stmt_free(st);
 }
 
-void fk_screening_export_visits(struct fk_req *req)
+/* The campaign of {id} and the export's scope: the caller's part of the
+ * campaign, narrowed by ?region=; a grid worker's export is their own grid
+ * (*worker = their user id). -1 after replying. */
+static int export_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *campaign_id,
+                                 char scope[FK_REGION_CODE_LEN], int64_t *worker)
 {
-    int xlsx;
-    if (fk_ledger_format_or_reply(req, &xlsx) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
     struct fk_campaign c;
-    int64_t campaign_id = 0;
-    char scope[FK_REGION_CODE_LEN], region_param[FK_REGION_CODE_LEN] = "";
-    {
-        const char *text = fk_req_param(req, "id");
-        if (fk_parse_int64(text, 1, INT64_MAX, &campaign_id) != FK_OK ||
-            fk_campaign_load(req, db, campaign_id, &c) != FK_OK) {
-            fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
-            return;
-        }
+    char region_param[FK_REGION_CODE_LEN] = "";
+    const char *text = fk_req_param(req, "id");
+    if (fk_parse_int64(text, 1, INT64_MAX, campaign_id) != FK_OK ||
+        fk_campaign_load(req, db, *campaign_id, &c) != FK_OK) {
+        fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
+        return -1;
     }
     fk_campaign_scope(req, &c, scope);
     fk_campaign_clear(&c);
@@ -76,18 +71,32 @@ void fk_screening_export_visits(struct fk_req *req)
         if (strlen(region) > 18 ||
             fk_region_normalize(region, region_param, prefix, &reason) != FK_OK) {
             fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
-            return;
+            return -1;
         }
         size_t ls = strlen(scope), lp = strlen(prefix);
         if (strncmp(scope, prefix, ls < lp ? ls : lp) != 0) {
             fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
-            return;
+            return -1;
         }
         if (lp > ls)
-            snprintf(scope, sizeof(scope), "%s", prefix);
+            snprintf(scope, FK_REGION_CODE_LEN, "%s", prefix);
     }
-    /* A grid worker's ledger is their own grid. */
-    int64_t worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
+    *worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
+    return 0;
+}
+
+void fk_screening_export_visits(struct fk_req *req)
+{
+    int xlsx;
+    if (fk_ledger_format_or_reply(req, &xlsx) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    int64_t campaign_id = 0, worker = 0;
+    char scope[FK_REGION_CODE_LEN];
+    if (export_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+        return;
 
     static const char *const headers[] = {
         "序号",     "走访时间", "户编号",   "区划代码",     "所属区划", "地址", "户主",
@@ -195,4 +204,87 @@ void fk_screening_export_visits(struct fk_req *req)
                                               xlsx ? "xlsx" : "csv", "rows", (json_int_t)count));
     json_decref(detail);
     fk_ledger_finish(req, &lg, err, "screening-visits");
+}
+
+/* The households not reached yet (未入户台账), in pages of the same query the
+ * pending list uses. */
+void fk_screening_export_pending(struct fk_req *req)
+{
+    int xlsx;
+    if (fk_ledger_format_or_reply(req, &xlsx) != 0)
+        return;
+    const char *outcome = fk_req_query(req, "outcome");
+    if (outcome != NULL && outcome[0] == '\0')
+        outcome = NULL;
+    if (outcome != NULL && strcmp(outcome, "not_visited") != 0 &&
+        strcmp(outcome, "nobody_home") != 0 && strcmp(outcome, "refused") != 0) {
+        fk_reply_error(req, 422, "invalid_field",
+                       "outcome 应为 not_visited、nobody_home 或 refused", "outcome");
+        return;
+    }
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    int64_t campaign_id = 0, worker = 0;
+    char scope[FK_REGION_CODE_LEN];
+    if (export_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+        return;
+    static const char *const headers[] = {"序号",     "户编号",      "区划代码", "所属区划",
+                                          "地址",     "户主",        "人数",     "最近走访结果",
+                                          "走访次数", "最近走访时间"};
+    static const double widths[] = {8, 10, 18, 24, 40, 10, 6, 14, 8, 20};
+    enum { N = sizeof(headers) / sizeof(headers[0]) };
+    struct fk_ledger lg;
+    if (fk_ledger_open(&lg, xlsx, "未入户台账", headers, widths, N) != 0) {
+        fk_reply_fail(req, FK_ERR_IO, NULL);
+        return;
+    }
+    enum { PAGE = 2000 };
+    int64_t count = 0, total = 0;
+    enum fk_err err = FK_OK;
+    for (int64_t page = 1; err == FK_OK; page++) {
+        json_t *items = NULL;
+        err = fk_pending(db, campaign_id, scope, worker, outcome, page, PAGE, &items, &total);
+        size_t n = err == FK_OK ? json_array_size(items) : 0;
+        for (size_t i = 0; i < n; i++) {
+            const json_t *h = json_array_get(items, i);
+            char seq[24], id[24], members[24], visits[24], visited[FK_RFC3339_LEN] = "";
+            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
+            snprintf(id, sizeof(id), "%lld",
+                     (long long)json_integer_value(json_object_get(h, "household_id")));
+            snprintf(members, sizeof(members), "%lld",
+                     (long long)json_integer_value(json_object_get(h, "member_count")));
+            snprintf(visits, sizeof(visits), "%lld",
+                     (long long)json_integer_value(json_object_get(h, "visits")));
+            const char *at = json_string_value(json_object_get(h, "last_visited_at"));
+            if (at != NULL) {
+                snprintf(visited, sizeof(visited), "%s", at);
+                visited[10] = ' ';
+                visited[19] = '\0';
+            }
+            const char *label = json_string_value(json_object_get(h, "last_outcome_label"));
+            const char *cells[N] = {seq,
+                                    id,
+                                    json_string_value(json_object_get(h, "region")),
+                                    json_string_value(json_object_get(h, "region_name")),
+                                    json_string_value(json_object_get(h, "address")),
+                                    json_string_value(json_object_get(h, "head_name")),
+                                    members,
+                                    at != NULL && label != NULL ? label : "未走访",
+                                    visits,
+                                    visited};
+            fk_ledger_row(&lg, cells, N);
+        }
+        json_decref(items);
+        if (n < PAGE)
+            break;
+    }
+    if (err == FK_OK) {
+        json_t *detail =
+            json_pack("{s:I,s:s,s:s,s:I}", "campaign_id", (json_int_t)campaign_id, "region", scope,
+                      "format", xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);
+        err = fk_audit_req(req, "screening_pending_export", "screening_campaign", NULL, 0, detail);
+        json_decref(detail);
+    }
+    fk_ledger_finish(req, &lg, err, "pending-households");
 }

@@ -130,5 +130,7 @@ enum fk_err fk_flags(struct fk_req *req, struct fk_conn *db, int64_t campaign_id
 
 /* GET /api/v1/screening/campaigns/{id}/visits/export (screening_export.c). */
 void fk_screening_export_visits(struct fk_req *req);
+/* GET …/pending/export: the households not reached yet as a ledger. */
+void fk_screening_export_pending(struct fk_req *req);
 
 #endif

@@ -382,6 +382,25 @@ test('progress and pending: exact numbers on a small district; latest visit deci
   const onlyX2 = expectList(await officer.get(`${base}/pending?region=${X2}&outcome=not_visited`));
   assert.equal(onlyX2.total, hy.length - 1);
   expectError(await officer.get(`${base}/pending?region=${Y1}`), 404, 'region_not_found', 'region');
+
+  // The same list as a ledger (未入户台账): every pending household once, with its last outcome.
+  const ledger = await officer.get(`${base}/pending/export?format=csv`);
+  assert.equal(ledger.status, 200, ledger.text.slice(0, 200));
+  const rows = ledger.text.replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(',').map((c) => c.replace(/^"|"$/g, '')));
+  assert.equal(rows[0].join(',').replaceAll('"', ''), '序号,户编号,区划代码,所属区划,地址,户主,人数,最近走访结果,走访次数,最近走访时间');
+  assert.equal(rows.length - 1, pending.total);
+  const ids = rows.slice(1).map((r) => Number(r[1]));
+  assert.equal(new Set(ids).size, ids.length, 'no household twice');
+  assert.ok(!ids.includes(hx[0].id), 'a reached household is not pending');
+  const yRow = rows.slice(1).find((r) => Number(r[1]) === hy[0].id);
+  assert.equal(yRow[7], '无人在家');
+  const mineLedger = await grid.get(`${base}/pending/export?format=csv`);
+  assert.equal(mineLedger.text.trim().split('\r\n').length - 1, mine.total, 'the worker\'s ledger is their grid');
+  const x2Ledger = await officer.get(`${base}/pending/export?format=xlsx&region=${X2}&outcome=not_visited`);
+  assert.equal(x2Ledger.status, 200);
+  assert.equal(x2Ledger.buffer.subarray(0, 2).toString(), 'PK');
+  expectError(await officer.get(`${base}/pending/export?region=${Y1}`), 404, 'region_not_found', 'region');
+  expectError(await officer.get(`${base}/pending/export?outcome=gone`), 422, 'invalid_field', 'outcome');
 });
 
 test('ledger: visits export to csv and xlsx with Chinese headers, limited to the grid for a worker', async () => {

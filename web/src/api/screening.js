@@ -58,6 +58,13 @@ export function visitsExportUrl(id, { format = 'xlsx', region } = {}) {
   return `${base(id)}/visits/export?${q}`
 }
 
+export function pendingExportUrl(id, { format = 'xlsx', region, outcome } = {}) {
+  const q = new URLSearchParams({ format })
+  if (region) q.set('region', region)
+  if (outcome) q.set('outcome', outcome)
+  return `${base(id)}/pending/export?${q}`
+}
+
 export const SYMPTOMS = [
   'fever', 'cough', 'sore_throat', 'fatigue', 'loss_of_smell',
   'runny_nose', 'diarrhea', 'muscle_pain', 'shortness_of_breath', 'conjunctivitis',

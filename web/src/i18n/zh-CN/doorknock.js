@@ -108,6 +108,7 @@ export default {
   registered: '新登记',
   linked: '已在册',
   ledger: '走访台账',
+  pendingLedger: '未入户台账',
   ledgerTitle: '走访台账导出',
   scopeRegion: '当前范围',
   backToList: '返回列表',
