@@ -1,0 +1,43 @@
+/* Four-colour community cards (四色通行证, DESIGN.md §2): issued per person
+ * in a compound — red for key persons (三重人员), yellow for persons in
+ * isolation, blue for staff who go out to work, green for the one shopper of
+ * a household — and the gate rule that decides who may leave. The rules here
+ * are pure (no SQL, no HTTP). */
+#ifndef FK_CARDS_CARDS_H
+#define FK_CARDS_CARDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum fk_card_color {
+    FK_CARD_RED = 1,
+    FK_CARD_YELLOW = 2,
+    FK_CARD_BLUE = 3,
+    FK_CARD_GREEN = 4,
+};
+
+/* Default: a green card goes out at most once per 48 hours. */
+#define FK_CARD_GREEN_WINDOW_DEFAULT (48 * 3600)
+
+/* "red", "yellow", "blue", "green" → the colour, or 0. */
+enum fk_card_color fk_card_color_from_name(const char *name);
+/* The API name and the Chinese label ("红卡", …) of a colour. */
+const char *fk_card_color_name(enum fk_card_color color);
+const char *fk_card_color_label(enum fk_card_color color);
+
+/* The verdict of a gate scan: allowed or not, a stable reason code for
+ * machines and a Chinese sentence for the gate keeper. */
+struct fk_gate_verdict {
+    int allowed;
+    const char *code; /* "ok", "red_card", "yellow_card", "green_used", ... (static) */
+    char reason[160]; /* Chinese */
+};
+
+/* The gate rule for a valid card of `color` scanned at `scanned_at` (epoch
+ * seconds) going out (`out` != 0) or coming in. `last_exit_at` is the
+ * holder's latest allowed exit before this scan (0: none); green cards go out
+ * at most once per `green_window` seconds. Coming in is always allowed. */
+void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, int64_t last_exit_at,
+                       int64_t green_window, struct fk_gate_verdict *v);
+
+#endif
