@@ -1,5 +1,6 @@
 /* fangkong: subcommand dispatch only. */
 #include "cli/cli.h"
+#include "codes/codes_api.h"
 #include "imports/imports.h"
 
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const struct {
     {"import", fk_cmd_import, "import persons --db DB [--key FILE] [--region CODE] FILE"},
     {"demo", fk_cmd_demo, "demo --db DB --people N --seed S: build the synthetic demo district"},
     {"id", fk_cmd_id, "id check NUMBER: validate a resident ID number"},
+    {"keys", fk_cmd_keys, "keys init|rotate|list|issue|revoke --db DB: signing keys and codes"},
 };
 
 static void usage(FILE *out)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/err.h"
 
 enum fk_card_color {
     FK_CARD_RED = 1,
@@ -39,5 +40,17 @@ struct fk_gate_verdict {
  * at most once per `green_window` seconds. Coming in is always allowed. */
 void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, int64_t last_exit_at,
                        int64_t green_window, struct fk_gate_verdict *v);
+
+struct fk_conn;
+
+/* A person's card follows their status (DESIGN.md §4: entering quarantine
+ * turns a card yellow): makes person `person_id`'s active card yellow, which
+ * also frees the household's green slot. Nothing to do without an active
+ * card. Call inside the caller's transaction. */
+enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id,
+                                       int64_t now) FK_MUST_CHECK;
+
+/* Registers the card and gate-scan routes (cards_api.c). */
+enum fk_err fk_cards_routes(void) FK_MUST_CHECK;
 
 #endif

@@ -1,7 +1,11 @@
 /* fangkong serve: configuration, store, routes, signals, graceful stop. */
 #include "accounts/accounts.h"
 #include "audit/audit.h"
+#include "cards/cards.h"
+#include "checkpoints/checkpoints.h"
 #include "cli/cli.h"
+#include "codes/codes.h"
+#include "codes/codes_api.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -27,7 +31,12 @@ static enum fk_err add_all_routes(void)
         (err = fk_regions_routes()) != FK_OK || (err = fk_audit_routes()) != FK_OK ||
         (err = fk_residents_routes()) != FK_OK || (err = fk_jobs_routes()) != FK_OK ||
         (err = fk_imports_routes()) != FK_OK || (err = fk_screening_routes()) != FK_OK ||
-        (err = fk_returnees_routes()) != FK_OK || (err = fk_quarantine_routes()) != FK_OK)
+        (err = fk_returnees_routes()) != FK_OK || (err = fk_quarantine_routes()) != FK_OK ||
+        (err = fk_checkpoints_routes()) != FK_OK)
+        return err;
+    if ((err = fk_codes_routes()) != FK_OK)
+        return err;
+    if ((err = fk_cards_routes()) != FK_OK)
         return err;
     return FK_OK;
 }
@@ -82,6 +91,13 @@ int fk_cmd_serve(int argc, char **argv)
         return rc;
     struct fk_conn *db = NULL;
     int64_t recovered = 0;
+    /* Signed codes: a district needs one signing key; make it on first start. */
+    fk_codes_init(&app.pii_key);
+    int key_created = 0;
+    if (fk_store_conn(app.store, &db) != FK_OK || fk_code_keys_ensure(db, &key_created) != FK_OK)
+        fk_log_msg(FK_LOG_WARN, "signing_key_failed", "no signing key: codes cannot be issued");
+    else if (key_created)
+        fk_log_msg(FK_LOG_INFO, "signing_key_created", "first signing key created");
     if (fk_store_conn(app.store, &db) != FK_OK ||
         fk_jobs_recover(db, FK_JOBS_STALE_SECONDS, &recovered) != FK_OK)
         fk_log_msg(FK_LOG_WARN, "jobs_recover_failed", "stale jobs left as they were");

@@ -55,6 +55,8 @@ static const struct option_def options[] = {
             "seconds within which failed logins count"),
     INT_OPT("lockout-duration", "FANGKONG_LOCKOUT_DURATION", lockout_duration, 1, 86400 * 7,
             "seconds an account stays locked"),
+    INT_OPT("green-exit-hours", "FANGKONG_GREEN_EXIT_HOURS", green_exit_hours, 1, 24 * 30,
+            "a green card (四色通行证) goes out at most once per this many hours"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -74,6 +76,7 @@ void fk_config_defaults(struct fk_config *cfg)
     cfg->lockout_attempts = 5;
     cfg->lockout_window = 15 * 60;
     cfg->lockout_duration = 15 * 60;
+    cfg->green_exit_hours = 48;
 }
 
 static enum fk_err set_option(struct fk_config *cfg, const struct option_def *opt,

@@ -24,6 +24,7 @@ struct fk_config {
     int64_t lockout_attempts;
     int64_t lockout_window;
     int64_t lockout_duration;
+    int64_t green_exit_hours;
 };
 
 /* Fills defaults. */

@@ -344,3 +344,17 @@ enum fk_err fk_homeq_bind(struct fk_stmt *st, const struct fk_homeq_filter *f, i
         err = fk_stmt_bind_int64(st, (*idx)++, after_id);
     return err;
 }
+
+enum fk_err fk_homeq_person_active(struct fk_conn *db, int64_t person_id, int *yes)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    *yes = 0;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT 1 FROM home_quarantines WHERE active_person = ?", "i", person_id);
+    if (err != FK_OK)
+        return err;
+    *yes = row;
+    fk_stmt_free(st);
+    return FK_OK;
+}

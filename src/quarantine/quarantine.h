@@ -115,6 +115,11 @@ size_t fk_homeq_overdue(const struct fk_homeq_facts *facts, int64_t now, struct 
  * the end → township cadre and village cadre. */
 unsigned fk_homeq_due_roles(const struct fk_homeq_due *due);
 
+struct fk_conn;
+/* Whether person `person_id` is in an active home quarantine: *yes 1 or 0
+ * (used by the four-colour cards: such a person's card is yellow). */
+enum fk_err fk_homeq_person_active(struct fk_conn *db, int64_t person_id, int *yes) FK_MUST_CHECK;
+
 /* Registers the quarantine routes. */
 enum fk_err fk_quarantine_routes(void) FK_MUST_CHECK;
 

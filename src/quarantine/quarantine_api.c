@@ -3,6 +3,7 @@
  * routes of the whole module. Every quarantine belongs to the jurisdiction of
  * its person's region; outside it a quarantine does not exist (404). */
 #include "audit/audit.h"
+#include "cards/cards.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -372,6 +373,9 @@ static void create_homeq(struct fk_req *req)
                         planned_end, note, req->actor.user_id, now, now);
     for (size_t i = 0; err == FK_OK && i < n_team; i++)
         err = team_write(db, &req->app->pii_key, id, &team[i], now);
+    /* Entering quarantine turns the person's card yellow. */
+    if (err == FK_OK)
+        err = fk_cards_follow_quarantine(db, person_id, now);
     fk_homeq_audit(req, &err, "home_quarantine_create", id, person_id,
                    json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
                              (json_int_t)starts_at, "planned_end", (json_int_t)planned_end));

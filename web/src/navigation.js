@@ -4,10 +4,12 @@ import {
   DataAnalysis, User, House, Van, Position, Ticket, Grid, FirstAidKit, Share,
   OfficeBuilding, DocumentChecked, Suitcase, School, Calendar, UserFilled, Key, Document,
 } from '@element-plus/icons-vue'
-import { modules, residents, doorknock, quarantine } from './i18n/zh-CN/index.js'
+import { modules, residents, doorknock, quarantine, checkpoints, cards } from './i18n/zh-CN/index.js'
 import { RESIDENT_WRITERS, PERSON_MERGERS } from './utils/permissions.js'
 import { SCREENERS } from './api/screening.js'
 import { HOMEQ_STAFF } from './api/quarantine.js'
+import { CP_READERS } from './api/checkpoints.js'
+import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -35,8 +37,27 @@ export const MODULES = [
     ],
   },
   { key: 'arrivals', path: '/arrivals', icon: Position, live: true },
-  { key: 'checkpoints', path: '/checkpoints', icon: Van },
-  { key: 'passes', path: '/passes', icon: Ticket },
+  {
+    key: 'checkpoints',
+    path: '/checkpoints',
+    icon: Van,
+    live: true,
+    children: [
+      { key: 'list', path: '/checkpoints/list', title: checkpoints.tabs.list, roles: CP_READERS },
+      { key: 'roster', path: '/checkpoints/roster', title: checkpoints.tabs.roster, roles: CP_READERS },
+      { key: 'incidents', path: '/checkpoints/incidents', title: checkpoints.tabs.incidents, roles: CP_READERS },
+    ],
+  },
+  {
+    key: 'passes',
+    path: '/passes',
+    icon: Ticket,
+    live: true,
+    children: [
+      { key: 'cards', path: '/passes/cards', title: cards.tabs.cards, roles: CARD_STAFF },
+      { key: 'gates', path: '/passes/gates', title: cards.tabs.gates, roles: GATE_STAFF },
+    ],
+  },
   { key: 'codes', path: '/codes', icon: Grid },
   { key: 'testing', path: '/testing', icon: FirstAidKit },
   { key: 'tracing', path: '/tracing', icon: Share },

@@ -4,6 +4,7 @@ import { MODULES, ADMIN_MODULES } from './navigation.js'
 import { common } from './i18n/zh-CN/index.js'
 import { SCREENERS } from './api/screening.js'
 import { HOMEQ_STAFF } from './api/quarantine.js'
+import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
 
 const MainLayout = () => import('./layouts/MainLayout.vue')
 const LoginView = () => import('./views/LoginView.vue')
@@ -28,8 +29,15 @@ const MobileHomeView = () => import('./views/mobile/MobileHomeView.vue')
 const DoorKnockListView = () => import('./views/mobile/DoorKnockListView.vue')
 const VisitFormView = () => import('./views/mobile/VisitFormView.vue')
 const HomeQuarantineView = () => import('./views/quarantine/HomeQuarantineView.vue')
+const CheckpointsView = () => import('./views/checkpoints/CheckpointsView.vue')
+const RosterView = () => import('./views/checkpoints/RosterView.vue')
+const IncidentsView = () => import('./views/checkpoints/IncidentsView.vue')
 const MobileQuarantineListView = () => import('./views/mobile/quarantine/MobileQuarantineListView.vue')
 const MobileQuarantineEntryView = () => import('./views/mobile/quarantine/MobileQuarantineEntryView.vue')
+const CardsView = () => import('./views/cards/CardsView.vue')
+const GateLogView = () => import('./views/cards/GateLogView.vue')
+const CardsPrintView = () => import('./views/cards/CardsPrintView.vue')
+const MobileGateView = () => import('./views/mobile/MobileGateView.vue')
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -42,6 +50,11 @@ const SUBPAGES = {
   'doorKnock/campaigns': CampaignsView,
   'doorKnock/grids': GridsView,
   'quarantine/home': HomeQuarantineView,
+  'checkpoints/list': CheckpointsView,
+  'checkpoints/roster': RosterView,
+  'checkpoints/incidents': IncidentsView,
+  'passes/cards': CardsView,
+  'passes/gates': GateLogView,
 }
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
@@ -88,6 +101,9 @@ const router = createRouter({
     // 居家隔离随访 (mobile, full-screen Vant pages).
     { path: '/m/quarantine', name: 'm-quarantine', component: MobileQuarantineListView, meta: { mobile: true, title: '居家隔离随访', roles: HOMEQ_STAFF } },
     { path: '/m/quarantine/:id(\\d+)', name: 'm-quarantine-entry', component: MobileQuarantineEntryView, meta: { mobile: true, title: '登记体温', roles: HOMEQ_STAFF } },
+    // 门岗扫码 (mobile) and the printable card sheets, outside the console layout.
+    { path: '/m/gate', name: 'm-gate', component: MobileGateView, meta: { mobile: true, title: '门岗扫码', roles: GATE_STAFF } },
+    { path: '/passes/print', name: 'passes-print', component: CardsPrintView, meta: { print: true, title: '打印通行证', roles: CARD_STAFF } },
     {
       path: '/',
       component: MainLayout,

@@ -13,8 +13,10 @@ import doorknock from './doorknock.js'
 import mobile from './mobile.js'
 import returnees from './returnees.js'
 import quarantine from './quarantine.js'
+import checkpoints from './checkpoints.js'
+import cards from './cards.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards }
 
 export function roleLabel(role) {
   return roles[role] || role || ''

@@ -1,0 +1,663 @@
+/* HTTP handlers for four-colour cards (四色通行证): issue one, bulk issue for
+ * a compound, list, detail, revoke, QR image, ledger, and the routes of the
+ * whole module (gate scans are in gates_api.c). A card belongs to the
+ * jurisdiction of its region (the holder's compound at issue); outside it a
+ * card does not exist (404). */
+#include "audit/audit.h"
+#include "cards/cards_internal.h"
+#include "codes/codes.h"
+#include "core/clock.h"
+#include "core/parse.h"
+#include "http/ledger.h"
+#include "quarantine/quarantine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fk_cards_invalid(struct fk_req *req, const char *field, const char *message)
+{
+    fk_reply_error(req, 422, "invalid_field", message, field);
+    return -1;
+}
+
+int fk_cards_no_controls(const char *text)
+{
+    for (const char *p = text; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
+                    const char *target_type, int64_t id, int64_t person_id, json_t *detail)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    if (*err == FK_OK)
+        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, person_id, detail);
+    json_decref(detail);
+}
+
+static void card_not_found(struct fk_req *req)
+{
+    fk_reply_error(req, 404, "card_not_found", "通行证不存在或不在管辖范围内", "id");
+}
+
+static int card_id_or_reply(struct fk_req *req, int64_t *id)
+{
+    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
+        card_not_found(req);
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_existing(struct fk_req *req, const char *code, const char *message,
+                           int64_t existing, const char *field)
+{
+    fk_reply_json(req, 409,
+                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", code, "message", message,
+                            "field", field, "existing_id", (json_int_t)existing));
+}
+
+/* The id of the card found by `sql` (one int64 parameter), or 0. */
+static enum fk_err card_by(struct fk_conn *db, const char *sql, int64_t value, int64_t *id)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    *id = 0;
+    enum fk_err err = fk_db_query(db, &st, &row, sql, "i", value);
+    if (err != FK_OK)
+        return err;
+    *id = row ? fk_stmt_int64(st, 0) : 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+/* ?valid_days= in the body (1–30, default 30) as an expiry from `now`. */
+static int expiry_or_reply(struct fk_req *req, int64_t now, int64_t *expires_at)
+{
+    int present;
+    int64_t days = FK_CARD_VALID_DAYS;
+    if (fk_json_int_or_reply(req, "valid_days", 0, 1, FK_CARD_VALID_DAYS, &present, &days) != 0)
+        return -1;
+    *expires_at = now + (present ? days : FK_CARD_VALID_DAYS) * 86400;
+    return 0;
+}
+
+static void reply_loaded(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status)
+{
+    json_t *body = NULL;
+    enum fk_err err =
+        fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id, &body, NULL);
+    if (err != FK_OK)
+        fk_reply_fail(req, err, NULL);
+    else
+        fk_reply_json(req, status, body);
+}
+
+static void create_card(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    int present, replace = 0, has_replace;
+    int64_t person_id, now = fk_now(), expires_at;
+    const char *color_name, *note;
+    if (fk_json_int_or_reply(req, "person_id", 1, 1, INT64_MAX, &present, &person_id) != 0 ||
+        fk_json_str_or_reply(req, "color", 1, 16, &color_name) != 0)
+        return;
+    enum fk_card_color color = fk_card_color_from_name(color_name);
+    if (color == 0) {
+        fk_cards_invalid(req, "color",
+                         "颜色应为 red（红卡）、yellow（黄卡）、blue（蓝卡）或 green（绿卡）");
+        return;
+    }
+    if (expiry_or_reply(req, now, &expires_at) != 0 ||
+        fk_json_str_or_reply(req, "note", 0, FK_CARD_NOTE_MAX, &note) != 0 ||
+        fk_json_bool_or_reply(req, "replace", &has_replace, &replace) != 0)
+        return;
+    if (note != NULL && !fk_cards_no_controls(note)) {
+        fk_cards_invalid(req, "note", "备注含有控制字符");
+        return;
+    }
+    /* The person, inside the caller's jurisdiction: their region becomes the
+     * card's. */
+    char in_region[96], sql[256], region[FK_REGION_CODE_LEN];
+    int64_t household_id = 0;
+    fk_store_in_region("region", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql),
+             "SELECT region, household_id FROM persons WHERE id = ? AND merged_into IS NULL AND "
+             "%s",
+             in_region);
+    struct fk_stmt *st = NULL;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, 1, person_id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK) {
+        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
+        household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
+    }
+    if (st != NULL)
+        fk_stmt_free(st);
+    if (err == FK_ERR_DONE) {
+        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "person_id");
+        return;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if (strlen(region) < 15) {
+        fk_cards_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
+        return;
+    }
+    int quarantined = 0;
+    if ((err = fk_homeq_person_active(db, person_id, &quarantined)) != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if (quarantined && color != FK_CARD_YELLOW) {
+        fk_cards_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
+        return;
+    }
+    if (color == FK_CARD_GREEN && household_id == 0) {
+        fk_cards_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
+        return;
+    }
+    int64_t existing = 0, green = 0, id = 0;
+    err = card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, &existing);
+    if (err == FK_OK && color == FK_CARD_GREEN)
+        err = card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id,
+                      &green);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if (existing != 0 && !replace) {
+        reply_existing(req, "card_exists", "此人已有有效的通行证（可用 replace 重新发放）",
+                       existing, "person_id");
+        return;
+    }
+    if (green != 0 && green != existing) {
+        reply_existing(req, "green_taken", "该户已有一张绿卡，每户只能有一名采购人员", green,
+                       "color");
+        return;
+    }
+    err = fk_db_begin(db);
+    if (err == FK_OK && existing != 0) {
+        err = fk_db_run(db, NULL,
+                        "UPDATE cards SET state = 'revoked', active_person = NULL, "
+                        "active_green_household = NULL, revoked_at = ?, revoked_reason = ?, "
+                        "updated_at = ? WHERE id = ?",
+                        "itii", now, "重新发放", now, existing);
+        if (err == FK_OK)
+            err = fk_code_revoke(db, FK_CODE_CARD, existing, "重新发放", req->actor.user_id);
+    }
+    if (err == FK_OK)
+        err = fk_card_insert(db, person_id, household_id, region, color, expires_at, note,
+                             req->actor.user_id, now, &id);
+    fk_cards_audit(req, &err, "card_issue", "card", id, person_id,
+                   json_pack("{s:s,s:s,s:I,s:I}", "region", region, "color",
+                             fk_card_color_name(color), "expires_at", (json_int_t)expires_at,
+                             "replaced", (json_int_t)existing));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        if (err == FK_ERR_CONFLICT &&
+            card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, &existing) ==
+                FK_OK &&
+            existing)
+            reply_existing(req, "card_exists", "此人已有有效的通行证", existing, "person_id");
+        else if (err == FK_ERR_CONFLICT)
+            reply_existing(req, "green_taken", "该户已有一张绿卡，每户只能有一名采购人员", 0,
+                           "color");
+        else
+            fk_reply_fail(req, err, NULL);
+        return;
+    }
+    reply_loaded(req, db, id, 201);
+}
+
+static void bulk_cards(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    const char *region;
+    char prefix[19];
+    int depth;
+    const char *why;
+    int64_t now = fk_now(), expires_at;
+    if (fk_json_str_or_reply(req, "region", 1, 18, &region) != 0)
+        return;
+    if (fk_region_code_prefix(region, prefix, &depth, &why) != FK_OK || depth < 4) {
+        fk_cards_invalid(req, "region", "应为小区（15 位）或楼栋（18 位）区划代码");
+        return;
+    }
+    if (!fk_req_covers(req, prefix)) {
+        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        return;
+    }
+    if (expiry_or_reply(req, now, &expires_at) != 0)
+        return;
+    int64_t counts[5], skipped;
+    enum fk_err err =
+        fk_cards_bulk(db, prefix, expires_at, req->actor.user_id, now, counts, &skipped);
+    if (err == FK_ERR_TOO_LARGE) {
+        fk_cards_invalid(req, "region", "该区划人数过多，请按楼栋分批发放");
+        return;
+    }
+    json_t *issued =
+        json_pack("{s:I,s:I,s:I,s:I}", "red", (json_int_t)counts[FK_CARD_RED], "yellow",
+                  (json_int_t)counts[FK_CARD_YELLOW], "blue", (json_int_t)counts[FK_CARD_BLUE],
+                  "green", (json_int_t)counts[FK_CARD_GREEN]);
+    fk_cards_audit(req, &err, "card_bulk_issue", "card", 0, 0,
+                   json_pack("{s:s,s:O,s:I}", "region", prefix, "issued", issued, "skipped",
+                             (json_int_t)skipped));
+    if (err != FK_OK) {
+        json_decref(issued);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200,
+                  json_pack("{s:s,s:o,s:I}", "region", prefix, "issued", issued, "skipped",
+                            (json_int_t)skipped));
+}
+
+/* The list filter (GET /cards and the ledger). */
+struct card_filter {
+    char scope[19];
+    const char *color; /* NULL = any */
+    int state;         /* 0 all, 1 active, 2 revoked */
+    int q_kind;        /* 0 none, 1 ID number (blind index), 2 name prefix */
+    char q_value[FK_NAME_MAX + 8];
+};
+
+static int filter_or_reply(struct fk_req *req, struct card_filter *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (fk_scope_or_reply(req, f->scope) != 0)
+        return -1;
+    const char *color = fk_req_query(req, "color");
+    if (color != NULL && color[0] != '\0') {
+        if (fk_card_color_from_name(color) == 0)
+            return fk_cards_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
+        f->color = fk_card_color_name(fk_card_color_from_name(color));
+    }
+    const char *state = fk_req_query(req, "state");
+    f->state = 1;
+    if (state != NULL && state[0] != '\0') {
+        if (strcmp(state, "active") == 0)
+            f->state = 1;
+        else if (strcmp(state, "revoked") == 0)
+            f->state = 2;
+        else if (strcmp(state, "all") == 0)
+            f->state = 0;
+        else
+            return fk_cards_invalid(req, "state", "状态应为 active、revoked 或 all");
+    }
+    const char *q = fk_req_query(req, "q");
+    if (q == NULL || q[0] == '\0')
+        return 0;
+    size_t len = strlen(q);
+    if (len > FK_NAME_MAX || !fk_cards_no_controls(q))
+        return fk_cards_invalid(req, "q", "查询内容过长或含有控制字符");
+    struct fk_resident_id id;
+    const char *reason;
+    if (len == 18 && fk_resident_id_parse(q, fk_now(), &id, &reason) == FK_OK) {
+        f->q_kind = 1;
+        fk_pii_blind(&req->app->pii_key, "id_number", id.number, f->q_value);
+        return 0;
+    }
+    /* A name prefix; LIKE wildcards in the text are taken literally. */
+    size_t used = 0;
+    for (size_t i = 0; i < len && used + 3 < sizeof(f->q_value); i++) {
+        if (q[i] == '%' || q[i] == '_' || q[i] == '!')
+            f->q_value[used++] = '!';
+        f->q_value[used++] = q[i];
+    }
+    f->q_value[used++] = '%';
+    f->q_value[used] = '\0';
+    f->q_kind = 2;
+    return 0;
+}
+
+static void filter_where(const struct card_filter *f, int keyset, char *sql, size_t size)
+{
+    char in_region[96];
+    fk_store_in_region("c.region", in_region, sizeof(in_region));
+    static const char *const states[] = {"", " AND c.state = 'active'", " AND c.state = 'revoked'"};
+    static const char *const q_clauses[] = {"", " AND p.id_blind = ?",
+                                            " AND p.name LIKE ? ESCAPE '!'"};
+    snprintf(sql, size, " WHERE %s%s%s%s%s", in_region, states[f->state],
+             f->color ? " AND c.color = ?" : "", q_clauses[f->q_kind],
+             keyset ? " AND c.id > ?" : "");
+}
+
+static enum fk_err filter_bind(struct fk_stmt *st, const struct card_filter *f, int keyset,
+                               int64_t after_id, int *idx)
+{
+    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
+    *idx += 2;
+    if (err == FK_OK && f->color)
+        err = fk_stmt_bind_text(st, (*idx)++, f->color);
+    if (err == FK_OK && f->q_kind)
+        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
+    if (err == FK_OK && keyset)
+        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
+    return err;
+}
+
+static void list_cards(struct fk_req *req)
+{
+    struct card_filter f;
+    int64_t page, per_page;
+    if (filter_or_reply(req, &f) != 0 || fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    char where[512], sql[2048];
+    filter_where(&f, 0, where, sizeof(where));
+    json_t *items = json_array();
+    int64_t total = 0, now = fk_now();
+    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql),
+                     "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id%s", where);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT " FK_CARD_COLUMNS FK_CARD_FROM
+                     "%s ORDER BY c.region, c.id LIMIT ? OFFSET ?",
+                     where);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = filter_bind(st, &f, 0, 0, &idx);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            json_t *item = fk_card_json(st, &req->app->pii_key, req->actor.role, now);
+            if (item == NULL)
+                err = FK_ERR_NOMEM;
+            else
+                json_array_append_new(items, item);
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    fk_cards_audit(req, &err, "card_list", "card", 0, 0,
+                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
+                             "returned", (json_int_t)json_array_size(items)));
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
+static void get_card(struct fk_req *req)
+{
+    int64_t id, person = 0;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || card_id_or_reply(req, &id) != 0)
+        return;
+    json_t *body = NULL;
+    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
+                                   &body, &person);
+    if (err == FK_ERR_NOT_FOUND) {
+        card_not_found(req);
+        return;
+    }
+    fk_cards_audit(req, &err, "card_read", "card", id, person, NULL);
+    if (err != FK_OK) {
+        json_decref(body);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, body);
+}
+
+static void revoke_card(struct fk_req *req)
+{
+    int64_t id, person = 0;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || card_id_or_reply(req, &id) != 0)
+        return;
+    json_t *card = NULL;
+    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
+                                   &card, &person);
+    if (err == FK_ERR_NOT_FOUND) {
+        card_not_found(req);
+        return;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    int revoked = strcmp(json_string_value(json_object_get(card, "state")), "revoked") == 0;
+    json_decref(card);
+    const char *reason;
+    if (fk_json_str_or_reply(req, "reason", 1, 200, &reason) != 0)
+        return;
+    if (!fk_cards_no_controls(reason)) {
+        fk_cards_invalid(req, "reason", "作废原因含有控制字符");
+        return;
+    }
+    if (revoked) {
+        fk_reply_error(req, 409, "card_revoked", "通行证已作废", "state");
+        return;
+    }
+    int64_t now = fk_now();
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE cards SET state = 'revoked', active_person = NULL, "
+                        "active_green_household = NULL, revoked_at = ?, revoked_reason = ?, "
+                        "updated_at = ? WHERE id = ? AND state = 'active'",
+                        "itii", now, reason, now, id);
+    if (err == FK_OK)
+        err = fk_code_revoke(db, FK_CODE_CARD, id, reason, req->actor.user_id);
+    fk_cards_audit(req, &err, "card_revoke", "card", id, person,
+                   json_pack("{s:s}", "reason", reason));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    reply_loaded(req, db, id, 200);
+}
+
+static void card_qr(struct fk_req *req)
+{
+    int64_t id, person = 0;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || card_id_or_reply(req, &id) != 0)
+        return;
+    json_t *card = NULL;
+    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
+                                   &card, &person);
+    if (err == FK_ERR_NOT_FOUND) {
+        card_not_found(req);
+        return;
+    }
+    const char *code = json_string_value(json_object_get(card, "code"));
+    struct fk_buf image;
+    fk_buf_init(&image, 1024 * 1024);
+    if (err == FK_OK && code == NULL)
+        err = FK_ERR_NOT_FOUND;
+    if (err == FK_OK)
+        err = fk_code_qr_svg(code, &image);
+    fk_cards_audit(req, &err, "card_qr", "card", id, person, NULL);
+    json_decref(card);
+    if (err != FK_OK) {
+        fk_buf_free(&image);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
+    fk_reply_header(req, "Cache-Control", "private, max-age=300");
+    fk_buf_free(&image);
+}
+
+static const char *text_of(json_t *object, const char *name)
+{
+    const char *text = json_string_value(json_object_get(object, name));
+    return text ? text : "";
+}
+
+/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
+static void local_time(json_t *value, char out[20])
+{
+    const char *text = json_string_value(value);
+    snprintf(out, 20, "%s", text ? text : "");
+    if (strlen(out) >= 16) {
+        out[16] = '\0';
+        out[10] = ' ';
+    }
+}
+
+#define BATCH 500
+
+static void export_cards(struct fk_req *req)
+{
+    int xlsx;
+    struct card_filter f;
+    if (fk_ledger_format_or_reply(req, &xlsx) != 0 || filter_or_reply(req, &f) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    static const char *const headers[] = {
+        "序号", "编号",     "姓名",     "身份证号", "手机号",   "区划代码", "所属小区", "颜色",
+        "状态", "发放时间", "有效期至", "发放人",   "作废时间", "作废原因", "备注"};
+    static const double widths[] = {8, 10, 10, 20, 14, 20, 24, 8, 8, 18, 18, 12, 18, 20, 30};
+    enum { N = sizeof(headers) / sizeof(headers[0]) };
+    struct fk_ledger lg;
+    if (fk_ledger_open(&lg, xlsx, "四色通行证台账", headers, widths, N) != 0) {
+        fk_reply_fail(req, FK_ERR_IO, NULL);
+        return;
+    }
+    char where[512], sql[2048];
+    filter_where(&f, 1, where, sizeof(where));
+    snprintf(sql, sizeof(sql), "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.id LIMIT %d",
+             where, BATCH);
+    int64_t last = 0, count = 0, now = fk_now();
+    enum fk_err err = FK_OK;
+    for (;;) {
+        struct fk_stmt *st;
+        int64_t batch_rows = 0;
+        int idx = 1;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        err = filter_bind(st, &f, 1, last, &idx);
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            json_t *c = fk_card_json(st, &req->app->pii_key, req->actor.role, now);
+            if (c == NULL) {
+                err = FK_ERR_NOMEM;
+                break;
+            }
+            batch_rows++;
+            last = fk_stmt_int64(st, 0);
+            char seq[24], id[24], issued[20], expires[20], revoked[20];
+            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
+            snprintf(id, sizeof(id), "%lld", (long long)last);
+            local_time(json_object_get(c, "issued_at"), issued);
+            local_time(json_object_get(c, "expires_at"), expires);
+            local_time(json_object_get(c, "revoked_at"), revoked);
+            json_t *person = json_object_get(c, "person");
+            const char *state = strcmp(text_of(c, "state"), "revoked") == 0   ? "已作废"
+                                : json_is_true(json_object_get(c, "expired")) ? "已过期"
+                                                                              : "有效";
+            const char *cells[N] = {seq,
+                                    id,
+                                    text_of(person, "name"),
+                                    text_of(person, "id_number"),
+                                    text_of(person, "phone"),
+                                    text_of(c, "region"),
+                                    text_of(c, "region_name"),
+                                    text_of(c, "color_label"),
+                                    state,
+                                    issued,
+                                    expires,
+                                    text_of(json_object_get(c, "issued_by"), "name"),
+                                    revoked,
+                                    text_of(c, "revoked_reason"),
+                                    text_of(c, "note")};
+            fk_ledger_row(&lg, cells, N);
+            json_decref(c);
+        }
+        fk_stmt_free(st);
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        if (err != FK_OK || batch_rows < BATCH)
+            break;
+    }
+    if (err == FK_OK) {
+        json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
+                                   xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);
+        err = fk_audit_req(req, "card_export", "card", NULL, 0, detail);
+        json_decref(detail);
+    }
+    fk_ledger_finish(req, &lg, err, "cards");
+}
+
+#define P(name, type) "{\"name\":\"" name "\",\"in\":\"query\",\"schema\":{\"type\":\"" type "\"}}"
+#define PAGE_PARAMS P("page", "integer") "," P("per_page", "integer")
+#define FILTER_PARAMS                                                                              \
+    P("region", "string") "," P("color", "string") "," P("state", "string") "," P("q", "string")
+
+static const struct fk_route routes[] = {
+    {"GET", "/api/v1/cards/export", export_cards, 0, FK_CARDS_STAFF, "cards",
+     "导出四色通行证台账（format=xlsx|csv，筛选同列表）",
+     "{\"parameters\":[" P("format", "string") "," FILTER_PARAMS "]}"},
+    {"POST", "/api/v1/cards/bulk", bulk_cards, 0, FK_CARDS_STAFF, "cards",
+     "按规则为小区（楼栋）批量发放：{region,valid_days}", NULL},
+    {"POST", "/api/v1/cards", create_card, 0, FK_CARDS_STAFF, "cards",
+     "发放四色通行证：{person_id,color,valid_days,note,replace}", NULL},
+    {"GET", "/api/v1/cards", list_cards, 0, FK_CARDS_STAFF, "cards", "四色通行证列表",
+     "{\"parameters\":[" FILTER_PARAMS "," PAGE_PARAMS "]}"},
+    {"GET", "/api/v1/cards/{id}", get_card, 0, FK_CARDS_STAFF, "cards", "通行证详情", NULL},
+    {"POST", "/api/v1/cards/{id}/revoke", revoke_card, 0, FK_CARDS_STAFF, "cards",
+     "作废通行证（其二维码同时作废）：{reason}", NULL},
+    {"GET", "/api/v1/cards/{id}/qr.svg", card_qr, 0, FK_CARDS_STAFF, "cards", "通行证二维码（SVG）",
+     NULL},
+    {"GET", "/api/v1/gates/refusals", fk_gate_refusal_list, 0, FK_GATES_STAFF, "cards",
+     "禁止出门的记录（网格员待办；mine=1：本人辖区居民）",
+     "{\"parameters\":[" P("region", "string") "," P("mine", "string") "," P(
+         "handled", "string") "," PAGE_PARAMS "]}"},
+    {"PATCH", "/api/v1/gates/refusals/{scan_id}", fk_gate_refusal_patch, 0, FK_GATES_STAFF, "cards",
+     "处理禁止出门记录：{handled,note}", NULL},
+    {"POST", "/api/v1/gates/{checkpoint_id}/scans", fk_gate_scan_create, 0, FK_GATES_STAFF, "cards",
+     "门岗扫码：{code,direction,scanned_at,idempotency_key} → {allowed,reason}", NULL},
+    {"GET", "/api/v1/gates/{checkpoint_id}/scans", fk_gate_scan_list, 0, FK_GATES_STAFF, "cards",
+     "门岗扫码记录",
+     "{\"parameters\":[{\"name\":\"checkpoint_id\",\"in\":\"path\",\"required\":true,"
+     "\"schema\":{\"type\":\"string\"}}," P("from", "string") "," P("until", "string") "," P(
+         "allowed", "string") "," PAGE_PARAMS "]}"},
+};
+
+enum fk_err fk_cards_routes(void)
+{
+    return fk_http_add_routes(routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,502 @@
+/* HTTP handlers for gate scans (门岗扫码): a scan of a four-colour card at a
+ * compound or community gate, the gate's log, and refused exits as the task
+ * list of the compound's grid worker. A gate's region decides who scans there
+ * and who reads its log; a refused exit is also seen by whoever covers the
+ * card's region. Every scan is stored, allowed or not, once per
+ * (scanner, idempotency key). */
+#include "audit/audit.h"
+#include "cards/cards_internal.h"
+#include "checkpoints/checkpoints.h"
+#include "codes/codes.h"
+#include "core/clock.h"
+#include "core/parse.h"
+#include "id/id.h"
+#include "quarantine/quarantine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Scanners' clocks may run a little ahead; offline scanners sync late. */
+#define SCAN_AHEAD 300
+#define SCAN_BEHIND (7 * 86400)
+
+static void checkpoint_not_found(struct fk_req *req)
+{
+    fk_reply_error(req, 404, "checkpoint_not_found", "卡口不存在或不在管辖范围内", "checkpoint_id");
+}
+
+/* The {checkpoint_id} gate inside the caller's jurisdiction. -1 after
+ * replying 404 (or 500). */
+static int gate_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *cp)
+{
+    int64_t id;
+    if (fk_parse_int64(fk_req_param(req, "checkpoint_id"), 1, INT64_MAX, &id) != FK_OK) {
+        checkpoint_not_found(req);
+        return -1;
+    }
+    enum fk_err err = fk_checkpoint_get(db, id, cp);
+    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, cp->region))) {
+        checkpoint_not_found(req);
+        return -1;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+#define SCAN_COLUMNS                                                                               \
+    "s.id, s.checkpoint_id, COALESCE(k.name, ''), s.card_id, s.person_id, "                        \
+    "COALESCE(p.name, ''), p.id_sealed, s.card_region, COALESCE(g.name, ''), s.color, "            \
+    "s.direction, s.scanned_at, s.allowed, s.reason_code, s.reason, s.scanned_by, "                \
+    "COALESCE(u.display_name, ''), s.handled, s.handled_at, s.note, s.created_at"
+#define SCAN_FROM                                                                                  \
+    " FROM gate_scans s LEFT JOIN checkpoints k ON k.id = s.checkpoint_id LEFT JOIN persons p "    \
+    "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN users u ON "    \
+    "u.id = s.scanned_by"
+
+static json_t *scan_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
+{
+    enum fk_card_color color =
+        fk_stmt_is_null(st, 9) ? 0 : fk_card_color_from_name(fk_stmt_text(st, 9));
+    json_t *person = json_null();
+    if (!fk_stmt_is_null(st, 4))
+        person =
+            json_pack("{s:I,s:s,s:o}", "id", (json_int_t)fk_stmt_int64(st, 4), "name",
+                      fk_stmt_text(st, 5), "id_number",
+                      fk_stmt_is_null(st, 6) ? json_null()
+                                             : fk_pii_json(key, "id_number", fk_stmt_text(st, 6),
+                                                           fk_role_sees_full_id(role)));
+    return json_pack(
+        "{s:I,s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:b,s:s,s:s,s:{s:I,s:s},s:b,s:o,s:o,s:o}",
+        "scan_id", (json_int_t)fk_stmt_int64(st, 0), "checkpoint_id",
+        (json_int_t)fk_stmt_int64(st, 1), "checkpoint_name", fk_stmt_text(st, 2), "card_id",
+        fk_stmt_is_null(st, 3) ? json_null() : json_integer(fk_stmt_int64(st, 3)), "person",
+        person ? person : json_null(), "card_region",
+        fk_stmt_is_null(st, 7) ? json_null() : json_string(fk_stmt_text(st, 7)), "card_region_name",
+        fk_stmt_text(st, 8), "color", color ? json_string(fk_card_color_name(color)) : json_null(),
+        "color_label", color ? json_string(fk_card_color_label(color)) : json_null(), "direction",
+        fk_stmt_text(st, 10), "scanned_at", fk_card_time_json(fk_stmt_int64(st, 11), 1), "allowed",
+        fk_stmt_int64(st, 12) != 0, "reason_code", fk_stmt_text(st, 13), "reason",
+        fk_stmt_text(st, 14), "scanned_by", "id", (json_int_t)fk_stmt_int64(st, 15), "name",
+        fk_stmt_text(st, 16), "handled", fk_stmt_int64(st, 17) != 0, "handled_at",
+        fk_card_time_json(fk_stmt_int64(st, 18), !fk_stmt_is_null(st, 18)), "note",
+        fk_stmt_is_null(st, 19) ? json_null() : json_string(fk_stmt_text(st, 19)), "created_at",
+        fk_card_time_json(fk_stmt_int64(st, 20), 1));
+}
+
+/* Loads the scan found by `where` (a clause on s.* with the given bind
+ * types); FK_ERR_NOT_FOUND when there is none. */
+static enum fk_err scan_load(struct fk_req *req, struct fk_conn *db, const char *where,
+                             const char *types, int64_t a, const char *b, json_t **out)
+{
+    char sql[1536];
+    snprintf(sql, sizeof(sql), "SELECT " SCAN_COLUMNS SCAN_FROM " WHERE %s", where);
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    *out = NULL;
+    enum fk_err err = b ? fk_db_query(db, &st, &row, sql, types, a, b)
+                        : fk_db_query(db, &st, &row, sql, types, a);
+    if (err != FK_OK)
+        return err;
+    if (!row)
+        err = FK_ERR_NOT_FOUND;
+    else if ((*out = scan_json(st, &req->app->pii_key, req->actor.role)) == NULL)
+        err = FK_ERR_NOMEM;
+    fk_stmt_free(st);
+    return err;
+}
+
+/* What the scan found out about the card. */
+struct scan_facts {
+    int64_t card_id, person_id;
+    char card_region[FK_REGION_CODE_LEN];
+    enum fk_card_color color; /* effective */
+    struct fk_gate_verdict v;
+};
+
+static void refuse(struct scan_facts *f, const char *code, const char *reason)
+{
+    f->v.allowed = 0;
+    f->v.code = code;
+    snprintf(f->v.reason, sizeof(f->v.reason), "%s", reason);
+}
+
+/* Decides the scan. FK_OK with f->v filled, FK_ERR_BUSY when the codes
+ * cannot be checked now. */
+static enum fk_err decide(struct fk_req *req, struct fk_conn *db, const struct fk_checkpoint *cp,
+                          const char *code, int out, int64_t scanned_at, struct scan_facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    struct fk_code_info info;
+    enum fk_code_status status = fk_code_verify(db, code, &info);
+    switch (status) {
+    case FK_CODE_VALID: break;
+    /* Genuine but past its expiry now: whether it had expired when it was
+     * scanned (an offline scanner syncs late) is decided below. */
+    case FK_CODE_EXPIRED: break;
+    case FK_CODE_MALFORMED: refuse(f, "unreadable", "无法识别的二维码"); return FK_OK;
+    case FK_CODE_BAD_SIGNATURE: refuse(f, "forged", "伪造的通行证（签名无效）"); return FK_OK;
+    case FK_CODE_UNKNOWN_KEY: refuse(f, "unknown_key", "非本区签发的通行证"); return FK_OK;
+    case FK_CODE_REVOKED: refuse(f, "revoked", "通行证已作废"); return FK_OK;
+    case FK_CODE_UNAVAILABLE:
+    default: return FK_ERR_BUSY;
+    }
+    if (info.type != FK_CODE_CARD) {
+        refuse(f, "not_card", "不是四色通行证");
+        return FK_OK;
+    }
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT person_id, region, color, state, expires_at FROM cards WHERE id = ?",
+        "i", info.object_id);
+    if (err != FK_OK)
+        return err;
+    int revoked = 0;
+    int64_t expires_at = 0;
+    if (row) {
+        f->card_id = info.object_id;
+        f->person_id = fk_stmt_int64(st, 0);
+        snprintf(f->card_region, sizeof(f->card_region), "%s", fk_stmt_text(st, 1));
+        f->color = fk_card_color_from_name(fk_stmt_text(st, 2));
+        revoked = strcmp(fk_stmt_text(st, 3), "active") != 0;
+        expires_at = fk_stmt_int64(st, 4);
+    }
+    fk_stmt_free(st);
+    if (!row) {
+        refuse(f, "unknown_card", "通行证不存在");
+        return FK_OK;
+    }
+    if (revoked) {
+        refuse(f, "revoked", "通行证已作废");
+        return FK_OK;
+    }
+    if (expires_at <= scanned_at || info.expires_at <= scanned_at) {
+        refuse(f, "expired", "通行证已过期");
+        return FK_OK;
+    }
+    char prefix[19];
+    int depth;
+    const char *why;
+    if (fk_region_code_prefix(cp->region, prefix, &depth, &why) != FK_OK ||
+        strncmp(f->card_region, prefix, strlen(prefix)) != 0) {
+        refuse(f, "other_compound", "非本小区（社区）通行证");
+        return FK_OK;
+    }
+    /* The card follows its holder's status even before anyone reissues it. */
+    int quarantined = 0;
+    if ((err = fk_homeq_person_active(db, f->person_id, &quarantined)) != FK_OK)
+        return err;
+    if (quarantined)
+        f->color = FK_CARD_YELLOW;
+    int64_t last_exit = 0;
+    if (f->color == FK_CARD_GREEN && out) {
+        err = fk_db_query(db, &st, &row,
+                          "SELECT MAX(scanned_at) FROM gate_scans WHERE person_id = ? AND "
+                          "direction = 'out' AND allowed = 1 AND scanned_at < ?",
+                          "ii", f->person_id, scanned_at);
+        if (err != FK_OK)
+            return err;
+        if (row && !fk_stmt_is_null(st, 0))
+            last_exit = fk_stmt_int64(st, 0);
+        fk_stmt_free(st);
+    }
+    fk_card_gate_rule(f->color, out, scanned_at, last_exit, req->app->cfg.green_exit_hours * 3600,
+                      &f->v);
+    return FK_OK;
+}
+
+void fk_gate_scan_create(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    struct fk_checkpoint cp;
+    if (db == NULL || gate_or_reply(req, db, &cp) != 0)
+        return;
+    if (!fk_checkpoint_type_is_gate(cp.type)) {
+        fk_cards_invalid(req, "checkpoint_id", "该卡口不是社区卡口或小区门岗，不能扫四色通行证");
+        return;
+    }
+    const char *code, *direction, *at_text, *key;
+    if (fk_json_str_or_reply(req, "code", 1, FK_CODE_MAX_INPUT, &code) != 0 ||
+        fk_json_str_or_reply(req, "direction", 1, 8, &direction) != 0)
+        return;
+    if (strcmp(direction, "out") != 0 && strcmp(direction, "in") != 0) {
+        fk_cards_invalid(req, "direction", "方向应为 out（出）或 in（进）");
+        return;
+    }
+    int out = strcmp(direction, "out") == 0;
+    int64_t now = fk_now(), scanned_at;
+    if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &at_text) != 0)
+        return;
+    if (fk_time_parse(at_text, &scanned_at) != FK_OK) {
+        fk_cards_invalid(req, "scanned_at",
+                         "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
+        return;
+    }
+    if (scanned_at > now + SCAN_AHEAD || scanned_at < now - SCAN_BEHIND) {
+        fk_cards_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
+        return;
+    }
+    if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0)
+        return;
+    for (const char *p = key; *p; p++)
+        if (*p < 0x21 || *p > 0x7e) {
+            fk_cards_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
+            return;
+        }
+    struct scan_facts f;
+    enum fk_err err = decide(req, db, &cp, code, out, scanned_at, &f);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    /* One statement in autocommit: concurrent duplicates store one scan. */
+    int64_t id = 0;
+    err =
+        fk_db_run(db, &id,
+                  "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
+                  "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
+                  "scanned_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                  "?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
+                  "RETURNING id",
+                  "itzztttiittiti", cp.id, cp.region, f.card_id, f.person_id,
+                  f.card_region[0] ? f.card_region : NULL,
+                  f.color ? fk_card_color_name(f.color) : NULL, direction, scanned_at,
+                  (int64_t)(f.v.allowed != 0), f.v.code, f.v.reason, req->actor.user_id, key, now);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    json_t *body = NULL;
+    if (id != 0)
+        err = scan_load(req, db, "s.id = ?", "i", id, NULL, &body);
+    else
+        err = scan_load(req, db, "s.scanned_by = ? AND s.idempotency_key = ?", "it",
+                        req->actor.user_id, key, &body);
+    fk_cards_audit(req, &err, id != 0 ? "gate_scan" : "gate_scan_replay", "gate_scan",
+                   json_integer_value(json_object_get(body, "scan_id")), f.person_id,
+                   json_pack("{s:I,s:s,s:b,s:s}", "checkpoint_id", (json_int_t)cp.id, "direction",
+                             direction, "allowed", f.v.allowed, "reason_code", f.v.code));
+    if (err != FK_OK) {
+        json_decref(body);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, id != 0 ? 201 : 200, body);
+}
+
+/* Pages through gate_scans rows matching `where` (bound by `bind`). */
+struct scan_query {
+    const char *where; /* starts " WHERE " */
+    const char *scope;
+    int64_t checkpoint_id;
+    int64_t from, until;
+    int allowed; /* -1 any */
+    int handled; /* -1 any */
+};
+
+static enum fk_err scan_bind(struct fk_stmt *st, const struct scan_query *q, int *idx)
+{
+    enum fk_err err = FK_OK;
+    if (q->scope != NULL) {
+        err = fk_stmt_bind_region(st, *idx, q->scope);
+        *idx += 2;
+    }
+    if (err == FK_OK && q->checkpoint_id)
+        err = fk_stmt_bind_int64(st, (*idx)++, q->checkpoint_id);
+    if (err == FK_OK && q->from)
+        err = fk_stmt_bind_int64(st, (*idx)++, q->from);
+    if (err == FK_OK && q->until)
+        err = fk_stmt_bind_int64(st, (*idx)++, q->until);
+    if (err == FK_OK && q->allowed >= 0)
+        err = fk_stmt_bind_int64(st, (*idx)++, q->allowed);
+    if (err == FK_OK && q->handled >= 0)
+        err = fk_stmt_bind_int64(st, (*idx)++, q->handled);
+    return err;
+}
+
+static void reply_scans(struct fk_req *req, struct fk_conn *db, const struct scan_query *q,
+                        int64_t page, int64_t per_page, const char *action)
+{
+    char sql[2560];
+    json_t *items = json_array();
+    int64_t total = 0;
+    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM gate_scans s%s", q->where);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT " SCAN_COLUMNS SCAN_FROM
+                     "%s ORDER BY s.scanned_at DESC, s.id DESC LIMIT ? OFFSET ?",
+                     q->where);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = scan_bind(st, q, &idx);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            json_t *item = scan_json(st, &req->app->pii_key, req->actor.role);
+            if (item == NULL)
+                err = FK_ERR_NOMEM;
+            else
+                json_array_append_new(items, item);
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    fk_cards_audit(req, &err, action, "gate_scan", 0, 0,
+                   json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)q->checkpoint_id,
+                             "total", (json_int_t)total, "returned",
+                             (json_int_t)json_array_size(items)));
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
+/* ?name=0|1 → 0/1, -1 when absent. -2 after replying 422. */
+static int flag_or_reply(struct fk_req *req, const char *name, int *out)
+{
+    const char *text = fk_req_query(req, name);
+    *out = -1;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    if (strcmp(text, "1") == 0 || strcmp(text, "true") == 0)
+        *out = 1;
+    else if (strcmp(text, "0") == 0 || strcmp(text, "false") == 0)
+        *out = 0;
+    else
+        return fk_cards_invalid(req, name, "应为 0 或 1");
+    return 0;
+}
+
+void fk_gate_scan_list(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    struct fk_checkpoint cp;
+    if (db == NULL || gate_or_reply(req, db, &cp) != 0)
+        return;
+    struct scan_query q = {.checkpoint_id = cp.id, .handled = -1};
+    int has_from, has_until;
+    int64_t page, per_page;
+    if (fk_query_time_or_reply(req, "from", &has_from, &q.from) != 0 ||
+        fk_query_time_or_reply(req, "until", &has_until, &q.until) != 0 ||
+        flag_or_reply(req, "allowed", &q.allowed) != 0 ||
+        fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    if (!has_from)
+        q.from = 0;
+    if (!has_until)
+        q.until = 0;
+    char where[256];
+    snprintf(where, sizeof(where), " WHERE s.checkpoint_id = ?%s%s%s",
+             q.from ? " AND s.scanned_at >= ?" : "", q.until ? " AND s.scanned_at < ?" : "",
+             q.allowed >= 0 ? " AND s.allowed = ?" : "");
+    q.where = where;
+    reply_scans(req, db, &q, page, per_page, "gate_scan_list");
+}
+
+void fk_gate_refusal_list(struct fk_req *req)
+{
+    char scope[19];
+    int mine, handled;
+    int64_t page, per_page;
+    if (fk_scope_or_reply(req, scope) != 0 || flag_or_reply(req, "mine", &mine) != 0 ||
+        flag_or_reply(req, "handled", &handled) != 0 ||
+        fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    /* mine=1: refusals of the residents the caller covers (the card's
+     * region), wherever they were refused; otherwise those at gates in the
+     * scope. */
+    char in_region[96], where[256];
+    fk_store_in_region(mine == 1 ? "s.card_region" : "s.region", in_region, sizeof(in_region));
+    snprintf(where, sizeof(where), " WHERE %s AND s.allowed = 0 AND s.direction = 'out'%s",
+             in_region, handled >= 0 ? " AND s.handled = ?" : "");
+    struct scan_query q = {.where = where, .scope = scope, .allowed = -1, .handled = handled};
+    reply_scans(req, db, &q, page, per_page, "gate_refusal_list");
+}
+
+void fk_gate_refusal_patch(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    int64_t id;
+    if (db == NULL)
+        return;
+    if (fk_parse_int64(fk_req_param(req, "scan_id"), 1, INT64_MAX, &id) != FK_OK) {
+        fk_reply_error(req, 404, "scan_not_found", "记录不存在或不在管辖范围内", "scan_id");
+        return;
+    }
+    int present, handled;
+    const char *note;
+    if (fk_json_bool_or_reply(req, "handled", &present, &handled) != 0 ||
+        fk_json_str_or_reply(req, "note", 0, FK_CARD_NOTE_MAX, &note) != 0)
+        return;
+    if (!present) {
+        fk_reply_error(req, 422, "missing_field", "缺少必填字段", "handled");
+        return;
+    }
+    if (note != NULL && !fk_cards_no_controls(note)) {
+        fk_cards_invalid(req, "note", "备注含有控制字符");
+        return;
+    }
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(db, &st, &row,
+                                  "SELECT region, COALESCE(card_region, ''), person_id FROM "
+                                  "gate_scans WHERE id = ? AND allowed = 0 AND direction = 'out'",
+                                  "i", id);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    int covered = row && (fk_req_covers(req, fk_stmt_text(st, 0)) ||
+                          (fk_stmt_text(st, 1)[0] && fk_req_covers(req, fk_stmt_text(st, 1))));
+    int64_t person = row && !fk_stmt_is_null(st, 2) ? fk_stmt_int64(st, 2) : 0;
+    fk_stmt_free(st);
+    if (!covered) {
+        fk_reply_error(req, 404, "scan_not_found", "记录不存在或不在管辖范围内", "scan_id");
+        return;
+    }
+    int64_t now = fk_now();
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE gate_scans SET handled = ?, handled_by = ?, handled_at = ?, note "
+                        "= COALESCE(?, note) WHERE id = ?",
+                        "izzti", (int64_t)(handled != 0), handled ? req->actor.user_id : 0,
+                        handled ? now : 0, note, id);
+    fk_cards_audit(req, &err, "gate_refusal_handle", "gate_scan", id, person,
+                   json_pack("{s:b}", "handled", handled));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    json_t *body = NULL;
+    err = scan_load(req, db, "s.id = ?", "i", id, NULL, &body);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, body);
+}

@@ -1,0 +1,122 @@
+/* Checkpoint enumerations and their Chinese labels (pure), and the two
+ * lookups other modules use. */
+#include "checkpoints/checkpoints.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct label {
+    const char *name, *label;
+};
+
+static const struct label types[] = {
+    {"highway_exit", "高速出口"},  {"road", "国省道卡口"}, {"railway_station", "火车站"},
+    {"bus_station", "汽车站"},     {"airport", "机场"},    {"community_gate", "社区卡口"},
+    {"compound_gate", "小区门岗"},
+};
+static const struct label posts[] = {
+    {"leader", "带班负责人"}, {"inspector", "查验员"}, {"sampler", "采样员"},
+    {"police", "民警"},       {"medic", "医务人员"},   {"volunteer", "志愿者"},
+};
+static const struct label kinds[] = {
+    {"ran_checkpoint", "闯卡"},
+    {"refused_check", "拒不配合检查"},
+    {"assault", "殴打工作人员"},
+    {"other", "其他"},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct label *find(const struct label *list, size_t n, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(list[i].name, name) == 0)
+            return &list[i];
+    return NULL;
+}
+
+int fk_checkpoint_type_known(const char *name)
+{
+    return find(types, N(types), name) != NULL;
+}
+
+const char *fk_checkpoint_type_label(const char *name)
+{
+    const struct label *l = find(types, N(types), name);
+    return l ? l->label : name;
+}
+
+int fk_checkpoint_type_is_gate(const char *name)
+{
+    return name != NULL &&
+           (strcmp(name, "community_gate") == 0 || strcmp(name, "compound_gate") == 0);
+}
+
+const char *fk_checkpoint_level_label(int level)
+{
+    static const char *const labels[] = {"", "一级（省市界）", "二级（区县界）", "三级（乡镇）",
+                                         "四级（社区）"};
+    return level >= 1 && level <= 4 ? labels[level] : "";
+}
+
+int fk_checkpoint_post_known(const char *name)
+{
+    return find(posts, N(posts), name) != NULL;
+}
+
+const char *fk_checkpoint_post_label(const char *name)
+{
+    const struct label *l = find(posts, N(posts), name);
+    return l ? l->label : name;
+}
+
+int fk_checkpoint_incident_kind_known(const char *name)
+{
+    return find(kinds, N(kinds), name) != NULL;
+}
+
+const char *fk_checkpoint_incident_kind_label(const char *name)
+{
+    const struct label *l = find(kinds, N(kinds), name);
+    return l ? l->label : name;
+}
+
+enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoint *out)
+{
+    struct fk_stmt *st;
+    int row;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT id, name, level, type, region, state FROM checkpoints WHERE id = ?",
+        "i", id);
+    if (err != FK_OK)
+        return err;
+    if (!row) {
+        fk_stmt_free(st);
+        return FK_ERR_NOT_FOUND;
+    }
+    memset(out, 0, sizeof(*out));
+    out->id = fk_stmt_int64(st, 0);
+    snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 1));
+    out->level = (int)fk_stmt_int64(st, 2);
+    snprintf(out->type, sizeof(out->type), "%s", fk_stmt_text(st, 3));
+    snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 4));
+    out->open = strcmp(fk_stmt_text(st, 5), "open") == 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_checkpoint_staff_on_duty(struct fk_conn *db, int64_t checkpoint_id, int64_t user_id,
+                                        int64_t at, int *yes)
+{
+    struct fk_stmt *st;
+    int row;
+    enum fk_err err = fk_db_query(db, &st, &row,
+                                  "SELECT 1 FROM checkpoint_shifts WHERE checkpoint_id = ? AND "
+                                  "user_id = ? AND starts_at <= ? AND ends_at > ?",
+                                  "iiii", checkpoint_id, user_id, at, at);
+    if (err != FK_OK)
+        return err;
+    *yes = row;
+    fk_stmt_free(st);
+    return FK_OK;
+}

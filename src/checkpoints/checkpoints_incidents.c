@@ -1,0 +1,380 @@
+/* Incidents at a checkpoint (闯卡, refusing checks, assault on staff): the
+ * plate and/or the person (ID number and phone sealed with a blind index,
+ * masked by role in answers), when, where, what happened and the referral
+ * to the police. Every read and change is audited: they hold personal data. */
+#include "checkpoints/checkpoints_internal.h"
+#include "core/clock.h"
+#include "id/id.h"
+#include "residents/residents.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A reported time may run ahead of the server's clock by this much. */
+#define CLOCK_SKEW 600
+
+/* A string member of the nested `person` object. */
+static int person_str_or_reply(struct fk_req *req, json_t *person, const char *name,
+                               const char *field, size_t max, const char **out)
+{
+    json_t *value = json_object_get(person, name);
+    *out = NULL;
+    if (value == NULL || json_is_null(value))
+        return 0;
+    if (!json_is_string(value))
+        return fk_cp_invalid(req, field, "字段类型应为字符串");
+    const char *text = json_string_value(value);
+    size_t len = json_string_length(value);
+    if (strlen(text) != len || !fk_cp_no_controls(text))
+        return fk_cp_invalid(req, field, "字段含有非法字符");
+    if (len > max)
+        return fk_cp_invalid(req, field, "字段过长");
+    if (len > 0 && (text[0] == ' ' || text[len - 1] == ' '))
+        return fk_cp_invalid(req, field, "字段首尾不能有空格");
+    *out = len ? text : NULL;
+    return 0;
+}
+
+void fk_cp_incident_create(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    struct fk_checkpoint cp;
+    if (db == NULL || fk_cp_checkpoint_or_reply(req, db, &cp) != 0)
+        return;
+    static const char *const fields[] = {"kind",           "occurred_at", "plate",
+                                         "person",         "description", "police_referral",
+                                         "police_station", "note",        NULL};
+    if (fk_cp_only_fields_or_reply(req, fields) != 0)
+        return;
+    const char *kind, *plate, *description, *station, *note, *reason;
+    const char *id_text = NULL, *name = NULL, *phone = NULL;
+    int64_t occurred, now = fk_now();
+    int present, referral = 0;
+    if (fk_json_str_or_reply(req, "kind", 1, 20, &kind) != 0)
+        return;
+    if (!fk_checkpoint_incident_kind_known(kind)) {
+        fk_cp_invalid(req, "kind",
+                      "事件类型应为 ran_checkpoint（闯卡）、refused_check（拒不配合检查）、"
+                      "assault（殴打工作人员）、other（其他）之一");
+        return;
+    }
+    if (fk_cp_time_or_reply(req, "occurred_at", &occurred) != 0)
+        return;
+    if (occurred > now + CLOCK_SKEW) {
+        fk_cp_invalid(req, "occurred_at", "发生时间不能晚于现在");
+        return;
+    }
+    if (fk_json_str_or_reply(req, "plate", 0, 16, &plate) != 0)
+        return;
+    if (plate != NULL && fk_plate_check(plate, &reason) != FK_OK) {
+        fk_cp_invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
+        return;
+    }
+    json_t *person = json_object_get(req->json, "person");
+    struct fk_resident_id rid;
+    memset(&rid, 0, sizeof(rid));
+    if (person != NULL && !json_is_null(person)) {
+        if (!json_is_object(person)) {
+            fk_cp_invalid(req, "person", "当事人应为 {id_number,name,phone}");
+            return;
+        }
+        const char *key;
+        json_t *value;
+        json_object_foreach(person, key, value)
+        {
+            if (strcmp(key, "id_number") != 0 && strcmp(key, "name") != 0 &&
+                strcmp(key, "phone") != 0) {
+                fk_cp_invalid(req, "person", "当事人只能填写 id_number、name、phone");
+                return;
+            }
+        }
+        if (person_str_or_reply(req, person, "id_number", "person.id_number", 32, &id_text) != 0 ||
+            person_str_or_reply(req, person, "name", "person.name", FK_NAME_MAX, &name) != 0 ||
+            person_str_or_reply(req, person, "phone", "person.phone", 16, &phone) != 0)
+            return;
+        if (id_text != NULL && fk_resident_id_parse(id_text, now, &rid, &reason) != FK_OK) {
+            fk_cp_invalid(req, "person.id_number", "身份证号无效（校验位、出生日期或长度不对）");
+            return;
+        }
+        if (phone != NULL && fk_phone_check(phone, &reason) != FK_OK) {
+            fk_cp_invalid(req, "person.phone", "手机号应为 11 位数字，以 13–19 开头");
+            return;
+        }
+        if (id_text == NULL && name == NULL && phone == NULL) {
+            fk_cp_invalid(req, "person", "当事人至少填写一项，或不提交 person");
+            return;
+        }
+    }
+    if (fk_cp_text_or_reply(req, "description", 1, FK_CHECKPOINT_NOTE_MAX, &description) != 0)
+        return;
+    json_t *ref = json_object_get(req->json, "police_referral");
+    if (ref == NULL || json_is_null(ref)) {
+        fk_cp_missing(req, "police_referral");
+        return;
+    }
+    if (fk_json_bool_or_reply(req, "police_referral", &present, &referral) != 0 ||
+        fk_cp_text_or_reply(req, "police_station", 0, FK_CHECKPOINT_NAME_MAX, &station) != 0 ||
+        fk_cp_text_or_reply(req, "note", 0, FK_CHECKPOINT_NOTE_MAX, &note) != 0)
+        return;
+    if (station != NULL && !referral) {
+        fk_cp_invalid(req, "police_station", "未移交公安时不填写派出所");
+        return;
+    }
+    const struct fk_pii_key *pk = &req->app->pii_key;
+    char id_blind[FK_BLIND_LEN], phone_blind[FK_BLIND_LEN];
+    char *id_sealed = NULL, *phone_sealed = NULL;
+    enum fk_err err = FK_OK;
+    if (id_text != NULL) {
+        fk_pii_blind(pk, "id_number", rid.number, id_blind);
+        err = fk_pii_seal(pk, "id_number", rid.number, &id_sealed);
+    }
+    if (err == FK_OK && phone != NULL) {
+        fk_pii_blind(pk, "phone", phone, phone_blind);
+        err = fk_pii_seal(pk, "phone", phone, &phone_sealed);
+    }
+    int64_t id = 0;
+    if (err == FK_OK)
+        err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_run(db, &id,
+                        "INSERT INTO checkpoint_incidents(checkpoint_id, kind, occurred_at, plate, "
+                        "person_name, id_sealed, id_blind, phone_sealed, phone_blind, description, "
+                        "police_referral, police_station, note, created_by, created_at, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "RETURNING id",
+                        "itit"
+                        "ttttt"
+                        "titt"
+                        "iii",
+                        cp.id, kind, occurred, plate, name, id_sealed, id_sealed ? id_blind : NULL,
+                        phone_sealed, phone_sealed ? phone_blind : NULL, description,
+                        (int64_t)referral, station, note, req->actor.user_id, now, now);
+    fk_cp_audit(req, &err, "incident_create", "checkpoint_incident", id,
+                json_pack("{s:I,s:s,s:s,s:b,s:b}", "checkpoint_id", (json_int_t)cp.id, "region",
+                          cp.region, "kind", kind, "person",
+                          id_sealed != NULL || name != NULL || phone_sealed != NULL,
+                          "police_referral", referral));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    else
+        fk_db_rollback(db);
+    free(id_sealed);
+    free(phone_sealed);
+    json_t *body = NULL;
+    if (err == FK_OK)
+        err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &body);
+    if (err != FK_OK)
+        fk_reply_fail(req, err, NULL);
+    else
+        fk_reply_json(req, 201, body);
+}
+
+static void reply_list(struct fk_req *req, struct fk_cp_filter *f)
+{
+    int64_t page, per_page, total;
+    if (fk_page_or_reply(req, &page, &per_page) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    json_t *items = NULL;
+    enum fk_err err = fk_cp_list(req, db, FK_CP_INCIDENT, f, page, per_page, &items, &total);
+    fk_cp_audit(req, &err, "incident_list", "checkpoint_incident", 0,
+                json_pack("{s:s,s:I,s:I,s:I}", "region", f->scope, "checkpoint_id",
+                          (json_int_t)f->checkpoint_id, "page", (json_int_t)page, "rows",
+                          (json_int_t)json_array_size(items)));
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
+void fk_cp_incident_list(struct fk_req *req)
+{
+    struct fk_conn *db = fk_req_db(req);
+    struct fk_checkpoint cp;
+    struct fk_cp_filter f;
+    if (db == NULL || fk_cp_checkpoint_or_reply(req, db, &cp) != 0 ||
+        fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
+        return;
+    f.checkpoint_id = cp.id;
+    reply_list(req, &f);
+}
+
+void fk_cp_incident_list_all(struct fk_req *req)
+{
+    struct fk_cp_filter f;
+    if (fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
+        return;
+    reply_list(req, &f);
+}
+
+static int incident_id_or_reply(struct fk_req *req, int64_t *id)
+{
+    return fk_cp_id_or_reply(req, "id", "incident_not_found", "事件不存在或不在管辖范围内", id);
+}
+
+void fk_cp_incident_get(struct fk_req *req)
+{
+    int64_t id;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || incident_id_or_reply(req, &id) != 0)
+        return;
+    json_t *body = NULL;
+    enum fk_err err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &body);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_error(req, 404, "incident_not_found", "事件不存在或不在管辖范围内", "id");
+        return;
+    }
+    fk_cp_audit(req, &err, "incident_read", "checkpoint_incident", id, NULL);
+    if (err != FK_OK) {
+        json_decref(body);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, body);
+}
+
+void fk_cp_incident_patch(struct fk_req *req)
+{
+    int64_t id;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || incident_id_or_reply(req, &id) != 0)
+        return;
+    json_t *current = NULL;
+    enum fk_err err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &current);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_error(req, 404, "incident_not_found", "事件不存在或不在管辖范围内", "id");
+        return;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    int referral = json_is_true(json_object_get(current, "police_referral"));
+    char station[FK_CHECKPOINT_NAME_MAX + 1], outcome[FK_CHECKPOINT_NOTE_MAX + 1],
+        note[FK_CHECKPOINT_NOTE_MAX + 1];
+    json_t *v;
+    int has_station = json_is_string(v = json_object_get(current, "police_station"));
+    snprintf(station, sizeof(station), "%s", has_station ? json_string_value(v) : "");
+    int has_outcome = json_is_string(v = json_object_get(current, "referral_outcome"));
+    snprintf(outcome, sizeof(outcome), "%s", has_outcome ? json_string_value(v) : "");
+    int has_note = json_is_string(v = json_object_get(current, "note"));
+    snprintf(note, sizeof(note), "%s", has_note ? json_string_value(v) : "");
+    json_decref(current);
+
+    static const char *const fields[] = {"police_referral", "police_station", "referral_outcome",
+                                         "note", NULL};
+    if (fk_cp_only_fields_or_reply(req, fields) != 0)
+        return;
+    if (json_object_size(req->json) == 0) {
+        fk_cp_invalid(req, "body", "没有要修改的字段");
+        return;
+    }
+    int present;
+    const char *text;
+    if (fk_json_bool_or_reply(req, "police_referral", &present, &referral) != 0)
+        return;
+    struct {
+        const char *name;
+        size_t max;
+        int *has;
+        char *out;
+        size_t size;
+    } texts[] = {
+        {"police_station", FK_CHECKPOINT_NAME_MAX, &has_station, station, sizeof(station)},
+        {"referral_outcome", FK_CHECKPOINT_NOTE_MAX, &has_outcome, outcome, sizeof(outcome)},
+        {"note", FK_CHECKPOINT_NOTE_MAX, &has_note, note, sizeof(note)}};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (json_object_get(req->json, texts[i].name) == NULL)
+            continue;
+        if (fk_cp_text_or_reply(req, texts[i].name, 0, texts[i].max, &text) != 0)
+            return;
+        *texts[i].has = text != NULL;
+        snprintf(texts[i].out, texts[i].size, "%s", text ? text : "");
+    }
+    if (!referral && (has_station || has_outcome)) {
+        fk_cp_invalid(req, has_station ? "police_station" : "referral_outcome",
+                      "未移交公安时不填写派出所和处理结果");
+        return;
+    }
+    json_t *changed = json_array();
+    const char *name;
+    json_t *value;
+    json_object_foreach(req->json, name, value) json_array_append_new(changed, json_string(name));
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE checkpoint_incidents SET police_referral = ?, police_station = ?, "
+                        "referral_outcome = ?, note = ?, updated_at = ? WHERE id = ?",
+                        "itttii", (int64_t)referral, has_station ? station : NULL,
+                        has_outcome ? outcome : NULL, has_note ? note : NULL, fk_now(), id);
+    fk_cp_audit(req, &err, "incident_update", "checkpoint_incident", id,
+                json_pack("{s:o}", "fields", changed));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    else
+        fk_db_rollback(db);
+    json_t *body = NULL;
+    if (err == FK_OK)
+        err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &body);
+    if (err != FK_OK)
+        fk_reply_fail(req, err, NULL);
+    else
+        fk_reply_json(req, 200, body);
+}
+
+static void incident_row(json_t *r, int64_t seq, void *ctx)
+{
+    char n[24], occurred[17];
+    snprintf(n, sizeof(n), "%lld", (long long)seq);
+    fk_cp_ledger_time(fk_cp_text_of(r, "occurred_at"), occurred);
+    json_t *cp = json_object_get(r, "checkpoint"), *person = json_object_get(r, "person");
+    const char *cells[] = {n,
+                           fk_cp_text_of(cp, "name"),
+                           fk_cp_text_of(cp, "region"),
+                           fk_cp_text_of(r, "kind_label"),
+                           occurred,
+                           fk_cp_text_of(r, "plate"),
+                           fk_cp_text_of(person, "name"),
+                           fk_cp_text_of(person, "id_number"),
+                           fk_cp_text_of(person, "phone"),
+                           fk_cp_text_of(r, "description"),
+                           json_is_true(json_object_get(r, "police_referral")) ? "是" : "否",
+                           fk_cp_text_of(r, "police_station"),
+                           fk_cp_text_of(r, "referral_outcome"),
+                           fk_cp_text_of(r, "recorded_by"),
+                           fk_cp_text_of(r, "note")};
+    fk_ledger_row(ctx, cells, (int)(sizeof(cells) / sizeof(cells[0])));
+}
+
+void fk_cp_incident_export(struct fk_req *req)
+{
+    int xlsx;
+    struct fk_cp_filter f;
+    if (fk_ledger_format_or_reply(req, &xlsx) != 0 ||
+        fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
+        return;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL)
+        return;
+    static const char *const headers[] = {"序号",     "卡口",   "区划代码", "事件类型", "发生时间",
+                                          "车牌号",   "当事人", "身份证号", "手机号",   "事件经过",
+                                          "移交公安", "派出所", "处理结果", "登记人",   "备注"};
+    static const double widths[] = {8, 24, 16, 14, 18, 12, 10, 20, 14, 40, 8, 20, 30, 12, 30};
+    struct fk_ledger lg;
+    if (fk_ledger_open(&lg, xlsx, "卡口事件台账", headers, widths, 15) != 0) {
+        fk_reply_fail(req, FK_ERR_IO, NULL);
+        return;
+    }
+    int64_t count = 0;
+    enum fk_err err = fk_cp_each(req, db, FK_CP_INCIDENT, &f, incident_row, &lg, &count);
+    fk_cp_audit(req, &err, "incident_export", "checkpoint_incident", 0,
+                json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
+                          "rows", (json_int_t)count));
+    fk_ledger_finish(req, &lg, err, "incidents");
+}
