@@ -252,33 +252,42 @@ void fk_gate_scan_create(struct fk_req *req)
         fk_reply_fail(req, err, NULL);
         return;
     }
-    /* One statement in autocommit: concurrent duplicates store one scan. */
+    /* The scan and its audit entry in one transaction (one commit). ON
+     * CONFLICT DO NOTHING never fails the transaction, so concurrent
+     * duplicates store one scan: the later ones find id 0 and replay it. */
     int64_t id = 0;
-    err =
-        fk_db_run(db, &id,
-                  "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
-                  "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
-                  "scanned_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                  "?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
-                  "RETURNING id",
-                  "itzztttiittiti", cp.id, cp.region, f.card_id, f.person_id,
-                  f.card_region[0] ? f.card_region : NULL,
-                  f.color ? fk_card_color_name(f.color) : NULL, direction, scanned_at,
-                  (int64_t)(f.v.allowed != 0), f.v.code, f.v.reason, req->actor.user_id, key, now);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    json_t *body = NULL;
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_run(
+            db, &id,
+            "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
+            "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
+            "scanned_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
+            "RETURNING id",
+            "itzztttiittiti", cp.id, cp.region, f.card_id, f.person_id,
+            f.card_region[0] ? f.card_region : NULL, f.color ? fk_card_color_name(f.color) : NULL,
+            direction, scanned_at, (int64_t)(f.v.allowed != 0), f.v.code, f.v.reason,
+            req->actor.user_id, key, now);
+    json_t *detail = json_pack("{s:I,s:s,s:b,s:s}", "checkpoint_id", (json_int_t)cp.id, "direction",
+                               direction, "allowed", f.v.allowed, "reason_code", f.v.code);
     if (id != 0)
-        err = scan_load(req, db, "s.id = ?", "i", id, NULL, &body);
+        fk_cards_audit(req, &err, "gate_scan", "gate_scan", id, f.person_id, json_incref(detail));
+    if (err == FK_OK)
+        err = fk_db_commit(db);
     else
+        fk_db_rollback(db);
+    json_t *body = NULL;
+    if (err == FK_OK && id != 0)
+        err = scan_load(req, db, "s.id = ?", "i", id, NULL, &body);
+    else if (err == FK_OK) {
         err = scan_load(req, db, "s.scanned_by = ? AND s.idempotency_key = ?", "it",
                         req->actor.user_id, key, &body);
-    fk_cards_audit(req, &err, id != 0 ? "gate_scan" : "gate_scan_replay", "gate_scan",
-                   json_integer_value(json_object_get(body, "scan_id")), f.person_id,
-                   json_pack("{s:I,s:s,s:b,s:s}", "checkpoint_id", (json_int_t)cp.id, "direction",
-                             direction, "allowed", f.v.allowed, "reason_code", f.v.code));
+        fk_cards_audit(req, &err, "gate_scan_replay", "gate_scan",
+                       json_integer_value(json_object_get(body, "scan_id")), f.person_id,
+                       json_incref(detail));
+    }
+    json_decref(detail);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);

@@ -1,6 +1,7 @@
 /* SQLite backend: WAL, foreign keys on, busy timeout, one connection per thread. */
 #include "store/store_impl.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,16 @@ struct cached_stmt {
     unsigned long last_used;
 };
 
+/* Writers of one process queue on store->writer instead of on SQLite's
+ * busy handler, which polls with sleeps of up to 100 ms: under concurrent
+ * writes (gate scans, visits) that sleeping made the p99 latency. A
+ * connection takes the mutex for a transaction (BEGIN … COMMIT/ROLLBACK) or
+ * for one writing statement in autocommit, until that statement is reset.
+ * Other processes (a CLI import) still meet the busy timeout. */
 struct sqlite_conn {
     struct fk_conn super;
     sqlite3 *db;
+    int writer_depth; /* > 0: this connection holds store->writer */
     struct cached_stmt cache[STMT_CACHE];
     unsigned long tick;
 };
@@ -27,6 +35,7 @@ struct sqlite_conn {
 struct sqlite_stmt {
     struct fk_stmt super;
     sqlite3_stmt *stmt;
+    int holds_writer;           /* an autocommit write took the writer for this statement */
     struct cached_stmt *cached; /* NULL when not from the cache */
 };
 
@@ -84,10 +93,37 @@ static void sq_disconnect(struct fk_conn *c)
     free(conn);
 }
 
+static void writer_take(struct sqlite_conn *conn)
+{
+    if (conn->writer_depth++ == 0)
+        pthread_mutex_lock(&conn->super.store->writer);
+}
+
+static void writer_give(struct sqlite_conn *conn)
+{
+    if (conn->writer_depth > 0 && --conn->writer_depth == 0)
+        pthread_mutex_unlock(&conn->super.store->writer);
+}
+
 static enum fk_err sq_exec(struct fk_conn *c, const char *sql)
 {
     struct sqlite_conn *conn = (struct sqlite_conn *)c;
-    return map_rc(sqlite3_exec(conn->db, sql, NULL, NULL, NULL));
+    int begin = strncmp(sql, "BEGIN", 5) == 0;
+    int in_tx = !sqlite3_get_autocommit(conn->db);
+    /* BEGIN keeps the writer until the transaction ends; anything else run
+     * outside a transaction holds it for the call. */
+    if (begin || !in_tx)
+        writer_take(conn);
+    enum fk_err err = map_rc(sqlite3_exec(conn->db, sql, NULL, NULL, NULL));
+    if (begin) {
+        if (err != FK_OK || sqlite3_get_autocommit(conn->db))
+            writer_give(conn);
+    } else if (!in_tx) {
+        writer_give(conn);
+    } else if (sqlite3_get_autocommit(conn->db)) {
+        writer_give(conn); /* COMMIT or ROLLBACK ended the transaction */
+    }
+    return err;
 }
 
 static enum fk_err sq_prepare(struct fk_conn *c, const char *sql, struct fk_stmt **out)
@@ -148,10 +184,25 @@ static enum fk_err sq_bind_null(struct fk_stmt *s, int idx)
     return map_rc(sqlite3_bind_null(st->stmt, idx));
 }
 
+static void stmt_give(struct sqlite_stmt *st)
+{
+    if (st->holds_writer) {
+        st->holds_writer = 0;
+        writer_give((struct sqlite_conn *)st->super.conn);
+    }
+}
+
 static enum fk_err sq_step(struct fk_stmt *s)
 {
     struct sqlite_stmt *st = (struct sqlite_stmt *)s;
+    struct sqlite_conn *conn = (struct sqlite_conn *)s->conn;
+    if (!st->holds_writer && !sqlite3_stmt_readonly(st->stmt) && sqlite3_get_autocommit(conn->db)) {
+        st->holds_writer = 1;
+        writer_take(conn);
+    }
     int rc = sqlite3_step(st->stmt);
+    if (rc != SQLITE_ROW)
+        stmt_give(st); /* done or failed: the autocommit write is over */
     if (rc == SQLITE_ROW)
         return FK_OK;
     if (rc == SQLITE_DONE)
@@ -182,6 +233,7 @@ static void sq_reset(struct fk_stmt *s)
 {
     struct sqlite_stmt *st = (struct sqlite_stmt *)s;
     sqlite3_reset(st->stmt);
+    stmt_give(st);
     sqlite3_clear_bindings(st->stmt);
 }
 
@@ -190,9 +242,12 @@ static void sq_free(struct fk_stmt *s)
     struct sqlite_stmt *st = (struct sqlite_stmt *)s;
     if (st->cached != NULL) {
         sqlite3_reset(st->stmt);
+        stmt_give(st);
         sqlite3_clear_bindings(st->stmt);
         st->cached->in_use = 0;
     } else {
+        sqlite3_reset(st->stmt);
+        stmt_give(st);
         sqlite3_finalize(st->stmt);
     }
     free(st);

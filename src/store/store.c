@@ -40,6 +40,7 @@ enum fk_err fk_store_open(const char *url, struct fk_store **out)
     store->ops = store->kind == FK_STORE_PG ? &fk_pg_ops : &fk_sqlite_ops;
     store->id = atomic_fetch_add(&next_store_id, 1);
     pthread_mutex_init(&store->lock, NULL);
+    pthread_mutex_init(&store->writer, NULL);
     /* Open one connection now so that a bad URL fails at start-up. */
     struct fk_conn *conn;
     enum fk_err err = fk_store_conn(store, &conn);
@@ -74,6 +75,7 @@ void fk_store_close(struct fk_store *store)
         conn = next;
     }
     pthread_mutex_destroy(&store->lock);
+    pthread_mutex_destroy(&store->writer);
     free(store->url);
     free(store);
 }

@@ -27,9 +27,10 @@ struct fk_store {
     enum fk_store_kind kind;
     char *url;
     const struct fk_store_ops *ops;
-    unsigned long id;      /* distinguishes stores in thread-local slots */
-    pthread_mutex_t lock;  /* guards `conns` */
-    struct fk_conn *conns; /* every open connection, for fk_store_close */
+    unsigned long id;       /* distinguishes stores in thread-local slots */
+    pthread_mutex_t lock;   /* guards `conns` */
+    pthread_mutex_t writer; /* SQLite: one writing connection at a time (sqlite.c) */
+    struct fk_conn *conns;  /* every open connection, for fk_store_close */
 };
 
 /* Every backend's connection starts with this. */
