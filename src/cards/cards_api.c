@@ -21,14 +21,6 @@ int fk_cards_invalid(struct fk_req *req, const char *field, const char *message)
     return -1;
 }
 
-int fk_cards_no_controls(const char *text)
-{
-    for (const char *p = text; p && *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
                     const char *target_type, int64_t id, int64_t person_id, json_t *detail)
 {
@@ -118,7 +110,7 @@ static void create_card(struct fk_req *req)
         fk_json_str_or_reply(req, "note", 0, FK_CARD_NOTE_MAX, &note) != 0 ||
         fk_json_bool_or_reply(req, "replace", &has_replace, &replace) != 0)
         return;
-    if (note != NULL && !fk_cards_no_controls(note)) {
+    if (note != NULL && !fk_text_plain(note)) {
         fk_cards_invalid(req, "note", "备注含有控制字符");
         return;
     }
@@ -307,7 +299,7 @@ static int filter_or_reply(struct fk_req *req, struct card_filter *f)
     if (q == NULL || q[0] == '\0')
         return 0;
     size_t len = strlen(q);
-    if (len > FK_NAME_MAX || !fk_cards_no_controls(q))
+    if (len > FK_NAME_MAX || !fk_text_plain(q))
         return fk_cards_invalid(req, "q", "查询内容过长或含有控制字符");
     struct fk_resident_id id;
     const char *reason;
@@ -317,14 +309,7 @@ static int filter_or_reply(struct fk_req *req, struct card_filter *f)
         return 0;
     }
     /* A name prefix; LIKE wildcards in the text are taken literally. */
-    size_t used = 0;
-    for (size_t i = 0; i < len && used + 3 < sizeof(f->q_value); i++) {
-        if (q[i] == '%' || q[i] == '_' || q[i] == '!')
-            f->q_value[used++] = '!';
-        f->q_value[used++] = q[i];
-    }
-    f->q_value[used++] = '%';
-    f->q_value[used] = '\0';
+    fk_like_prefix(q, f->q_value, sizeof(f->q_value));
     f->q_kind = 2;
     return 0;
 }
@@ -458,7 +443,7 @@ static void revoke_card(struct fk_req *req)
     const char *reason;
     if (fk_json_str_or_reply(req, "reason", 1, 200, &reason) != 0)
         return;
-    if (!fk_cards_no_controls(reason)) {
+    if (!fk_text_plain(reason)) {
         fk_cards_invalid(req, "reason", "作废原因含有控制字符");
         return;
     }

@@ -462,7 +462,7 @@ void fk_gate_refusal_patch(struct fk_req *req)
         fk_reply_error(req, 422, "missing_field", "缺少必填字段", "handled");
         return;
     }
-    if (note != NULL && !fk_cards_no_controls(note)) {
+    if (note != NULL && !fk_text_plain(note)) {
         fk_cards_invalid(req, "note", "备注含有控制字符");
         return;
     }

@@ -27,7 +27,7 @@ static int person_str_or_reply(struct fk_req *req, json_t *person, const char *n
         return fk_cp_invalid(req, field, "字段类型应为字符串");
     const char *text = json_string_value(value);
     size_t len = json_string_length(value);
-    if (strlen(text) != len || !fk_cp_no_controls(text))
+    if (strlen(text) != len || !fk_text_plain(text))
         return fk_cp_invalid(req, field, "字段含有非法字符");
     if (len > max)
         return fk_cp_invalid(req, field, "字段过长");

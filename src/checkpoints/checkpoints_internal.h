@@ -57,8 +57,6 @@ enum fk_err fk_cp_each(struct fk_req *req, struct fk_conn *db, enum fk_cp_kind k
 /* 422 invalid_field / missing_field naming `field`; both return -1. */
 int fk_cp_invalid(struct fk_req *req, const char *field, const char *message);
 int fk_cp_missing(struct fk_req *req, const char *field);
-/* Whether text has no control characters. */
-int fk_cp_no_controls(const char *text);
 /* Rejects body members not in `allowed` (NULL-terminated). -1 after replying. */
 int fk_cp_only_fields_or_reply(struct fk_req *req, const char *const *allowed);
 /* An optional free-text member (no control characters). -1 after replying. */

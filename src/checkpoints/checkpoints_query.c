@@ -46,14 +46,6 @@ int fk_cp_missing(struct fk_req *req, const char *field)
     return -1;
 }
 
-int fk_cp_no_controls(const char *text)
-{
-    for (const char *p = text; p && *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 int fk_cp_only_fields_or_reply(struct fk_req *req, const char *const *allowed)
 {
     const char *name;
@@ -74,7 +66,7 @@ int fk_cp_text_or_reply(struct fk_req *req, const char *name, int required, size
 {
     if (fk_json_str_or_reply(req, name, required, max, out) != 0)
         return -1;
-    if (*out != NULL && !fk_cp_no_controls(*out))
+    if (*out != NULL && !fk_text_plain(*out))
         return fk_cp_invalid(req, name, "字段含有控制字符");
     return 0;
 }
@@ -180,7 +172,7 @@ int fk_cp_filter_or_reply(struct fk_req *req, enum fk_cp_kind kind, struct fk_cp
             return fk_cp_invalid(req, "level", "级别应为 1–4");
         const char *q = fk_req_query(req, "q");
         if (q != NULL && q[0] != '\0') {
-            if (strlen(q) > FK_CHECKPOINT_NAME_MAX || !fk_cp_no_controls(q))
+            if (strlen(q) > FK_CHECKPOINT_NAME_MAX || !fk_text_plain(q))
                 return fk_cp_invalid(req, "q", "搜索词过长或含有控制字符");
             /* A substring of the name; ! escapes LIKE's wildcards. */
             size_t n = 0;

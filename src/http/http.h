@@ -128,6 +128,14 @@ void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const
 /* Maps a store/logic error to a reply: NOT_FOUND 404, CONFLICT 409, INVALID 422,
  * FORBIDDEN 403, AUTH 401, BUSY 503, everything else 500 (logged). */
 void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field);
+/* Whether `text` is free of control characters (C0 and DEL): what every
+ * free-text field (names, notes, addresses, queries) must satisfy. */
+int fk_text_plain(const char *text);
+/* Writes `text` as a LIKE prefix pattern to out (at most `size` bytes, cut
+ * on a whole character): %, _ and ! are escaped with '!' (use ESCAPE '!'),
+ * '%' appended. */
+void fk_like_prefix(const char *text, char *out, size_t size);
+
 /* A sealed ID number or phone as JSON: the full or masked text, null when
  * there is none, "（无法解密）" when it does not open (fk_pii_open_masked). */
 json_t *fk_pii_json(const struct fk_pii_key *key, const char *context, const char *sealed,

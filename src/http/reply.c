@@ -258,3 +258,33 @@ json_t *fk_pii_json(const struct fk_pii_key *key, const char *context, const cha
         return json_null();
     return json_string(rc < 0 ? "（无法解密）" : text);
 }
+
+int fk_text_plain(const char *text)
+{
+    for (const char *p = text; p != NULL && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+void fk_like_prefix(const char *text, char *out, size_t size)
+{
+    size_t used = 0;
+    for (size_t i = 0; text[i] != '\0';) {
+        unsigned char lead = (unsigned char)text[i];
+        size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        size_t k = 0;
+        while (k < n && text[i + k] != '\0')
+            k++;
+        int escape = n == 1 && (lead == '%' || lead == '_' || lead == '!');
+        if (used + k + (size_t)escape + 2 > size) /* + '%' and NUL */
+            break;
+        if (escape)
+            out[used++] = '!';
+        memcpy(out + used, text + i, k);
+        used += k;
+        i += k;
+    }
+    out[used++] = '%';
+    out[used] = '\0';
+}

@@ -57,14 +57,6 @@ int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id)
     return 0;
 }
 
-static int no_controls(const char *text)
-{
-    for (const char *p = text; p && *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 /* An RFC 3339 time (or a plain date, midnight Asia/Shanghai) in the body. */
 static int time_or_reply(struct fk_req *req, const char *name, int *present, int64_t *out)
 {
@@ -166,7 +158,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
     const char *text = json_is_string(name) ? json_string_value(name) : NULL;
     size_t len = text ? json_string_length(name) : 0;
     if (text == NULL || len == 0 || len > FK_NAME_MAX || strlen(text) != len ||
-        !no_controls(text) || text[0] == ' ' || text[len - 1] == ' ')
+        !fk_text_plain(text) || text[0] == ' ' || text[len - 1] == ' ')
         return fk_homeq_invalid(req, field, "联系人姓名应为 1–64 字节的文字");
     snprintf(out->name, sizeof(out->name), "%s", text);
     snprintf(field, sizeof(field), "team[%zu].phone", i);
@@ -339,11 +331,11 @@ static void create_homeq(struct fk_req *req)
     if (fk_json_str_or_reply(req, "address", 0, FK_ADDRESS_MAX, &addr) != 0 ||
         fk_json_str_or_reply(req, "note", 0, FK_HOMEQ_NOTE_MAX, &note) != 0)
         return;
-    if (addr != NULL && !no_controls(addr)) {
+    if (addr != NULL && !fk_text_plain(addr)) {
         fk_homeq_invalid(req, "address", "地址含有控制字符");
         return;
     }
-    if (note != NULL && !no_controls(note)) {
+    if (note != NULL && !fk_text_plain(note)) {
         fk_homeq_invalid(req, "note", "备注含有控制字符");
         return;
     }
@@ -443,7 +435,7 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
     if (q == NULL || q[0] == '\0')
         return 0;
     size_t len = strlen(q);
-    if (len > FK_NAME_MAX || !no_controls(q))
+    if (len > FK_NAME_MAX || !fk_text_plain(q))
         return fk_homeq_invalid(req, "q", "查询内容过长或含有控制字符");
     struct fk_resident_id id;
     const char *reason;
@@ -453,14 +445,7 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         return 0;
     }
     /* A name prefix; LIKE wildcards in the text are taken literally. */
-    size_t used = 0;
-    for (size_t i = 0; i < len && used + 3 < sizeof(f->q_value); i++) {
-        if (q[i] == '%' || q[i] == '_' || q[i] == '!')
-            f->q_value[used++] = '!';
-        f->q_value[used++] = q[i];
-    }
-    f->q_value[used++] = '%';
-    f->q_value[used] = '\0';
+    fk_like_prefix(q, f->q_value, sizeof(f->q_value));
     f->q_kind = 2;
     return 0;
 }
@@ -683,14 +668,14 @@ static void patch_homeq(struct fk_req *req)
     int has_note = json_object_get(req->json, "note") != NULL;
     if (fk_json_str_or_reply(req, "note", 0, FK_HOMEQ_NOTE_MAX, &note) != 0)
         return;
-    if (note != NULL && !no_controls(note)) {
+    if (note != NULL && !fk_text_plain(note)) {
         fk_homeq_invalid(req, "note", "备注含有控制字符");
         return;
     }
     if (json_object_get(req->json, "address") != NULL) {
         if (fk_json_str_or_reply(req, "address", 1, FK_ADDRESS_MAX, &address) != 0)
             return;
-        if (!no_controls(address)) {
+        if (!fk_text_plain(address)) {
             fk_homeq_invalid(req, "address", "地址含有控制字符");
             return;
         }
@@ -845,18 +830,11 @@ static void list_members(struct fk_req *req)
     const char *q = fk_req_query(req, "q");
     char like[FK_NAME_MAX + 8] = "%";
     if (q != NULL && q[0] != '\0') {
-        size_t len = strlen(q), used = 0;
-        if (len > FK_NAME_MAX || !no_controls(q)) {
+        if (strlen(q) > FK_NAME_MAX || !fk_text_plain(q)) {
             fk_homeq_invalid(req, "q", "查询内容过长或含有控制字符");
             return;
         }
-        for (size_t i = 0; i < len && used + 3 < sizeof(like); i++) {
-            if (q[i] == '%' || q[i] == '_' || q[i] == '!')
-                like[used++] = '!';
-            like[used++] = q[i];
-        }
-        like[used++] = '%';
-        like[used] = '\0';
+        fk_like_prefix(q, like, sizeof(like));
     }
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)

@@ -38,14 +38,6 @@ static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *acti
     json_decref(detail);
 }
 
-static int no_controls(const char *text)
-{
-    for (const char *p = text; p && *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 /* A string member of a nested object, the error naming `field`. */
 static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
                                const char *field, size_t max_len, const char **out)
@@ -58,7 +50,7 @@ static int member_str_or_reply(struct fk_req *req, json_t *object, const char *n
         return invalid(req, field, "字段类型应为字符串");
     const char *text = json_string_value(value);
     size_t len = json_string_length(value);
-    if (strlen(text) != len || !no_controls(text))
+    if (strlen(text) != len || !fk_text_plain(text))
         return invalid(req, field, "字段含有非法字符");
     if (len == 0)
         return missing(req, field);
@@ -157,7 +149,7 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
     if (fk_json_str_or_reply(req, "address", public_page, FK_ADDRESS_MAX, &address) != 0 ||
         fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &note) != 0)
         return -1;
-    if (note != NULL && !no_controls(note))
+    if (note != NULL && !fk_text_plain(note))
         return invalid(req, "note", "备注含有控制字符");
     if (public_page) {
         snprintf(out->three_code, sizeof(out->three_code), "unchecked");
@@ -371,7 +363,7 @@ int fk_returnee_filter_or_reply(struct fk_req *req, struct fk_returnee_filter *f
     if (q == NULL || q[0] == '\0')
         return 0;
     size_t len = strlen(q);
-    if (len > FK_NAME_MAX || !no_controls(q))
+    if (len > FK_NAME_MAX || !fk_text_plain(q))
         return invalid(req, "q", "查询内容过长或含有控制字符");
     struct fk_resident_id id;
     const char *reason;
@@ -388,14 +380,7 @@ int fk_returnee_filter_or_reply(struct fk_req *req, struct fk_returnee_filter *f
         snprintf(f->q_value, sizeof(f->q_value), "%s", q);
     } else {
         /* A name prefix; LIKE wildcards in the text are taken literally. */
-        size_t used = 0;
-        for (size_t i = 0; i < len && used + 3 < sizeof(f->q_value); i++) {
-            if (q[i] == '%' || q[i] == '_' || q[i] == '!')
-                f->q_value[used++] = '!';
-            f->q_value[used++] = q[i];
-        }
-        f->q_value[used++] = '%';
-        f->q_value[used] = '\0';
+        fk_like_prefix(q, f->q_value, sizeof(f->q_value));
         f->q_kind = 4;
     }
     return 0;
@@ -606,7 +591,7 @@ static void patch_returnee(struct fk_req *req)
         const char *text;
         if (fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &text) != 0)
             goto fail;
-        if (text != NULL && !no_controls(text)) {
+        if (text != NULL && !fk_text_plain(text)) {
             invalid(req, "note", "备注含有控制字符");
             goto fail;
         }
