@@ -20,6 +20,8 @@ export default defineConfig({
         manualChunks(id) {
           if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'echarts'
           if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus'
+          // the QR decoder is loaded only when the gate page opens the camera
+          if (id.includes('node_modules/jsqr')) return 'jsqr'
           if (id.includes('node_modules/')) return 'vendor'
         },
       },

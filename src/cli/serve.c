@@ -2,6 +2,7 @@
 #include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "cards/cards.h"
+#include "passes/passes.h"
 #include "checkpoints/checkpoints.h"
 #include "cli/cli.h"
 #include "codes/codes.h"
@@ -37,6 +38,8 @@ static enum fk_err add_all_routes(void)
     if ((err = fk_codes_routes()) != FK_OK)
         return err;
     if ((err = fk_cards_routes()) != FK_OK)
+        return err;
+    if ((err = fk_passes_routes()) != FK_OK)
         return err;
     return FK_OK;
 }

@@ -57,6 +57,10 @@ static const struct option_def options[] = {
             "seconds an account stays locked"),
     INT_OPT("green-exit-hours", "FANGKONG_GREEN_EXIT_HOURS", green_exit_hours, 1, 24 * 30,
             "a green card (四色通行证) goes out at most once per this many hours"),
+    INT_OPT("vehicle-pass-hours", "FANGKONG_VEHICLE_PASS_HOURS", vehicle_pass_hours, 1, 24 * 31,
+            "validity of a one-code vehicle pass (一码通) in hours"),
+    INT_OPT("fever-tenths", "FANGKONG_FEVER_TENTHS", fever_tenths, 350, 420,
+            "fever threshold at checkpoints in tenths of a degree Celsius (373 = 37.3 °C)"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -77,6 +81,8 @@ void fk_config_defaults(struct fk_config *cfg)
     cfg->lockout_window = 15 * 60;
     cfg->lockout_duration = 15 * 60;
     cfg->green_exit_hours = 48;
+    cfg->vehicle_pass_hours = 72;
+    cfg->fever_tenths = 373;
 }
 
 static enum fk_err set_option(struct fk_config *cfg, const struct option_def *opt,

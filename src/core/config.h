@@ -25,6 +25,8 @@ struct fk_config {
     int64_t lockout_window;
     int64_t lockout_duration;
     int64_t green_exit_hours;
+    int64_t vehicle_pass_hours;
+    int64_t fever_tenths;
 };
 
 /* Fills defaults. */

@@ -18,6 +18,7 @@ import App from './App.vue'
 import router from './router.js'
 import { onUnauthorized } from './api/http.js'
 import { useSessionStore } from './stores/session.js'
+import { registerServiceWorker } from './offline/pwa.js'
 
 const app = createApp(App)
 const pinia = createPinia()
@@ -51,3 +52,7 @@ onUnauthorized(() => {
 })
 
 app.mount('#app')
+
+// PWA: the service worker (public/sw.js) keeps the app shell for offline
+// gate scanning; production builds only (it would cache the dev server's modules).
+if (import.meta.env.PROD) registerServiceWorker()

@@ -4,12 +4,13 @@ import {
   DataAnalysis, User, House, Van, Position, Ticket, Grid, FirstAidKit, Share,
   OfficeBuilding, DocumentChecked, Suitcase, School, Calendar, UserFilled, Key, Document,
 } from '@element-plus/icons-vue'
-import { modules, residents, doorknock, quarantine, checkpoints, cards } from './i18n/zh-CN/index.js'
+import { modules, residents, doorknock, quarantine, checkpoints, cards, passes } from './i18n/zh-CN/index.js'
 import { RESIDENT_WRITERS, PERSON_MERGERS } from './utils/permissions.js'
 import { SCREENERS } from './api/screening.js'
 import { HOMEQ_STAFF } from './api/quarantine.js'
 import { CP_READERS } from './api/checkpoints.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
+import { PASS_STAFF, PASSAGE_STAFF } from './api/passes.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -46,6 +47,8 @@ export const MODULES = [
       { key: 'list', path: '/checkpoints/list', title: checkpoints.tabs.list, roles: CP_READERS },
       { key: 'roster', path: '/checkpoints/roster', title: checkpoints.tabs.roster, roles: CP_READERS },
       { key: 'incidents', path: '/checkpoints/incidents', title: checkpoints.tabs.incidents, roles: CP_READERS },
+      { key: 'vehiclePasses', path: '/checkpoints/vehicle-passes', title: passes.tabs.passes, roles: PASS_STAFF },
+      { key: 'passages', path: '/checkpoints/passages', title: passes.tabs.passages, roles: PASSAGE_STAFF },
     ],
   },
   {

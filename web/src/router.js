@@ -5,6 +5,7 @@ import { common } from './i18n/zh-CN/index.js'
 import { SCREENERS } from './api/screening.js'
 import { HOMEQ_STAFF } from './api/quarantine.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
+import { PASSAGE_STAFF } from './api/passes.js'
 
 const MainLayout = () => import('./layouts/MainLayout.vue')
 const LoginView = () => import('./views/LoginView.vue')
@@ -38,6 +39,10 @@ const CardsView = () => import('./views/cards/CardsView.vue')
 const GateLogView = () => import('./views/cards/GateLogView.vue')
 const CardsPrintView = () => import('./views/cards/CardsPrintView.vue')
 const MobileGateView = () => import('./views/mobile/MobileGateView.vue')
+const VehiclePassesView = () => import('./views/passes/VehiclePassesView.vue')
+const PassagesView = () => import('./views/passes/PassagesView.vue')
+const VehiclePassRegisterView = () => import('./views/public/VehiclePassRegisterView.vue')
+const MobileCheckpointView = () => import('./views/mobile/MobileCheckpointView.vue')
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -53,6 +58,8 @@ const SUBPAGES = {
   'checkpoints/list': CheckpointsView,
   'checkpoints/roster': RosterView,
   'checkpoints/incidents': IncidentsView,
+  'checkpoints/vehiclePasses': VehiclePassesView,
+  'checkpoints/passages': PassagesView,
   'passes/cards': CardsView,
   'passes/gates': GateLogView,
 }
@@ -88,6 +95,8 @@ const router = createRouter({
     { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: '登录' } },
     // 返乡人员自助报备: a public phone page, no login.
     { path: '/public/arrival', name: 'public-arrival', component: ArrivalSelfRegisterView, meta: { public: true, title: '返乡人员自助报备' } },
+    // 一码通 · 车辆通行登记: the driver registers in advance, no login.
+    { path: '/public/vehicle-pass', name: 'public-vehicle-pass', component: VehiclePassRegisterView, meta: { public: true, title: '一码通车辆登记' } },
     // Mobile pages for field staff (Vant), outside the console layout.
     { path: '/m/login', name: 'm-login', component: MobileLoginView, meta: { public: true, mobile: true, title: '登录' } },
     { path: '/m', name: 'm-home', component: MobileHomeView, meta: { mobile: true, title: '工作台' } },
@@ -103,6 +112,7 @@ const router = createRouter({
     { path: '/m/quarantine/:id(\\d+)', name: 'm-quarantine-entry', component: MobileQuarantineEntryView, meta: { mobile: true, title: '登记体温', roles: HOMEQ_STAFF } },
     // 门岗扫码 (mobile) and the printable card sheets, outside the console layout.
     { path: '/m/gate', name: 'm-gate', component: MobileGateView, meta: { mobile: true, title: '门岗扫码', roles: GATE_STAFF } },
+    { path: '/m/checkpoint', name: 'm-checkpoint', component: MobileCheckpointView, meta: { mobile: true, title: '卡口查验', roles: PASSAGE_STAFF } },
     { path: '/passes/print', name: 'passes-print', component: CardsPrintView, meta: { print: true, title: '打印通行证', roles: CARD_STAFF } },
     {
       path: '/',

@@ -15,8 +15,9 @@ import returnees from './returnees.js'
 import quarantine from './quarantine.js'
 import checkpoints from './checkpoints.js'
 import cards from './cards.js'
+import passes from './passes.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes }
 
 export function roleLabel(role) {
   return roles[role] || role || ''

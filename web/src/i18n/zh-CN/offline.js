@@ -1,0 +1,21 @@
+// 离线扫码 (the gate page without a network).
+export const offline = {
+  offlineTag: '离线',
+  onlineTag: '在线',
+  queue: (n) => `待同步 ${n} 条`,
+  sync: '同步',
+  syncing: '同步中…',
+  synced: (n, r) => `已同步 ${n} 条${r ? `（另 ${r} 条此前已同步）` : ''}`,
+  dropped: (n) => `${n} 条被服务器拒收`,
+  syncStopped: { network: '网络不可用，稍后自动重试', auth: '登录已过期，请重新登录后同步', server: '服务器暂不可用，稍后自动重试' },
+  validOffline: '签名有效',
+  notVerified: '未核验',
+  validOfflineNote: '已离线记录，联网后复核',
+  refusedOfflineNote: '已离线记录',
+  noKeys: '尚未下载签名公钥，无法离线核验；已离线记录，联网后复核',
+  keysAt: (t) => `公钥已更新 ${t}`,
+  scan: '扫码',
+  cameraTitle: '将二维码置于框内',
+  cameraClose: '关闭',
+  noCamera: '无法打开摄像头，请使用扫码枪或手动输入',
+}
