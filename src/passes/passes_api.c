@@ -739,6 +739,9 @@ static const struct fk_route routes[] = {
      "作废一码通（其二维码同时作废）：{reason}", NULL},
     {"GET", "/api/v1/vehicle-passes/{id}/qr.svg", pass_qr, 0, FK_PASSES_STAFF, "passes",
      "一码通二维码（SVG）", NULL},
+    /* The path the issue names; the same handler. */
+    {"GET", "/api/v1/passes/{id}/qr.svg", pass_qr, 0, FK_PASSES_STAFF, "passes",
+     "一码通二维码（SVG，同 /vehicle-passes/{id}/qr.svg）", NULL},
     {"POST", "/api/v1/checkpoints/{id}/scan", fk_passage_scan, 0, FK_PASSAGE_STAFF, "passes",
      "卡口扫一码通：{code} → 车辆与每位乘车人的当前状态、可选处置", NULL},
     {"POST", "/api/v1/checkpoints/{id}/passages", fk_passage_create, 0, FK_PASSAGE_STAFF, "passes",

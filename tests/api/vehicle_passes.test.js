@@ -158,6 +158,10 @@ test('detail, list, QR; a public pass is seen by the district, not by a township
   assert.equal(qr.status, 200);
   assert.match(qr.headers['content-type'], /^image\/svg\+xml/);
   assert.match(qr.text, /^<\?xml|<svg/);
+  // The path the issue names answers the same image.
+  const same = await staff.get(`/api/v1/passes/${P.family.id}/qr.svg`);
+  assert.equal(same.status, 200);
+  assert.equal(same.text, qr.text);
 });
 
 test('scan shows each occupant\'s status; a quarantined passenger makes pass impossible', async () => {
