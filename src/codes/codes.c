@@ -223,6 +223,11 @@ struct shard {
 static struct shard *shards;
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
 
+void fk_code_refresh_due(void)
+{
+    atomic_store(&refreshed_at_ms, 0);
+}
+
 static int64_t monotonic_ms(void)
 {
     struct timespec ts;

@@ -99,6 +99,10 @@ enum fk_err fk_code_revoke(struct fk_conn *db, enum fk_code_type type, int64_t o
                            const char *reason, int64_t actor) FK_MUST_CHECK;
 /* How often a server re-reads revocations and keys another server may have written. */
 #define FK_CODE_REFRESH_SECONDS 2
+/* Makes the next fk_code_verify() re-read keys and revocations as if
+ * FK_CODE_REFRESH_SECONDS had passed (for tests; the interval runs on the
+ * monotonic clock, which FANGKONG_NOW does not move). */
+void fk_code_refresh_due(void);
 
 /* Renders a code as an SVG QR code (alphanumeric mode, ECC level M, 4-module
  * quiet zone) appended to `out`. The code is not verified here. */
