@@ -269,7 +269,7 @@ struct card_filter {
     const char *color; /* NULL = any */
     int state;         /* 0 all, 1 active, 2 revoked */
     int q_kind;        /* 0 none, 1 ID number (blind index), 2 name prefix */
-    char q_value[FK_NAME_MAX + 8];
+    char q_value[FK_Q_VALUE_MAX];
 };
 
 static int filter_or_reply(struct fk_req *req, struct card_filter *f)
@@ -295,23 +295,7 @@ static int filter_or_reply(struct fk_req *req, struct card_filter *f)
         else
             return fk_cards_invalid(req, "state", "状态应为 active、revoked 或 all");
     }
-    const char *q = fk_req_query(req, "q");
-    if (q == NULL || q[0] == '\0')
-        return 0;
-    size_t len = strlen(q);
-    if (len > FK_NAME_MAX || !fk_text_plain(q))
-        return fk_cards_invalid(req, "q", "查询内容过长或含有控制字符");
-    struct fk_resident_id id;
-    const char *reason;
-    if (len == 18 && fk_resident_id_parse(q, fk_now(), &id, &reason) == FK_OK) {
-        f->q_kind = 1;
-        fk_pii_blind(&req->app->pii_key, "id_number", id.number, f->q_value);
-        return 0;
-    }
-    /* A name prefix; LIKE wildcards in the text are taken literally. */
-    fk_like_prefix(q, f->q_value, sizeof(f->q_value));
-    f->q_kind = 2;
-    return 0;
+    return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
 
 static void filter_where(const struct card_filter *f, int keyset, char *sql, size_t size)

@@ -136,6 +136,16 @@ int fk_text_plain(const char *text);
  * '%' appended. */
 void fk_like_prefix(const char *text, char *out, size_t size);
 
+/* ?q= on a list of persons' records: absent or empty (FK_Q_NONE); a valid
+ * 18-character resident ID number, given as its blind index
+ * (FK_Q_ID_NUMBER); else a name prefix as a LIKE pattern (FK_Q_NAME_PREFIX,
+ * see fk_like_prefix). At most FK_Q_TEXT_MAX bytes without control
+ * characters, else -1 after replying 422 naming "q". */
+enum fk_person_q { FK_Q_NONE = 0, FK_Q_ID_NUMBER = 1, FK_Q_NAME_PREFIX = 2 };
+#define FK_Q_TEXT_MAX 64
+#define FK_Q_VALUE_MAX (FK_Q_TEXT_MAX + 8)
+int fk_person_q_or_reply(struct fk_req *req, int *kind, char value[FK_Q_VALUE_MAX]);
+
 /* A sealed ID number or phone as JSON: the full or masked text, null when
  * there is none, "（无法解密）" when it does not open (fk_pii_open_masked). */
 json_t *fk_pii_json(const struct fk_pii_key *key, const char *context, const char *sealed,

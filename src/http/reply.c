@@ -288,3 +288,26 @@ void fk_like_prefix(const char *text, char *out, size_t size)
     out[used++] = '%';
     out[used] = '\0';
 }
+
+int fk_person_q_or_reply(struct fk_req *req, int *kind, char value[FK_Q_VALUE_MAX])
+{
+    *kind = FK_Q_NONE;
+    value[0] = '\0';
+    const char *q = fk_req_query(req, "q");
+    if (q == NULL || q[0] == '\0')
+        return 0;
+    size_t len = strlen(q);
+    if (len > FK_Q_TEXT_MAX || !fk_text_plain(q))
+        return reply_invalid(req, "q", "查询内容过长或含有控制字符");
+    struct fk_resident_id id;
+    const char *reason;
+    if (len == 18 && fk_resident_id_parse(q, fk_now(), &id, &reason) == FK_OK) {
+        *kind = FK_Q_ID_NUMBER;
+        fk_pii_blind(&req->app->pii_key, "id_number", id.number, value);
+        return 0;
+    }
+    /* A name prefix; LIKE wildcards in the text are taken literally. */
+    fk_like_prefix(q, value, FK_Q_VALUE_MAX);
+    *kind = FK_Q_NAME_PREFIX;
+    return 0;
+}

@@ -69,7 +69,7 @@ struct fk_homeq_filter {
     int64_t from, until; /* in quarantine at some time in [from, until); 0 = open */
     int64_t member;      /* a team member's user id; 0 = any */
     int q_kind;          /* 0 none, 1 ID number (blind index), 2 name prefix */
-    char q_value[FK_NAME_MAX + 8];
+    char q_value[FK_Q_VALUE_MAX];
 };
 
 /* Reads ?region=&state=&from=&until=&q=&member= (member "me" or a user id).

@@ -431,23 +431,7 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         else if (fk_parse_int64(member, 1, INT64_MAX, &f->member) != FK_OK)
             return fk_homeq_invalid(req, "member", "member 应为 me 或用户编号");
     }
-    const char *q = fk_req_query(req, "q");
-    if (q == NULL || q[0] == '\0')
-        return 0;
-    size_t len = strlen(q);
-    if (len > FK_NAME_MAX || !fk_text_plain(q))
-        return fk_homeq_invalid(req, "q", "查询内容过长或含有控制字符");
-    struct fk_resident_id id;
-    const char *reason;
-    if (len == 18 && fk_resident_id_parse(q, fk_now(), &id, &reason) == FK_OK) {
-        f->q_kind = 1;
-        fk_pii_blind(&req->app->pii_key, "id_number", id.number, f->q_value);
-        return 0;
-    }
-    /* A name prefix; LIKE wildcards in the text are taken literally. */
-    fk_like_prefix(q, f->q_value, sizeof(f->q_value));
-    f->q_kind = 2;
-    return 0;
+    return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
 
 static void list_homeq(struct fk_req *req)
