@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "healthcode/healthcode.h"
 #include "http/http.h"
 #include "http/system.h"
 #include "regions/regions.h"
@@ -18,6 +19,7 @@
 #include "jobs/jobs.h"
 #include "screening/screening.h"
 #include "returnees/returnees.h"
+#include "selfservice/selfservice.h"
 #include "quarantine/quarantine.h"
 
 #include <pthread.h>
@@ -40,6 +42,11 @@ static enum fk_err add_all_routes(void)
     if ((err = fk_cards_routes()) != FK_OK)
         return err;
     if ((err = fk_passes_routes()) != FK_OK)
+        return err;
+    /* issue 5: each module adds its own line here */
+    if ((err = fk_healthcode_routes()) != FK_OK)
+        return err;
+    if ((err = fk_selfservice_routes()) != FK_OK)
         return err;
     return FK_OK;
 }

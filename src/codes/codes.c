@@ -34,6 +34,7 @@ const char *fk_code_prefix(enum fk_code_type type)
     case FK_CODE_VEHICLE_PASS: return "FKV:";
     case FK_CODE_CARD: return "FKC:";
     case FK_CODE_PERSONAL: return "FKP:";
+    case FK_CODE_VENUE: return "FKS:";
     }
     return NULL;
 }
@@ -44,13 +45,14 @@ const char *fk_code_type_name(enum fk_code_type type)
     case FK_CODE_VEHICLE_PASS: return "vehicle_pass";
     case FK_CODE_CARD: return "card";
     case FK_CODE_PERSONAL: return "personal";
+    case FK_CODE_VENUE: return "venue";
     }
     return "unknown";
 }
 
 enum fk_code_type fk_code_type_from_name(const char *name)
 {
-    for (int t = FK_CODE_VEHICLE_PASS; t <= FK_CODE_PERSONAL; t++)
+    for (int t = FK_CODE_VEHICLE_PASS; t <= FK_CODE_VENUE; t++)
         if (name != NULL && strcmp(name, fk_code_type_name((enum fk_code_type)t)) == 0)
             return (enum fk_code_type)t;
     return (enum fk_code_type)0;
@@ -130,7 +132,7 @@ enum fk_code_status fk_code_parse(const char *code, size_t len, struct fk_code_i
     if (len < FK_CODE_PREFIX_LEN)
         return FK_CODE_MALFORMED;
     enum fk_code_type type = (enum fk_code_type)0;
-    for (int t = FK_CODE_VEHICLE_PASS; t <= FK_CODE_PERSONAL; t++)
+    for (int t = FK_CODE_VEHICLE_PASS; t <= FK_CODE_VENUE; t++)
         if (memcmp(code, fk_code_prefix((enum fk_code_type)t), FK_CODE_PREFIX_LEN) == 0)
             type = (enum fk_code_type)t;
     if (type == 0)

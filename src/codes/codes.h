@@ -1,7 +1,7 @@
 /* Signed codes: the QR payload of every pass fangkong issues (vehicle pass,
  * community card, personal code), signed with the district's Ed25519 key.
  *
- * A code is a prefix that says what it is ("FKV:", "FKC:", "FKP:") followed by
+ * A code is a prefix that says what it is ("FKV:", "FKC:", "FKP:", "FKS:") followed by
  * base45 (RFC 9285) of a compact binary payload and its detached signature
  * (docs/internals/codes.md). Only characters of the QR alphanumeric set occur.
  *
@@ -23,6 +23,7 @@ enum fk_code_type {
     FK_CODE_VEHICLE_PASS = 1, /* "FKV:" 一码通 vehicle pass */
     FK_CODE_CARD = 2,         /* "FKC:" four-colour community card */
     FK_CODE_PERSONAL = 3,     /* "FKP:" personal code */
+    FK_CODE_VENUE = 4,        /* "FKS:" venue place code (场所码) */
 };
 
 /* What fk_code_verify() found. Append-only. */
@@ -110,7 +111,7 @@ enum fk_err fk_code_qr_svg(const char *code, struct fk_buf *out) FK_MUST_CHECK;
 /* The same as a PNG (`scale` pixels per module, 1..32) appended to `out`. */
 enum fk_err fk_code_qr_png(const char *code, int scale, struct fk_buf *out) FK_MUST_CHECK;
 
-/* Names: "vehicle_pass", "card", "personal"; "valid", "malformed", ... */
+/* Names: "vehicle_pass", "card", "personal", "venue"; "valid", "malformed", ... */
 const char *fk_code_type_name(enum fk_code_type type);
 /* The type for a name, or 0. */
 enum fk_code_type fk_code_type_from_name(const char *name);

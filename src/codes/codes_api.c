@@ -162,7 +162,7 @@ static void revoke_code(struct fk_req *req)
         return;
     enum fk_code_type type = fk_code_type_from_name(type_name);
     if (type == 0) {
-        fk_reply_error(req, 422, "invalid_field", "类型应为 vehicle_pass、card 或 personal",
+        fk_reply_error(req, 422, "invalid_field", "类型应为 vehicle_pass、card、personal 或 venue",
                        "type");
         return;
     }

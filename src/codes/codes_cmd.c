@@ -22,7 +22,7 @@ static const char usage_text[] =
     "       fangkong keys rotate --db DB [--key FILE]   new active key; the old one keeps\n"
     "                                                   verifying for 31 days\n"
     "       fangkong keys list   --db DB [--key FILE]   the keys that verify codes now\n"
-    "       fangkong keys issue  --db DB [--key FILE] --type vehicle_pass|card|personal\n"
+    "       fangkong keys issue  --db DB [--key FILE] --type vehicle_pass|card|personal|venue\n"
     "                            --id N --expires RFC3339   print a signed code\n"
     "       fangkong keys revoke --db DB [--key FILE] --type T --id N --reason TEXT\n";
 

@@ -2,15 +2,15 @@
 // network: the same parsing and the same answers as src/codes/codes.c
 // (docs/internals/codes.md). No browser API is used, so node can import it.
 //
-// Text: prefix (FKV: vehicle pass, FKC: card, FKP: personal) + base45 (RFC 9285)
+// Text: prefix (FKV: vehicle pass, FKC: card, FKP: personal, FKS: venue) + base45 (RFC 9285)
 // of the payload: version(1)=1, type(1), object id (unsigned LEB128, shortest
 // form, 1..2^63-1), key id(4), issued_at(4), expires_at(4) — big-endian — then
 // a 64-byte Ed25519 signature over every byte before it.
 // Order of the checks, as on the server: parse → key → signature → revocation → expiry.
 import nacl from 'tweetnacl'
 
-export const PREFIXES = { 'FKV:': 1, 'FKC:': 2, 'FKP:': 3 }
-export const TYPE_NAMES = { 1: 'vehicle_pass', 2: 'card', 3: 'personal' }
+export const PREFIXES = { 'FKV:': 1, 'FKC:': 2, 'FKP:': 3, 'FKS:': 4 }
+export const TYPE_NAMES = { 1: 'vehicle_pass', 2: 'card', 3: 'personal', 4: 'venue' }
 export const MAX_INPUT = 512 // FK_CODE_MAX_INPUT
 export const MAX_LEN = 144 // FK_CODE_MAX_LEN: a code is shorter than this
 export const MAX_VALIDITY = 31 * 86400 // FK_CODE_MAX_VALIDITY
