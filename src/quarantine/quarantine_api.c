@@ -4,6 +4,7 @@
  * its person's region; outside it a quarantine does not exist (404). */
 #include "audit/audit.h"
 #include "cards/cards.h"
+#include "healthcode/healthcode.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -368,6 +369,18 @@ static void create_homeq(struct fk_req *req)
     /* Entering quarantine turns the person's card yellow. */
     if (err == FK_OK)
         err = fk_cards_follow_quarantine(db, person_id, now);
+    /* ... and the health code red while it lasts (the rules decide). */
+    if (err == FK_OK) {
+        struct fk_health_fact fact = {.person_id = person_id,
+                                      .kind = FK_FACT_HOME_QUARANTINE,
+                                      .started_at = starts_at,
+                                      .source = "homeq",
+                                      .source_id = id,
+                                      .detail = "居家隔离"};
+        err = fk_health_fact_record(db, &fact);
+    }
+    if (err == FK_OK)
+        err = fk_health_refresh(db, person_id);
     fk_homeq_audit(req, &err, "home_quarantine_create", id, person_id,
                    json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
                              (json_int_t)starts_at, "planned_end", (json_int_t)planned_end));
@@ -692,6 +705,10 @@ static void patch_homeq(struct fk_req *req)
                         "outcome = ?, ended_at = ?, ended_by = ? WHERE id = ? AND state = "
                         "'active'",
                         "tiii", outcome, ended_at, req->actor.user_id, id);
+    if (err == FK_OK && outcome != NULL)
+        err = fk_health_fact_close(db, "homeq", id, FK_FACT_HOME_QUARANTINE, ended_at);
+    if (err == FK_OK && outcome != NULL)
+        err = fk_health_refresh(db, cur.person_id);
     if (err == FK_OK)
         err = fk_db_run(db, NULL, "UPDATE home_quarantines SET updated_at = ? WHERE id = ?", "ii",
                         now, id);
