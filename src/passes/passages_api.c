@@ -11,6 +11,7 @@
 #include "core/parse.h"
 #include "http/ledger.h"
 #include "passes/passes_internal.h"
+#include "healthcode/healthcode.h"
 #include "quarantine/quarantine.h"
 
 #include <stdio.h>
@@ -131,24 +132,35 @@ static enum fk_err add_statuses(struct fk_conn *db, json_t *pass, json_t *reason
             continue;
         int64_t person = json_integer_value(json_object_get(o, "person_id"));
         int quarantined = 0;
+        struct fk_health_code hc = {0};
         if (person != 0) {
             enum fk_err err = fk_homeq_person_active(db, person, &quarantined);
+            if (err == FK_OK)
+                err = fk_health_code_get(db, person, &hc);
             if (err != FK_OK)
                 return err;
         }
-        /* No health-code or testing module exists yet: null, not "green". */
+        /* No testing module exists yet: pending tests are null, not "none".
+         * A person outside the registry has no health code here: null. */
+        json_t *code = person == 0 ? json_null()
+                                   : json_pack("{s:s,s:s}", "color", fk_health_color_name(hc.color),
+                                               "label", fk_health_color_label(hc.color));
         json_object_set_new(o, "status",
-                            json_pack("{s:b,s:b,s:n,s:n}", "in_registry", person != 0,
-                                      "home_quarantine", quarantined, "health_code",
+                            json_pack("{s:b,s:b,s:o,s:n}", "in_registry", person != 0,
+                                      "home_quarantine", quarantined, "health_code", code,
                                       "pending_tests"));
+        const char *name = json_string_value(json_object_get(o, "name"));
+        int seat = (int)json_integer_value(json_object_get(o, "seat"));
+        char text[160];
         if (quarantined) {
-            char text[160];
-            snprintf(text, sizeof(text), "%s 正在居家隔离",
-                     json_string_value(json_object_get(o, "name")));
-            json_array_append_new(reasons,
-                                  json_pack("{s:s,s:i,s:s}", "code", "home_quarantine", "seat",
-                                            (int)json_integer_value(json_object_get(o, "seat")),
-                                            "message", text));
+            snprintf(text, sizeof(text), "%s 正在居家隔离", name);
+            json_array_append_new(reasons, json_pack("{s:s,s:i,s:s}", "code", "home_quarantine",
+                                                     "seat", seat, "message", text));
+        }
+        if (person != 0 && hc.color == FK_HEALTH_RED) {
+            snprintf(text, sizeof(text), "%s 健康码为红码", name);
+            json_array_append_new(reasons, json_pack("{s:s,s:i,s:s}", "code", "health_code_red",
+                                                     "seat", seat, "message", text));
         }
     }
     return FK_OK;
@@ -188,16 +200,15 @@ void fk_passage_scan(struct fk_req *req)
     }
     json_t *allowed = allowed_json(json_array_size(reasons) == 0);
     fk_reply_json(req, 200,
-                  json_pack("{s:o,s:o,s:o,s:f,s:s}", "pass", pass, "reasons", reasons,
+                  json_pack("{s:o,s:o,s:o,s:f}", "pass", pass, "reasons", reasons,
                             "allowed_decisions", allowed, "fever_celsius",
-                            (double)req->app->cfg.fever_tenths / 10.0, "health_code_note",
-                            "健康码模块尚未接入，health_code 为 null"));
+                            (double)req->app->cfg.fever_tenths / 10.0));
 }
 
 #define PASSAGE_COLUMNS                                                                            \
     "g.id, g.checkpoint_id, COALESCE(k.name, ''), g.region, g.pass_id, v.plate, v.vehicle_type, "  \
     "g.scanned_at, g.decision, g.fever, g.occupants_count, g.temperatures, g.note, g.scanned_by, " \
-    "COALESCE(u.display_name, ''), g.created_at"
+    "COALESCE(u.display_name, ''), g.created_at, g.offline, g.review"
 #define PASSAGE_FROM                                                                               \
     " FROM passages g JOIN vehicle_passes v ON v.id = g.pass_id LEFT JOIN checkpoints k ON k.id "  \
     "= g.checkpoint_id LEFT JOIN users u ON u.id = g.scanned_by"
@@ -205,9 +216,10 @@ void fk_passage_scan(struct fk_req *req)
 static json_t *passage_json(struct fk_stmt *st)
 {
     json_t *temps = json_loads(fk_stmt_text(st, 11), 0, NULL);
+    json_t *review = fk_stmt_is_null(st, 17) ? NULL : json_loads(fk_stmt_text(st, 17), 0, NULL);
     const char *decision = fk_stmt_text(st, 8);
     return json_pack(
-        "{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:o,s:s,s:s,s:b,s:I,s:o,s:o,s:{s:I,s:s},s:o}", "id",
+        "{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:o,s:s,s:s,s:b,s:I,s:o,s:o,s:{s:I,s:s},s:o,s:b,s:o}", "id",
         (json_int_t)fk_stmt_int64(st, 0), "checkpoint_id", (json_int_t)fk_stmt_int64(st, 1),
         "checkpoint_name", fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "pass_id",
         (json_int_t)fk_stmt_int64(st, 4), "plate", fk_stmt_text(st, 5), "vehicle_type",
@@ -217,7 +229,8 @@ static json_t *passage_json(struct fk_stmt *st)
         temps ? temps : json_array(), "note",
         fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)), "scanned_by",
         "id", (json_int_t)fk_stmt_int64(st, 13), "name", fk_stmt_text(st, 14), "created_at",
-        fk_pass_time_json(fk_stmt_int64(st, 15), 1));
+        fk_pass_time_json(fk_stmt_int64(st, 15), 1), "offline", fk_stmt_int64(st, 16) != 0,
+        "review", review ? review : json_null());
 }
 
 static enum fk_err passage_load(struct fk_conn *db, int64_t id, int64_t user, const char *key,
@@ -243,10 +256,13 @@ static enum fk_err passage_load(struct fk_conn *db, int64_t id, int64_t user, co
     return err;
 }
 
-/* Reads temperatures: exactly one per occupant seat (0..n-1). Fills
- * `stored` ([{seat,celsius}] by seat) and *fever_seats. -1 after replying. */
-static int temperatures_or_reply(struct fk_req *req, int n, int64_t threshold, json_t **stored,
-                                 json_t *reasons, json_t *pass)
+/* Reads temperatures: exactly one per occupant seat (0..n-1), or offline
+ * one per seat the staff counted (1..1 + FK_PASS_MAX_PASSENGERS; a count
+ * other than the pass's `n` adds a "count_mismatch" item to `review`). Fills
+ * `stored` ([{seat,celsius}] by seat) and adds a "fever" item to `reasons`
+ * per feverish seat. -1 after replying. */
+static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t threshold,
+                                 json_t **stored, json_t *reasons, json_t *review, json_t *pass)
 {
     json_t *list = json_object_get(req->json, "temperatures");
     *stored = NULL;
@@ -254,7 +270,17 @@ static int temperatures_or_reply(struct fk_req *req, int n, int64_t threshold, j
         fk_reply_error(req, 422, "missing_field", "缺少体温（每位乘车人一个）", "temperatures");
         return -1;
     }
-    if (!json_is_array(list) || json_array_size(list) != (size_t)n)
+    if (!json_is_array(list))
+        return fk_pass_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
+    size_t m = json_array_size(list);
+    if (offline && m >= 1 && m <= 1 + FK_PASS_MAX_PASSENGERS && m != (size_t)n) {
+        char text[160];
+        snprintf(text, sizeof(text), "现场 %zu 人，通行码登记 %d 人", m, n);
+        json_array_append_new(
+            review, json_pack("{s:s,s:n,s:s}", "code", "count_mismatch", "seat", "message", text));
+        n = (int)m;
+    }
+    if (m != (size_t)n)
         return fk_pass_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
     int x10[1 + FK_PASS_MAX_PASSENGERS];
     for (int i = 0; i < n; i++)
@@ -283,9 +309,11 @@ static int temperatures_or_reply(struct fk_req *req, int n, int64_t threshold, j
         if (x10[i] >= threshold) {
             json_t *o = i == 0 ? json_object_get(pass, "driver")
                                : json_array_get(passengers, (size_t)i - 1);
-            char text[160];
+            const char *name = json_string_value(json_object_get(o, "name"));
+            char seat[32], text[160];
+            snprintf(seat, sizeof(seat), "第 %d 座", i);
             snprintf(text, sizeof(text), "%s 体温 %d.%d ℃，达到发热标准",
-                     json_string_value(json_object_get(o, "name")), x10[i] / 10, x10[i] % 10);
+                     name != NULL ? name : seat, x10[i] / 10, x10[i] % 10);
             json_array_append_new(
                 reasons, json_pack("{s:s,s:i,s:s}", "code", "fever", "seat", i, "message", text));
         }
@@ -324,8 +352,10 @@ void fk_passage_create(struct fk_req *req)
         fk_pass_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
         return;
     }
+    int has_offline = 0, offline = 0;
     if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0 ||
-        fk_json_str_or_reply(req, "note", 0, 500, &note) != 0)
+        fk_json_str_or_reply(req, "note", 0, 500, &note) != 0 ||
+        fk_json_bool_or_reply(req, "offline", &has_offline, &offline) != 0)
         return;
     for (const char *p = key; *p; p++)
         if (*p < 0x21 || *p > 0x7e) {
@@ -339,17 +369,30 @@ void fk_passage_create(struct fk_req *req)
     json_t *pass;
     if (pass_of_code_or_reply(req, db, code, scanned_at, &pass) != 0)
         return;
-    json_t *reasons = json_array(), *temps = NULL;
+    json_t *reasons = json_array(), *review = json_array(), *temps = NULL;
+    char *review_text = NULL;
     int n = (int)json_integer_value(json_object_get(pass, "occupants_count"));
     int64_t pass_id = json_integer_value(json_object_get(pass, "id"));
     int64_t person =
         json_integer_value(json_object_get(json_object_get(pass, "driver"), "person_id"));
     enum fk_err err = FK_OK;
-    if (temperatures_or_reply(req, n, req->app->cfg.fever_tenths, &temps, reasons, pass) != 0)
+    if (temperatures_or_reply(req, n, offline, req->app->cfg.fever_tenths, &temps, reasons, review,
+                              pass) != 0)
         goto done;
     int fever = json_array_size(reasons) > 0;
     if ((err = add_statuses(db, pass, reasons)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
+        goto done;
+    }
+    /* Offline the phone could not see the occupants' status: a "pass" it
+     * recorded stands (it happened), and what forbids it now goes to review.
+     * A fever the staff measured themselves is never a "pass". */
+    if (offline && !fever && strcmp(decision, "pass") == 0) {
+        json_array_extend(review, reasons);
+        json_array_clear(reasons);
+    }
+    if (json_array_size(review) > 0 && (review_text = json_dumps(review, JSON_COMPACT)) == NULL) {
+        fk_reply_fail(req, FK_ERR_NOMEM, NULL);
         goto done;
     }
     if (strcmp(decision, "pass") == 0 && json_array_size(reasons) > 0) {
@@ -375,13 +418,16 @@ void fk_passage_create(struct fk_req *req)
         err = fk_db_run(db, &id,
                         "INSERT INTO passages(checkpoint_id, region, pass_id, scanned_at, "
                         "decision, fever, occupants_count, temperatures, note, scanned_by, "
-                        "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "idempotency_key, created_at, offline, review) VALUES (?, ?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (scanned_by, idempotency_key) DO NOTHING RETURNING id",
-                        "itiitiittiti", cp.id, cp.region, pass_id, scanned_at, decision,
-                        (int64_t)fever, (int64_t)n, temps_text, note, req->actor.user_id, key, now);
+                        "itiitiittitiit", cp.id, cp.region, pass_id, scanned_at, decision,
+                        (int64_t)fever, (int64_t)n, temps_text, note, req->actor.user_id, key, now,
+                        (int64_t)offline, review_text);
     free(temps_text);
-    json_t *detail = json_pack("{s:I,s:I,s:s,s:b}", "checkpoint_id", (json_int_t)cp.id, "pass_id",
-                               (json_int_t)pass_id, "decision", decision, "fever", fever);
+    json_t *detail = json_pack("{s:I,s:I,s:s,s:b,s:b,s:b}", "checkpoint_id", (json_int_t)cp.id,
+                               "pass_id", (json_int_t)pass_id, "decision", decision, "fever", fever,
+                               "offline", offline, "review", review_text != NULL);
     if (id != 0)
         fk_pass_audit(req, &err, "passage_create", "passage", id, person, json_incref(detail));
     if (err == FK_OK)
@@ -402,8 +448,10 @@ void fk_passage_create(struct fk_req *req)
     }
     fk_reply_json(req, id ? 201 : 200, body);
 done:
+    free(review_text);
     json_decref(pass);
     json_decref(reasons);
+    json_decref(review);
     json_decref(temps);
 }
 
@@ -419,9 +467,18 @@ void fk_passage_list(struct fk_req *req)
         fk_query_time_or_reply(req, "until", &has_until, &until) != 0 ||
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
-    char where[160], sql[1536];
-    snprintf(where, sizeof(where), " WHERE g.checkpoint_id = ?%s%s",
-             has_from ? " AND g.scanned_at >= ?" : "", has_until ? " AND g.scanned_at < ?" : "");
+    /* ?review=1: only passages recorded offline that need a second look. */
+    const char *review = fk_req_query(req, "review");
+    if (review != NULL && strcmp(review, "1") != 0 && strcmp(review, "0") != 0) {
+        fk_pass_invalid(req, "review", "review 应为 1 或 0");
+        return;
+    }
+    char where[192], sql[1536];
+    snprintf(where, sizeof(where), " WHERE g.checkpoint_id = ?%s%s%s",
+             has_from ? " AND g.scanned_at >= ?" : "", has_until ? " AND g.scanned_at < ?" : "",
+             review == NULL     ? ""
+             : review[0] == '1' ? " AND g.review IS NOT NULL"
+                                : " AND g.review IS NULL");
     json_t *items = json_array();
     int64_t total = 0;
     enum fk_err err = FK_OK;

@@ -102,9 +102,10 @@ test('register: a 422 per field, 201 with a signed code valid 72 h, masked IDs; 
     for (const k of Object.keys(over)) if (over[k] === undefined) delete b[k];
     expectError(await staff.post('/api/v1/vehicle-passes', b), 422, code, field);
   }
-  const p = expectJson(await staff.post('/api/v1/vehicle-passes', pass({
+  P.familyBody = pass({
     passengers: [{ id_number: quarantined.id_number, name: quarantined.name }, { id_number: known.id_number, name: known.name, phone: '13800002222' }],
-  })), 201);
+  });
+  const p = expectJson(await staff.post('/api/v1/vehicle-passes', P.familyBody), 201);
   assert.match(p.code, /^FKV:[0-9A-Z $%*+\-./:]+$/);
   assert.equal(p.plate, '晋K12345');
   assert.equal(p.state, 'active');
@@ -174,8 +175,12 @@ test('scan shows each occupant\'s status; a quarantined passenger makes pass imp
   assert.equal(s.pass.passengers[0].status.home_quarantine, true);
   assert.equal(s.pass.passengers[1].status.home_quarantine, false);
   assert.equal(s.pass.passengers[1].status.in_registry, true);
+  // Home quarantine makes the health code red; a registered person without facts is green.
+  assert.equal(s.pass.passengers[0].status.health_code.color, 'red');
+  assert.equal(s.pass.passengers[1].status.health_code.color, 'green');
+  assert.equal(s.pass.passengers[1].status.health_code.label, '绿码');
+  assert.deepEqual(s.reasons.map((r) => r.code).sort(), ['health_code_red', 'home_quarantine']);
   assert.deepEqual(s.allowed_decisions, ['test_here', 'turn_back', 'refer_quarantine']);
-  assert.equal(s.reasons[0].code, 'home_quarantine');
   assert.equal(s.fever_celsius, 37.3);
   const e = expectError(await passages(staff, P.family.code, [36.5, 36.6, 36.4], 'pass'), 409, 'pass_not_allowed', 'decision');
   assert.deepEqual(e.allowed_decisions, ['test_here', 'turn_back', 'refer_quarantine']);
@@ -331,4 +336,39 @@ test('ledger: CSV of the jurisdiction\'s passages; another township\'s officer s
   assert.equal(x.status, 200);
   assert.match(x.headers['content-type'], /spreadsheetml/);
   expectError(await admin.get('/api/v1/passages/export?format=pdf'), 422, 'invalid_field', 'format');
+});
+
+test('offline passages: a "pass" recorded without status stands and goes to review; fever still refuses; counts may differ', async () => {
+  const staff = await fk.login(fk.users.staff0);
+  // The family pass was revoked above: the same family in another car.
+  const fam = expectJson(await staff.post('/api/v1/vehicle-passes', { ...P.familyBody, plate: '晋K77777' }), 201);
+  const off = (temps, decision, over = {}) =>
+    staff.post(`/api/v1/checkpoints/${cp.road.id}/passages`, {
+      code: fam.code, decision, scanned_at: '2022-03-02T06:00:00+08:00', idempotency_key: randomBytes(8).toString('hex'),
+      temperatures: temps.map((c, seat) => ({ seat, celsius: c })), offline: true, ...over,
+    });
+  // Online the same passage is refused (a passenger is in home quarantine) ...
+  expectError(await passages(staff, fam.code, [36.5, 36.6, 36.4], 'pass'), 409, 'pass_not_allowed', 'decision');
+  // ... offline it happened: stored, flagged, with what forbids it.
+  const g = expectJson(await off([36.5, 36.6, 36.4], 'pass'), 201);
+  assert.equal(g.offline, true);
+  assert.deepEqual(g.review.map((r) => r.code).sort(), ['health_code_red', 'home_quarantine']);
+  // The staff measured the fever themselves: never a pass, offline or not.
+  expectError(await off([36.5, 37.5, 36.4], 'pass'), 409, 'pass_not_allowed', 'decision');
+  // Offline the phone does not know how many sit in the car: two counted, three registered.
+  const c = expectJson(await off([36.5, 36.6], 'turn_back'), 201);
+  assert.deepEqual(c.review.map((r) => r.code), ['count_mismatch']);
+  assert.equal(c.temperatures.length, 2);
+  // Online the count must match; offline at most 1 + 8 seats.
+  expectError(await passages(staff, fam.code, [36.5, 36.6], 'turn_back'), 422, 'invalid_field', 'temperatures');
+  expectError(await off(Array(10).fill(36.5), 'turn_back'), 422, 'invalid_field', 'temperatures');
+  expectError(await off([36.5], 'turn_back', { offline: 'yes' }), 422, 'invalid_field', 'offline');
+  // Review list: only flagged passages.
+  const list = expectJson(await staff.get(`/api/v1/checkpoints/${cp.road.id}/passages?review=1&per_page=100`));
+  assert.ok(list.items.length >= 2);
+  assert.ok(list.items.every((p) => p.review !== null));
+  assert.ok(list.items.some((p) => p.id === g.id) && list.items.some((p) => p.id === c.id));
+  const plain = expectJson(await staff.get(`/api/v1/checkpoints/${cp.road.id}/passages?review=0&per_page=100`));
+  assert.ok(plain.items.every((p) => p.review === null));
+  expectError(await staff.get(`/api/v1/checkpoints/${cp.road.id}/passages?review=x`), 422, 'invalid_field', 'review');
 });
