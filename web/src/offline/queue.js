@@ -1,5 +1,8 @@
-// Pending gate scans kept in IndexedDB while the network is down:
-// { seq (auto), idempotency_key, checkpoint_id, code, direction, scanned_at }.
+// Pending scans kept in IndexedDB while the network is down, one queue per
+// device for both scanning pages: gate scans { seq (auto), kind: 'gate',
+// idempotency_key, checkpoint_id, code, direction, scanned_at } and
+// checkpoint passages { kind: 'passage', idempotency_key, checkpoint_id, code,
+// temperatures, decision, scanned_at }.
 // flush(send) sends them oldest first; an item goes only after the server
 // answered it: 200/201 (stored, or already stored under that idempotency
 // key), or a definitive 4xx other than 401/403 (dropped, its answer kept for
@@ -51,14 +54,22 @@ async function changed() {
   for (const fn of listeners) fn(n)
 }
 
+const FIELDS = {
+  gate: ['direction'],
+  passage: ['temperatures', 'decision'],
+}
+
 export async function enqueue(scan) {
+  const kind = scan.kind || 'gate'
+  if (!FIELDS[kind]) throw new Error(`unknown queued kind ${kind}`)
   const item = {
+    kind,
     idempotency_key: scan.idempotency_key,
     checkpoint_id: scan.checkpoint_id,
     code: scan.code,
-    direction: scan.direction,
     scanned_at: scan.scanned_at,
   }
+  for (const f of FIELDS[kind]) item[f] = scan[f]
   try {
     await tx('readwrite', (s) => s.add(item))
   } catch (e) {
