@@ -99,6 +99,11 @@ int fk_cmd_serve(int argc, char **argv)
     int rc = fk_cli_open(cli_argc, cli_argv, &app.store, &app.pii_key);
     if (rc != 0)
         return rc;
+    if (fk_store_background_start(app.store) != FK_OK) {
+        fk_log_msg(FK_LOG_ERROR, "store_background_failed", "cannot start the WAL checkpointer");
+        fk_store_close(app.store);
+        return 1;
+    }
     struct fk_conn *db = NULL;
     int64_t recovered = 0;
     /* Signed codes: a district needs one signing key; make it on first start. */

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Prepared statements are kept per connection and reused: parsing SQL is most
  * of the cost of a short query. A cached statement is lent to one user at a
@@ -56,30 +57,143 @@ static enum fk_err map_rc(int rc)
     }
 }
 
+/* Background checkpoints (fk_store_background_start). SQLite's own automatic
+ * checkpoint runs inside the COMMIT that pushes the WAL past 1000 pages,
+ * fsync included, while that request holds the writer: every other writer
+ * waits behind it. In a server, connections instead signal a thread that
+ * runs PASSIVE checkpoints (which never block readers or writers) when the
+ * WAL reaches CKPT_PAGES, and at least every CKPT_SECONDS. */
+#define CKPT_PAGES 1000
+#define CKPT_SECONDS 2
+
+struct sqlite_bg {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int stop, due;
+    sqlite3 *db; /* the checkpointer's own connection */
+};
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    struct sqlite_bg *bg = arg;
+    if (pages >= CKPT_PAGES) {
+        pthread_mutex_lock(&bg->mu);
+        bg->due = 1;
+        pthread_cond_signal(&bg->cond);
+        pthread_mutex_unlock(&bg->mu);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+    struct sqlite_bg *bg = arg;
+    pthread_mutex_lock(&bg->mu);
+    while (!bg->stop) {
+        if (!bg->due) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += CKPT_SECONDS;
+            pthread_cond_timedwait(&bg->cond, &bg->mu, &until);
+        }
+        if (bg->stop)
+            break;
+        bg->due = 0;
+        pthread_mutex_unlock(&bg->mu);
+        int log = 0, done = 0;
+        sqlite3_wal_checkpoint_v2(bg->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        pthread_mutex_lock(&bg->mu);
+    }
+    pthread_mutex_unlock(&bg->mu);
+    return NULL;
+}
+
+static enum fk_err open_db(const char *url, sqlite3 **out)
+{
+    int rc = sqlite3_open_v2(
+        url, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(*out, 1);
+        sqlite3_busy_timeout(*out, 10000);
+        rc = sqlite3_exec(*out,
+                          "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                          "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;",
+                          NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_close(*out);
+        *out = NULL;
+        return FK_ERR_DB;
+    }
+    return FK_OK;
+}
+
 static enum fk_err sq_connect(struct fk_store *store, struct fk_conn **out)
 {
     struct sqlite_conn *conn = calloc(1, sizeof(*conn));
     if (conn == NULL)
         return FK_ERR_NOMEM;
-    int rc =
-        sqlite3_open_v2(store->url, &conn->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK)
-        goto fail;
-    sqlite3_extended_result_codes(conn->db, 1);
-    sqlite3_busy_timeout(conn->db, 10000);
-    rc = sqlite3_exec(conn->db,
-                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;",
-                      NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        goto fail;
+    if (open_db(store->url, &conn->db) != FK_OK) {
+        free(conn);
+        return FK_ERR_DB;
+    }
+    if (store->bg != NULL)
+        sqlite3_wal_hook(conn->db, wal_hook, store->bg);
     *out = &conn->super;
     return FK_OK;
-fail:
-    sqlite3_close(conn->db);
-    free(conn);
-    return FK_ERR_DB;
+}
+
+static enum fk_err sq_bg_start(struct fk_store *store)
+{
+    struct sqlite_bg *bg = calloc(1, sizeof(*bg));
+    if (bg == NULL)
+        return FK_ERR_NOMEM;
+    if (open_db(store->url, &bg->db) != FK_OK) {
+        free(bg);
+        return FK_ERR_DB;
+    }
+    pthread_mutex_init(&bg->mu, NULL);
+    pthread_cond_init(&bg->cond, NULL);
+    if (pthread_create(&bg->thread, NULL, checkpointer, bg) != 0) {
+        pthread_cond_destroy(&bg->cond);
+        pthread_mutex_destroy(&bg->mu);
+        sqlite3_close(bg->db);
+        free(bg);
+        return FK_ERR_NOMEM;
+    }
+    /* Connections opened so far belong to the calling thread (the caller
+     * starts this before other threads use the store). */
+    pthread_mutex_lock(&store->lock);
+    for (struct fk_conn *c = store->conns; c != NULL; c = c->next)
+        sqlite3_wal_hook(((struct sqlite_conn *)c)->db, wal_hook, bg);
+    store->bg = bg;
+    pthread_mutex_unlock(&store->lock);
+    return FK_OK;
+}
+
+static void sq_bg_stop(struct fk_store *store)
+{
+    struct sqlite_bg *bg = store->bg;
+    pthread_mutex_lock(&bg->mu);
+    bg->stop = 1;
+    pthread_cond_signal(&bg->cond);
+    pthread_mutex_unlock(&bg->mu);
+    pthread_join(bg->thread, NULL);
+    /* Connections still open would call the hook: hand them back to SQLite's
+     * automatic checkpoints before `bg` goes. */
+    pthread_mutex_lock(&store->lock);
+    for (struct fk_conn *c = store->conns; c != NULL; c = c->next)
+        sqlite3_wal_autocheckpoint(((struct sqlite_conn *)c)->db, CKPT_PAGES);
+    store->bg = NULL;
+    pthread_mutex_unlock(&store->lock);
+    sqlite3_wal_checkpoint_v2(bg->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    sqlite3_close(bg->db);
+    pthread_cond_destroy(&bg->cond);
+    pthread_mutex_destroy(&bg->mu);
+    free(bg);
 }
 
 static void sq_disconnect(struct fk_conn *c)
@@ -277,4 +391,6 @@ const struct fk_store_ops fk_sqlite_ops = {
     /* IMMEDIATE takes the write lock up front, so two writers wait on the busy
      * timeout instead of deadlocking on a read-to-write upgrade. */
     .begin_sql = "BEGIN IMMEDIATE",
+    .bg_start = sq_bg_start,
+    .bg_stop = sq_bg_stop,
 };

@@ -57,10 +57,19 @@ enum fk_store_kind fk_store_kind(const struct fk_store *store)
     return store->kind;
 }
 
+enum fk_err fk_store_background_start(struct fk_store *store)
+{
+    if (store->bg != NULL || store->ops->bg_start == NULL)
+        return FK_OK;
+    return store->ops->bg_start(store);
+}
+
 void fk_store_close(struct fk_store *store)
 {
     if (store == NULL)
         return;
+    if (store->bg != NULL && store->ops->bg_stop != NULL)
+        store->ops->bg_stop(store);
     for (int i = 0; i < THREAD_SLOTS; i++) {
         if (thread_slots[i].store_id == store->id)
             memset(&thread_slots[i], 0, sizeof(thread_slots[i]));

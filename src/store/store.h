@@ -26,6 +26,13 @@ enum fk_err fk_store_open(const char *url, struct fk_store **out) FK_MUST_CHECK;
 void fk_store_close(struct fk_store *store);
 enum fk_store_kind fk_store_kind(const struct fk_store *store);
 
+/* Starts the store's background maintenance for a long-running server: on
+ * SQLite a thread checkpoints the WAL into the database (with its fsync) so
+ * that committing requests never do; PostgreSQL needs nothing. Call once,
+ * right after fk_store_open() and before other threads use the store;
+ * fk_store_close() stops it. */
+enum fk_err fk_store_background_start(struct fk_store *store) FK_MUST_CHECK;
+
 /* The calling thread's connection, opened on first use and closed by
  * fk_store_thread_done() or fk_store_close(). Not to be freed by the caller. */
 enum fk_err fk_store_conn(struct fk_store *store, struct fk_conn **out) FK_MUST_CHECK;

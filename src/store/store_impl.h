@@ -21,6 +21,9 @@ struct fk_store_ops {
     void (*free)(struct fk_stmt *stmt);
     const char *(*errmsg)(struct fk_conn *conn);
     const char *begin_sql;
+    /* Background maintenance (fk_store_background_start); NULL when none. */
+    enum fk_err (*bg_start)(struct fk_store *store);
+    void (*bg_stop)(struct fk_store *store);
 };
 
 struct fk_store {
@@ -31,6 +34,7 @@ struct fk_store {
     pthread_mutex_t lock;   /* guards `conns` */
     pthread_mutex_t writer; /* SQLite: one writing connection at a time (sqlite.c) */
     struct fk_conn *conns;  /* every open connection, for fk_store_close */
+    void *bg;               /* the backend's background state, or NULL (sqlite.c) */
 };
 
 /* Every backend's connection starts with this. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -143,6 +144,53 @@ static void test_postgres(void **state)
     contract(url);
 }
 
+/* In a server (fk_store_background_start) commits leave the WAL to a
+ * background thread: the database file grows with no explicit checkpoint,
+ * and the store closes cleanly. Without it SQLite checkpoints in the COMMIT. */
+static void test_sqlite_checkpointer(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof(path), "%s.ckpt", sqlite_path);
+    struct fk_store *store = NULL;
+    assert_int_equal(fk_store_open(path, &store), FK_OK);
+    assert_int_equal(fk_store_background_start(store), FK_OK);
+    assert_int_equal(fk_store_background_start(store), FK_OK); /* once is enough */
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    assert_int_equal(fk_db_exec(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, pad TEXT)"), FK_OK);
+    struct stat before;
+    assert_int_equal(stat(path, &before), 0);
+    /* ~1500 pages of 4 KiB through the WAL, in small commits as requests do. */
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(fk_db_run(db, NULL,
+                                   "INSERT INTO big (pad) SELECT printf('%.*c', 1000, 'x') FROM "
+                                   "(SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL "
+                                   "SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL "
+                                   "SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL "
+                                   "SELECT 10 UNION ALL SELECT 11 UNION ALL SELECT 12 UNION ALL "
+                                   "SELECT 13 UNION ALL SELECT 14 UNION ALL SELECT 15 UNION ALL "
+                                   "SELECT 16 UNION ALL SELECT 17 UNION ALL SELECT 18 UNION ALL "
+                                   "SELECT 19 UNION ALL SELECT 20)",
+                                   ""),
+                         FK_OK);
+    /* The checkpointer was signalled at 1000 WAL pages: wait (bounded) for
+     * the pages to reach the database file. */
+    struct stat after = before;
+    for (int i = 0; i < 200 && after.st_size < 4 * 1024 * 1024; i++) {
+        usleep(20000);
+        assert_int_equal(stat(path, &after), 0);
+    }
+    assert_true(after.st_size >= 4 * 1024 * 1024);
+    struct fk_stmt *st;
+    int row;
+    assert_int_equal(fk_db_query(db, &st, &row, "SELECT COUNT(*) FROM big", ""), FK_OK);
+    assert_true(row);
+    assert_int_equal(fk_stmt_int64(st, 0), 6000);
+    fk_stmt_free(st);
+    fk_store_close(store);
+}
+
 static void test_bad_url(void **state)
 {
     (void)state;
@@ -161,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_postgres),
+        cmocka_unit_test(test_sqlite_checkpointer),
         cmocka_unit_test(test_bad_url),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
