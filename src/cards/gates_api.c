@@ -208,6 +208,42 @@ static enum fk_err decide(struct fk_req *req, struct fk_conn *db, const struct f
     return FK_OK;
 }
 
+/* One gate scan's write (fk_db_write_shared): the scan row and its audit
+ * entry. `id` stays 0 when the idempotency key was stored already. */
+struct scan_write {
+    struct fk_req *req;
+    const struct fk_checkpoint *cp;
+    const struct scan_facts *f;
+    const char *direction;
+    int64_t scanned_at;
+    const char *key;
+    int64_t now;
+    json_t *detail;
+    int64_t id;
+};
+
+static enum fk_err scan_write(struct fk_conn *db, void *arg)
+{
+    struct scan_write *w = arg;
+    const struct scan_facts *f = w->f;
+    w->id = 0;
+    enum fk_err err = fk_db_run(
+        db, &w->id,
+        "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
+        "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
+        "scanned_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
+        "RETURNING id",
+        "itzztttiittiti", w->cp->id, w->cp->region, f->card_id, f->person_id,
+        f->card_region[0] ? f->card_region : NULL, f->color ? fk_card_color_name(f->color) : NULL,
+        w->direction, w->scanned_at, (int64_t)(f->v.allowed != 0), f->v.code, f->v.reason,
+        w->req->actor.user_id, w->key, w->now);
+    if (w->id != 0)
+        fk_cards_audit(w->req, &err, "gate_scan", "gate_scan", w->id, f->person_id,
+                       json_incref(w->detail));
+    return err;
+}
+
 void fk_gate_scan_create(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -252,31 +288,22 @@ void fk_gate_scan_create(struct fk_req *req)
         fk_reply_fail(req, err, NULL);
         return;
     }
-    /* The scan and its audit entry in one transaction (one commit). ON
-     * CONFLICT DO NOTHING never fails the transaction, so concurrent
-     * duplicates store one scan: the later ones find id 0 and replay it. */
-    int64_t id = 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(
-            db, &id,
-            "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
-            "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
-            "scanned_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
-            "RETURNING id",
-            "itzztttiittiti", cp.id, cp.region, f.card_id, f.person_id,
-            f.card_region[0] ? f.card_region : NULL, f.color ? fk_card_color_name(f.color) : NULL,
-            direction, scanned_at, (int64_t)(f.v.allowed != 0), f.v.code, f.v.reason,
-            req->actor.user_id, key, now);
+    /* The scan and its audit entry in one transaction, shared with other
+     * concurrent scans (group commit). ON CONFLICT DO NOTHING never fails the
+     * transaction, so concurrent duplicates store one scan: the later ones
+     * find id 0 and replay it. */
     json_t *detail = json_pack("{s:I,s:s,s:b,s:s}", "checkpoint_id", (json_int_t)cp.id, "direction",
                                direction, "allowed", f.v.allowed, "reason_code", f.v.code);
-    if (id != 0)
-        fk_cards_audit(req, &err, "gate_scan", "gate_scan", id, f.person_id, json_incref(detail));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    else
-        fk_db_rollback(db);
+    struct scan_write w = {.req = req,
+                           .cp = &cp,
+                           .f = &f,
+                           .direction = direction,
+                           .scanned_at = scanned_at,
+                           .key = key,
+                           .now = now,
+                           .detail = detail};
+    err = fk_db_write_shared(db, scan_write, &w);
+    int64_t id = w.id;
     json_t *body = NULL;
     if (err == FK_OK && id != 0)
         err = scan_load(req, db, "s.id = ?", "i", id, NULL, &body);

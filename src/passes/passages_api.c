@@ -321,6 +321,41 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
     return 0;
 }
 
+/* One passage's write (fk_db_write_shared): the row and its audit entry.
+ * `id` stays 0 when the idempotency key was stored already. */
+struct passage_write {
+    struct fk_req *req;
+    const struct fk_checkpoint *cp;
+    int64_t pass_id, person, scanned_at;
+    const char *decision;
+    int fever, n;
+    const char *temps, *note, *key;
+    int64_t now;
+    int offline;
+    const char *review;
+    json_t *detail;
+    int64_t id;
+};
+
+static enum fk_err passage_write(struct fk_conn *db, void *arg)
+{
+    struct passage_write *w = arg;
+    w->id = 0;
+    enum fk_err err = fk_db_run(
+        db, &w->id,
+        "INSERT INTO passages(checkpoint_id, region, pass_id, scanned_at, decision, fever, "
+        "occupants_count, temperatures, note, scanned_by, idempotency_key, created_at, offline, "
+        "review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (scanned_by, idempotency_key) DO NOTHING RETURNING id",
+        "itiitiittitiit", w->cp->id, w->cp->region, w->pass_id, w->scanned_at, w->decision,
+        (int64_t)w->fever, (int64_t)w->n, w->temps, w->note, w->req->actor.user_id, w->key, w->now,
+        (int64_t)w->offline, w->review);
+    if (w->id != 0)
+        fk_pass_audit(w->req, &err, "passage_create", "passage", w->id, w->person,
+                      json_incref(w->detail));
+    return err;
+}
+
 void fk_passage_create(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -408,32 +443,31 @@ void fk_passage_create(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_NOMEM, NULL);
         goto done;
     }
-    /* The passage and its audit entry in one transaction (one commit, as gate
-     * scans do). ON CONFLICT DO NOTHING never fails the transaction, so
-     * concurrent duplicates store one passage: the later ones find id 0 and
-     * replay the stored row. */
-    int64_t id = 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &id,
-                        "INSERT INTO passages(checkpoint_id, region, pass_id, scanned_at, "
-                        "decision, fever, occupants_count, temperatures, note, scanned_by, "
-                        "idempotency_key, created_at, offline, review) VALUES (?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (scanned_by, idempotency_key) DO NOTHING RETURNING id",
-                        "itiitiittitiit", cp.id, cp.region, pass_id, scanned_at, decision,
-                        (int64_t)fever, (int64_t)n, temps_text, note, req->actor.user_id, key, now,
-                        (int64_t)offline, review_text);
-    free(temps_text);
+    /* The passage and its audit entry in one transaction, shared with other
+     * concurrent passages (group commit, as gate scans do). ON CONFLICT DO
+     * NOTHING never fails the transaction, so concurrent duplicates store one
+     * passage: the later ones find id 0 and replay the stored row. */
     json_t *detail = json_pack("{s:I,s:I,s:s,s:b,s:b,s:b}", "checkpoint_id", (json_int_t)cp.id,
                                "pass_id", (json_int_t)pass_id, "decision", decision, "fever", fever,
                                "offline", offline, "review", review_text != NULL);
-    if (id != 0)
-        fk_pass_audit(req, &err, "passage_create", "passage", id, person, json_incref(detail));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    else
-        fk_db_rollback(db);
+    struct passage_write w = {.req = req,
+                              .cp = &cp,
+                              .pass_id = pass_id,
+                              .person = person,
+                              .scanned_at = scanned_at,
+                              .decision = decision,
+                              .fever = fever,
+                              .n = n,
+                              .temps = temps_text,
+                              .note = note,
+                              .key = key,
+                              .now = now,
+                              .offline = offline,
+                              .review = review_text,
+                              .detail = detail};
+    err = fk_db_write_shared(db, passage_write, &w);
+    free(temps_text);
+    int64_t id = w.id;
     json_t *body = NULL;
     if (err == FK_OK)
         err = passage_load(db, id, req->actor.user_id, id ? NULL : key, &body);

@@ -41,6 +41,8 @@ enum fk_err fk_store_open(const char *url, struct fk_store **out)
     store->id = atomic_fetch_add(&next_store_id, 1);
     pthread_mutex_init(&store->lock, NULL);
     pthread_mutex_init(&store->writer, NULL);
+    pthread_mutex_init(&store->group_lock, NULL);
+    pthread_cond_init(&store->group_done, NULL);
     /* Open one connection now so that a bad URL fails at start-up. */
     struct fk_conn *conn;
     enum fk_err err = fk_store_conn(store, &conn);
@@ -85,6 +87,8 @@ void fk_store_close(struct fk_store *store)
     }
     pthread_mutex_destroy(&store->lock);
     pthread_mutex_destroy(&store->writer);
+    pthread_mutex_destroy(&store->group_lock);
+    pthread_cond_destroy(&store->group_done);
     free(store->url);
     free(store);
 }
@@ -158,6 +162,90 @@ void fk_db_rollback(struct fk_conn *conn)
 {
     if (conn->store->ops->exec(conn, "ROLLBACK") != FK_OK)
         fk_log_msg(FK_LOG_WARN, "rollback_failed", fk_db_errmsg(conn));
+}
+
+/* --- group commit --- */
+
+struct fk_group_node {
+    enum fk_err (*fn)(struct fk_conn *db, void *arg);
+    void *arg;
+    enum fk_err err;
+    int done;
+    struct fk_group_node *next;
+};
+
+/* One transaction for a batch; each write in its own savepoint. */
+static void run_batch(struct fk_conn *db, struct fk_group_node *batch)
+{
+    enum fk_err err = fk_db_begin(db);
+    for (struct fk_group_node *n = batch; n != NULL; n = n->next) {
+        if (err != FK_OK) {
+            n->err = err;
+            continue;
+        }
+        if ((err = fk_db_exec(db, "SAVEPOINT fk_group")) != FK_OK) {
+            n->err = err;
+            continue;
+        }
+        n->err = n->fn(db, n->arg);
+        if (n->err != FK_OK)
+            err = fk_db_exec(db, "ROLLBACK TO fk_group");
+        if (err == FK_OK)
+            err = fk_db_exec(db, "RELEASE fk_group");
+    }
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK) {
+        fk_db_rollback(db);
+        for (struct fk_group_node *n = batch; n != NULL; n = n->next)
+            if (n->err == FK_OK)
+                n->err = err;
+    }
+}
+
+enum fk_err fk_db_write_shared(struct fk_conn *db, enum fk_err (*fn)(struct fk_conn *db, void *arg),
+                               void *arg)
+{
+    struct fk_store *store = db->store;
+    if (store->kind != FK_STORE_SQLITE) {
+        enum fk_err err = fk_db_begin(db);
+        if (err == FK_OK)
+            err = fn(db, arg);
+        if (err == FK_OK)
+            err = fk_db_commit(db);
+        if (err != FK_OK)
+            fk_db_rollback(db);
+        return err;
+    }
+    struct fk_group_node self = {.fn = fn, .arg = arg};
+    pthread_mutex_lock(&store->group_lock);
+    if (store->group_tail != NULL)
+        store->group_tail->next = &self;
+    else
+        store->group_head = &self;
+    store->group_tail = &self;
+    for (;;) {
+        while (!self.done && store->group_leader)
+            pthread_cond_wait(&store->group_done, &store->group_lock);
+        if (self.done)
+            break;
+        /* No batch running and this write still queued: lead the next one,
+         * which takes everything queued so far (this write included). */
+        store->group_leader = 1;
+        struct fk_group_node *batch = store->group_head;
+        store->group_head = store->group_tail = NULL;
+        pthread_mutex_unlock(&store->group_lock);
+        run_batch(db, batch);
+        pthread_mutex_lock(&store->group_lock);
+        for (struct fk_group_node *n = batch, *next; n != NULL; n = next) {
+            next = n->next; /* a finished waiter may return (and its node go) at once */
+            n->done = 1;
+        }
+        store->group_leader = 0;
+        pthread_cond_broadcast(&store->group_done);
+    }
+    pthread_mutex_unlock(&store->group_lock);
+    return self.err;
 }
 
 enum fk_err fk_stmt_prepare(struct fk_conn *conn, const char *sql, struct fk_stmt **out)

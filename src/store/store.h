@@ -48,6 +48,20 @@ enum fk_err fk_db_begin(struct fk_conn *conn) FK_MUST_CHECK;
 enum fk_err fk_db_commit(struct fk_conn *conn) FK_MUST_CHECK;
 void fk_db_rollback(struct fk_conn *conn);
 
+/* A write that may share one transaction with other threads' writes (group
+ * commit): on SQLite, where writers take turns, concurrent callers queue and
+ * one of them runs the queued writes together between one BEGIN and one
+ * COMMIT, each inside its own savepoint, so N writes pay for one commit.
+ * `fn` may run on another thread and that thread's connection (`db`, which
+ * is also what fk_store_conn() returns there): it writes through `db` only,
+ * never begins, commits or rolls back, and keeps what it needs in `arg`. A
+ * failing `fn` rolls back to its savepoint only; the others commit. Returns
+ * fn's result, or the COMMIT's error (then nothing of the batch was stored).
+ * The caller must not be inside a transaction. On PostgreSQL `fn` runs at
+ * once in its own transaction on the caller's connection. */
+enum fk_err fk_db_write_shared(struct fk_conn *db, enum fk_err (*fn)(struct fk_conn *db, void *arg),
+                               void *arg) FK_MUST_CHECK;
+
 /* Prepares one statement. Free it with fk_stmt_free(). */
 enum fk_err fk_stmt_prepare(struct fk_conn *conn, const char *sql,
                             struct fk_stmt **out) FK_MUST_CHECK;

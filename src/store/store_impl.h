@@ -35,6 +35,11 @@ struct fk_store {
     pthread_mutex_t writer; /* SQLite: one writing connection at a time (sqlite.c) */
     struct fk_conn *conns;  /* every open connection, for fk_store_close */
     void *bg;               /* the backend's background state, or NULL (sqlite.c) */
+    /* Group commit (fk_db_write_shared): writes queued while a leader runs. */
+    pthread_mutex_t group_lock;
+    pthread_cond_t group_done;
+    struct fk_group_node *group_head, *group_tail;
+    int group_leader; /* 1 while a thread runs a batch */
 };
 
 /* Every backend's connection starts with this. */

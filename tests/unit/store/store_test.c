@@ -1,5 +1,6 @@
 /* The store contract: every backend passes the same tests. SQLite always; PostgreSQL
  * when FK_TEST_PG_URL names a database (scripts/test-all sets it). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,10 +130,111 @@ static void contract(const char *url)
     fk_store_close(store);
 }
 
+/* Group commit: threads write concurrently through fk_db_write_shared; every
+ * write lands exactly once except those whose fn failed, which leave nothing
+ * behind and do not disturb the others in their batch. */
+#define GROUP_THREADS 6
+#define GROUP_WRITES 150
+
+struct group_arg {
+    struct fk_store *store;
+    int64_t n;
+    int64_t id;
+};
+
+static enum fk_err group_write(struct fk_conn *db, void *arg)
+{
+    struct group_arg *a = arg;
+    struct fk_conn *mine;
+    /* fn runs on the thread whose connection is `db`. */
+    if (fk_store_conn(a->store, &mine) != FK_OK || mine != db)
+        return FK_ERR_DB;
+    enum fk_err err =
+        fk_db_run(db, &a->id, "INSERT INTO group_t (n) VALUES (?) RETURNING id", "i", a->n);
+    if (err == FK_OK && a->n % 7 == 0)
+        return FK_ERR_INVALID; /* written, then refused: must be rolled back */
+    return err;
+}
+
+struct group_thread {
+    struct fk_store *store;
+    int base;
+    int ok, refused, other;
+};
+
+static void *group_thread(void *p)
+{
+    struct group_thread *t = p;
+    struct fk_conn *db;
+    if (fk_store_conn(t->store, &db) != FK_OK) {
+        t->other = GROUP_WRITES;
+        return NULL;
+    }
+    for (int i = 0; i < GROUP_WRITES; i++) {
+        struct group_arg a = {.store = t->store, .n = t->base + i};
+        enum fk_err err = fk_db_write_shared(db, group_write, &a);
+        if (err == FK_OK && a.id > 0)
+            t->ok++;
+        else if (err == FK_ERR_INVALID)
+            t->refused++;
+        else
+            t->other++;
+    }
+    fk_store_thread_done();
+    return NULL;
+}
+
+static void group_commit(const char *url)
+{
+    struct fk_store *store = NULL;
+    assert_int_equal(fk_store_open(url, &store), FK_OK);
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE IF EXISTS group_t"), FK_OK);
+    assert_int_equal(fk_db_exec(db, fk_store_kind(store) == FK_STORE_PG
+                                        ? "CREATE TABLE group_t (id BIGSERIAL PRIMARY KEY, "
+                                          "n BIGINT NOT NULL UNIQUE)"
+                                        : "CREATE TABLE group_t (id INTEGER PRIMARY KEY, "
+                                          "n BIGINT NOT NULL UNIQUE)"),
+                     FK_OK);
+    pthread_t th[GROUP_THREADS];
+    struct group_thread t[GROUP_THREADS];
+    for (int i = 0; i < GROUP_THREADS; i++) {
+        t[i] = (struct group_thread){.store = store, .base = i * GROUP_WRITES};
+        assert_int_equal(pthread_create(&th[i], NULL, group_thread, &t[i]), 0);
+    }
+    int ok = 0, refused = 0, other = 0;
+    for (int i = 0; i < GROUP_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        ok += t[i].ok;
+        refused += t[i].refused;
+        other += t[i].other;
+    }
+    int total = GROUP_THREADS * GROUP_WRITES, multiples = (total + 6) / 7;
+    assert_int_equal(other, 0);
+    assert_int_equal(refused, multiples);
+    assert_int_equal(ok, total - multiples);
+    struct fk_stmt *st;
+    int row;
+    assert_int_equal(fk_db_query(db, &st, &row,
+                                 "SELECT COUNT(*), COUNT(DISTINCT n), SUM(CASE WHEN n % 7 = 0 THEN "
+                                 "1 ELSE 0 END) FROM group_t",
+                                 ""),
+                     FK_OK);
+    assert_true(row);
+    assert_int_equal(fk_stmt_int64(st, 0), total - multiples);
+    assert_int_equal(fk_stmt_int64(st, 1), total - multiples);
+    assert_int_equal(fk_stmt_int64(st, 2), 0);
+    fk_stmt_free(st);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE group_t"), FK_OK);
+    fk_store_close(store);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
     contract(sqlite_path);
+    group_commit(sqlite_path);
 }
 
 static void test_postgres(void **state)
@@ -142,6 +244,7 @@ static void test_postgres(void **state)
     if (url == NULL || url[0] == '\0')
         skip();
     contract(url);
+    group_commit(url);
 }
 
 /* In a server (fk_store_background_start) commits leave the WAL to a
