@@ -19,6 +19,7 @@
 #include "jobs/jobs.h"
 #include "screening/screening.h"
 #include "returnees/returnees.h"
+#include "threecodes/threecodes.h"
 #include "selfservice/selfservice.h"
 #include "quarantine/quarantine.h"
 
@@ -47,6 +48,8 @@ static enum fk_err add_all_routes(void)
     if ((err = fk_healthcode_routes()) != FK_OK)
         return err;
     if ((err = fk_selfservice_routes()) != FK_OK)
+        return err;
+    if ((err = fk_threecodes_routes()) != FK_OK)
         return err;
     return FK_OK;
 }

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/parse.h"
 #include "http/ledger.h"
+#include "passes/passes.h"
 #include "passes/passes_internal.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/quarantine.h"
@@ -27,12 +28,48 @@
 static const char *const decisions[] = {"pass", "test_here", "turn_back", "refer_quarantine"};
 static const char *const decision_labels[] = {"放行", "就地检测", "劝返", "转送隔离"};
 
-static const char *decision_label(const char *name)
+const char *fk_passage_decision_label(const char *name)
 {
     for (size_t i = 0; i < 4; i++)
-        if (strcmp(decisions[i], name) == 0)
+        if (name != NULL && strcmp(decisions[i], name) == 0)
             return decision_labels[i];
     return name;
+}
+
+enum fk_err fk_passages_of_person(struct fk_conn *db, const char *id_blind, int64_t since, int max,
+                                  int (*cb)(void *ctx, const struct fk_person_passage *p),
+                                  void *ctx)
+{
+    if (db == NULL || id_blind == NULL || max < 1 || cb == NULL)
+        return FK_ERR_INVALID;
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(
+        db,
+        "SELECT g.id, g.scanned_at, COALESCE(k.name, ''), g.region, v.plate, g.decision, o.seat "
+        "FROM pass_occupants o JOIN passages g ON g.pass_id = o.pass_id JOIN vehicle_passes v ON "
+        "v.id = g.pass_id LEFT JOIN checkpoints k ON k.id = g.checkpoint_id WHERE o.id_blind = ? "
+        "AND g.scanned_at >= ? ORDER BY g.scanned_at DESC, g.id DESC LIMIT ?",
+        &st);
+    if (err != FK_OK)
+        return err;
+    if ((err = fk_stmt_bind_text(st, 1, id_blind)) == FK_OK &&
+        (err = fk_stmt_bind_int64(st, 2, since)) == FK_OK)
+        err = fk_stmt_bind_int64(st, 3, max);
+    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+        struct fk_person_passage p = {
+            .id = fk_stmt_int64(st, 0),
+            .scanned_at = fk_stmt_int64(st, 1),
+            .checkpoint_name = fk_stmt_text(st, 2),
+            .checkpoint_region = fk_stmt_text(st, 3),
+            .plate = fk_stmt_text(st, 4),
+            .decision = fk_stmt_text(st, 5),
+            .seat = (int)fk_stmt_int64(st, 6),
+        };
+        if (cb(ctx, &p) != 0)
+            break;
+    }
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_OK : err;
 }
 
 static void checkpoint_not_found(struct fk_req *req)
@@ -224,9 +261,9 @@ static json_t *passage_json(struct fk_stmt *st)
         "checkpoint_name", fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "pass_id",
         (json_int_t)fk_stmt_int64(st, 4), "plate", fk_stmt_text(st, 5), "vehicle_type",
         fk_stmt_text(st, 6), "scanned_at", fk_pass_time_json(fk_stmt_int64(st, 7), 1), "decision",
-        decision, "decision_label", decision_label(decision), "fever", fk_stmt_int64(st, 9) != 0,
-        "occupants_count", (json_int_t)fk_stmt_int64(st, 10), "temperatures",
-        temps ? temps : json_array(), "note",
+        decision, "decision_label", fk_passage_decision_label(decision), "fever",
+        fk_stmt_int64(st, 9) != 0, "occupants_count", (json_int_t)fk_stmt_int64(st, 10),
+        "temperatures", temps ? temps : json_array(), "note",
         fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)), "scanned_by",
         "id", (json_int_t)fk_stmt_int64(st, 13), "name", fk_stmt_text(st, 14), "created_at",
         fk_pass_time_json(fk_stmt_int64(st, 15), 1), "offline", fk_stmt_int64(st, 16) != 0,
@@ -747,7 +784,7 @@ void fk_passage_export(struct fk_req *req)
                                     n,
                                     temps,
                                     fk_stmt_int64(st, 9) ? "是" : "否",
-                                    decision_label(fk_stmt_text(st, 8)),
+                                    fk_passage_decision_label(fk_stmt_text(st, 8)),
                                     fk_stmt_text(st, 14),
                                     fk_stmt_is_null(st, 12) ? "" : fk_stmt_text(st, 12)};
             fk_ledger_row(&lg, cells, N);

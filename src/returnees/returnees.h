@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
+#include "store/store.h"
 
 #define FK_RETURNEE_NOTE_MAX 500     /* bytes of UTF-8 */
 #define FK_RETURNEE_ORIGIN_MAX 64    /* bytes of UTF-8: origin name */
@@ -68,5 +69,24 @@ int64_t fk_returnee_window_start(int64_t now, int64_t window, int64_t *retry_aft
 
 /* Registers the returnees routes. */
 enum fk_err fk_returnees_routes(void) FK_MUST_CHECK;
+
+/* One registered arrival of a person, for itineraries (the three-codes view). */
+struct fk_returnee_trip {
+    int64_t id;
+    const char *arrival_date; /* YYYY-MM-DD, Asia/Shanghai */
+    const char *origin_code;  /* GB/T 2260 */
+    const char *origin_name;
+    const char *transport; /* car, train, flight, bus, other */
+    const char *trip_no;   /* or NULL */
+    const char *region;    /* destination region code */
+    const char *region_name;
+    int outside_province;
+};
+/* Calls `cb` for each arrival of the person with blind index `id_blind`
+ * (context "id_number") on or after `since_date` (YYYY-MM-DD), newest first,
+ * at most `max`. A non-zero return from `cb` stops (not an error). */
+enum fk_err fk_returnee_trips(struct fk_conn *db, const char *id_blind, const char *since_date,
+                              int max, int (*cb)(void *ctx, const struct fk_returnee_trip *trip),
+                              void *ctx) FK_MUST_CHECK;
 
 #endif

@@ -5,6 +5,7 @@ import { common } from './i18n/zh-CN/index.js'
 import { SCREENERS } from './api/screening.js'
 import { HOMEQ_STAFF } from './api/quarantine.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
+import { THREE_CODES_STAFF } from './api/threecodes.js'
 import { PASSAGE_STAFF } from './api/passes.js'
 
 const MainLayout = () => import('./layouts/MainLayout.vue')
@@ -43,6 +44,7 @@ const VehiclePassesView = () => import('./views/passes/VehiclePassesView.vue')
 const PassagesView = () => import('./views/passes/PassagesView.vue')
 const VehiclePassRegisterView = () => import('./views/public/VehiclePassRegisterView.vue')
 const MobileCheckpointView = () => import('./views/mobile/MobileCheckpointView.vue')
+const MobileThreeCodesView = () => import('./views/mobile/MobileThreeCodesView.vue')
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -113,6 +115,7 @@ const router = createRouter({
     // 门岗扫码 (mobile) and the printable card sheets, outside the console layout.
     { path: '/m/gate', name: 'm-gate', component: MobileGateView, meta: { mobile: true, title: '门岗扫码', roles: GATE_STAFF } },
     { path: '/m/checkpoint', name: 'm-checkpoint', component: MobileCheckpointView, meta: { mobile: true, title: '卡口查验', roles: PASSAGE_STAFF } },
+    { path: '/m/three-codes', name: 'm-three-codes', component: MobileThreeCodesView, meta: { mobile: true, title: '三码查验', roles: THREE_CODES_STAFF } },
     { path: '/passes/print', name: 'passes-print', component: CardsPrintView, meta: { print: true, title: '打印通行证', roles: CARD_STAFF } },
     {
       path: '/',

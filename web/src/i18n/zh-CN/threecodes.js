@@ -1,0 +1,23 @@
+// 三码查验 (the three-codes view for checkpoint and venue staff).
+export default {
+  tile: '三码查验',
+  tileDesc: '健康码·行程码·场所码',
+  title: '三码查验',
+  placeholder: '扫描个人码，或输入 18 位身份证号（回车查询）',
+  query: '查询',
+  noInput: '请先扫码或输入身份证号',
+  healthCode: '健康码',
+  itinerary: '行程（近 {n} 天）',
+  places: '场所扫码（近 {n} 天）',
+  noItinerary: '近 {n} 天无登记行程',
+  noPlaces: '近 {n} 天无场所扫码记录',
+  notInRegistry: '非本区登记人员，本地无健康码，请核验其来源地健康码',
+  since: '自 {t}',
+  arrival: '返乡登记',
+  passage: '卡口通行',
+  seatDriver: '驾驶员',
+  seat: '乘车人 {n}',
+  transport: { car: '自驾', train: '火车', flight: '飞机', bus: '客车', other: '其他' },
+  via: { personal_code: '个人码', id_number: '身份证', person_id: '人员档案' },
+  colors: { green: '绿码', yellow: '黄码', red: '红码' },
+}
