@@ -49,6 +49,13 @@ struct fk_conn;
  * card. Call inside the caller's transaction. */
 enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id,
                                        int64_t now) FK_MUST_CHECK;
+/* The end of a home quarantine gives the active card the colour it had
+ * before fk_cards_follow_quarantine turned it yellow — green only while no
+ * other card of the household is green (else it stays yellow and `*kept`
+ * says so: staff issue it again). A card issued yellow stays yellow. Call
+ * inside the caller's transaction; `kept` may be NULL. */
+enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64_t now,
+                                    int *kept) FK_MUST_CHECK;
 
 /* Registers the card and gate-scan routes (cards_api.c). */
 enum fk_err fk_cards_routes(void) FK_MUST_CHECK;

@@ -110,9 +110,51 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
 enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id, int64_t now)
 {
     return fk_db_run(db, NULL,
-                     "UPDATE cards SET color = 'yellow', active_green_household = NULL, "
-                     "updated_at = ? WHERE active_person = ? AND color <> 'yellow'",
+                     "UPDATE cards SET color_before_quarantine = color, color = 'yellow', "
+                     "active_green_household = NULL, updated_at = ? WHERE active_person = ? AND "
+                     "color <> 'yellow'",
                      "ii", now, person_id);
+}
+
+enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64_t now, int *kept)
+{
+    if (kept != NULL)
+        *kept = 0;
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(db, &st, &row,
+                                  "SELECT id, color_before_quarantine, household_id FROM cards "
+                                  "WHERE active_person = ? AND color = 'yellow' AND "
+                                  "color_before_quarantine IS NOT NULL",
+                                  "i", person_id);
+    if (err != FK_OK || !row) {
+        fk_stmt_free(st);
+        return err;
+    }
+    int64_t id = fk_stmt_int64(st, 0);
+    int green = strcmp(fk_stmt_text(st, 1), "green") == 0;
+    char before[16];
+    snprintf(before, sizeof(before), "%s", fk_stmt_text(st, 1));
+    int64_t household = fk_stmt_is_null(st, 2) ? 0 : fk_stmt_int64(st, 2);
+    fk_stmt_free(st);
+    if (green && household != 0) {
+        /* Look before writing: a failed UNIQUE would abort the transaction on
+         * PostgreSQL. */
+        if ((err =
+                 fk_db_query(db, &st, &row, "SELECT 1 FROM cards WHERE active_green_household = ?",
+                             "i", household)) != FK_OK)
+            return err;
+        fk_stmt_free(st);
+        if (row) {
+            if (kept != NULL)
+                *kept = 1;
+            return FK_OK;
+        }
+    }
+    return fk_db_run(db, NULL,
+                     "UPDATE cards SET color = ?, color_before_quarantine = NULL, "
+                     "active_green_household = ?, updated_at = ? WHERE id = ?",
+                     "tzii", before, green ? household : (int64_t)0, now, id);
 }
 
 /* Whether the comma-separated `list` contains `name`. */

@@ -707,6 +707,9 @@ static void patch_homeq(struct fk_req *req)
                         "tiii", outcome, ended_at, req->actor.user_id, id);
     if (err == FK_OK && outcome != NULL)
         err = fk_health_fact_close(db, "homeq", id, FK_FACT_HOME_QUARANTINE, ended_at);
+    /* Released: the card the quarantine turned yellow gets its colour back. */
+    if (err == FK_OK && outcome != NULL && strcmp(outcome, "released") == 0)
+        err = fk_cards_follow_release(db, cur.person_id, now, NULL);
     if (err == FK_OK && outcome != NULL)
         err = fk_health_refresh(db, cur.person_id);
     if (err == FK_OK)

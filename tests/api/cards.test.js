@@ -324,7 +324,7 @@ test('entering home quarantine turns the card yellow (and frees the green slot);
     { role: 'police', name: '民警', phone: '13800001113' },
     { role: 'grid_worker', user_id: fk.users.worker.id },
   ];
-  expectJson(await admin.post('/api/v1/home-quarantines', { person_id: cards.green.person.id, days: 14, reason: 'close_contact', team }), 201);
+  const hq = expectJson(await admin.post('/api/v1/home-quarantines', { person_id: cards.green.person.id, days: 14, reason: 'close_contact', team }), 201);
   const card = expectJson(await admin.get(`/api/v1/cards/${cards.green.id}`));
   assert.equal(card.color, 'yellow');
   const res = expectJson(await scan(staff, cards.green.code, 'out', at(0)), 201);
@@ -334,9 +334,24 @@ test('entering home quarantine turns the card yellow (and frees the green slot);
   expectJson(await admin.post('/api/v1/cards', { person_id: cards.g2.id, color: 'green' }), 201);
   // A quarantined person gets only a yellow card.
   const q = take();
-  expectJson(await admin.post('/api/v1/home-quarantines', { person_id: q.id, days: 14, reason: 'close_contact', team }), 201);
+  const hq2 = expectJson(await admin.post('/api/v1/home-quarantines', { person_id: q.id, days: 14, reason: 'close_contact', team }), 201);
   expectError(await admin.post('/api/v1/cards', { person_id: q.id, color: 'green' }), 422, 'invalid_field', 'color');
-  expectJson(await admin.post('/api/v1/cards', { person_id: q.id, color: 'yellow' }), 201);
+  const qc = expectJson(await admin.post('/api/v1/cards', { person_id: q.id, color: 'yellow' }), 201);
+
+  // Released, a card gets back the colour it had — green only while the household's slot is free.
+  const release = (id) => admin.patch(`/api/v1/home-quarantines/${id}`, { outcome: 'released' });
+  expectJson(await release(hq.id));
+  assert.equal(expectJson(await admin.get(`/api/v1/cards/${cards.green.id}`)).color, 'yellow', 'g2 holds the green slot');
+  expectJson(await release(hq2.id));
+  assert.equal(expectJson(await admin.get(`/api/v1/cards/${qc.id}`)).color, 'yellow', 'issued yellow, stays yellow');
+  const b = take();
+  const blue = expectJson(await admin.post('/api/v1/cards', { person_id: b.id, color: 'blue' }), 201);
+  const hq3 = expectJson(await admin.post('/api/v1/home-quarantines', { person_id: b.id, days: 14, reason: 'returnee', team }), 201);
+  assert.equal(expectJson(await admin.get(`/api/v1/cards/${blue.id}`)).color, 'yellow');
+  expectJson(await release(hq3.id));
+  const back = expectJson(await admin.get(`/api/v1/cards/${blue.id}`));
+  assert.equal(back.color, 'blue');
+  assert.equal(expectJson(await scan(staff, blue.code, 'out', at(0)), 201).allowed, true);
 });
 
 test('bulk issue for a compound: by rule, one green per household, idempotent', async () => {
