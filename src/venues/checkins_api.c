@@ -149,8 +149,67 @@ static int parse_item(struct fk_req *req, struct fk_conn *db, json_t *obj, const
 /* Resolves the item's venue (cached) and person, the caller's right to
  * check them in, and the colour. -1 after replying; `batch` turns "not
  * found" into a 422 naming the item. */
+/* Persons of a batch known to exist (sorted ids), read in a few queries
+ * instead of one per item. */
+struct person_set {
+    int64_t *ids;
+    size_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The PostgreSQL backend binds at most 64 parameters per statement. */
+#define PERSONS_PER_QUERY 64
+
+static enum fk_err person_set_load(struct fk_conn *db, const struct item *items, size_t n,
+                                   struct person_set *set)
+{
+    set->n = 0;
+    set->ids = malloc(n * sizeof(*set->ids));
+    int64_t *want = malloc(n * sizeof(*want));
+    if (set->ids == NULL || want == NULL) {
+        free(want);
+        return FK_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        want[i] = items[i].person_id;
+    qsort(want, n, sizeof(*want), cmp_id);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || want[m - 1] != want[i])
+            want[m++] = want[i];
+    enum fk_err err = FK_OK;
+    char sql[128 + PERSONS_PER_QUERY * 2];
+    for (size_t start = 0; start < m && err == FK_OK; start += PERSONS_PER_QUERY) {
+        size_t k = m - start < PERSONS_PER_QUERY ? m - start : PERSONS_PER_QUERY;
+        size_t len = (size_t)snprintf(sql, sizeof(sql), "SELECT id FROM persons WHERE id IN (");
+        for (size_t j = 0; j < k; j++)
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, j ? ",?" : "?");
+        snprintf(sql + len, sizeof(sql) - len, ") AND merged_into IS NULL");
+        struct fk_stmt *st = NULL;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        for (size_t j = 0; j < k && err == FK_OK; j++)
+            err = fk_stmt_bind_int64(st, (int)j + 1, want[start + j]);
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
+            set->ids[set->n++] = fk_stmt_int64(st, 0);
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    free(want);
+    if (err == FK_OK)
+        qsort(set->ids, set->n, sizeof(*set->ids), cmp_id);
+    return err;
+}
+
 static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cache *vc,
-                        const char *prefix, int batch, struct item *it)
+                        const struct person_set *known, const char *prefix, int batch,
+                        struct item *it)
 {
     const struct fk_venue_brief *v = NULL;
     for (int i = 0; i < vc->n && v == NULL; i++)
@@ -181,12 +240,17 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
     it->region = v->region;
     /* The person: anyone registered (visitors come from elsewhere); a
      * resident account only for itself and the family members it acts for. */
-    struct fk_stmt *st = NULL;
     int row = 0;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT 1 FROM persons WHERE id = ? AND merged_into IS NULL",
-                    "i", it->person_id);
-    fk_stmt_free(st);
+    enum fk_err err = FK_OK;
+    if (known != NULL) {
+        row = bsearch(&it->person_id, known->ids, known->n, sizeof(*known->ids), cmp_id) != NULL;
+    } else {
+        struct fk_stmt *st = NULL;
+        err =
+            fk_db_query(db, &st, &row, "SELECT 1 FROM persons WHERE id = ? AND merged_into IS NULL",
+                        "i", it->person_id);
+        fk_stmt_free(st);
+    }
     int ok = row;
     if (err == FK_OK && ok && resident)
         err = fk_selfservice_may_act_for(db, req->actor.user_id, it->person_id, &ok);
@@ -211,10 +275,36 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
     return 0;
 }
 
-#define CHECKIN_INSERT                                                                             \
-    "INSERT INTO checkins(venue_id, region, person_id, at, left_at, day, color, allowed, reason, " \
-    "source, created_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "   \
-    "?, ?) ON CONFLICT (created_by, idempotency_key) DO NOTHING RETURNING id"
+/* 13 parameters a row: 4 rows stay within the store's 64 parameters. */
+#define ROWS_PER_INSERT 4
+
+/* INSERT … VALUES (13 typed parameters) × rows … ON CONFLICT DO NOTHING RETURNING
+ * id, idempotency_key; malloc'd. */
+static char *insert_sql(size_t rows)
+{
+    static const char head[] =
+        "INSERT INTO checkins(venue_id, region, person_id, at, left_at, day, color, allowed, "
+        "reason, source, created_by, idempotency_key, created_at) VALUES ";
+    /* Typed: PostgreSQL types the parameters of a multi-row VALUES list
+     * as text unless told (a single row takes the column types). */
+#define B "CAST(? AS BIGINT)"
+#define T "CAST(? AS TEXT)"
+    static const char row[] =
+        "(" B "," T "," B "," B "," B "," B "," T "," B "," T "," T "," B "," T "," B ")";
+#undef B
+#undef T
+    static const char tail[] =
+        " ON CONFLICT (created_by, idempotency_key) DO NOTHING RETURNING id, idempotency_key";
+    size_t size = sizeof(head) + rows * sizeof(row) + sizeof(tail);
+    char *sql = malloc(size);
+    if (sql == NULL)
+        return NULL;
+    size_t len = (size_t)snprintf(sql, size, "%s", head);
+    for (size_t i = 0; i < rows; i++)
+        len += (size_t)snprintf(sql + len, size - len, "%s%s", i ? "," : "", row);
+    snprintf(sql + len, size - len, "%s", tail);
+    return sql;
+}
 
 /* Stores the items in one transaction with one prepared INSERT; items whose
  * key was stored before are read back (duplicate = 1) with their first
@@ -226,35 +316,58 @@ static enum fk_err store_items(struct fk_req *req, struct fk_conn *db, struct it
     enum fk_err err = fk_db_begin(db);
     if (err != FK_OK)
         return err;
-    if ((err = fk_stmt_prepare(db, CHECKIN_INSERT, &ins)) != FK_OK)
-        goto fail;
     size_t dups = 0;
-    for (size_t i = 0; i < n && err == FK_OK; i++) {
-        struct item *it = &items[i];
-        fk_stmt_reset(ins);
-        int k = 1;
-        if ((err = fk_stmt_bind_int64(ins, k++, it->venue_id)) == FK_OK &&
-            (err = fk_stmt_bind_text(ins, k++, it->region)) == FK_OK &&
-            (err = fk_stmt_bind_int64(ins, k++, it->person_id)) == FK_OK &&
-            (err = fk_stmt_bind_int64(ins, k++, it->at)) == FK_OK &&
-            (err = it->left_at ? fk_stmt_bind_int64(ins, k++, it->left_at)
-                               : fk_stmt_bind_null(ins, k++)) == FK_OK &&
-            (err = fk_stmt_bind_int64(ins, k++, fk_checkin_day(it->at))) == FK_OK &&
-            (err = fk_stmt_bind_text(ins, k++, fk_health_color_name(it->color))) == FK_OK &&
-            (err = fk_stmt_bind_int64(ins, k++, it->allowed)) == FK_OK &&
-            (err = fk_stmt_bind_text(ins, k++, it->reason)) == FK_OK &&
-            (err = fk_stmt_bind_text(ins, k++, source)) == FK_OK &&
-            (err = fk_stmt_bind_int64(ins, k++, req->actor.user_id)) == FK_OK &&
-            (err = fk_stmt_bind_text(ins, k++, it->key)) == FK_OK &&
-            (err = fk_stmt_bind_int64(ins, k++, now)) == FK_OK)
-            err = fk_stmt_step(ins);
-        if (err == FK_OK) {
-            it->id = fk_stmt_int64(ins, 0);
-        } else if (err == FK_ERR_DONE) {
-            err = FK_OK;
-            it->duplicate = 1;
-            dups++;
+    /* Multi-row INSERTs of up to ROWS_PER_INSERT items: one round trip each
+     * on PostgreSQL. Rows come back as (id, key) in no promised order; an
+     * item whose key came back is new, the others are duplicates (of an
+     * earlier request, or of an earlier item of this one). */
+    for (size_t start = 0; start < n && err == FK_OK; start += ROWS_PER_INSERT) {
+        size_t m = n - start < ROWS_PER_INSERT ? n - start : ROWS_PER_INSERT;
+        if (ins == NULL || m != ROWS_PER_INSERT) {
+            if (ins != NULL)
+                fk_stmt_free(ins);
+            ins = NULL;
+            char *sql = insert_sql(m);
+            err = sql ? fk_stmt_prepare(db, sql, &ins) : FK_ERR_NOMEM;
+            free(sql);
+            if (err != FK_OK)
+                break;
+        } else {
+            fk_stmt_reset(ins);
         }
+        int k = 1;
+        for (size_t i = start; i < start + m && err == FK_OK; i++) {
+            struct item *it = &items[i];
+            if ((err = fk_stmt_bind_int64(ins, k++, it->venue_id)) == FK_OK &&
+                (err = fk_stmt_bind_text(ins, k++, it->region)) == FK_OK &&
+                (err = fk_stmt_bind_int64(ins, k++, it->person_id)) == FK_OK &&
+                (err = fk_stmt_bind_int64(ins, k++, it->at)) == FK_OK &&
+                (err = it->left_at ? fk_stmt_bind_int64(ins, k++, it->left_at)
+                                   : fk_stmt_bind_null(ins, k++)) == FK_OK &&
+                (err = fk_stmt_bind_int64(ins, k++, fk_checkin_day(it->at))) == FK_OK &&
+                (err = fk_stmt_bind_text(ins, k++, fk_health_color_name(it->color))) == FK_OK &&
+                (err = fk_stmt_bind_int64(ins, k++, it->allowed)) == FK_OK &&
+                (err = fk_stmt_bind_text(ins, k++, it->reason)) == FK_OK &&
+                (err = fk_stmt_bind_text(ins, k++, source)) == FK_OK &&
+                (err = fk_stmt_bind_int64(ins, k++, req->actor.user_id)) == FK_OK &&
+                (err = fk_stmt_bind_text(ins, k++, it->key)) == FK_OK)
+                err = fk_stmt_bind_int64(ins, k++, now);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(ins)) == FK_OK) {
+            const char *key = fk_stmt_text(ins, 1);
+            for (size_t i = start; i < start + m; i++)
+                if (items[i].id == 0 && strcmp(items[i].key, key) == 0) {
+                    items[i].id = fk_stmt_int64(ins, 0);
+                    break;
+                }
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        for (size_t i = start; i < start + m && err == FK_OK; i++)
+            if (items[i].id == 0) {
+                items[i].duplicate = 1;
+                dups++;
+            }
     }
     if (err == FK_OK && dups > 0)
         err = fk_stmt_prepare(db,
@@ -300,7 +413,6 @@ static enum fk_err store_items(struct fk_req *req, struct fk_conn *db, struct it
                            n == 1 ? target : NULL, n == 1 ? items[0].person_id : 0, detail);
         json_decref(detail);
     }
-fail:
     if (ins != NULL)
         fk_stmt_free(ins);
     if (sel != NULL)
@@ -356,12 +468,24 @@ void fk_checkins_post(struct fk_req *req)
             goto done;
     }
     struct venue_cache vc = {.n = 0};
+    struct person_set known = {NULL, 0};
+    if (batch) {
+        enum fk_err err = person_set_load(db, items, n, &known);
+        if (err != FK_OK) {
+            free(known.ids);
+            fk_reply_fail(req, err, NULL);
+            goto done;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         if (batch)
             snprintf(prefix, sizeof(prefix), "items[%zu].", i);
-        if (resolve_item(req, db, &vc, prefix, batch, &items[i]) != 0)
+        if (resolve_item(req, db, &vc, batch ? &known : NULL, prefix, batch, &items[i]) != 0) {
+            free(known.ids);
             goto done;
+        }
     }
+    free(known.ids);
     const char *source = req->actor.role == FK_ROLE_RESIDENT ? "resident" : "api";
     enum fk_err err = store_items(req, db, items, n, source, now);
     if (err != FK_OK) {
@@ -472,7 +596,7 @@ void fk_venue_scan(struct fk_req *req)
     it.venue_id = v.id;
     struct venue_cache vc = {.n = 1};
     vc.v[0] = v;
-    if (resolve_item(req, db, &vc, "", 0, &it) != 0)
+    if (resolve_item(req, db, &vc, NULL, "", 0, &it) != 0)
         return;
     enum fk_err err = store_items(req, db, &it, 1, "scan", now);
     struct fk_stmt *st = NULL;
