@@ -60,6 +60,13 @@ enum fk_err fk_venues_start(struct fk_app *app) FK_MUST_CHECK;
 /* Registers the venue and check-in routes. */
 enum fk_err fk_venues_routes(void) FK_MUST_CHECK;
 
+/* Demo data (`fangkong demo --venues N`): N venues in every community, the
+ * categories in turn, each with a place code; one transaction. `key` seals
+ * the signing key if none exists yet. *created receives the count. */
+struct fk_pii_key;
+enum fk_err fk_venues_demo(struct fk_conn *db, const struct fk_pii_key *key, int64_t per_community,
+                           int64_t *created) FK_MUST_CHECK;
+
 /* `fangkong purge --checkins --db DB [--retention-days N]`. */
 int fk_cmd_purge(int argc, char **argv);
 
