@@ -57,7 +57,10 @@ test('console: register a venue, then its A4 poster shows the QR code', { skip: 
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await login(page)
-  await page.goto(baseUrl() + '/#/codes/venues', { waitUntil: 'networkidle' })
+  const sidebar = page.locator('[data-test=sidebar]')
+  await sidebar.locator('[data-test=menu-codes] .el-sub-menu__title').click()
+  await sidebar.locator('[data-test=menu-codes-venues]').click()
+  await page.waitForURL(/#\/codes\/venues/)
   await page.locator('[data-test=venues-table]').waitFor()
 
   await page.locator('[data-test=venues-create]').click()
