@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "codes/codes_api.h"
 #include "imports/imports.h"
+#include "venues/venues.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static const struct {
     {"import", fk_cmd_import, "import persons --db DB [--key FILE] [--region CODE] FILE"},
     {"demo", fk_cmd_demo, "demo --db DB --people N --seed S: build the synthetic demo district"},
     {"id", fk_cmd_id, "id check NUMBER: validate a resident ID number"},
+    {"purge", fk_cmd_purge, "purge --checkins --db DB [--retention-days N]: delete old check-ins"},
     {"keys", fk_cmd_keys, "keys init|rotate|list|issue|revoke --db DB: signing keys and codes"},
 };
 

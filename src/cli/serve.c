@@ -22,6 +22,7 @@
 #include "threecodes/threecodes.h"
 #include "selfservice/selfservice.h"
 #include "quarantine/quarantine.h"
+#include "venues/venues.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -45,6 +46,8 @@ static enum fk_err add_all_routes(void)
     if ((err = fk_passes_routes()) != FK_OK)
         return err;
     /* issue 5: each module adds its own line here */
+    if ((err = fk_venues_routes()) != FK_OK)
+        return err;
     if ((err = fk_healthcode_routes()) != FK_OK)
         return err;
     if ((err = fk_selfservice_routes()) != FK_OK)
@@ -130,6 +133,9 @@ int fk_cmd_serve(int argc, char **argv)
         fk_store_close(app.store);
         return 1;
     }
+    /* Check-in retention: purge at start, then hourly (a job thread). */
+    if (fk_venues_start(&app) != FK_OK)
+        fk_log_msg(FK_LOG_WARN, "checkins_purge_not_scheduled", "purge with fangkong purge");
     char now[FK_RFC3339_LEN];
     fk_time_format(fk_now(), now);
     fk_log(FK_LOG_INFO, "listening",

@@ -61,6 +61,8 @@ static const struct option_def options[] = {
             "validity of a one-code vehicle pass (一码通) in hours"),
     INT_OPT("fever-tenths", "FANGKONG_FEVER_TENTHS", fever_tenths, 350, 420,
             "fever threshold at checkpoints in tenths of a degree Celsius (373 = 37.3 °C)"),
+    INT_OPT("checkin-retention-days", "FANGKONG_CHECKIN_RETENTION_DAYS", checkin_retention_days, 1,
+            3650, "venue check-ins (场所扫码记录) older than this many days are purged hourly"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -83,6 +85,7 @@ void fk_config_defaults(struct fk_config *cfg)
     cfg->green_exit_hours = 48;
     cfg->vehicle_pass_hours = 72;
     cfg->fever_tenths = 373;
+    cfg->checkin_retention_days = 28;
 }
 
 static enum fk_err set_option(struct fk_config *cfg, const struct option_def *opt,

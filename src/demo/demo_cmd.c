@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "demo/demo.h"
 #include "store/store.h"
+#include "venues/venues.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ static void usage(FILE *out)
             "  --people N   residents to create, 0..%d (default %d; 0: regions and logins only)\n"
             "  --seed S     any 64-bit integer; the same seed gives the same people (default 1)\n"
             "  --key FILE   the PII key file (default: beside the SQLite file)\n"
+            "  --venues N   also N venues (场所) with place codes in every community, 0..13\n"
             "  FANGKONG_DEMO_PASSWORD  password of the demo logins (default %s)\n",
             FK_DEMO_PEOPLE_MAX, DEFAULT_PEOPLE, FK_DEMO_PASSWORD);
 }
@@ -28,7 +30,7 @@ static void usage(FILE *out)
 /* Every argument must be a known option; returns 0 if one is not. */
 static int options_known(int argc, char **argv)
 {
-    static const char *const known[] = {"db", "people", "seed", "key"};
+    static const char *const known[] = {"db", "people", "seed", "key", "venues"};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0)
@@ -150,6 +152,12 @@ int fk_cmd_demo(int argc, char **argv)
         usage(stderr);
         return 64;
     }
+    int64_t venues = 0;
+    const char *venues_text = fk_cli_opt(argc, argv, "venues");
+    if (venues_text != NULL && fk_parse_int64(venues_text, 0, 13, &venues) != FK_OK) {
+        fprintf(stderr, "fangkong demo: --venues must be an integer from 0 to 13\n");
+        return 64;
+    }
     const char *password_shown = FK_DEMO_PASSWORD;
     const char *env_password = getenv("FANGKONG_DEMO_PASSWORD");
     if (env_password != NULL && env_password[0] != '\0') {
@@ -180,6 +188,12 @@ int fk_cmd_demo(int argc, char **argv)
 
     struct fk_demo_stats stats;
     enum fk_err err = fk_demo_build(store, &key, &opt, &stats);
+    int64_t venues_made = 0;
+    struct fk_conn *venue_db = NULL;
+    if (err == FK_OK && venues > 0 &&
+        ((err = fk_store_conn(store, &venue_db)) != FK_OK ||
+         (err = fk_venues_demo(venue_db, &key, venues, &venues_made)) != FK_OK))
+        fprintf(stderr, "fangkong demo: the demo venues failed: %s\n", fk_err_name(err));
     memset(&key, 0, sizeof(key));
     fk_store_close(store);
     if (err == FK_ERR_CONFLICT) {
@@ -193,5 +207,7 @@ int fk_cmd_demo(int argc, char **argv)
         return 1;
     }
     print_summary(db_name, &stats, password_shown);
+    if (venues_made > 0)
+        printf("场所 / venues: %lld (with place codes)\n", (long long)venues_made);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "passes/passes.h"
 #include "residents/residents.h"
 #include "returnees/returnees.h"
+#include "venues/venues.h"
 
 /* Staff who check people at checkpoints, gates and venues, and those above them. */
 #define THREECODES_STAFF                                                                           \
@@ -50,6 +51,22 @@ static int add_passage(void *ctx, const struct fk_person_passage *p)
                                          "checkpoint_region", p->checkpoint_region, "plate",
                                          p->plate, "decision", p->decision, "decision_label",
                                          fk_passage_decision_label(p->decision), "seat", p->seat));
+    return 0;
+}
+
+static int add_visit(void *ctx, const struct fk_person_visit *v)
+{
+    char at[FK_RFC3339_LEN], left[FK_RFC3339_LEN];
+    fk_time_format(v->at, at);
+    if (v->left_at > 0)
+        fk_time_format(v->left_at, left);
+    const struct fk_venue_category *c = fk_venue_category_find(v->category);
+    json_array_append_new(
+        ctx, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:b}", "venue_id", (json_int_t)v->venue_id,
+                       "venue_name", v->venue_name, "category", v->category, "category_label",
+                       c ? c->label : v->category, "region", v->region, "at", at, "left_at",
+                       v->left_at > 0 ? json_string(left) : json_null(), "color", v->color,
+                       "allowed", v->allowed));
     return 0;
 }
 
@@ -123,7 +140,9 @@ static void reply_view(struct fk_req *req, struct fk_conn *db, const struct subj
     if (err == FK_OK)
         err = fk_passages_of_person(db, s->blind, since, FK_THREECODES_MAX_ITEMS, add_passage,
                                     itinerary);
-    /* Check-ins (place code) join here once venues exist. */
+    if (err == FK_OK && s->person_id > 0)
+        err = fk_checkins_person_visits(db, s->person_id, since, now + 1, FK_THREECODES_MAX_ITEMS,
+                                        add_visit, places);
     if (err == FK_OK && fk_audit_req(req, "three_codes_read", "person", NULL, s->person_id,
                                      json_pack("{s:s,s:b}", "via", s->via, "in_registry",
                                                s->person_id > 0)) != FK_OK)

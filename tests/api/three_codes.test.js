@@ -44,6 +44,11 @@ const fk = useServer({ now: NOW, people: 300 }, async (fk) => {
     code: pass.code, decision: 'pass', scanned_at: '2022-03-01T10:00:00+08:00', idempotency_key: 'three-codes-1',
     temperatures: [{ seat: 0, celsius: 36.5 }, { seat: 1, celsius: 36.6 }],
   }), 201);
+  // A venue visit (place code) a day ago.
+  const venue = expectJson(await admin.post('/api/v1/venues', {
+    name: '三码测试超市', category: 'supermarket', region: C0, address: '滨河路 1 号', contact_name: '王经理', contact_phone: '13912345678',
+  }), 201);
+  expectJson(await admin.post('/api/v1/checkins', { venue_id: venue.id, person_id: person.id, at: '2022-03-01T09:00:00+08:00', idempotency_key: 't3-visit-1' }), 201);
 });
 
 const issue = async (type, id, expires = '2022-03-02T09:00:00+08:00', now = NOW) => {
@@ -73,7 +78,12 @@ test('a personal code shows the health code, the 14-day itinerary newest first, 
   assert.equal(v.itinerary[1].at, '2022-02-27');
   assert.equal(v.itinerary[1].origin_name, '湖北省武汉市');
   assert.equal(v.itinerary[1].trip_no, 'G1234');
-  assert.deepEqual(v.places, []);
+  assert.equal(v.places.length, 1);
+  assert.equal(v.places[0].venue_name, '三码测试超市');
+  assert.equal(v.places[0].category_label, '超市');
+  assert.equal(v.places[0].color, 'green');
+  assert.equal(v.places[0].allowed, true);
+  assert.equal(Date.parse(v.places[0].at), Date.parse('2022-03-01T09:00:00+08:00'));
   const admin = await fk.login(fk.users.admin);
   const audit = expectJson(await admin.get('/api/v1/audit?action=three_codes_read&per_page=50'));
   assert.ok(audit.items.some((e) => e.person_id === person.id && e.actor === 't3_staff0'), JSON.stringify(audit.items));
@@ -102,6 +112,7 @@ test('home quarantine turns the code red in the view; an ID number outside the r
   assert.equal(s.person.id_number, `${stranger.slice(0, 4)}**********${stranger.slice(14)}`);
   assert.equal(s.health_code, null, 'no local health code outside the registry');
   assert.deepEqual(s.itinerary.map((i) => [i.kind, i.seat]), [['passage', 0]]);
+  assert.deepEqual(s.places, []);
 });
 
 test('bad input is a 422 naming the field; an expired or foreign code is refused', async () => {

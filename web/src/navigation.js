@@ -4,13 +4,14 @@ import {
   DataAnalysis, User, House, Van, Position, Ticket, Grid, FirstAidKit, Share,
   OfficeBuilding, DocumentChecked, Suitcase, School, Calendar, UserFilled, Key, Document,
 } from '@element-plus/icons-vue'
-import { modules, residents, doorknock, quarantine, checkpoints, cards, passes } from './i18n/zh-CN/index.js'
+import { modules, residents, doorknock, quarantine, checkpoints, cards, passes, venues } from './i18n/zh-CN/index.js'
 import { RESIDENT_WRITERS, PERSON_MERGERS } from './utils/permissions.js'
 import { SCREENERS } from './api/screening.js'
 import { HOMEQ_STAFF } from './api/quarantine.js'
 import { CP_READERS } from './api/checkpoints.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
 import { PASS_STAFF, PASSAGE_STAFF } from './api/passes.js'
+import { VENUE_STAFF } from './api/venues.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -61,7 +62,13 @@ export const MODULES = [
       { key: 'gates', path: '/passes/gates', title: cards.tabs.gates, roles: GATE_STAFF },
     ],
   },
-  { key: 'codes', path: '/codes', icon: Grid },
+  {
+    key: 'codes',
+    path: '/codes',
+    icon: Grid,
+    live: true,
+    children: [{ key: 'venues', path: '/codes/venues', title: venues.tab, roles: VENUE_STAFF }],
+  },
   { key: 'testing', path: '/testing', icon: FirstAidKit },
   { key: 'tracing', path: '/tracing', icon: Share },
   {

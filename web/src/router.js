@@ -7,6 +7,7 @@ import { HOMEQ_STAFF } from './api/quarantine.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
 import { THREE_CODES_STAFF } from './api/threecodes.js'
 import { PASSAGE_STAFF } from './api/passes.js'
+import { VENUE_STAFF } from './api/venues.js'
 
 const MainLayout = () => import('./layouts/MainLayout.vue')
 const LoginView = () => import('./views/LoginView.vue')
@@ -45,6 +46,9 @@ const PassagesView = () => import('./views/passes/PassagesView.vue')
 const VehiclePassRegisterView = () => import('./views/public/VehiclePassRegisterView.vue')
 const MobileCheckpointView = () => import('./views/mobile/MobileCheckpointView.vue')
 const MobileThreeCodesView = () => import('./views/mobile/MobileThreeCodesView.vue')
+const VenuesView = () => import('./views/venues/VenuesView.vue')
+const VenuePostersPrintView = () => import('./views/venues/VenuePostersPrintView.vue')
+const MobileVenueView = () => import('./views/mobile/MobileVenueView.vue')
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -64,6 +68,7 @@ const SUBPAGES = {
   'checkpoints/passages': PassagesView,
   'passes/cards': CardsView,
   'passes/gates': GateLogView,
+  'codes/venues': VenuesView,
 }
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
@@ -117,6 +122,9 @@ const router = createRouter({
     { path: '/m/checkpoint', name: 'm-checkpoint', component: MobileCheckpointView, meta: { mobile: true, title: '卡口查验', roles: PASSAGE_STAFF } },
     { path: '/m/three-codes', name: 'm-three-codes', component: MobileThreeCodesView, meta: { mobile: true, title: '三码查验', roles: THREE_CODES_STAFF } },
     { path: '/passes/print', name: 'passes-print', component: CardsPrintView, meta: { print: true, title: '打印通行证', roles: CARD_STAFF } },
+    // 场所码: staff scan at a venue (mobile) and the A4 posters.
+    { path: '/m/venue', name: 'm-venue', component: MobileVenueView, meta: { mobile: true, title: '场所扫码登记', roles: VENUE_STAFF } },
+    { path: '/venues/print', name: 'venues-print', component: VenuePostersPrintView, meta: { print: true, title: '打印场所码', roles: VENUE_STAFF } },
     {
       path: '/',
       component: MainLayout,

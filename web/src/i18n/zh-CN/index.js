@@ -17,8 +17,9 @@ import checkpoints from './checkpoints.js'
 import cards from './cards.js'
 import passes from './passes.js'
 import threecodes from './threecodes.js'
+import venues from './venues.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes, threecodes }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes, threecodes, venues }
 
 export function roleLabel(role) {
   return roles[role] || role || ''
