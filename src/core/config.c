@@ -61,6 +61,9 @@ static const struct option_def options[] = {
             "validity of a one-code vehicle pass (一码通) in hours"),
     INT_OPT("fever-tenths", "FANGKONG_FEVER_TENTHS", fever_tenths, 350, 420,
             "fever threshold at checkpoints in tenths of a degree Celsius (373 = 37.3 °C)"),
+    STR_OPT("rules-dir", "FANGKONG_RULES_DIR", rules_dir,
+            "directory of extra health-code rule sets (*.json) that add to or replace the "
+            "embedded ones by name; a bad file refuses to start"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 

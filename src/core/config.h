@@ -27,6 +27,7 @@ struct fk_config {
     int64_t green_exit_hours;
     int64_t vehicle_pass_hours;
     int64_t fever_tenths;
+    char rules_dir[1024];
 };
 
 /* Fills defaults. */
