@@ -477,7 +477,7 @@ static void declare_area(struct fk_req *req)
                         "INSERT INTO risk_areas (region, outside, prefix, county, name, level, "
                         "from_at, until_at, last_case_at, level_since, created_by, created_at, "
                         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                        "titttiiziiiii", ar.a.region, (int64_t)ar.a.outside, ar.a.prefix,
+                        "tittttiziiiii", ar.a.region, (int64_t)ar.a.outside, ar.a.prefix,
                         ar.a.county, ar.a.name, fk_risk_level_name(level), ar.a.from, ar.a.until,
                         ar.a.from, ar.a.from, req->actor.user_id, now, now);
     ar.a.id = ar.id;
