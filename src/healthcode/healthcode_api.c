@@ -795,12 +795,14 @@ static void post_schedule(struct fk_req *req)
 
 #define P(name, type) "{\"name\":\"" name "\",\"in\":\"query\",\"schema\":{\"type\":\"" type "\"}}"
 #define PAGE_PARAMS P("page", "integer") "," P("per_page", "integer")
+#define ID_PARAM                                                                                   \
+    "{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"string\"}},"
 
 static const struct fk_route routes[] = {
     {"GET", "/api/v1/persons/{id}/health-code", get_code, 0, READERS, "healthcode",
      "健康码：颜色、原因（规则、起止时间）、规则集版本", NULL},
     {"GET", "/api/v1/persons/{id}/health-code/history", get_history, 0, READERS, "healthcode",
-     "健康码变更记录（规则与原因）", "{\"parameters\":[" PAGE_PARAMS "]}"},
+     "健康码变更记录（规则与原因）", "{\"parameters\":[" ID_PARAM PAGE_PARAMS "]}"},
     {"GET", "/api/v1/health-codes/stats", get_stats, 0, READERS, "healthcode",
      "各下级区划的红黄绿码人数", "{\"parameters\":[" P("region", "string") "]}"},
     {"POST", "/api/v1/health-codes/recompute", post_recompute, 0, FK_ROLE_DISTRICT_ADMIN,
@@ -809,7 +811,7 @@ static const struct fk_route routes[] = {
      "登记健康码事实：{kind,started_at,ended_at?,level?,region?,detail?}", NULL},
     {"GET", "/api/v1/persons/{id}/health-facts", list_facts, 0, FACT_WRITERS | READERS,
      "healthcode", "此人的健康码事实（病例、密接、隔离、风险区、发热……）",
-     "{\"parameters\":[" PAGE_PARAMS "]}"},
+     "{\"parameters\":[" ID_PARAM PAGE_PARAMS "]}"},
     {"POST", "/api/v1/health-facts/{id}/end", end_fact, 0, FACT_WRITERS, "healthcode",
      "结束一条工作人员登记的事实：{ended_at?}", NULL},
     {"GET", "/api/v1/health-rules", get_rules, 0, READERS, "healthcode",
