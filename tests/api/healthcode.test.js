@@ -276,3 +276,27 @@ test('rule sets: listed; a switch to the twenty measures scheduled ahead takes e
   tracer = await fk.login(fk.users.tracer);
   assert.equal((await code(tracer, contact)).color, 'green');
 });
+
+test('--rules-dir: a bad file refuses to start naming file and field; a good one adds a set', async () => {
+  const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'fk-rules-'));
+  const ninth = JSON.parse(readFileSync(new URL('../../rules/ninth-2022-06.json', import.meta.url), 'utf8'));
+  const bad = { ...ninth, name: 'local-bad', rules: [{ ...ninth.rules[0], color: 'purple' }] };
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
+  const r = await fk.cli(['serve', '--db', fk.db, '--listen', '127.0.0.1:1', '--rules-dir', dir], { timeoutMs: 20000 });
+  assert.equal(r.code, 64, r.stderr);
+  assert.match(r.stderr, /bad\.json: rules\[0\]\.color: must be red or yellow/);
+
+  const good = { ...ninth, name: 'lishi-2022-12', version: 'lishi-2022-12.1', effective_date: '2022-12-01', title: '离石区本地规则' };
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(good));
+  fk.options.serveArgs = ['--rules-dir', dir];
+  await restartAt(rel(0));
+  const admin = await fk.login(fk.users.admin);
+  const rules = expectJson(await admin.get('/api/v1/health-rules'));
+  const local = rules.sets.find((s) => s.name === 'lishi-2022-12');
+  assert.equal(local.origin, 'rules-dir');
+  assert.equal(local.title, '离石区本地规则');
+  fk.options.serveArgs = [];
+});
