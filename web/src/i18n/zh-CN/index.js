@@ -16,8 +16,9 @@ import quarantine from './quarantine.js'
 import checkpoints from './checkpoints.js'
 import cards from './cards.js'
 import passes from './passes.js'
+import healthcode from './healthcode.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes, healthcode }
 
 export function roleLabel(role) {
   return roles[role] || role || ''
