@@ -554,10 +554,13 @@ enum fk_err fk_health_sweep(struct fk_conn *db, int64_t *done)
     enum fk_err err = fk_hrules_active(db, now, &set);
     if (err != FK_OK)
         return err;
-    /* A different set in force: everyone, in batches. */
+    /* A different set in force: everyone, in batches (merged persons are
+     * never rescanned, so they do not count). */
     struct fk_stmt *st = NULL;
     int row = 0;
-    err = fk_db_query(db, &st, &row, "SELECT 1 FROM health_codes WHERE rules_version <> ? LIMIT 1",
+    err = fk_db_query(db, &st, &row,
+                      "SELECT 1 FROM health_codes c JOIN persons p ON p.id = c.person_id AND "
+                      "p.merged_into IS NULL WHERE c.rules_version <> ? LIMIT 1",
                       "t", set->version);
     fk_stmt_free(st);
     if (err != FK_OK)
