@@ -156,3 +156,27 @@ test('validation and jurisdiction', async () => {
   // a low-risk area lifts after the rules' 3 days without a case (from was 0 days ago: too early)
   expectError(await admin.post(`/api/v1/risk-areas/${theirs.id}/lift`, {}), 409, 'too_early', 'level');
 });
+
+test('the sweep applies the rules: high → medium after 7 days without a case, medium → low after 3 more (at start)', async () => {
+  const admin = await fk.login(fk.users.admin);
+  const t2 = fk.townships[2].code;
+  const list = expectJson(await admin.get(`/api/v1/persons?region=${t2}&per_page=5`));
+  const resident = list.items[0];
+  const area = expectJson(await admin.post('/api/v1/risk-areas', { region: t2, level: 'high', from: at(-9 * 24) }), 201);
+  assert.equal((await color(admin, resident)).color, 'red');
+  assert.equal(area.next_step.level, 'medium');
+  // Restart: the sweep runs at start. Polling for the background sweep, not waiting for time.
+  await fk.stopServer();
+  fk.options.now = at(2 * 24);
+  await fk.serve();
+  const again = await fk.login(fk.users.admin);
+  let now;
+  for (let i = 0; i < 100; i++) {
+    now = expectList(await again.get('/api/v1/risk-areas?active=1')).items.find((a) => a.id === area.id);
+    if (now.level === 'low') break;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  assert.equal(now.level, 'low', JSON.stringify(now));
+  assert.equal(now.next_step.level, 'lifted');
+  assert.equal((await color(again, resident)).color, 'green', 'a low-risk area does not make its residents red');
+});
