@@ -245,47 +245,85 @@ static void writer_close(struct writer *w)
     memset(w, 0, sizeof(*w));
 }
 
-/* Stores the evaluation of one person if it differs from what is stored. */
-static enum fk_err apply(struct writer *w, int64_t person_id, const char *region,
-                         const struct fk_heval *ev, const struct stored *old)
+/* What an evaluation stores: compact, so that a full recompute can keep the
+ * changed ones in memory until its scans end. Strings owned. */
+struct verdict {
+    enum fk_health_color color;
+    int64_t since, next_change;
+    char *reasons;    /* JSON text */
+    const char *rule; /* the deciding rule's id (static: the loaded sets) */
+    char *cause;      /* its cause */
+};
+
+static void verdict_free(struct verdict *v)
 {
-    int64_t until = ev->next_change;
-    if (!old->exists && ev->color == FK_HEALTH_GREEN && until == 0)
-        return FK_OK;
-    json_t *reasons = fk_health_reasons_json(ev);
-    char *text = reasons ? json_dumps(reasons, JSON_COMPACT) : NULL;
-    json_decref(reasons);
-    if (text == NULL)
-        return FK_ERR_NOMEM;
-    if (old->exists && old->color == (int)ev->color && old->until == until &&
-        strcmp(old->version, w->set->version) == 0 && old->reasons != NULL &&
-        strcmp(old->reasons, text) == 0) {
-        free(text);
+    free(v->reasons);
+    free(v->cause);
+    v->reasons = v->cause = NULL;
+}
+
+/* Builds the verdict of `ev`; *same says whether it equals the stored code
+ * (then nothing is kept). */
+static enum fk_err verdict_make(const struct fk_heval *ev, const struct stored *old,
+                                const char *version, struct verdict *v, int *same)
+{
+    memset(v, 0, sizeof(*v));
+    *same = 0;
+    v->color = ev->color;
+    v->since = ev->since;
+    v->next_change = ev->next_change;
+    if (!old->exists && ev->color == FK_HEALTH_GREEN && ev->next_change == 0) {
+        *same = 1;
         return FK_OK;
     }
-    int color_changed = !old->exists ? ev->color != FK_HEALTH_GREEN : old->color != (int)ev->color;
+    json_t *reasons = fk_health_reasons_json(ev);
+    v->reasons = reasons ? json_dumps(reasons, JSON_COMPACT) : NULL;
+    json_decref(reasons);
+    if (v->reasons == NULL)
+        return FK_ERR_NOMEM;
+    if (old->exists && old->color == (int)ev->color && old->until == ev->next_change &&
+        strcmp(old->version, version) == 0 && old->reasons != NULL &&
+        strcmp(old->reasons, v->reasons) == 0) {
+        *same = 1;
+        verdict_free(v);
+        return FK_OK;
+    }
+    v->rule = ev->n_reasons ? ev->reasons[0].rule->id : "none";
+    v->cause = strdup(ev->n_reasons ? ev->reasons[0].cause : "原因均已解除");
+    if (v->cause == NULL) {
+        verdict_free(v);
+        return FK_ERR_NOMEM;
+    }
+    return FK_OK;
+}
+
+/* Stores a verdict that differs from the stored code `old` (only its
+ * exists/color/since are read): the code, and on a change of colour a log
+ * line and an audit entry. */
+static enum fk_err apply(struct writer *w, int64_t person_id, const char *region,
+                         const struct verdict *v, const struct stored *old)
+{
+    int64_t until = v->next_change;
+    int color_changed = !old->exists ? v->color != FK_HEALTH_GREEN : old->color != (int)v->color;
     int64_t since = old->exists ? old->since : w->now;
     if (color_changed)
-        since = ev->since > 0 && ev->since <= w->now ? ev->since : w->now;
-    enum fk_err err = bind_v(w->upsert, "ittiztti", person_id, fk_health_color_name(ev->color),
-                             text, since, until, w->set->version, region, w->now);
+        since = v->since > 0 && v->since <= w->now ? v->since : w->now;
+    enum fk_err err = bind_v(w->upsert, "ittiztti", person_id, fk_health_color_name(v->color),
+                             v->reasons, since, until, w->set->version, region, w->now);
     if (err == FK_OK)
         err = run_reset(w->upsert);
-    free(text);
     if (err != FK_OK || !color_changed)
         return err;
-    const char *rule = ev->n_reasons ? ev->reasons[0].rule->id : "none";
-    const char *cause = ev->n_reasons ? ev->reasons[0].cause : "原因均已解除";
     const char *from = old->exists ? fk_health_color_name((enum fk_health_color)old->color) : NULL;
-    const char *to = fk_health_color_name(ev->color);
-    err = bind_v(w->change, "iitttttt", person_id, w->now, from, to, rule, cause, w->set->version,
-                 region);
+    const char *to = fk_health_color_name(v->color);
+    err = bind_v(w->change, "iitttttt", person_id, w->now, from, to, v->rule, v->cause,
+                 w->set->version, region);
     if (err == FK_OK)
         err = run_reset(w->change);
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)person_id);
-    json_t *detail = json_pack("{s:s?,s:s,s:s,s:s,s:s}", "from", from, "to", to, "rule", rule,
-                               "cause", cause, "rules_version", w->set->version);
+    json_t *detail = json_pack("{s:s?,s:s,s:s,s:s,s:s}", "from", from, "to", to, "rule", v->rule,
+                               "cause", v->cause, "rules_version", w->set->version);
     char *dtext = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     json_decref(detail);
     if (err == FK_OK && dtext == NULL)
@@ -359,8 +397,13 @@ static enum fk_err refresh_one(struct writer *w, const struct fk_harea *areas, s
     }
     if (err == FK_OK) {
         struct fk_heval ev;
+        struct verdict v;
+        int same = 0;
         fk_health_evaluate(w->set, region, facts.facts, facts.n, areas, n_areas, w->now, &ev);
-        err = apply(w, person_id, region, &ev, &old);
+        err = verdict_make(&ev, &old, w->set->version, &v, &same);
+        if (err == FK_OK && !same)
+            err = apply(w, person_id, region, &v, &old);
+        verdict_free(&v);
     }
     free(old.reasons);
     facts_free(&facts);
@@ -372,8 +415,8 @@ static enum fk_err refresh_one(struct writer *w, const struct fk_harea *areas, s
 struct pending {
     int64_t person_id;
     char region[19];
-    struct fk_heval ev;
-    struct stored old;
+    struct verdict v;
+    struct stored old; /* reasons freed once compared */
 };
 
 enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx,
@@ -468,14 +511,21 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
             while (fj < facts.n && facts.person[fj] == id)
                 fj++;
             struct fk_heval ev;
+            struct verdict v;
+            int same = 0;
             fk_health_evaluate(set, region, facts.facts + fi, fj - fi, areas, n_areas, now, &ev);
             fi = fj;
-            if (old.exists || ev.color != FK_HEALTH_GREEN || ev.next_change != 0) {
+            err = verdict_make(&ev, &old, set->version, &v, &same);
+            free(old.reasons);
+            old.reasons = NULL;
+            if (err != FK_OK)
+                goto done;
+            if (!same) {
                 if (n_pend == cap_pend) {
                     size_t ncap = cap_pend ? cap_pend * 2 : 256;
                     struct pending *grown = realloc(pend, ncap * sizeof(*grown));
                     if (grown == NULL) {
-                        free(old.reasons);
+                        verdict_free(&v);
                         err = FK_ERR_NOMEM;
                         goto done;
                     }
@@ -485,7 +535,7 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
                 struct pending *pp = &pend[n_pend++];
                 pp->person_id = id;
                 snprintf(pp->region, sizeof(pp->region), "%s", region);
-                pp->ev = ev;
+                pp->v = v;
                 pp->old = old;
             }
             done_n++;
@@ -509,7 +559,7 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
                     break;
                 in_tx = 1;
             }
-            err = apply(&w, pend[i].person_id, pend[i].region, &pend[i].ev, &pend[i].old);
+            err = apply(&w, pend[i].person_id, pend[i].region, &pend[i].v, &pend[i].old);
         }
         if (progress != NULL)
             progress(arg, total, total);
@@ -538,7 +588,7 @@ done:
     fk_stmt_free(codes);
     fk_stmt_free(fst);
     for (size_t i = 0; i < n_pend; i++)
-        free(pend[i].old.reasons);
+        verdict_free(&pend[i].v);
     free(pend);
     facts_free(&facts);
     writer_close(&w);
