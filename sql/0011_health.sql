@@ -43,3 +43,52 @@ CREATE TABLE health_code_changes (
     region TEXT NOT NULL
 );
 CREATE INDEX health_code_changes_person ON health_code_changes(person_id, at);
+
+-- Which rule set (rules/*.json, by name) is in force from when: the latest row
+-- with effective_from <= now wins (healthcode_rules.c).
+CREATE TABLE health_rule_schedule (
+    id FK_ID_PK,
+    name TEXT NOT NULL,
+    effective_from BIGINT NOT NULL,
+    created_by BIGINT REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX health_rule_schedule_from ON health_rule_schedule(effective_from, id);
+
+-- Risk areas (风险区): a local region at any level, or an outside county by
+-- its 6-digit GB/T 2260 code. The residents of a local area are matched by
+-- region prefix when codes are evaluated; arrivals by their origin county;
+-- visitors get risk_stay facts (source "riskarea").
+CREATE TABLE risk_areas (
+    id FK_ID_PK,
+    region TEXT NOT NULL,               -- region code, or the 6-digit outside county
+    outside INTEGER NOT NULL,           -- 1: an outside county
+    prefix TEXT NOT NULL,               -- significant prefix of a local region; '' outside
+    county TEXT NOT NULL,               -- the 6-digit county it lies in (or is)
+    name TEXT NOT NULL,
+    level TEXT NOT NULL,                -- high, medium, low; lifted once lifted
+    from_at BIGINT NOT NULL,
+    until_at BIGINT,                    -- planned end; NULL: until lifted
+    last_case_at BIGINT NOT NULL,       -- days without a new case count from here
+    level_since BIGINT NOT NULL,        -- when the current level was set
+    lifted_at BIGINT,
+    created_by BIGINT REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX risk_areas_lifted ON risk_areas(lifted_at, from_at);
+CREATE INDEX risk_areas_region ON risk_areas(region);
+
+-- Every change of an area's level (declared, upgraded, downgraded, lifted),
+-- by a person or by the rules (actor "rules").
+CREATE TABLE risk_area_changes (
+    id FK_ID_PK,
+    area_id BIGINT NOT NULL REFERENCES risk_areas(id),
+    at BIGINT NOT NULL,
+    from_level TEXT,
+    to_level TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX risk_area_changes_area ON risk_area_changes(area_id, at);
+CREATE INDEX health_facts_kind_region ON health_facts(kind, region);

@@ -124,6 +124,12 @@ int fk_cmd_serve(int argc, char **argv)
         fk_log_msg(FK_LOG_WARN, "jobs_recover_failed", "stale jobs left as they were");
     else if (recovered > 0)
         fk_log(FK_LOG_INFO, "jobs_recovered", json_pack("{s:I}", "failed", (json_int_t)recovered));
+    /* issue 5: health-code rule sets (embedded, --rules-dir) and the sweep */
+    if (fk_healthcode_start(&app, why, sizeof(why)) != FK_OK) {
+        fprintf(stderr, "fangkong serve: %s\n", why);
+        fk_store_close(app.store);
+        return 64;
+    }
     if (add_all_routes() != FK_OK) {
         fk_log_msg(FK_LOG_ERROR, "routes_failed", "too many routes");
         fk_store_close(app.store);

@@ -63,6 +63,9 @@ static const struct option_def options[] = {
             "fever threshold at checkpoints in tenths of a degree Celsius (373 = 37.3 °C)"),
     INT_OPT("checkin-retention-days", "FANGKONG_CHECKIN_RETENTION_DAYS", checkin_retention_days, 1,
             3650, "venue check-ins (场所扫码记录) older than this many days are purged hourly"),
+    STR_OPT("rules-dir", "FANGKONG_RULES_DIR", rules_dir,
+            "directory of extra health-code rule sets (*.json) that add to or replace the "
+            "embedded ones by name; a bad file refuses to start"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -28,6 +28,7 @@ struct fk_config {
     int64_t vehicle_pass_hours;
     int64_t fever_tenths;
     int64_t checkin_retention_days;
+    char rules_dir[1024];
 };
 
 /* Fills defaults. */

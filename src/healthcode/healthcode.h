@@ -10,6 +10,8 @@
 #ifndef FK_HEALTHCODE_HEALTHCODE_H
 #define FK_HEALTHCODE_HEALTHCODE_H
 
+#include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 #include "core/err.h"
 #include "store/store.h"
@@ -40,6 +42,8 @@ enum fk_health_fact_kind {
     FK_FACT_OVERDUE_TEST = 9,       /* a required test is overdue */
     FK_FACT_FEVER = 10,             /* a temperature >= the fever threshold was reported */
     FK_FACT_POOL_RECALL = 11,       /* member of a positive pool, recalled for a single tube */
+    FK_FACT_ARRIVAL = 12,           /* arrived from `region` (GB/T 2260 origin): the rules match
+                                       it against the risk areas in force */
 };
 /* "case", "close_contact", ...; NULL for an unknown kind. */
 const char *fk_health_fact_name(enum fk_health_fact_kind kind);
@@ -90,7 +94,24 @@ struct fk_health_code {
 enum fk_err fk_health_code_get(struct fk_conn *db, int64_t person_id,
                                struct fk_health_code *out) FK_MUST_CHECK;
 
+/* The person's current code as GET /api/v1/persons/{id}/health-code answers
+ * it ({"color","label","reasons":[{"rule","color","label","cause","since",
+ * "until"}],"since","rules_version",…}), re-evaluated first when stale (a
+ * reason expired or another rule set is in force: that write is its own
+ * transaction, so the caller must not be in one). `*out` is the caller's. No
+ * jurisdiction check and no audit entry here: the caller does both. */
+enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id,
+                                   json_t **out) FK_MUST_CHECK;
+
 /* Registers the health-code and risk-area routes. */
 enum fk_err fk_healthcode_routes(void) FK_MUST_CHECK;
+
+struct fk_app;
+/* For `serve`, before the server listens: loads the rule sets (embedded, then
+ * --rules-dir, validated strictly: FK_ERR_INVALID with `why` naming the file
+ * and field) and starts the background sweep (expired reasons, due risk-area
+ * steps and rule-set switches: at start, then hourly; switches checked every
+ * minute). The sweep stops with fk_jobs_drain. */
+enum fk_err fk_healthcode_start(struct fk_app *app, char *why, size_t why_size) FK_MUST_CHECK;
 
 #endif

@@ -1,6 +1,7 @@
 /* Facts other modules record, and the stored code they read (healthcode.h). */
 #include "healthcode/healthcode.h"
 
+#include <stdio.h>
 #include <string.h>
 #include "core/clock.h"
 
@@ -38,6 +39,7 @@ static const char *const fact_names[] = {
     "overdue_test",
     "fever",
     "pool_recall",
+    "arrival",
 };
 #define FACT_KINDS (sizeof(fact_names) / sizeof(fact_names[0]))
 
@@ -112,7 +114,7 @@ enum fk_err fk_health_code_get(struct fk_conn *db, int64_t person_id, struct fk_
         out->since = fk_stmt_int64(st, 1);
         const char *v = fk_stmt_text(st, 2);
         if (v != NULL) {
-            strncpy(out->rules_version, v, sizeof(out->rules_version) - 1);
+            snprintf(out->rules_version, sizeof(out->rules_version), "%s", v);
         }
     }
     fk_stmt_free(st);

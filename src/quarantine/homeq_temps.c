@@ -3,6 +3,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/parse.h"
+#include "healthcode/healthcode.h"
 #include "quarantine/homeq_internal.h"
 #include "screening/screening.h"
 
@@ -290,6 +291,22 @@ void fk_homeq_temperature_create(struct fk_req *req)
                         "fever_count = fever_count + ?, updated_at = ? WHERE id = ?",
                         "iiiiiii", measured_at, (int64_t)x10, measured_at, measured_at,
                         (int64_t)fever, now, id);
+    /* A fever reading is a health-code fact of its own (the rules say how
+     * long it keeps the code yellow after the reading). */
+    if (err == FK_OK && fever) {
+        char detail[64];
+        snprintf(detail, sizeof(detail), "居家隔离体温 %.1f ℃", (double)x10 / 10.0);
+        struct fk_health_fact fact = {.person_id = person_id,
+                                      .kind = FK_FACT_FEVER,
+                                      .started_at = measured_at,
+                                      .ended_at = measured_at,
+                                      .source = "homeq_temp",
+                                      .source_id = temp_id,
+                                      .detail = detail};
+        err = fk_health_fact_record(db, &fact);
+        if (err == FK_OK)
+            err = fk_health_refresh(db, person_id);
+    }
     fk_homeq_audit(req, &err, "home_quarantine_temperature", id, person_id,
                    json_pack("{s:I,s:s,s:s,s:b}", "temperature_id", (json_int_t)temp_id, "day",
                              day_text, "slot", pm ? "pm" : "am", "fever", fever));

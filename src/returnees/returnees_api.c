@@ -279,6 +279,8 @@ static void create_returnee(struct fk_req *req)
     r->person_id = person;
     if (err == FK_OK)
         err = fk_returnee_insert(db, key, r, req->actor.user_id, now, &id, reference);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, id);
     audit_or_fail(req, &err, "returnee_create", id, person,
                   json_pack("{s:s,s:s,s:s,s:b}", "region", r->person.region.code, "arrival_date",
                             r->arrival_date, "origin_code", r->origin_code, "concern", r->concern));
@@ -673,6 +675,8 @@ static void patch_returnee(struct fk_req *req)
                                       "UPDATE returnees SET handled = 0, handled_by = NULL, "
                                       "handled_at = NULL WHERE id = ?",
                                       "i", id);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, id);
     audit_or_fail(req, &err, "returnee_update", id, person, json_pack("{s:O}", "fields", changed));
     if (err == FK_OK)
         err = fk_db_commit(db);

@@ -44,6 +44,11 @@ enum fk_err fk_returnee_insert(struct fk_conn *db, const struct fk_pii_key *key,
                                const struct fk_returnee_new *r, int64_t actor_id, int64_t now,
                                int64_t *id,
                                char reference[FK_RETURNEE_REFERENCE_LEN]) FK_MUST_CHECK;
+/* Records the arrival's health-code facts (healthcode.h): an "arrival" from
+ * its origin county and, while the landing test is pending or sampled,
+ * "tests_owed"; then refreshes the person's code. Nothing for an arrival not
+ * linked to a registry person. */
+enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id) FK_MUST_CHECK;
 /* Adds the "returnee" category to a registry person. */
 enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id,
                                     int64_t now) FK_MUST_CHECK;

@@ -114,6 +114,8 @@ void fk_returnees_public_create(struct fk_req *req)
     err = fk_db_begin(db);
     if (err == FK_OK)
         err = fk_returnee_insert(db, key, r, 0, now, &new_id, reference);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, new_id);
     if (err == FK_OK) {
         char id_str[24];
         snprintf(id_str, sizeof(id_str), "%lld", (long long)new_id);

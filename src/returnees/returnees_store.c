@@ -1,6 +1,7 @@
 /* Returnee SQL: insert, duplicate lookup, load, list, filters, rate counters. */
 #include "core/clock.h"
 #include "crypto/crypto.h"
+#include "healthcode/healthcode.h"
 #include "returnees/returnees_internal.h"
 
 #include <sodium.h>
@@ -271,5 +272,55 @@ enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const cha
                         "VALUES (?, ?, ?, 1) ON CONFLICT (kind, key_hash, window_start) DO UPDATE "
                         "SET hits = returnee_rate_limits.hits + 1 RETURNING hits",
                         "tti", kind, key_hash, window_start);
+    return err;
+}
+
+enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(db, &st, &row,
+                                  "SELECT person_id, origin_code, origin_name, arrival_date, "
+                                  "landing_test FROM returnees WHERE id = ?",
+                                  "i", id);
+    if (err != FK_OK)
+        return err;
+    int64_t person = row && !fk_stmt_is_null(st, 0) ? fk_stmt_int64(st, 0) : 0;
+    char origin[8] = "", origin_name[FK_RETURNEE_ORIGIN_MAX + 16] = "", landing[16] = "";
+    int64_t arrived = 0;
+    if (person != 0) {
+        snprintf(origin, sizeof(origin), "%s", fk_stmt_text(st, 1));
+        snprintf(origin_name, sizeof(origin_name), "%s", fk_stmt_text(st, 2));
+        snprintf(landing, sizeof(landing), "%s", fk_stmt_text(st, 4));
+        if (fk_time_parse(fk_stmt_text(st, 3), &arrived) != FK_OK)
+            arrived = 0;
+    }
+    fk_stmt_free(st);
+    /* Only registry persons have codes; the arrival date is midnight. */
+    if (person == 0 || arrived <= 0)
+        return FK_OK;
+    struct fk_health_fact arrival = {.person_id = person,
+                                     .kind = FK_FACT_ARRIVAL,
+                                     .region = origin,
+                                     .started_at = arrived,
+                                     .source = "returnees",
+                                     .source_id = id,
+                                     .detail = origin_name};
+    err = fk_health_fact_record(db, &arrival);
+    /* The landing test (落地检) still owed while pending or sampled. */
+    int owed = strcmp(landing, "pending") == 0 || strcmp(landing, "sampled") == 0;
+    if (err == FK_OK && owed) {
+        struct fk_health_fact tests = {.person_id = person,
+                                       .kind = FK_FACT_TESTS_OWED,
+                                       .started_at = arrived,
+                                       .source = "returnees",
+                                       .source_id = id,
+                                       .detail = "落地检待完成"};
+        err = fk_health_fact_record(db, &tests);
+    } else if (err == FK_OK) {
+        err = fk_health_fact_close(db, "returnees", id, FK_FACT_TESTS_OWED, fk_now());
+    }
+    if (err == FK_OK)
+        err = fk_health_refresh(db, person);
     return err;
 }

@@ -120,15 +120,9 @@ static void reply_view(struct fk_req *req, struct fk_conn *db, const struct subj
             (person = fk_person_json(st, &req->app->pii_key, req->actor.role)) == NULL)
             err = FK_ERR_NOMEM;
         fk_stmt_free(st);
-        struct fk_health_code hc;
-        if (err == FK_OK && (err = fk_health_code_get(db, s->person_id, &hc)) == FK_OK) {
-            char since_hc[FK_RFC3339_LEN] = "";
-            if (hc.since > 0)
-                fk_time_format(hc.since, since_hc);
-            code = json_pack("{s:s,s:s,s:o,s:o}", "color", fk_health_color_name(hc.color), "label",
-                             fk_health_color_label(hc.color), "since",
-                             hc.since > 0 ? json_string(since_hc) : json_null(), "rules_version",
-                             hc.rules_version[0] ? json_string(hc.rules_version) : json_null());
+        if (err == FK_OK) {
+            json_decref(code);
+            err = fk_health_code_current(db, s->person_id, &code);
         }
     } else {
         person = json_pack("{s:n,s:n,s:s,s:n,s:n}", "id", "name", "id_number", s->masked, "region",

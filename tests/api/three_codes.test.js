@@ -44,11 +44,12 @@ const fk = useServer({ now: NOW, people: 300 }, async (fk) => {
     code: pass.code, decision: 'pass', scanned_at: '2022-03-01T10:00:00+08:00', idempotency_key: 'three-codes-1',
     temperatures: [{ seat: 0, celsius: 36.5 }, { seat: 1, celsius: 36.6 }],
   }), 201);
-  // A venue visit (place code) a day ago.
+  // A venue visit (place code) a day ago — refused: the arrival was yellow by then.
   const venue = expectJson(await admin.post('/api/v1/venues', {
     name: '三码测试超市', category: 'supermarket', region: C0, address: '滨河路 1 号', contact_name: '王经理', contact_phone: '13912345678',
   }), 201);
-  expectJson(await admin.post('/api/v1/checkins', { venue_id: venue.id, person_id: person.id, at: '2022-03-01T09:00:00+08:00', idempotency_key: 't3-visit-1' }), 201);
+  const ci = expectJson(await admin.post('/api/v1/checkins', { venue_id: venue.id, person_id: person.id, at: '2022-03-01T09:00:00+08:00', idempotency_key: 't3-visit-1' }), 201);
+  assert.equal(ci.allowed, false);
 });
 
 const issue = async (type, id, expires = '2022-03-02T09:00:00+08:00', now = NOW) => {
@@ -67,8 +68,10 @@ test('a personal code shows the health code, the 14-day itinerary newest first, 
   assert.equal(v.person.name, person.name);
   assert.equal(v.person.in_registry, true);
   assert.match(v.person.id_number, /\*/, 'checkpoint staff see the ID masked');
-  assert.equal(v.health_code.color, 'green');
-  assert.equal(v.health_code.label, '绿码');
+  // The landing test was only sampled: the arrival still owes it (yellow, with the rule).
+  assert.equal(v.health_code.color, 'yellow');
+  assert.equal(v.health_code.label, '黄码');
+  assert.ok(v.health_code.reasons.some((r) => r.rule === 'tests_owed'), JSON.stringify(v.health_code));
   assert.equal(v.days, 14);
   assert.deepEqual(v.itinerary.map((i) => i.kind), ['passage', 'arrival']);
   assert.equal(v.itinerary[0].checkpoint_name, '三码测试卡口');
@@ -81,8 +84,8 @@ test('a personal code shows the health code, the 14-day itinerary newest first, 
   assert.equal(v.places.length, 1);
   assert.equal(v.places[0].venue_name, '三码测试超市');
   assert.equal(v.places[0].category_label, '超市');
-  assert.equal(v.places[0].color, 'green');
-  assert.equal(v.places[0].allowed, true);
+  assert.equal(v.places[0].color, 'yellow', 'the colour shown at the time');
+  assert.equal(v.places[0].allowed, false, 'a yellow code is refused entry');
   assert.equal(Date.parse(v.places[0].at), Date.parse('2022-03-01T09:00:00+08:00'));
   const admin = await fk.login(fk.users.admin);
   const audit = expectJson(await admin.get('/api/v1/audit?action=three_codes_read&per_page=50'));

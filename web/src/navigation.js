@@ -12,6 +12,9 @@ import { CP_READERS } from './api/checkpoints.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
 import { PASS_STAFF, PASSAGE_STAFF } from './api/passes.js'
 import { VENUE_STAFF } from './api/venues.js'
+import { HC_READERS } from './api/healthcode.js'
+import { healthcode } from './i18n/zh-CN/index.js'
+import { Warning } from '@element-plus/icons-vue'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -68,6 +71,18 @@ export const MODULES = [
     icon: Grid,
     live: true,
     children: [{ key: 'venues', path: '/codes/venues', title: venues.tab, roles: VENUE_STAFF }],
+  },
+  // issue 5: health codes (健康码) and risk areas (风险区)
+  {
+    key: 'healthCodes',
+    path: '/health-codes',
+    icon: Warning,
+    live: true,
+    children: [
+      { key: 'lookup', path: '/health-codes/lookup', title: healthcode.tabs.lookup, roles: HC_READERS },
+      { key: 'riskAreas', path: '/health-codes/risk-areas', title: healthcode.tabs.riskAreas, roles: HC_READERS },
+      { key: 'rules', path: '/health-codes/rules', title: healthcode.tabs.rules, roles: HC_READERS },
+    ],
   },
   { key: 'testing', path: '/testing', icon: FirstAidKit },
   { key: 'tracing', path: '/tracing', icon: Share },

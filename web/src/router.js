@@ -70,6 +70,9 @@ const SUBPAGES = {
   'passes/gates': GateLogView,
   'codes/venues': VenuesView,
 }
+// issue 5: health codes and risk areas (views/healthcode/routes.js)
+import { HEALTH_SUBPAGES, HEALTH_PUBLIC_ROUTES } from './views/healthcode/routes.js'
+Object.assign(SUBPAGES, HEALTH_SUBPAGES)
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
   if (m.children) {
@@ -104,6 +107,7 @@ const router = createRouter({
     { path: '/public/arrival', name: 'public-arrival', component: ArrivalSelfRegisterView, meta: { public: true, title: '返乡人员自助报备' } },
     // 一码通 · 车辆通行登记: the driver registers in advance, no login.
     { path: '/public/vehicle-pass', name: 'public-vehicle-pass', component: VehiclePassRegisterView, meta: { public: true, title: '一码通车辆登记' } },
+    ...HEALTH_PUBLIC_ROUTES,
     // Mobile pages for field staff (Vant), outside the console layout.
     { path: '/m/login', name: 'm-login', component: MobileLoginView, meta: { public: true, mobile: true, title: '登录' } },
     { path: '/m', name: 'm-home', component: MobileHomeView, meta: { mobile: true, title: '工作台' } },

@@ -18,8 +18,9 @@ import cards from './cards.js'
 import passes from './passes.js'
 import threecodes from './threecodes.js'
 import venues from './venues.js'
+import healthcode from './healthcode.js'
 
-export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes, threecodes, venues }
+export { common, roles, login, layout, modules, dashboard, users, tokens, audit, residents, doorknock, mobile, returnees, quarantine, checkpoints, cards, passes, threecodes, venues, healthcode }
 
 export function roleLabel(role) {
   return roles[role] || role || ''
