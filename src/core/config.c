@@ -61,6 +61,12 @@ static const struct option_def options[] = {
             "validity of a one-code vehicle pass (一码通) in hours"),
     INT_OPT("fever-tenths", "FANGKONG_FEVER_TENTHS", fever_tenths, 350, 420,
             "fever threshold at checkpoints in tenths of a degree Celsius (373 = 37.3 °C)"),
+    STR_OPT("sms-command", "FANGKONG_SMS_COMMAND", sms_command,
+            "program that sends a resident's sign-in code: run as PATH PHONE TEXT, no shell, "
+            "5 s limit, exit status 0 = sent"),
+    STR_OPT("sms-webhook", "FANGKONG_SMS_WEBHOOK", sms_webhook,
+            "URL that sends a resident's sign-in code: HTTP POST {\"phone\",\"text\"}, 5 s "
+            "limit, 2xx = sent (neither set: demo mode, the code goes to the server log)"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -27,6 +27,8 @@ struct fk_config {
     int64_t green_exit_hours;
     int64_t vehicle_pass_hours;
     int64_t fever_tenths;
+    char sms_command[1024]; /* resident sign-in codes: run PATH PHONE TEXT */
+    char sms_webhook[1024]; /* or POST {"phone","text"} to this URL; neither: demo log */
 };
 
 /* Fills defaults. */
