@@ -145,7 +145,18 @@ enum fk_err fk_sms_send(const struct fk_config *cfg, const char *phone, const ch
         return send_webhook(cfg->sms_webhook, phone, text);
     char phone_masked[16];
     masked(phone, phone_masked);
-    /* Demo mode: nobody is texted; whoever reads the server log signs in. */
-    fk_log(FK_LOG_WARN, "sms_demo", json_pack("{s:s,s:s}", "phone", phone_masked, "text", text));
+    /* Demo mode: nobody is texted; whoever reads the server log signs in.
+     * The first run of 6 digits is repeated as "code" (the log escapes the
+     * Chinese text). */
+    char code[8] = "";
+    for (const char *p = text; *p != '\0' && code[0] == '\0'; p++) {
+        size_t n = strspn(p, "0123456789");
+        if (n == 6)
+            memcpy(code, p, 6);
+        if (n > 0)
+            p += n - 1;
+    }
+    fk_log(FK_LOG_WARN, "sms_demo",
+           json_pack("{s:s,s:s,s:s}", "phone", phone_masked, "code", code, "text", text));
     return FK_OK;
 }

@@ -11,6 +11,7 @@ import { HOMEQ_STAFF } from './api/quarantine.js'
 import { CP_READERS } from './api/checkpoints.js'
 import { CARD_STAFF, GATE_STAFF } from './api/cards.js'
 import { PASS_STAFF, PASSAGE_STAFF } from './api/passes.js'
+import { REPORT_STAFF } from './api/resident.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -62,6 +63,13 @@ export const MODULES = [
     ],
   },
   { key: 'codes', path: '/codes', icon: Grid },
+  {
+    key: 'healthReports',
+    path: '/health-reports',
+    icon: Calendar,
+    live: true,
+    children: [{ key: 'list', path: '/health-reports/list', title: '健康申报', roles: REPORT_STAFF }],
+  },
   { key: 'testing', path: '/testing', icon: FirstAidKit },
   { key: 'tracing', path: '/tracing', icon: Share },
   {

@@ -43,6 +43,8 @@ const VehiclePassesView = () => import('./views/passes/VehiclePassesView.vue')
 const PassagesView = () => import('./views/passes/PassagesView.vue')
 const VehiclePassRegisterView = () => import('./views/public/VehiclePassRegisterView.vue')
 const MobileCheckpointView = () => import('./views/mobile/MobileCheckpointView.vue')
+// 居民端 (resident pages) and the console's 健康申报 page.
+import { residentRoutes, residentGuard, HealthReportsView } from './views/resident/routes.js'
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -63,6 +65,7 @@ const SUBPAGES = {
   'passes/cards': CardsView,
   'passes/gates': GateLogView,
 }
+SUBPAGES['healthReports/list'] = HealthReportsView
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
   if (m.children) {
@@ -114,6 +117,7 @@ const router = createRouter({
     { path: '/m/gate', name: 'm-gate', component: MobileGateView, meta: { mobile: true, title: '门岗扫码', roles: GATE_STAFF } },
     { path: '/m/checkpoint', name: 'm-checkpoint', component: MobileCheckpointView, meta: { mobile: true, title: '卡口查验', roles: PASSAGE_STAFF } },
     { path: '/passes/print', name: 'passes-print', component: CardsPrintView, meta: { print: true, title: '打印通行证', roles: CARD_STAFF } },
+    ...residentRoutes,
     {
       path: '/',
       component: MainLayout,
@@ -136,6 +140,8 @@ const router = createRouter({
 router.beforeEach(async (to, from) => {
   const session = useSessionStore()
   await session.restore()
+  const resident = residentGuard(to, session)
+  if (resident !== undefined) return resident
   // A mobile page that lost its session (a 401 sends to `login`) logs in on the mobile form.
   if (to.name === 'login' && typeof to.query.redirect === 'string' && /^\/m(\/|$|\?)/.test(to.query.redirect)) {
     return { name: 'm-login', query: to.query }
