@@ -129,7 +129,8 @@ static enum fk_err send_webhook(const char *url, const char *phone, const char *
     if (rc != CURLE_OK || status < 200 || status > 299) {
         fk_log(FK_LOG_ERROR, "sms_webhook_failed",
                json_pack("{s:s,s:s,s:I}", "phone", phone_masked, "error",
-                         rc != CURLE_OK ? curl_easy_strerror(rc) : "status", (json_int_t)status));
+                         rc != CURLE_OK ? curl_easy_strerror(rc) : "http_status", "status",
+                         (json_int_t)status));
         return FK_ERR_IO;
     }
     fk_log(FK_LOG_INFO, "sms_sent",

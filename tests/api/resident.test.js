@@ -335,3 +335,57 @@ test('OTP expiry: a code older than 5 minutes is otp_expired (clock moved by a r
   assert.equal(again.login.user.id, first.login.user.id);
   assert.equal(again.login.new_account, false);
 });
+
+test('SMS senders: webhook POSTs {"phone","text"}; a failing webhook or command is 503 and forgets the code; demo mode logs a masked phone', async () => {
+  const http = await import('node:http');
+  const received = [];
+  let fail = false;
+  const hook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ type: req.headers['content-type'], body: JSON.parse(body) });
+      res.statusCode = fail ? 500 : 200;
+      res.end('{}');
+    });
+  });
+  await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${hook.address().port}/sms`;
+  const { Server } = await import('./lib/server.js');
+  const servers = [];
+  try {
+    const web = new Server({ now: true, people: 20, serveArgs: ['--sms-webhook', url] });
+    servers.push(web);
+    await web.start();
+    expectJson(await web.request('POST', '/api/v1/resident/otp', { body: { phone: '13811112222' } }), 202);
+    assert.equal(received.length, 1);
+    assert.match(received[0].type, /application\/json/);
+    assert.equal(received[0].body.phone, '13811112222');
+    const code = /验证码为 (\d{6})/.exec(received[0].body.text)[1];
+    expectJson(await web.request('POST', '/api/v1/resident/session', { body: { phone: '13811112222', code } }));
+    fail = true;
+    expectError(await web.request('POST', '/api/v1/resident/otp', { body: { phone: '13811113333' } }), 503, 'sms_unavailable');
+    fail = false;
+    // The failed code was forgotten: asking again at once is fine.
+    expectJson(await web.request('POST', '/api/v1/resident/otp', { body: { phone: '13811113333' } }), 202);
+
+    const demo = new Server({ now: true, people: 20 });
+    servers.push(demo);
+    await demo.start();
+    expectJson(await demo.request('POST', '/api/v1/resident/otp', { body: { phone: '13822224444' } }), 202);
+    const line = demo.log().split('\n').find((l) => l.includes('sms_demo'));
+    assert.ok(line, 'demo mode logs the code');
+    const entry = JSON.parse(line);
+    assert.equal(entry.phone, '138****4444');
+    assert.match(entry.code, /^\d{6}$/);
+    assert.ok(!demo.log().includes('13822224444'), 'the full phone is never logged');
+
+    const broken = new Server({ now: true, people: 20, serveArgs: ['--sms-command', '/bin/false'] });
+    servers.push(broken);
+    await broken.start();
+    expectError(await broken.request('POST', '/api/v1/resident/otp', { body: { phone: '13833335555' } }), 503, 'sms_unavailable');
+  } finally {
+    for (const s of servers) await s.stop();
+    hook.close();
+  }
+});
