@@ -384,6 +384,21 @@ test('SMS senders: webhook POSTs {"phone","text"}; a failing webhook or command 
     servers.push(broken);
     await broken.start();
     expectError(await broken.request('POST', '/api/v1/resident/otp', { body: { phone: '13833335555' } }), 503, 'sms_unavailable');
+    // A sender that hangs is killed after 5 s: the request does not hang with it.
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'fk-sms-'));
+    const hang = join(dir, 'hang.sh');
+    writeFileSync(hang, '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(hang, 0o755);
+    const slow = new Server({ now: true, people: 20, serveArgs: ['--sms-command', hang] });
+    servers.push(slow);
+    await slow.start();
+    const started = Date.now();
+    expectError(await slow.request('POST', '/api/v1/resident/otp', { body: { phone: '13833336666' } }), 503, 'sms_unavailable');
+    const took = Date.now() - started;
+    assert.ok(took >= 4500 && took < 9000, `answered after ${took} ms`);
+    assert.match(slow.log(), /sms_command_timeout/);
   } finally {
     for (const s of servers) await s.stop();
     hook.close();
