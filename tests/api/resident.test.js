@@ -404,3 +404,32 @@ test('SMS senders: webhook POSTs {"phone","text"}; a failing webhook or command 
     hook.close();
   }
 });
+
+test('a resident verifies a venue code (type and id for the check-in)', async () => {
+  const r = await linkedResident('13600001212');
+  const out = await fk.cliOk(['keys', 'issue', '--db', fk.db, '--type', 'venue', '--id', '77', '--expires', '2022-03-20T00:00:00+08:00']);
+  const code = out.stdout.trim().split('\n').pop().trim();
+  assert.match(code, /^FKS:/);
+  const v = expectJson(await r.post('/api/v1/scans/verify', { code }));
+  assert.equal(v.valid, true);
+  assert.equal(v.type, 'venue');
+  assert.equal(v.id, 77);
+});
+
+test('OTP: at most 10 codes per phone per day (clock moved past the minute between sends)', async () => {
+  const phone = '13300005678';
+  for (let i = 0; i < 10; i++) {
+    await fk.stopServer();
+    fk.options.now = new Date(Date.parse('2022-03-02T08:10:00+08:00') + i * 61000).toISOString();
+    await fk.serve();
+    expectJson(await sendOtp(phone), 202);
+  }
+  await fk.stopServer();
+  fk.options.now = '2022-03-02T08:30:00+08:00';
+  await fk.serve();
+  const res = await sendOtp(phone);
+  expectError(res, 429, 'too_many_requests', 'phone');
+  // The day ends at midnight Asia/Shanghai: 15.5 hours from 08:30.
+  const retry = Number(res.headers['retry-after']);
+  assert.ok(Math.abs(retry - 15.5 * 3600) <= 5, `Retry-After ${retry}`);
+});
