@@ -4,7 +4,8 @@
 // submits a daily health report with a fever and sees the code turn yellow;
 // a resident session cannot open the console. Then the district admin sees
 // the fever report on the console page 健康申报. Screenshots in
-// tests/e2e/artifacts/: r-login.png, r-link.png, r-green.png, r-report.png,
+// tests/e2e/artifacts/: r-login.png, r-link.png, r-green.png, r-family.png,
+// r-scan.png, r-report.png,
 // r-yellow.png, r-history.png, health-reports.png.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -115,8 +116,25 @@ test('resident: sign in by code, link, green code, fever report turns it yellow;
   await page.locator('.van-toast').waitFor({ state: 'hidden' })
   await page.screenshot({ path: path.join(artifacts, 'r-green.png') })
 
+  // A family member without a phone (not in the registry yet: registered in the household).
+  await page.goto(baseUrl() + '/#/r/family', { waitUntil: 'networkidle' })
+  await page.locator('[data-test=r-family-add]').click()
+  await page.locator('[data-test=r-family-id] input').fill(idNumber('141102', '20180808', rand))
+  await page.locator('[data-test=r-family-name] input').fill(`${NAME}子`)
+  await page.locator('[data-test=r-family-submit]').click()
+  await page.locator('[data-test=r-family-item]', { hasText: `${NAME}子` }).waitFor()
+  await page.locator('.van-toast').waitFor({ state: 'hidden' })
+  await page.screenshot({ path: path.join(artifacts, 'r-family.png') })
+
+  // The venue scanner: a pasted code that is not a venue code is refused.
+  await page.goto(baseUrl() + '/#/r/scan', { waitUntil: 'networkidle' })
+  await page.locator('[data-test=r-scan-text] input').fill('FKP:NOTAVENUE')
+  await page.locator('[data-test=r-scan-submit]').click()
+  await page.locator('[data-test=r-scan-error]').waitFor()
+  await page.screenshot({ path: path.join(artifacts, 'r-scan.png') })
+
   // Daily health report with a fever.
-  await page.locator('[data-test=r-quick-report]').click()
+  await page.locator('.van-tabbar-item', { hasText: '健康申报' }).click()
   await page.waitForURL(/#\/r\/report/)
   await page.locator('[data-test=r-report-temp] input').fill('38.5')
   await page.locator('[data-test=r-report-symptoms] .van-checkbox', { hasText: '咳嗽' }).click()
@@ -129,6 +147,7 @@ test('resident: sign in by code, link, green code, fever report turns it yellow;
   await dialog.locator('.van-dialog__confirm').click()
 
   await page.goto(baseUrl() + '/#/r', { waitUntil: 'networkidle' })
+  await page.locator('[data-test=r-people]').waitFor() // self and the family member
   await page.locator('[data-test=r-code][data-color=yellow]').waitFor()
   assert.equal(await page.locator('[data-test=r-code-label]').textContent(), '黄码')
   await page.locator('[data-test=r-reasons]').waitFor({ timeout: 2000 }).catch(() => {}) // reasons come with the rule engine
