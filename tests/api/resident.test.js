@@ -305,6 +305,10 @@ test('health report: validation, one per day (replaced), fever turns the code ye
   const other = await fk.login(fk.users.otherGrid);
   const outside = expectList(await other.get(`/api/v1/health-reports?date=${TODAY}`));
   assert.ok(!outside.items.some((i) => i.person.id === me.id), 'another township does not see it');
+  const byName = expectList(await grid.get(`/api/v1/health-reports?q=${encodeURIComponent('居民甲')}`));
+  assert.ok(byName.items.length >= 2 && byName.items.every((i) => i.person.name.startsWith('居民甲')));
+  const byId = expectList(await grid.get(`/api/v1/health-reports?q=${me.id_number_full}`));
+  assert.ok(byId.items.length >= 2 && byId.items.every((i) => i.person.id === me.id));
   expectError(await grid.get('/api/v1/health-reports?date=2022-13-01'), 422, 'invalid_field', 'date');
   expectError(await grid.get('/api/v1/health-reports?fever=yes'), 422, 'invalid_field', 'fever');
   const csv = await grid.get(`/api/v1/health-reports/export?format=csv&date=${TODAY}`);
