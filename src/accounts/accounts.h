@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "http/http.h"
 #include "store/store.h"
 
 #define FK_USERNAME_MAX 64
@@ -32,6 +33,17 @@ enum fk_err fk_user_add(struct fk_conn *db, const char *username, const char *pa
  * once; only its hash is stored). FK_ERR_NOT_FOUND if no such user. */
 enum fk_err fk_token_create(struct fk_conn *db, const char *username, const char *name,
                             char token[FK_TOKEN_LEN], int64_t *id) FK_MUST_CHECK;
+
+/* Starts a browser session for `user_id` valid `ttl` seconds from `now`:
+ * writes the session row (only the token's hash), and fills `token` (the
+ * cookie's secret), `csrf` (its CSRF token) and `*session_id` (may be NULL).
+ * Used by staff login and resident one-time-code sign-in alike. */
+enum fk_err fk_session_create(struct fk_conn *db, int64_t user_id, int64_t now, int64_t ttl,
+                              char token[FK_TOKEN_LEN], char csrf[FK_TOKEN_LEN],
+                              int64_t *session_id) FK_MUST_CHECK;
+/* Adds the session cookie (HttpOnly, SameSite=Strict, Max-Age --session-ttl)
+ * for `token` to the reply already set. */
+void fk_session_cookie(struct fk_req *req, const char *token);
 
 enum fk_err fk_accounts_routes(void) FK_MUST_CHECK;
 

@@ -80,6 +80,29 @@ static void audit_or_log(struct fk_req *req, const char *action, const char *typ
 
 /* --- session --- */
 
+enum fk_err fk_session_create(struct fk_conn *db, int64_t user_id, int64_t now, int64_t ttl,
+                              char token[FK_TOKEN_LEN], char csrf[FK_TOKEN_LEN],
+                              int64_t *session_id)
+{
+    char token_hash[FK_TOKEN_HASH_LEN];
+    fk_token_new(token);
+    fk_token_new(csrf);
+    fk_token_hash(token, token_hash);
+    return fk_db_run(db, session_id,
+                     "INSERT INTO sessions(token_hash, csrf_token, user_id, created_at, "
+                     "last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                     "ttiiii", token_hash, csrf, user_id, now, now, now + ttl);
+}
+
+void fk_session_cookie(struct fk_req *req, const char *token)
+{
+    char cookie[256];
+    snprintf(cookie, sizeof(cookie),
+             "fk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", token,
+             (long long)req->app->cfg.session_ttl);
+    fk_reply_header(req, "Set-Cookie", cookie);
+}
+
 static void record_failure(struct fk_req *req, struct fk_conn *db, int64_t user_id,
                            int64_t failed_count, int64_t failed_since, const char *username,
                            const char *why)
@@ -172,15 +195,9 @@ static void post_session(struct fk_req *req)
         fk_reply_error(req, 403, "account_disabled", "账号已停用，请联系管理员", "username");
         return;
     }
-    char token[FK_TOKEN_LEN], token_hash[FK_TOKEN_HASH_LEN], csrf[FK_TOKEN_LEN];
-    fk_token_new(token);
-    fk_token_new(csrf);
-    fk_token_hash(token, token_hash);
-    err = fk_db_run(db, &actor.session_id,
-                    "INSERT INTO sessions(token_hash, csrf_token, user_id, created_at, "
-                    "last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    "ttiiii", token_hash, csrf, actor.user_id, now, now,
-                    now + req->app->cfg.session_ttl);
+    char token[FK_TOKEN_LEN], csrf[FK_TOKEN_LEN];
+    err = fk_session_create(db, actor.user_id, now, req->app->cfg.session_ttl, token, csrf,
+                            &actor.session_id);
     if (err == FK_OK)
         err = fk_db_run(db, NULL,
                         "UPDATE users SET failed_count = 0, failed_since = 0, locked_until = 0 "
@@ -194,11 +211,7 @@ static void post_session(struct fk_req *req)
     audit_or_log(req, "login", "user", NULL);
     fk_reply_json(req, 200,
                   json_pack("{s:s,s:o}", "csrf_token", csrf, "user", actor_json(&actor, db)));
-    char cookie[256];
-    snprintf(cookie, sizeof(cookie),
-             "fk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", token,
-             (long long)req->app->cfg.session_ttl);
-    fk_reply_header(req, "Set-Cookie", cookie);
+    fk_session_cookie(req, token);
 }
 
 static void get_session(struct fk_req *req)

@@ -144,6 +144,14 @@ static void verify_scan(struct fk_req *req)
         fk_reply_error(req, 503, "unavailable", "验证密钥暂不可用，请稍后重试", NULL);
         return;
     }
+    /* A resident scans venue codes to check in; other people's codes are
+     * for staff (the resident page learns the venue id from this answer). */
+    if (req->actor.role == FK_ROLE_RESIDENT && status != FK_CODE_MALFORMED &&
+        status != FK_CODE_BAD_SIGNATURE && status != FK_CODE_UNKNOWN_KEY &&
+        info.type != FK_CODE_VENUE) {
+        fk_reply_error(req, 422, "not_venue_code", "这不是场所码，请扫描场所张贴的场所码", "code");
+        return;
+    }
     json_t *body = json_pack("{s:b}", "valid", status == FK_CODE_VALID);
     if (status != FK_CODE_VALID)
         json_object_set_new(body, "reason", json_string(fk_code_status_name(status)));
@@ -259,8 +267,11 @@ static const struct fk_route routes[] = {
      "吊销列表（仅类型和编号）", "{\"parameters\":[" Q("since", "string") "]}"},
     {"POST", "/api/v1/revocations", revoke_code, 0, FK_ROLE_DISTRICT_ADMIN, "codes",
      "吊销某一通行证的全部已签发码：{type,id,reason}", NULL},
-    {"POST", "/api/v1/scans/verify", verify_scan, FK_ROUTE_RAW, STAFF_ROLES, "codes",
-     "验码：{code} → {valid,type,id,key_id,issued_at,expires_at} 或 {valid:false,reason}", NULL},
+    {"POST", "/api/v1/scans/verify", verify_scan, FK_ROUTE_RAW, STAFF_ROLES | FK_ROLE_RESIDENT,
+     "codes",
+     "验码：{code} → {valid,type,id,key_id,issued_at,expires_at} 或 {valid:false,reason}"
+     "（居民只能验场所码）",
+     NULL},
     {"GET", "/api/v1/codes/qr.svg", qr_svg, 0, FK_ROLE_ANY, "codes", "有效码的二维码（SVG）",
      "{\"parameters\":[" Q("code", "string") "]}"},
     {"GET", "/api/v1/codes/qr.png", qr_png, 0, FK_ROLE_ANY, "codes", "有效码的二维码（PNG）",

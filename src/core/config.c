@@ -66,6 +66,12 @@ static const struct option_def options[] = {
     STR_OPT("rules-dir", "FANGKONG_RULES_DIR", rules_dir,
             "directory of extra health-code rule sets (*.json) that add to or replace the "
             "embedded ones by name; a bad file refuses to start"),
+    STR_OPT("sms-command", "FANGKONG_SMS_COMMAND", sms_command,
+            "program that sends a resident's sign-in code: run as PATH PHONE TEXT, no shell, "
+            "5 s limit, exit status 0 = sent"),
+    STR_OPT("sms-webhook", "FANGKONG_SMS_WEBHOOK", sms_webhook,
+            "URL that sends a resident's sign-in code: HTTP POST {\"phone\",\"text\"}, 5 s "
+            "limit, 2xx = sent (neither set: demo mode, the code goes to the server log)"),
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -29,6 +29,8 @@ struct fk_config {
     int64_t fever_tenths;
     int64_t checkin_retention_days;
     char rules_dir[1024];
+    char sms_command[1024]; /* resident sign-in codes: run PATH PHONE TEXT */
+    char sms_webhook[1024]; /* or POST {"phone","text"} to this URL; neither: demo log */
 };
 
 /* Fills defaults. */

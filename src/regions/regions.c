@@ -206,8 +206,12 @@ static void get_region(struct fk_req *req)
                             "children", children));
 }
 
+/* Every role but `resident`: residents have no jurisdiction to browse (the
+ * counts of households and persons are staff information). */
+#define STAFF_ROLES ((FK_ROLE_RESIDENT << 1) - 1 - FK_ROLE_RESIDENT)
+
 static const struct fk_route routes[] = {
-    {"GET", "/api/v1/regions/{code}", get_region, 0, FK_ROLE_ANY, "regions",
+    {"GET", "/api/v1/regions/{code}", get_region, 0, STAFF_ROLES, "regions",
      "区划详情：下级区划及小区、户、人数统计（仅限本人辖区）", NULL},
 };
 

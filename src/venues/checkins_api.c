@@ -493,7 +493,16 @@ void fk_checkins_post(struct fk_req *req)
         goto done;
     }
     if (!batch) {
-        fk_reply_json(req, items[0].duplicate ? 200 : 201, item_json(&items[0]));
+        /* The one who scanned a poster sees where they checked in. */
+        json_t *body = item_json(&items[0]);
+        struct fk_stmt *st = NULL;
+        int row = 0;
+        if (fk_db_query(db, &st, &row, "SELECT name FROM venues WHERE id = ?", "i",
+                        items[0].venue_id) == FK_OK &&
+            row)
+            json_object_set_new(body, "venue_name", json_string(fk_stmt_text(st, 0)));
+        fk_stmt_free(st);
+        fk_reply_json(req, items[0].duplicate ? 200 : 201, body);
         goto done;
     }
     json_t *out = json_array();

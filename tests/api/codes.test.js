@@ -95,12 +95,14 @@ test('verify: malformed, bad signature, unknown key, expired, over-long', async 
   assert.equal(await reason(foreign), 'unknown_key');
 });
 
-test('verify: 401 without login, 403 for residents, 422 naming code', async () => {
+test('verify: 401 without login, residents only venue codes, 422 naming code', async () => {
   const anon = new Client(fk.base);
   expectError(await anon.post('/api/v1/scans/verify', { code: 'x' }), 401, 'unauthenticated');
+  // Residents scan venue codes to check in (issue 5): anything else that is
+  // genuine is refused, so that a resident cannot look behind others' codes.
   const resident = await fk.login(fk.users.c_resident);
-  const forbidden = await resident.post('/api/v1/scans/verify', { code: 'x' });
-  assert.equal(forbidden.status, 403);
+  assert.equal((await verify(resident, 'x')).reason, 'malformed');
+  expectError(await resident.post('/api/v1/scans/verify', { code: await issue('card', 777) }), 422, 'not_venue_code', 'code');
   const gate = await fk.login(fk.users.c_gate);
   expectError(await gate.post('/api/v1/scans/verify', {}), 422, 'missing_field', 'code');
   expectError(await gate.post('/api/v1/scans/verify', { code: 42 }), 422, 'invalid_field', 'code');

@@ -15,6 +15,7 @@ import { VENUE_STAFF } from './api/venues.js'
 import { HC_READERS } from './api/healthcode.js'
 import { healthcode } from './i18n/zh-CN/index.js'
 import { Warning } from '@element-plus/icons-vue'
+import { REPORT_STAFF } from './api/resident.js'
 
 export const MODULES = [
   { key: 'dashboard', path: '/dashboard', icon: DataAnalysis, live: true },
@@ -83,6 +84,13 @@ export const MODULES = [
       { key: 'riskAreas', path: '/health-codes/risk-areas', title: healthcode.tabs.riskAreas, roles: HC_READERS },
       { key: 'rules', path: '/health-codes/rules', title: healthcode.tabs.rules, roles: HC_READERS },
     ],
+  },
+  {
+    key: 'healthReports',
+    path: '/health-reports',
+    icon: Calendar,
+    live: true,
+    children: [{ key: 'list', path: '/health-reports/list', title: '健康申报', roles: REPORT_STAFF }],
   },
   { key: 'testing', path: '/testing', icon: FirstAidKit },
   { key: 'tracing', path: '/tracing', icon: Share },

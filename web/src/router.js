@@ -49,6 +49,8 @@ const MobileThreeCodesView = () => import('./views/mobile/MobileThreeCodesView.v
 const VenuesView = () => import('./views/venues/VenuesView.vue')
 const VenuePostersPrintView = () => import('./views/venues/VenuePostersPrintView.vue')
 const MobileVenueView = () => import('./views/mobile/MobileVenueView.vue')
+// 居民端 (resident pages) and the console's 健康申报 page.
+import { residentRoutes, residentGuard, HealthReportsView } from './views/resident/routes.js'
 
 const LIVE = { arrivals: ReturneesView, dashboard: DashboardView, users: UsersView, tokens: TokensView, audit: AuditView }
 
@@ -73,6 +75,7 @@ const SUBPAGES = {
 // issue 5: health codes and risk areas (views/healthcode/routes.js)
 import { HEALTH_SUBPAGES, HEALTH_PUBLIC_ROUTES } from './views/healthcode/routes.js'
 Object.assign(SUBPAGES, HEALTH_SUBPAGES)
+SUBPAGES['healthReports/list'] = HealthReportsView
 
 const moduleRoutes = [...MODULES, ...ADMIN_MODULES].flatMap((m) => {
   if (m.children) {
@@ -129,6 +132,7 @@ const router = createRouter({
     // 场所码: staff scan at a venue (mobile) and the A4 posters.
     { path: '/m/venue', name: 'm-venue', component: MobileVenueView, meta: { mobile: true, title: '场所扫码登记', roles: VENUE_STAFF } },
     { path: '/venues/print', name: 'venues-print', component: VenuePostersPrintView, meta: { print: true, title: '打印场所码', roles: VENUE_STAFF } },
+    ...residentRoutes,
     {
       path: '/',
       component: MainLayout,
@@ -151,6 +155,8 @@ const router = createRouter({
 router.beforeEach(async (to, from) => {
   const session = useSessionStore()
   await session.restore()
+  const resident = residentGuard(to, session)
+  if (resident !== undefined) return resident
   // A mobile page that lost its session (a 401 sends to `login`) logs in on the mobile form.
   if (to.name === 'login' && typeof to.query.redirect === 'string' && /^\/m(\/|$|\?)/.test(to.query.redirect)) {
     return { name: 'm-login', query: to.query }

@@ -1,0 +1,114 @@
+/* Resident self-service, shared between its own files: the one-time code
+ * rules (pure, unit-tested), the SMS sender, the daily health report rules
+ * and the handlers each file exports to the route table. */
+#ifndef FK_SELFSERVICE_INTERNAL_H
+#define FK_SELFSERVICE_INTERNAL_H
+
+#include <stdint.h>
+#include "core/config.h"
+#include "core/err.h"
+#include "crypto/crypto.h"
+#include "http/http.h"
+#include "selfservice/selfservice.h"
+#include "store/store.h"
+
+/* --- one-time codes (登录验证码) --- */
+
+#define FK_OTP_DIGITS 6
+#define FK_OTP_TTL 300            /* a code is valid 5 minutes */
+#define FK_OTP_MAX_ATTEMPTS 5     /* wrong guesses before the code is dead */
+#define FK_OTP_RESEND 60          /* one code per phone per minute */
+#define FK_OTP_PHONE_DAY 10       /* codes per phone per day */
+#define FK_OTP_IP_HOUR 20         /* codes per client address per hour */
+#define FK_LINK_ATTEMPTS_DAY 10   /* link attempts per account per day */
+#define FK_FAMILY_ATTEMPTS_DAY 30 /* family additions tried per account per day */
+#define FK_FAMILY_MAX 10          /* family members per account */
+
+/* Writes a fresh code of FK_OTP_DIGITS decimal digits (libsodium
+ * randombytes_uniform, so every code is equally likely) and its NUL. */
+void fk_otp_new_code(char out[FK_OTP_DIGITS + 1]);
+
+/* The keyed hash stored instead of a code: keyed BLAKE2b (blind index,
+ * context "otp") over the phone's blind index, the send time and the code,
+ * so a hash is good for one phone and one send only. */
+void fk_otp_hash(const struct fk_pii_key *key, const char *phone_blind, int64_t sent_at,
+                 const char *code, char out[FK_BLIND_LEN]);
+
+/* A stored code as read back. */
+struct fk_otp_state {
+    char code_hash[FK_BLIND_LEN];
+    int64_t sent_at;
+    int64_t expires_at;
+    int64_t attempts; /* wrong guesses so far */
+};
+
+enum fk_otp_verdict {
+    FK_OTP_OK = 0,
+    FK_OTP_INVALID = 1,  /* wrong code (counts as an attempt) */
+    FK_OTP_EXPIRED = 2,  /* past expires_at */
+    FK_OTP_TOO_MANY = 3, /* FK_OTP_MAX_ATTEMPTS wrong guesses already */
+};
+
+/* Judges a guess whose hash is `given_hash` against `state` at `now`:
+ * too many attempts first (a dead code stays dead), then expiry, then the
+ * hash (compared in constant time). Pure. */
+enum fk_otp_verdict fk_otp_judge(const struct fk_otp_state *state, const char *given_hash,
+                                 int64_t now);
+
+/* Seconds until another code may be sent to a phone whose last one went out
+ * at `sent_at` (0 = now). Pure. */
+int64_t fk_otp_resend_wait(int64_t sent_at, int64_t now);
+
+/* Start of the fixed window of `window` seconds containing `now`, with
+ * `*retry` the seconds left in it. Days are Asia/Shanghai days. Pure. */
+int64_t fk_selfservice_window(int64_t now, int64_t window, int64_t *retry);
+
+/* Sends `text` to `phone` through the configured sender: --sms-command
+ * (PATH PHONE TEXT, no shell, FK_SMS_TIMEOUT seconds, exit status 0),
+ * --sms-webhook (POST {"phone","text"}, 2xx within FK_SMS_TIMEOUT) or, with
+ * neither, the server log with the phone masked (demo mode). FK_ERR_IO when
+ * the sender failed or ran out of time (logged). */
+#define FK_SMS_TIMEOUT 5
+enum fk_err fk_sms_send(const struct fk_config *cfg, const char *phone,
+                        const char *text) FK_MUST_CHECK;
+/* Once at start-up, before threads start (libcurl's global state). */
+enum fk_err fk_sms_init(void) FK_MUST_CHECK;
+
+/* --- daily health report (每日健康申报) --- */
+
+#define FK_REPORT_NOTE_MAX 200
+#define FK_SYMPTOMS_MAX 16
+/* The fixed symptom list: identifier → Chinese label; NULL when unknown. */
+const char *fk_symptom_label(const char *symptom);
+/* Identifier at index i (0..), NULL past the end. */
+const char *fk_symptom_at(size_t i);
+/* Whether `date` ("YYYY-MM-DD") is today or yesterday in Asia/Shanghai at
+ * `now`. Pure. */
+int fk_report_date_ok(const char *date, int64_t now);
+/* A temperature in °C (35.0–42.0) as tenths, rounded; -1 when out of range. */
+int64_t fk_report_temperature_tenths(double celsius);
+
+/* --- shared by the handler files --- */
+
+/* Counts a hit of (kind, plain) in the fixed window; `*hits` the count so far. */
+enum fk_err fk_selfservice_rate_hit(struct fk_conn *db, const struct fk_pii_key *key,
+                                    const char *kind, const char *plain, int64_t window,
+                                    int64_t now, int64_t *hits, int64_t *retry) FK_MUST_CHECK;
+/* Replies 429 too_many_requests with Retry-After `retry` seconds. */
+void fk_selfservice_reply_429(struct fk_req *req, const char *message, int64_t retry,
+                              const char *field);
+/* The resident account of the caller: its linked person (0 when not linked). */
+enum fk_err fk_selfservice_linked(struct fk_conn *db, int64_t user_id,
+                                  int64_t *person_id) FK_MUST_CHECK;
+/* ?person_id= (or the body's "person_id" when `from_body`) the caller may act
+ * for; absent means the linked person. 0 when fine; -1 after replying 409
+ * not_linked, 422 or 403 forbidden. */
+int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int from_body,
+                                   int64_t *person_id);
+
+void fk_selfservice_post_report(struct fk_req *req);
+void fk_selfservice_list_my_reports(struct fk_req *req);
+void fk_selfservice_list_reports(struct fk_req *req);
+void fk_selfservice_export_reports(struct fk_req *req);
+
+#endif
