@@ -130,7 +130,8 @@ int fk_checkin_refused(int color, char *reason, size_t size)
         return 1;
     }
     if (color == FK_HEALTH_YELLOW) {
-        snprintf(reason, size, "黄码人员，禁止进入，请按赋码原因（发热就医、补做核酸等）处置后再来");
+        snprintf(reason, size,
+                 "黄码人员，禁止进入，请按赋码原因（发热就医、补做核酸等）处置后再来");
         return 1;
     }
     if (size > 0)
