@@ -318,9 +318,14 @@ test('health report: validation, one per day (replaced), fever turns the code ye
   const xlsx = await grid.get('/api/v1/health-reports/export');
   assert.equal(xlsx.status, 200);
   assert.equal(xlsx.buffer.subarray(0, 2).toString(), 'PK');
-  // A normal report the same day again ends that day's fever.
+  // A normal report the same day again ends that day's fever; the rules keep
+  // the code yellow for a day after a fever ends (体温恢复后观察1天).
   const normal = expectJson(await r.post('/api/v1/me/health-reports', ok), 200);
-  assert.equal(normal.color, 'green');
+  assert.equal(normal.color, 'yellow');
+  const hc = expectJson(await grid.get(`/api/v1/persons/${me.id}/health-code`));
+  const observed = hc.reasons.find((x) => x.rule === 'fever');
+  assert.ok(observed && observed.until, JSON.stringify(hc));
+  assert.ok(Date.parse(observed.until) - Date.parse(observed.since) >= 86400e3, 'a day of observation after the fever');
 });
 
 test('OTP expiry: a code older than 5 minutes is otp_expired (clock moved by a restart)', async () => {
