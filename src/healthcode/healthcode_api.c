@@ -343,9 +343,10 @@ static void post_recompute(struct fk_req *req)
     int64_t job_id = 0;
     enum fk_err err =
         fk_health_recompute_start(req->app, db, req->actor.user_id, req->actor.username, &job_id);
-    if (err == FK_OK)
-        err = fk_audit_req(req, "health_code_recompute", "job", NULL, 0,
-                           json_pack("{s:I}", "job_id", (json_int_t)job_id));
+    json_t *detail = json_pack("{s:I}", "job_id", (json_int_t)job_id);
+    if (err == FK_OK) /* the detail is borrowed */
+        err = fk_audit_req(req, "health_code_recompute", "job", NULL, 0, detail);
+    json_decref(detail);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -775,10 +776,11 @@ static void post_schedule(struct fk_req *req)
                         "tiii", name, from, req->actor.user_id, now);
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (err == FK_OK)
+    json_t *detail = json_pack("{s:s,s:I}", "name", name, "effective_from", (json_int_t)from);
+    if (err == FK_OK) /* the detail is borrowed */
         err =
-            fk_audit_req(req, "health_rules_schedule", "health_rule_schedule", id_text, 0,
-                         json_pack("{s:s,s:I}", "name", name, "effective_from", (json_int_t)from));
+            fk_audit_req(req, "health_rules_schedule", "health_rule_schedule", id_text, 0, detail);
+    json_decref(detail);
     if (err == FK_OK)
         err = fk_db_commit(db);
     if (err != FK_OK) {

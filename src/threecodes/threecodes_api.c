@@ -137,10 +137,11 @@ static void reply_view(struct fk_req *req, struct fk_conn *db, const struct subj
     if (err == FK_OK && s->person_id > 0)
         err = fk_checkins_person_visits(db, s->person_id, since, now + 1, FK_THREECODES_MAX_ITEMS,
                                         add_visit, places);
+    json_t *detail = json_pack("{s:s,s:b}", "via", s->via, "in_registry", s->person_id > 0);
     if (err == FK_OK && fk_audit_req(req, "three_codes_read", "person", NULL, s->person_id,
-                                     json_pack("{s:s,s:b}", "via", s->via, "in_registry",
-                                               s->person_id > 0)) != FK_OK)
+                                     detail) != FK_OK) /* the detail is borrowed */
         err = FK_ERR_DB;
+    json_decref(detail);
     if (err != FK_OK) {
         json_decref(person);
         json_decref(code);
