@@ -34,6 +34,8 @@ int fk_risk_level_from_name(const char *name)
 
 /* Fails with "FILE: FIELD: message". */
 static enum fk_err bad(char *why, size_t size, const char *file, const char *field, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
+static enum fk_err bad(char *why, size_t size, const char *file, const char *field, const char *fmt,
                        ...)
 {
     char msg[256];
