@@ -15,15 +15,6 @@
     "u.locked_until, u.created_at"
 #define USER_FROM " FROM users u LEFT JOIN regions r ON r.code = u.region"
 
-static json_t *time_or_null(int64_t epoch)
-{
-    if (epoch <= 0)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static json_t *user_json(struct fk_stmt *st)
 {
     int64_t locked_until = fk_stmt_int64(st, 7);
@@ -32,8 +23,8 @@ static json_t *user_json(struct fk_stmt *st)
                      "display_name", fk_stmt_text(st, 2), "role", fk_stmt_text(st, 3), "region",
                      fk_stmt_text(st, 4), "region_name", fk_stmt_text(st, 5), "disabled",
                      (int)fk_stmt_int64(st, 6), "locked_until",
-                     time_or_null(locked_until > fk_now() ? locked_until : 0), "created_at",
-                     time_or_null(fk_stmt_int64(st, 8)));
+                     fk_time_or_null(locked_until > fk_now() ? locked_until : 0), "created_at",
+                     fk_time_or_null(fk_stmt_int64(st, 8)));
 }
 
 /* Loads a user the caller may see (inside the caller's jurisdiction). */
@@ -558,9 +549,9 @@ static void list_tokens(struct fk_req *req)
                 json_pack("{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)fk_stmt_int64(st, 0),
                           "name", fk_stmt_text(st, 1), "user_id", (json_int_t)fk_stmt_int64(st, 2),
                           "username", fk_stmt_text(st, 3), "created_at",
-                          time_or_null(fk_stmt_int64(st, 4)), "last_used_at",
-                          time_or_null(fk_stmt_int64(st, 5)), "revoked_at",
-                          time_or_null(fk_stmt_int64(st, 6))));
+                          fk_time_or_null(fk_stmt_int64(st, 4)), "last_used_at",
+                          fk_time_or_null(fk_stmt_int64(st, 5)), "revoked_at",
+                          fk_time_or_null(fk_stmt_int64(st, 6))));
         }
         if (err == FK_ERR_DONE)
             err = FK_OK;

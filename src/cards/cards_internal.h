@@ -49,9 +49,6 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
 enum fk_err fk_cards_bulk(struct fk_conn *db, const char *region, int64_t expires_at, int64_t actor,
                           int64_t now, int64_t counts[5], int64_t *skipped) FK_MUST_CHECK;
 
-/* RFC 3339 JSON string of `epoch`, or null when `present` is 0. */
-json_t *fk_card_time_json(int64_t epoch, int present);
-
 /* Gate handlers (gates_api.c). */
 void fk_gate_scan_create(struct fk_req *req);
 void fk_gate_scan_list(struct fk_req *req);

@@ -13,18 +13,9 @@
 /* The most persons bulk issue handles in one compound. */
 #define BULK_MAX 20000
 
-json_t *fk_card_time_json(int64_t epoch, int present)
-{
-    if (!present)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static json_t *col_time(struct fk_stmt *st, int col)
 {
-    return fk_card_time_json(fk_stmt_int64(st, col), !fk_stmt_is_null(st, col));
+    return fk_time_json(fk_stmt_int64(st, col), !fk_stmt_is_null(st, col));
 }
 
 static json_t *col_text(struct fk_stmt *st, int col)

@@ -77,13 +77,13 @@ static json_t *scan_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
         fk_stmt_is_null(st, 7) ? json_null() : json_string(fk_stmt_text(st, 7)), "card_region_name",
         fk_stmt_text(st, 8), "color", color ? json_string(fk_card_color_name(color)) : json_null(),
         "color_label", color ? json_string(fk_card_color_label(color)) : json_null(), "direction",
-        fk_stmt_text(st, 10), "scanned_at", fk_card_time_json(fk_stmt_int64(st, 11), 1), "allowed",
+        fk_stmt_text(st, 10), "scanned_at", fk_time_json(fk_stmt_int64(st, 11), 1), "allowed",
         fk_stmt_int64(st, 12) != 0, "reason_code", fk_stmt_text(st, 13), "reason",
         fk_stmt_text(st, 14), "scanned_by", "id", (json_int_t)fk_stmt_int64(st, 15), "name",
         fk_stmt_text(st, 16), "handled", fk_stmt_int64(st, 17) != 0, "handled_at",
-        fk_card_time_json(fk_stmt_int64(st, 18), !fk_stmt_is_null(st, 18)), "note",
+        fk_time_json(fk_stmt_int64(st, 18), !fk_stmt_is_null(st, 18)), "note",
         fk_stmt_is_null(st, 19) ? json_null() : json_string(fk_stmt_text(st, 19)), "created_at",
-        fk_card_time_json(fk_stmt_int64(st, 20), 1));
+        fk_time_json(fk_stmt_int64(st, 20), 1));
 }
 
 /* Loads the scan found by `where` (a clause on s.* with the given bind

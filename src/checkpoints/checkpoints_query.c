@@ -294,13 +294,6 @@ static json_t *text_or_null(struct fk_stmt *st, int col)
     return fk_stmt_is_null(st, col) ? json_null() : json_string(fk_stmt_text(st, col));
 }
 
-static json_t *time_json(int64_t epoch)
-{
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static json_t *degrees_or_null(struct fk_stmt *st, int col)
 {
     return fk_stmt_is_null(st, col) ? json_null() : json_real((double)fk_stmt_int64(st, col) / 1e6);
@@ -317,8 +310,8 @@ static json_t *checkpoint_json(struct fk_stmt *st)
                      fk_stmt_text(st, 5), "location", fk_stmt_text(st, 6), "lat",
                      degrees_or_null(st, 7), "lng", degrees_or_null(st, 8), "sampling_point",
                      text_or_null(st, 9), "state", fk_stmt_text(st, 10), "note",
-                     text_or_null(st, 11), "created_at", time_json(fk_stmt_int64(st, 12)),
-                     "updated_at", time_json(fk_stmt_int64(st, 13)));
+                     text_or_null(st, 11), "created_at", fk_time_or_null(fk_stmt_int64(st, 12)),
+                     "updated_at", fk_time_or_null(fk_stmt_int64(st, 13)));
 }
 
 static json_t *shift_json(struct fk_stmt *st)
@@ -329,10 +322,10 @@ static json_t *shift_json(struct fk_stmt *st)
                      (json_int_t)fk_stmt_int64(st, 1), "name", fk_stmt_text(st, 2), "region",
                      fk_stmt_text(st, 3), "user", "id", (json_int_t)fk_stmt_int64(st, 4),
                      "username", fk_stmt_text(st, 5), "display_name", fk_stmt_text(st, 6), "role",
-                     fk_stmt_text(st, 7), "starts_at", time_json(fk_stmt_int64(st, 8)), "ends_at",
-                     time_json(fk_stmt_int64(st, 9)), "post", post, "post_label",
+                     fk_stmt_text(st, 7), "starts_at", fk_time_or_null(fk_stmt_int64(st, 8)),
+                     "ends_at", fk_time_or_null(fk_stmt_int64(st, 9)), "post", post, "post_label",
                      fk_checkpoint_post_label(post), "note", text_or_null(st, 11), "created_at",
-                     time_json(fk_stmt_int64(st, 12)));
+                     fk_time_or_null(fk_stmt_int64(st, 12)));
 }
 
 static json_t *incident_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
@@ -348,12 +341,13 @@ static json_t *incident_json(struct fk_stmt *st, const struct fk_pii_key *key, u
         "{s:I,s:{s:I,s:s,s:s},s:s,s:s,s:o,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:s,s:o,s:o}", "id",
         (json_int_t)fk_stmt_int64(st, 0), "checkpoint", "id", (json_int_t)fk_stmt_int64(st, 1),
         "name", fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "kind", kind, "kind_label",
-        fk_checkpoint_incident_kind_label(kind), "occurred_at", time_json(fk_stmt_int64(st, 5)),
-        "plate", text_or_null(st, 6), "person", person, "description", fk_stmt_text(st, 10),
-        "police_referral", fk_stmt_int64(st, 11) != 0, "police_station", text_or_null(st, 12),
-        "referral_outcome", text_or_null(st, 13), "note", text_or_null(st, 14), "recorded_by",
-        fk_stmt_text(st, 17), "created_at", time_json(fk_stmt_int64(st, 15)), "updated_at",
-        time_json(fk_stmt_int64(st, 16)));
+        fk_checkpoint_incident_kind_label(kind), "occurred_at",
+        fk_time_or_null(fk_stmt_int64(st, 5)), "plate", text_or_null(st, 6), "person", person,
+        "description", fk_stmt_text(st, 10), "police_referral", fk_stmt_int64(st, 11) != 0,
+        "police_station", text_or_null(st, 12), "referral_outcome", text_or_null(st, 13), "note",
+        text_or_null(st, 14), "recorded_by", fk_stmt_text(st, 17), "created_at",
+        fk_time_or_null(fk_stmt_int64(st, 15)), "updated_at",
+        fk_time_or_null(fk_stmt_int64(st, 16)));
 }
 
 static json_t *row_json(struct fk_req *req, enum fk_cp_kind kind, struct fk_stmt *st)

@@ -20,13 +20,6 @@
 /* Most revocations one answer carries; `truncated` says when more exist. */
 #define REVOCATIONS_MAX 10000
 
-static json_t *time_json(int64_t epoch)
-{
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static json_t *key_id_json(uint32_t key_id)
 {
     char text[9];
@@ -54,8 +47,8 @@ static void list_keys(struct fk_req *req)
             items, json_pack("{s:o,s:s,s:s,s:s,s:o,s:o}", "key_id", key_id_json(keys[i].key_id),
                              "algorithm", "ed25519", "public_key", b64, "state",
                              keys[i].active ? "active" : "retired", "created_at",
-                             time_json(keys[i].created_at), "retired_at",
-                             keys[i].active ? json_null() : time_json(keys[i].retired_at)));
+                             fk_time_or_null(keys[i].created_at), "retired_at",
+                             keys[i].active ? json_null() : fk_time_or_null(keys[i].retired_at)));
     }
     fk_reply_json(req, 200,
                   json_pack("{s:o,s:I}", "keys", items, "max_validity_seconds",
@@ -90,7 +83,7 @@ static void list_revocations(struct fk_req *req)
                               json_pack("{s:s,s:I,s:o}", "type",
                                         fk_code_type_name((enum fk_code_type)fk_stmt_int64(st, 0)),
                                         "id", (json_int_t)fk_stmt_int64(st, 1), "revoked_at",
-                                        time_json(fk_stmt_int64(st, 2))));
+                                        fk_time_or_null(fk_stmt_int64(st, 2))));
         n++;
         err = fk_stmt_step(st);
         row = err == FK_OK;
@@ -111,8 +104,8 @@ static json_t *info_json(json_t *obj, const struct fk_code_info *info)
     json_object_set_new(obj, "type", json_string(fk_code_type_name(info->type)));
     json_object_set_new(obj, "id", json_integer(info->object_id));
     json_object_set_new(obj, "key_id", key_id_json(info->key_id));
-    json_object_set_new(obj, "issued_at", time_json(info->issued_at));
-    json_object_set_new(obj, "expires_at", time_json(info->expires_at));
+    json_object_set_new(obj, "issued_at", fk_time_or_null(info->issued_at));
+    json_object_set_new(obj, "expires_at", fk_time_or_null(info->expires_at));
     return obj;
 }
 
@@ -198,7 +191,7 @@ static void revoke_code(struct fk_req *req)
     }
     fk_reply_json(req, 201,
                   json_pack("{s:s,s:I,s:o}", "type", type_name, "id", (json_int_t)id, "revoked_at",
-                            time_json(fk_now())));
+                            fk_time_or_null(fk_now())));
 }
 
 /* ?code= of a valid code, or replies and returns NULL. */

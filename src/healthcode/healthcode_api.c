@@ -25,15 +25,6 @@ static int invalid(struct fk_req *req, const char *field, const char *message)
     return -1;
 }
 
-static json_t *time_json(int64_t t)
-{
-    if (t == 0)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(t, text);
-    return json_string(text);
-}
-
 /* The person {id} of the path inside the caller's jurisdiction: *region.
  * -1 after replying 404. */
 static int person_or_reply(struct fk_req *req, struct fk_conn *db, const char *param, int64_t *id,
@@ -105,23 +96,23 @@ static enum fk_err code_json(struct fk_conn *db, int64_t person_id, const struct
             json_t *item = json_deep_copy(r);
             json_int_t since = json_integer_value(json_object_get(r, "since"));
             json_t *until = json_object_get(r, "until");
-            json_object_set_new(item, "since", time_json(since));
+            json_object_set_new(item, "since", fk_time_or_null(since));
             json_object_set_new(item, "until",
-                                json_is_integer(until) ? time_json(json_integer_value(until))
+                                json_is_integer(until) ? fk_time_or_null(json_integer_value(until))
                                                        : json_null());
             json_array_append_new(reasons, item);
         }
         json_decref(stored);
     }
-    json_t *body =
-        json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o}", "person_id", (json_int_t)person_id,
-                  "color", fk_health_color_name((enum fk_health_color)color), "label",
-                  fk_health_color_label((enum fk_health_color)color), "reasons", reasons, "since",
-                  row ? time_json(fk_stmt_int64(st, 2)) : json_null(), "rules_version",
-                  row ? fk_stmt_text(st, 4) : set->version, "rules_name", set->name, "rules_title",
-                  set->title, "until",
-                  row && !fk_stmt_is_null(st, 3) ? time_json(fk_stmt_int64(st, 3)) : json_null(),
-                  "updated_at", row ? time_json(fk_stmt_int64(st, 5)) : json_null());
+    json_t *body = json_pack(
+        "{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o}", "person_id", (json_int_t)person_id, "color",
+        fk_health_color_name((enum fk_health_color)color), "label",
+        fk_health_color_label((enum fk_health_color)color), "reasons", reasons, "since",
+        row ? fk_time_or_null(fk_stmt_int64(st, 2)) : json_null(), "rules_version",
+        row ? fk_stmt_text(st, 4) : set->version, "rules_name", set->name, "rules_title",
+        set->title, "until",
+        row && !fk_stmt_is_null(st, 3) ? fk_time_or_null(fk_stmt_int64(st, 3)) : json_null(),
+        "updated_at", row ? fk_time_or_null(fk_stmt_int64(st, 5)) : json_null());
     fk_stmt_free(st);
     if (body == NULL)
         return FK_ERR_NOMEM;
@@ -211,8 +202,8 @@ static void get_history(struct fk_req *req)
     while (err == FK_OK && row && items != NULL) {
         const char *from = fk_stmt_text(st, 1);
         json_array_append_new(items, json_pack("{s:o,s:s?,s:s,s:s,s:s,s:s}", "at",
-                                               time_json(fk_stmt_int64(st, 0)), "from_color", from,
-                                               "to_color", fk_stmt_text(st, 2), "rule",
+                                               fk_time_or_null(fk_stmt_int64(st, 0)), "from_color",
+                                               from, "to_color", fk_stmt_text(st, 2), "rule",
                                                fk_stmt_text(st, 3), "cause", fk_stmt_text(st, 4),
                                                "rules_version", fk_stmt_text(st, 5)));
         err = fk_stmt_step(st);
@@ -376,10 +367,10 @@ static json_t *fact_json(struct fk_stmt *st)
                      (json_int_t)fk_stmt_int64(st, 0), "kind", fk_stmt_text(st, 1), "kind_label",
                      kind > 0 && kind <= FK_FACT_ARRIVAL ? labels[kind] : "", "level",
                      fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "started_at",
-                     time_json(fk_stmt_int64(st, 4)), "ended_at",
-                     fk_stmt_is_null(st, 5) ? json_null() : time_json(fk_stmt_int64(st, 5)), "open",
-                     fk_stmt_is_null(st, 5), "source", fk_stmt_text(st, 6), "detail",
-                     fk_stmt_text(st, 7), "created_at", time_json(fk_stmt_int64(st, 8)));
+                     fk_time_or_null(fk_stmt_int64(st, 4)), "ended_at",
+                     fk_stmt_is_null(st, 5) ? json_null() : fk_time_or_null(fk_stmt_int64(st, 5)),
+                     "open", fk_stmt_is_null(st, 5), "source", fk_stmt_text(st, 6), "detail",
+                     fk_stmt_text(st, 7), "created_at", fk_time_or_null(fk_stmt_int64(st, 8)));
 }
 
 static int time_field_or_reply(struct fk_req *req, const char *name, int required, int *present,
@@ -716,14 +707,15 @@ static void get_rules(struct fk_req *req)
     while (err == FK_OK && row) {
         int64_t from = fk_stmt_int64(st, 2);
         json_array_append_new(
-            schedule, json_pack("{s:I,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                                "name", fk_stmt_text(st, 1), "effective_from", time_json(from),
-                                "created_at", time_json(fk_stmt_int64(st, 3)), "created_by",
-                                fk_stmt_text(st, 4), "pending", from > now));
+            schedule,
+            json_pack("{s:I,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0), "name",
+                      fk_stmt_text(st, 1), "effective_from", fk_time_or_null(from), "created_at",
+                      fk_time_or_null(fk_stmt_int64(st, 3)), "created_by", fk_stmt_text(st, 4),
+                      "pending", from > now));
         if (from > now) {
             json_decref(next);
             next = json_pack("{s:s,s:o}", "name", fk_stmt_text(st, 1), "effective_from",
-                             time_json(from));
+                             fk_time_or_null(from));
         }
         err = fk_stmt_step(st);
         row = err == FK_OK;
@@ -797,7 +789,7 @@ static void post_schedule(struct fk_req *req)
         return;
     }
     json_t *body = json_pack("{s:I,s:s,s:o,s:s}", "id", (json_int_t)id, "name", name,
-                             "effective_from", time_json(from), "active", after->name);
+                             "effective_from", fk_time_or_null(from), "active", after->name);
     json_object_set_new(body, "job_id", job_id ? json_integer(job_id) : json_null());
     fk_reply_json(req, 201, body);
 }

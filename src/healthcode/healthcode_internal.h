@@ -10,7 +10,7 @@
 #include "healthcode/healthcode.h"
 #include "store/store.h"
 
-/* A rule-set file embedded at build time (cmake/embed_rules.cmake). */
+/* A rule-set file embedded at build time (cmake/embed_files.cmake). */
 struct fk_rules_file {
     const char *name;
     const char *text;

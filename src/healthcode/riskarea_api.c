@@ -28,15 +28,6 @@ static int invalid(struct fk_req *req, const char *field, const char *message)
     return -1;
 }
 
-static json_t *time_json(int64_t t)
-{
-    if (t == 0)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(t, text);
-    return json_string(text);
-}
-
 /* One area as stored. */
 struct area {
     int64_t id;
@@ -82,27 +73,27 @@ static json_t *area_json(const struct fk_hrules *set, const struct area *ar, int
                          int public_view)
 {
     int active = ar->lifted_at == 0 && ar->a.from <= now && (ar->a.until == 0 || now < ar->a.until);
-    json_t *o = json_pack("{s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:b}", "region", ar->a.region, "name",
-                          ar->a.name, "outside", ar->a.outside, "level",
-                          fk_risk_level_name(ar->lifted_at ? 0 : ar->a.level), "level_label",
-                          fk_risk_level_label(ar->lifted_at ? 0 : ar->a.level), "from",
-                          time_json(ar->a.from), "until", time_json(ar->a.until), "active", active);
+    json_t *o = json_pack(
+        "{s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:b}", "region", ar->a.region, "name", ar->a.name, "outside",
+        ar->a.outside, "level", fk_risk_level_name(ar->lifted_at ? 0 : ar->a.level), "level_label",
+        fk_risk_level_label(ar->lifted_at ? 0 : ar->a.level), "from", fk_time_or_null(ar->a.from),
+        "until", fk_time_or_null(ar->a.until), "active", active);
     if (o == NULL || public_view)
         return o;
     json_object_set_new(o, "id", json_integer(ar->id));
     json_object_set_new(o, "county", json_string(ar->a.county));
-    json_object_set_new(o, "last_case_at", time_json(ar->last_case_at));
-    json_object_set_new(o, "level_since", time_json(ar->level_since));
-    json_object_set_new(o, "lifted_at", time_json(ar->lifted_at));
-    json_object_set_new(o, "created_at", time_json(ar->created_at));
+    json_object_set_new(o, "last_case_at", fk_time_or_null(ar->last_case_at));
+    json_object_set_new(o, "level_since", fk_time_or_null(ar->level_since));
+    json_object_set_new(o, "lifted_at", fk_time_or_null(ar->lifted_at));
+    json_object_set_new(o, "created_at", fk_time_or_null(ar->created_at));
     const struct fk_hrule_step *step = NULL;
     int64_t due = step_due_at(set, ar, &step);
-    json_object_set_new(o, "next_step",
-                        step ? json_pack("{s:s,s:s,s:o,s:i}", "level",
-                                         fk_risk_level_name(step->then), "level_label",
-                                         fk_risk_level_label(step->then), "at", time_json(due),
-                                         "days_without_case", step->days_without_case)
-                             : json_null());
+    json_object_set_new(
+        o, "next_step",
+        step ? json_pack("{s:s,s:s,s:o,s:i}", "level", fk_risk_level_name(step->then),
+                         "level_label", fk_risk_level_label(step->then), "at", fk_time_or_null(due),
+                         "days_without_case", step->days_without_case)
+             : json_null());
     return o;
 }
 

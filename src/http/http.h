@@ -185,6 +185,11 @@ int fk_scope_or_reply(struct fk_req *req, char scope[19]);
 /* The calling thread's store connection, or replies 503 and returns NULL. */
 struct fk_conn *fk_req_db(struct fk_req *req);
 
+/* An instant as the API writes it (RFC 3339, +08:00), or JSON null when
+ * `present` is 0; fk_time_or_null: null for epoch <= 0 (never set). */
+json_t *fk_time_json(int64_t epoch, int present);
+json_t *fk_time_or_null(int64_t epoch);
+
 /* Whether the caller's jurisdiction covers `region_code` (by prefix). */
 int fk_req_covers(const struct fk_req *req, const char *region_code);
 

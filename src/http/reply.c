@@ -311,3 +311,17 @@ int fk_person_q_or_reply(struct fk_req *req, int *kind, char value[FK_Q_VALUE_MA
     *kind = FK_Q_NAME_PREFIX;
     return 0;
 }
+
+json_t *fk_time_json(int64_t epoch, int present)
+{
+    if (!present)
+        return json_null();
+    char text[FK_RFC3339_LEN];
+    fk_time_format(epoch, text);
+    return json_string(text);
+}
+
+json_t *fk_time_or_null(int64_t epoch)
+{
+    return fk_time_json(epoch, epoch > 0);
+}

@@ -21,15 +21,6 @@ static int job_id_or_reply(struct fk_req *req, int64_t *id)
     return 0;
 }
 
-static json_t *time_or_null(int64_t epoch)
-{
-    if (epoch <= 0)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static void get_job(struct fk_req *req)
 {
     int64_t id;
@@ -71,7 +62,8 @@ static void get_job(struct fk_req *req)
         (json_int_t)rejected, "skipped", (json_int_t)fk_stmt_int64(st, 6), "message",
         fk_stmt_is_null(st, 7) ? json_null() : json_string(fk_stmt_text(st, 7)), "errors_url",
         rejected > 0 && strcmp(state, "done") == 0 ? json_string(url) : json_null(), "created_at",
-        time_or_null(fk_stmt_int64(st, 8)), "finished_at", time_or_null(fk_stmt_int64(st, 9)));
+        fk_time_or_null(fk_stmt_int64(st, 8)), "finished_at",
+        fk_time_or_null(fk_stmt_int64(st, 9)));
     fk_stmt_free(st);
     fk_reply_json(req, 200, body);
 }

@@ -260,14 +260,14 @@ static json_t *passage_json(struct fk_stmt *st)
         (json_int_t)fk_stmt_int64(st, 0), "checkpoint_id", (json_int_t)fk_stmt_int64(st, 1),
         "checkpoint_name", fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "pass_id",
         (json_int_t)fk_stmt_int64(st, 4), "plate", fk_stmt_text(st, 5), "vehicle_type",
-        fk_stmt_text(st, 6), "scanned_at", fk_pass_time_json(fk_stmt_int64(st, 7), 1), "decision",
+        fk_stmt_text(st, 6), "scanned_at", fk_time_json(fk_stmt_int64(st, 7), 1), "decision",
         decision, "decision_label", fk_passage_decision_label(decision), "fever",
         fk_stmt_int64(st, 9) != 0, "occupants_count", (json_int_t)fk_stmt_int64(st, 10),
         "temperatures", temps ? temps : json_array(), "note",
         fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)), "scanned_by",
         "id", (json_int_t)fk_stmt_int64(st, 13), "name", fk_stmt_text(st, 14), "created_at",
-        fk_pass_time_json(fk_stmt_int64(st, 15), 1), "offline", fk_stmt_int64(st, 16) != 0,
-        "review", review ? review : json_null());
+        fk_time_json(fk_stmt_int64(st, 15), 1), "offline", fk_stmt_int64(st, 16) != 0, "review",
+        review ? review : json_null());
 }
 
 static enum fk_err passage_load(struct fk_conn *db, int64_t id, int64_t user, const char *key,

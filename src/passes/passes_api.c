@@ -28,15 +28,6 @@
 #define TEXT_MAX 100
 #define PURPOSE_MAX 200
 
-json_t *fk_pass_time_json(int64_t epoch, int present)
-{
-    if (!present)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 int fk_pass_invalid(struct fk_req *req, const char *field, const char *message)
 {
     fk_reply_error(req, 422, "invalid_field", message, field);
@@ -282,11 +273,11 @@ enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
                                            "name", fk_stmt_text(st, 9)),
         "created_region", fk_stmt_is_null(st, 10) ? json_null() : json_string(fk_stmt_text(st, 10)),
         "code", fk_stmt_is_null(st, 11) ? json_null() : json_string(fk_stmt_text(st, 11)),
-        "issued_at", fk_pass_time_json(fk_stmt_int64(st, 12), 1), "expires_at",
-        fk_pass_time_json(expires_at, 1), "expired", expires_at <= now, "revoked_at",
-        fk_pass_time_json(fk_stmt_int64(st, 14), !fk_stmt_is_null(st, 14)), "revoked_reason",
+        "issued_at", fk_time_json(fk_stmt_int64(st, 12), 1), "expires_at",
+        fk_time_json(expires_at, 1), "expired", expires_at <= now, "revoked_at",
+        fk_time_json(fk_stmt_int64(st, 14), !fk_stmt_is_null(st, 14)), "revoked_reason",
         fk_stmt_is_null(st, 15) ? json_null() : json_string(fk_stmt_text(st, 15)), "created_at",
-        fk_pass_time_json(fk_stmt_int64(st, 16), 1));
+        fk_time_json(fk_stmt_int64(st, 16), 1));
     fk_stmt_free(st);
     if (pass == NULL)
         return FK_ERR_NOMEM;

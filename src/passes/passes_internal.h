@@ -21,9 +21,6 @@
 enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                          int64_t id, int64_t now, json_t **out) FK_MUST_CHECK;
 
-/* RFC 3339 JSON string of `epoch`, or null when `present` is 0. */
-json_t *fk_pass_time_json(int64_t epoch, int present);
-
 /* Replies 422 invalid_field naming `field`; returns -1. */
 int fk_pass_invalid(struct fk_req *req, const char *field, const char *message);
 

@@ -90,9 +90,6 @@ json_t *fk_homeq_due_json(const struct fk_homeq_due *due);
 void fk_homeq_day_text(int64_t day, char out[11]);
 int fk_homeq_day_parse(const char *text, int64_t *day);
 
-/* RFC 3339 JSON string of `epoch`, or null when `present` is 0. */
-json_t *fk_homeq_time_json(int64_t epoch, int present);
-
 /* Handlers in other files. */
 void fk_homeq_temperature_create(struct fk_req *req); /* homeq_temps.c */
 void fk_homeq_temperature_list(struct fk_req *req);

@@ -36,18 +36,9 @@ int fk_homeq_day_parse(const char *text, int64_t *day)
     return 1;
 }
 
-json_t *fk_homeq_time_json(int64_t epoch, int present)
-{
-    if (!present)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static json_t *col_time(struct fk_stmt *st, int col)
 {
-    return fk_homeq_time_json(fk_stmt_int64(st, col), !fk_stmt_is_null(st, col));
+    return fk_time_json(fk_stmt_int64(st, col), !fk_stmt_is_null(st, col));
 }
 
 static json_t *celsius_json(int64_t x10)
@@ -104,7 +95,7 @@ json_t *fk_homeq_due_json(const struct fk_homeq_due *due)
                             due->kind == FK_HOMEQ_DUE_TEMPERATURE ? "temperature"
                             : due->kind == FK_HOMEQ_DUE_LETTER    ? "letter"
                                                                   : "end",
-                            "due_at", fk_homeq_time_json(due->due, 1));
+                            "due_at", fk_time_json(due->due, 1));
     if (out == NULL)
         return NULL;
     if (due->kind == FK_HOMEQ_DUE_TEMPERATURE) {

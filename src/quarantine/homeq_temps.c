@@ -39,17 +39,17 @@ static json_t *temperature_json(struct fk_stmt *st)
         json_array_append_new(symptoms, json_stringn(p, len));
         p += len + (comma ? 1 : 0);
     }
-    return json_pack(
-        "{s:I,s:I,s:s,s:s,s:f,s:b,s:o,s:s,s:o,s:{s:I,s:s},s:{s:I,s:s},s:o,s:o}", "id",
-        (json_int_t)fk_stmt_int64(st, 0), "quarantine_id", (json_int_t)fk_stmt_int64(st, 1), "day",
-        fk_stmt_text(st, 2), "slot", fk_stmt_text(st, 3), "celsius",
-        (double)fk_stmt_int64(st, 4) / 10.0, "fever", fk_stmt_int64(st, 5) != 0, "symptoms",
-        symptoms ? symptoms : json_array(), "symptoms_label", labels, "measured_at",
-        fk_homeq_time_json(fk_stmt_int64(st, 7), 1), "measured_by", "id",
-        (json_int_t)fk_stmt_int64(st, 8), "display_name", fk_stmt_text(st, 9), "recorded_by", "id",
-        (json_int_t)fk_stmt_int64(st, 10), "display_name", fk_stmt_text(st, 11), "idempotency_key",
-        fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)), "created_at",
-        fk_homeq_time_json(fk_stmt_int64(st, 13), 1));
+    return json_pack("{s:I,s:I,s:s,s:s,s:f,s:b,s:o,s:s,s:o,s:{s:I,s:s},s:{s:I,s:s},s:o,s:o}", "id",
+                     (json_int_t)fk_stmt_int64(st, 0), "quarantine_id",
+                     (json_int_t)fk_stmt_int64(st, 1), "day", fk_stmt_text(st, 2), "slot",
+                     fk_stmt_text(st, 3), "celsius", (double)fk_stmt_int64(st, 4) / 10.0, "fever",
+                     fk_stmt_int64(st, 5) != 0, "symptoms", symptoms ? symptoms : json_array(),
+                     "symptoms_label", labels, "measured_at", fk_time_json(fk_stmt_int64(st, 7), 1),
+                     "measured_by", "id", (json_int_t)fk_stmt_int64(st, 8), "display_name",
+                     fk_stmt_text(st, 9), "recorded_by", "id", (json_int_t)fk_stmt_int64(st, 10),
+                     "display_name", fk_stmt_text(st, 11), "idempotency_key",
+                     fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)),
+                     "created_at", fk_time_json(fk_stmt_int64(st, 13), 1));
 }
 
 static enum fk_err temperature_load(struct fk_conn *db, int64_t id, json_t **out)

@@ -212,13 +212,6 @@ static json_t *categories_json(const char *text)
     return list;
 }
 
-static json_t *time_json(int64_t epoch)
-{
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 json_t *fk_person_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
 {
     const char *birth = fk_stmt_text(st, 4);
@@ -235,5 +228,6 @@ json_t *fk_person_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigne
         "household_id",
         fk_stmt_is_null(st, 6) ? json_null() : json_integer((json_int_t)fk_stmt_int64(st, 6)),
         "categories", categories_json(fk_stmt_text(st, 10)), "created_at",
-        time_json(fk_stmt_int64(st, 11)), "updated_at", time_json(fk_stmt_int64(st, 12)));
+        fk_time_or_null(fk_stmt_int64(st, 11)), "updated_at",
+        fk_time_or_null(fk_stmt_int64(st, 12)));
 }

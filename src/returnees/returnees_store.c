@@ -95,13 +95,6 @@ static json_t *id_or_null(struct fk_stmt *st, int col)
     return fk_stmt_is_null(st, col) ? json_null() : json_integer(fk_stmt_int64(st, col));
 }
 
-static json_t *time_json(int64_t epoch)
-{
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 json_t *fk_returnee_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
 {
     json_t *worker = json_null();
@@ -131,10 +124,11 @@ json_t *fk_returnee_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
     if (out == NULL)
         return NULL;
     json_object_set_new(out, "handled_at",
-                        fk_stmt_is_null(st, 26) ? json_null() : time_json(fk_stmt_int64(st, 26)));
+                        fk_stmt_is_null(st, 26) ? json_null()
+                                                : fk_time_or_null(fk_stmt_int64(st, 26)));
     json_object_set_new(out, "source", json_string(fk_stmt_text(st, 27)));
-    json_object_set_new(out, "created_at", time_json(fk_stmt_int64(st, 28)));
-    json_object_set_new(out, "updated_at", time_json(fk_stmt_int64(st, 29)));
+    json_object_set_new(out, "created_at", fk_time_or_null(fk_stmt_int64(st, 28)));
+    json_object_set_new(out, "updated_at", fk_time_or_null(fk_stmt_int64(st, 29)));
     return out;
 }
 

@@ -22,15 +22,6 @@
 #define PERSONAL_CODE_TTL                                                                          \
     300 /* a personal code is valid 5 minutes; the page renews it each minute */
 
-static json_t *time_json(int64_t epoch)
-{
-    if (epoch <= 0)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 static const char *id_message(const char *reason)
 {
     static const struct {
@@ -420,8 +411,8 @@ static enum fk_err me_json(struct fk_req *req, struct fk_conn *db, json_t **out)
     int64_t person_id = fk_stmt_int64(st, 1), linked_at = fk_stmt_int64(st, 2);
     json_t *account =
         json_pack("{s:I,s:s,s:b,s:o,s:o}", "id", (json_int_t)req->actor.user_id, "phone", phone,
-                  "linked", person_id != 0, "linked_at", time_json(linked_at), "created_at",
-                  time_json(fk_stmt_int64(st, 3)));
+                  "linked", person_id != 0, "linked_at", fk_time_or_null(linked_at), "created_at",
+                  fk_time_or_null(fk_stmt_int64(st, 3)));
     fk_stmt_free(st);
     json_t *person = NULL, *family = json_array();
     if (person_id != 0)
@@ -877,13 +868,13 @@ static void get_code(struct fk_req *req)
         return;
     }
     audit_or_log(req, "personal_code_read", person, NULL);
-    json_t *body =
-        json_pack("{s:I,s:s,s:s,s:O,s:O,s:o,s:s,s:o,s:o,s:o,s:s}", "person_id", (json_int_t)person,
-                  "color", fk_health_color_name(hc.color), "label", fk_health_color_label(hc.color),
-                  "name", json_object_get(brief, "name"), "id_number",
-                  json_object_get(brief, "id_number"), "at", time_json(now), "code", code,
-                  "expires_at", time_json(now + PERSONAL_CODE_TTL), "since", time_json(hc.since),
-                  "reasons", reason_labels(db, person), "rules_version", hc.rules_version);
+    json_t *body = json_pack(
+        "{s:I,s:s,s:s,s:O,s:O,s:o,s:s,s:o,s:o,s:o,s:s}", "person_id", (json_int_t)person, "color",
+        fk_health_color_name(hc.color), "label", fk_health_color_label(hc.color), "name",
+        json_object_get(brief, "name"), "id_number", json_object_get(brief, "id_number"), "at",
+        fk_time_or_null(now), "code", code, "expires_at", fk_time_or_null(now + PERSONAL_CODE_TTL),
+        "since", fk_time_or_null(hc.since), "reasons", reason_labels(db, person), "rules_version",
+        hc.rules_version);
     json_decref(brief);
     fk_reply_json(req, 200, body);
 }

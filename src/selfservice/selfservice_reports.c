@@ -17,13 +17,6 @@
 #define MY_REPORTS_MAX 30
 #define EXPORT_BATCH 500
 
-static json_t *time_json(int64_t epoch)
-{
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 /* "cough,fever" → ["cough","fever"] and ["咳嗽","发热"]. */
 static void symptoms_json(const char *list, json_t **ids, json_t **labels)
 {
@@ -205,12 +198,13 @@ static json_t *report_json(struct fk_stmt *st, int first)
     json_t *ids, *labels;
     symptoms_json(fk_stmt_text(st, first + 3), &ids, &labels);
     int64_t tenths = fk_stmt_int64(st, first + 2);
-    return json_pack(
-        "{s:I,s:s,s:f,s:o,s:o,s:s,s:b,s:o,s:o}", "id", (json_int_t)fk_stmt_int64(st, first), "date",
-        fk_stmt_text(st, first + 1), "temperature", (double)tenths / 10.0, "symptoms", ids,
-        "symptom_labels", labels, "note", fk_stmt_text(st, first + 4), "fever",
-        (int)fk_stmt_int64(st, first + 5), "reported_at", time_json(fk_stmt_int64(st, first + 6)),
-        "updated_at", time_json(fk_stmt_int64(st, first + 7)));
+    return json_pack("{s:I,s:s,s:f,s:o,s:o,s:s,s:b,s:o,s:o}", "id",
+                     (json_int_t)fk_stmt_int64(st, first), "date", fk_stmt_text(st, first + 1),
+                     "temperature", (double)tenths / 10.0, "symptoms", ids, "symptom_labels",
+                     labels, "note", fk_stmt_text(st, first + 4), "fever",
+                     (int)fk_stmt_int64(st, first + 5), "reported_at",
+                     fk_time_or_null(fk_stmt_int64(st, first + 6)), "updated_at",
+                     fk_time_or_null(fk_stmt_int64(st, first + 7)));
 }
 
 #define REPORT_COLUMNS                                                                             \

@@ -1,4 +1,4 @@
-/* Embedded migration files (generated from sql/ by cmake/embed_sql.cmake). */
+/* Embedded migration files (generated from sql/ by cmake/embed_files.cmake). */
 #ifndef FK_STORE_MIGRATIONS_H
 #define FK_STORE_MIGRATIONS_H
 

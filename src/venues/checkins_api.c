@@ -430,8 +430,8 @@ static json_t *item_json(const struct item *it)
     fk_time_format(it->at, at);
     return json_pack("{s:I,s:I,s:I,s:s,s:o,s:s,s:s,s:b,s:s,s:b}", "id", (json_int_t)it->id,
                      "venue_id", (json_int_t)it->venue_id, "person_id", (json_int_t)it->person_id,
-                     "at", at, "left_at", fk_venues_time_json(it->left_at, it->left_at != 0),
-                     "color", fk_health_color_name(it->color), "color_label",
+                     "at", at, "left_at", fk_time_json(it->left_at, it->left_at != 0), "color",
+                     fk_health_color_name(it->color), "color_label",
                      fk_health_color_label(it->color), "allowed", it->allowed, "reason", it->reason,
                      "duplicate", it->duplicate);
 }
@@ -661,11 +661,11 @@ static json_t *row_json(struct fk_stmt *st, const struct fk_pii_key *key, unsign
         fk_stmt_text(st, 2), "category", fk_stmt_text(st, 3), "category_label",
         cat ? cat->label : "", "region", fk_stmt_text(st, 4), "person", "id",
         (json_int_t)fk_stmt_int64(st, 5), "name", fk_stmt_text(st, 6), "id_number",
-        id_json ? id_json : json_null(), "at", fk_venues_time_json(fk_stmt_int64(st, 8), 1),
-        "left_at", fk_venues_time_json(fk_stmt_int64(st, 9), !fk_stmt_is_null(st, 9)), "color",
+        id_json ? id_json : json_null(), "at", fk_time_json(fk_stmt_int64(st, 8), 1), "left_at",
+        fk_time_json(fk_stmt_int64(st, 9), !fk_stmt_is_null(st, 9)), "color",
         fk_health_color_name(color), "color_label", fk_health_color_label(color), "allowed",
         fk_stmt_int64(st, 11) != 0, "reason", fk_stmt_text(st, 12), "source", fk_stmt_text(st, 13),
-        "created_at", fk_venues_time_json(fk_stmt_int64(st, 14), 1));
+        "created_at", fk_time_json(fk_stmt_int64(st, 14), 1));
 }
 
 struct list_query {

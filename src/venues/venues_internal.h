@@ -133,6 +133,5 @@ int fk_venues_invalid(struct fk_req *req, const char *field, const char *message
 void fk_venues_audit(struct fk_req *req, enum fk_err *err, const char *action,
                      const char *target_type, int64_t id, int64_t person_id, json_t *detail);
 void fk_venue_not_found(struct fk_req *req);
-json_t *fk_venues_time_json(int64_t epoch, int present);
 
 #endif

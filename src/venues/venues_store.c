@@ -7,15 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-json_t *fk_venues_time_json(int64_t epoch, int present)
-{
-    if (!present)
-        return json_null();
-    char text[FK_RFC3339_LEN];
-    fk_time_format(epoch, text);
-    return json_string(text);
-}
-
 json_t *fk_venue_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role, int64_t now)
 {
     const struct fk_venue_category *cat = fk_venue_category_find(fk_stmt_text(st, 2));
@@ -36,12 +27,12 @@ json_t *fk_venue_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned
         (json_int_t)dwell, "dwell_custom", has_dwell, "status", fk_stmt_text(st, 9), "status_label",
         status ? fk_venue_status_label(status) : "", "code",
         has_code ? json_string(fk_stmt_text(st, 10)) : json_null(), "code_issued_at",
-        fk_venues_time_json(fk_stmt_int64(st, 11), !fk_stmt_is_null(st, 11)), "code_expires_at",
-        fk_venues_time_json(expires, expires != 0), "code_expired", has_code && expires <= now,
+        fk_time_json(fk_stmt_int64(st, 11), !fk_stmt_is_null(st, 11)), "code_expires_at",
+        fk_time_json(expires, expires != 0), "code_expired", has_code && expires <= now,
         "code_expiring", has_code && expires <= now + FK_VENUE_REPRINT_DAYS * 86400, "note",
         fk_stmt_is_null(st, 13) ? json_null() : json_string(fk_stmt_text(st, 13)), "created_at",
-        fk_venues_time_json(fk_stmt_int64(st, 14), 1), "updated_at",
-        fk_venues_time_json(fk_stmt_int64(st, 15), 1));
+        fk_time_json(fk_stmt_int64(st, 14), 1), "updated_at",
+        fk_time_json(fk_stmt_int64(st, 15), 1));
 }
 
 enum fk_err fk_venue_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
