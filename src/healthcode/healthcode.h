@@ -103,6 +103,22 @@ enum fk_err fk_health_code_get(struct fk_conn *db, int64_t person_id,
 enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id,
                                    json_t **out) FK_MUST_CHECK;
 
+/* A stay just recorded somewhere (a venue check-in): who, when, and the
+ * region of the place. */
+struct fk_place_visit {
+    int64_t person_id;
+    int64_t at;
+    const char *region;
+};
+/* Stays inside a declared (not lifted) local risk area, within its window as
+ * declaration does it (from `from` minus the rule set's window until its
+ * planned end), become risk_stay facts and the persons' codes are
+ * re-evaluated: the incremental update for check-ins made after a
+ * declaration. Inside the caller's transaction; one query when no area
+ * matches. */
+enum fk_err fk_health_visits(struct fk_conn *db, const struct fk_place_visit *visits,
+                             size_t n) FK_MUST_CHECK;
+
 /* Registers the health-code and risk-area routes. */
 enum fk_err fk_healthcode_routes(void) FK_MUST_CHECK;
 

@@ -147,6 +147,55 @@ static enum fk_err visitors_of(struct fk_conn *db, const struct area *ar, int64_
     return err != FK_OK ? err : v->err;
 }
 
+enum fk_err fk_health_visits(struct fk_conn *db, const struct fk_place_visit *visits, size_t n)
+{
+    if (n == 0)
+        return FK_OK;
+    if (db == NULL || visits == NULL)
+        return FK_ERR_INVALID;
+    int64_t first = visits[0].at;
+    for (size_t i = 1; i < n; i++)
+        if (visits[i].at < first)
+            first = visits[i].at;
+    const struct fk_hrules *set = NULL;
+    enum fk_err err = fk_hrules_active(db, fk_now(), &set);
+    struct fk_stmt *st = NULL;
+    if (err == FK_OK)
+        err = fk_stmt_prepare(db,
+                              "SELECT " AREA_COLUMNS " FROM risk_areas WHERE lifted_at IS NULL "
+                              "AND outside = 0 AND (until_at IS NULL OR until_at > ?)",
+                              &st);
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, 1, first);
+    struct visitors v = {.db = db};
+    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+        struct area ar;
+        area_read(st, &ar);
+        int64_t from = ar.a.from - (int64_t)set->window_days * DAY;
+        size_t len = strlen(ar.a.prefix);
+        v.area = &ar;
+        for (size_t i = 0; i < n && v.err == FK_OK; i++) {
+            const struct fk_place_visit *p = &visits[i];
+            if (p->region != NULL && strncmp(p->region, ar.a.prefix, len) == 0 && p->at >= from &&
+                (ar.a.until == 0 || p->at < ar.a.until))
+                visitor_seen(&v, p->person_id, p->at, p->region);
+        }
+        err = v.err;
+    }
+    fk_stmt_free(st);
+    if (err == FK_ERR_DONE)
+        err = FK_OK;
+    for (size_t i = 0; i < v.n && err == FK_OK; i++) {
+        int seen = 0; /* a person once, however many stays */
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = v.ids[k] == v.ids[i];
+        if (!seen)
+            err = fk_health_refresh(db, v.ids[i]);
+    }
+    free(v.ids);
+    return err;
+}
+
 /* Persons with an arrival fact from the area's county within the longest
  * window any set uses (60 days bound), appended to `v->ids`. */
 static enum fk_err arrivals_of(struct fk_conn *db, const struct area *ar, int64_t now,

@@ -398,6 +398,18 @@ static enum fk_err store_items(struct fk_req *req, struct fk_conn *db, struct it
         it->allowed = fk_stmt_int64(sel, 7) != 0;
         snprintf(it->reason, sizeof(it->reason), "%s", fk_stmt_text(sel, 8));
     }
+    /* A stay inside a declared risk area turns the code (the colour stored
+     * above is the one shown at the door, before this visit). */
+    if (err == FK_OK && dups < n) {
+        struct fk_place_visit *visits = calloc(n, sizeof(*visits));
+        size_t m = 0;
+        for (size_t i = 0; visits != NULL && i < n; i++)
+            if (!items[i].duplicate)
+                visits[m++] =
+                    (struct fk_place_visit){items[i].person_id, items[i].at, items[i].region};
+        err = visits != NULL ? fk_health_visits(db, visits, m) : FK_ERR_NOMEM;
+        free(visits);
+    }
     /* One audit entry per request: the person for a single check-in, the
      * count and venues for a batch. */
     if (err == FK_OK) {

@@ -14,6 +14,7 @@ let C0; // the most populated community of the first township
 const residents = []; // persons of C0
 let outsider; // a person of the second township
 let visitor; // another, who shopped in C0 the day before the declaration
+let latecomer; // and one who shops there after it
 const fk = useServer({ now: NOW }, async (fk) => {
   const admin = await fk.login(fk.users.admin);
   const list = expectJson(await admin.get(`/api/v1/persons?region=${fk.townships[0].code}&per_page=200`));
@@ -25,6 +26,7 @@ const fk = useServer({ now: NOW }, async (fk) => {
   const other = expectJson(await admin.get(`/api/v1/persons?region=${fk.townships[1].code}&per_page=5`));
   outsider = other.items[0];
   visitor = other.items[1];
+  latecomer = other.items[2];
 });
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -76,6 +78,14 @@ test('declaring a community high-risk turns its residents and its venues\' visit
 
   const listed = expectList(await officer.get('/api/v1/risk-areas?active=1&level=high'));
   assert.ok(listed.items.some((i) => i.id === area.id));
+
+  // A check-in inside the declared area afterwards turns that code at once.
+  const late = expectJson(await admin.post('/api/v1/checkins', { venue_id: shop.id, person_id: latecomer.id, at: at(0), idempotency_key: 'ra-visit-2' }), 201);
+  assert.equal(late.color, 'green', 'the colour shown at the door');
+  const lc = await color(admin, latecomer);
+  assert.equal(lc.color, 'red', JSON.stringify(lc));
+  // A retry of the same check-in changes nothing more.
+  expectJson(await admin.post('/api/v1/checkins', { venue_id: shop.id, person_id: latecomer.id, at: at(0), idempotency_key: 'ra-visit-2' }), 200);
 });
 
 test('downgrade follows the rules: high → medium after 7 days without a case (ninth plan); a new case resets the count', async () => {
