@@ -812,35 +812,20 @@ static void delete_family(struct fk_req *req)
 
 /* --- personal code (个人码) --- */
 
-/* The labels of the stored reasons (health_codes.reasons: an array of
- * objects with "label", "cause" or "rule"), best first. */
-static json_t *reason_labels(struct fk_conn *db, int64_t person_id)
+/* The reasons' labels of a code as fk_health_code_current gives it, best first. */
+static json_t *reason_labels(const json_t *code)
 {
     json_t *labels = json_array();
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    if (fk_db_query(db, &st, &row, "SELECT reasons FROM health_codes WHERE person_id = ?", "i",
-                    person_id) == FK_OK &&
-        row) {
-        const char *text = fk_stmt_text(st, 0);
-        json_t *reasons = text ? json_loads(text, 0, NULL) : NULL;
-        size_t i;
-        json_t *reason;
-        json_array_foreach(reasons, i, reason)
-        {
-            const char *label = json_string_value(json_object_get(reason, "label"));
-            if (label == NULL)
-                label = json_string_value(json_object_get(reason, "cause"));
-            if (label == NULL)
-                label = json_string_value(json_object_get(reason, "rule"));
-            if (label == NULL)
-                label = json_string_value(reason);
-            if (label != NULL)
-                json_array_append_new(labels, json_string(label));
-        }
-        json_decref(reasons);
+    size_t i;
+    json_t *reason;
+    json_array_foreach(json_object_get(code, "reasons"), i, reason)
+    {
+        const char *label = json_string_value(json_object_get(reason, "label"));
+        if (label == NULL)
+            label = json_string_value(json_object_get(reason, "cause"));
+        if (label != NULL)
+            json_array_append_new(labels, json_string(label));
     }
-    fk_stmt_free(st);
     return labels;
 }
 
@@ -852,30 +837,31 @@ static void get_code(struct fk_req *req)
     int64_t person = 0;
     if (fk_selfservice_person_or_reply(req, db, 0, &person) != 0)
         return;
-    json_t *brief = NULL;
-    struct fk_health_code hc;
+    json_t *brief = NULL, *hc = NULL;
     char code[FK_CODE_MAX_LEN];
     int64_t now = fk_now();
     enum fk_err err = person_brief(db, &req->app->pii_key, person, &brief);
-    if (err == FK_OK)
-        err = fk_health_code_get(db, person, &hc);
+    if (err == FK_OK) /* re-evaluated first when a reason has expired */
+        err = fk_health_code_current(db, person, &hc);
     if (err == FK_OK)
         err = fk_code_issue(db, FK_CODE_PERSONAL, person, now + PERSONAL_CODE_TTL, code,
                             sizeof(code));
     if (err != FK_OK) {
         json_decref(brief);
+        json_decref(hc);
         fk_reply_fail(req, err, NULL);
         return;
     }
     audit_or_log(req, "personal_code_read", person, NULL);
     json_t *body = json_pack(
-        "{s:I,s:s,s:s,s:O,s:O,s:o,s:s,s:o,s:o,s:o,s:s}", "person_id", (json_int_t)person, "color",
-        fk_health_color_name(hc.color), "label", fk_health_color_label(hc.color), "name",
+        "{s:I,s:O,s:O,s:O,s:O,s:o,s:s,s:o,s:O,s:o,s:O}", "person_id", (json_int_t)person, "color",
+        json_object_get(hc, "color"), "label", json_object_get(hc, "label"), "name",
         json_object_get(brief, "name"), "id_number", json_object_get(brief, "id_number"), "at",
         fk_time_or_null(now), "code", code, "expires_at", fk_time_or_null(now + PERSONAL_CODE_TTL),
-        "since", fk_time_or_null(hc.since), "reasons", reason_labels(db, person), "rules_version",
-        hc.rules_version);
+        "since", json_object_get(hc, "since"), "reasons", reason_labels(hc), "rules_version",
+        json_object_get(hc, "rules_version"));
     json_decref(brief);
+    json_decref(hc);
     fk_reply_json(req, 200, body);
 }
 
