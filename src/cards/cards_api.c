@@ -324,6 +324,24 @@ static enum fk_err filter_bind(struct fk_stmt *st, const struct card_filter *f, 
     return err;
 }
 
+/* fk_list_run callbacks of the card list. */
+static enum fk_err bind_list_filter(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return filter_bind(st, ctx, 0, 0, idx);
+}
+
+struct card_view {
+    const struct fk_pii_key *key;
+    unsigned role;
+    int64_t now;
+};
+
+static json_t *card_row(struct fk_stmt *st, void *ctx)
+{
+    const struct card_view *v = ctx;
+    return fk_card_json(st, v->key, v->role, v->now);
+}
+
 static void list_cards(struct fk_req *req)
 {
     struct card_filter f;
@@ -333,45 +351,18 @@ static void list_cards(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[512], sql[2048];
+    char where[512], count_sql[1024], list_sql[2048];
     filter_where(&f, 0, where, sizeof(where));
+    snprintf(count_sql, sizeof(count_sql),
+             "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id%s", where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.region, c.id LIMIT ? OFFSET ?",
+             where);
+    struct card_view view = {&req->app->pii_key, req->actor.role, fk_now()};
+    struct fk_list_query q = {count_sql, list_sql, bind_list_filter, &f, card_row, &view};
     json_t *items = json_array();
-    int64_t total = 0, now = fk_now();
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql),
-                     "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " FK_CARD_COLUMNS FK_CARD_FROM
-                     "%s ORDER BY c.region, c.id LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = filter_bind(st, &f, 0, 0, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = fk_card_json(st, &req->app->pii_key, req->actor.role, now);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else
-                json_array_append_new(items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    int64_t total = 0;
+    enum fk_err err = fk_list_run(db, &q, page, per_page, items, &total);
     fk_cards_audit(req, &err, "card_list", "card", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                              "returned", (json_int_t)json_array_size(items)));

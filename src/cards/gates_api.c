@@ -353,46 +353,37 @@ static enum fk_err scan_bind(struct fk_stmt *st, const struct scan_query *q, int
     return err;
 }
 
+/* fk_list_run callbacks of the scan logs. */
+static enum fk_err bind_scan_query(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return scan_bind(st, ctx, idx);
+}
+
+struct scan_view {
+    const struct fk_pii_key *key;
+    unsigned role;
+};
+
+static json_t *scan_row(struct fk_stmt *st, void *ctx)
+{
+    const struct scan_view *v = ctx;
+    return scan_json(st, v->key, v->role);
+}
+
 static void reply_scans(struct fk_req *req, struct fk_conn *db, const struct scan_query *q,
                         int64_t page, int64_t per_page, const char *action)
 {
-    char sql[2560];
+    char count_sql[1024], list_sql[2560];
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM gate_scans s%s", q->where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " SCAN_COLUMNS SCAN_FROM
+             "%s ORDER BY s.scanned_at DESC, s.id DESC LIMIT ? OFFSET ?",
+             q->where);
+    struct scan_view view = {&req->app->pii_key, req->actor.role};
+    struct fk_list_query lq = {count_sql, list_sql, bind_scan_query, q, scan_row, &view};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM gate_scans s%s", q->where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " SCAN_COLUMNS SCAN_FROM
-                     "%s ORDER BY s.scanned_at DESC, s.id DESC LIMIT ? OFFSET ?",
-                     q->where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = scan_bind(st, q, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = scan_json(st, &req->app->pii_key, req->actor.role);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else
-                json_array_append_new(items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err = fk_list_run(db, &lq, page, per_page, items, &total);
     fk_cards_audit(req, &err, action, "gate_scan", 0, 0,
                    json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)q->checkpoint_id,
                              "total", (json_int_t)total, "returned",

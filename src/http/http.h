@@ -196,4 +196,20 @@ int fk_req_covers(const struct fk_req *req, const char *region_code);
 /* A paginated list answer: {"items":items,"total","page","per_page"}. */
 json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_page);
 
+/* The two queries of a paginated list: `count_sql` (SELECT COUNT(*) with the
+ * filter) and `list_sql` (the same filter, ending "LIMIT ? OFFSET ?"). `bind`
+ * (may be NULL) binds the filter's parameters of either from *idx on; `row`
+ * turns the current row into an item (NULL: out of memory). */
+struct fk_list_query {
+    const char *count_sql;
+    const char *list_sql;
+    enum fk_err (*bind)(struct fk_stmt *st, const void *ctx, int *idx);
+    const void *bind_ctx;
+    json_t *(*row)(struct fk_stmt *st, void *ctx);
+    void *row_ctx;
+};
+/* Runs both: *total the count, the page's items appended to `items`. */
+enum fk_err fk_list_run(struct fk_conn *db, const struct fk_list_query *q, int64_t page,
+                        int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
+
 #endif

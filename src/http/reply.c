@@ -325,3 +325,38 @@ json_t *fk_time_or_null(int64_t epoch)
 {
     return fk_time_json(epoch, epoch > 0);
 }
+
+enum fk_err fk_list_run(struct fk_conn *db, const struct fk_list_query *q, int64_t page,
+                        int64_t per_page, json_t *items, int64_t *total)
+{
+    *total = 0;
+    enum fk_err err = items != NULL ? FK_OK : FK_ERR_NOMEM;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, pass == 0 ? q->count_sql : q->list_sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        if (q->bind != NULL)
+            err = q->bind(st, q->bind_ctx, &idx);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                *total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            json_t *item = q->row(st, q->row_ctx);
+            if (item == NULL)
+                err = FK_ERR_NOMEM;
+            else
+                json_array_append_new(items, item);
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    return err;
+}

@@ -526,6 +526,30 @@ done:
     json_decref(temps);
 }
 
+/* fk_list_run callbacks of a checkpoint's passage log. */
+struct passage_window {
+    int64_t checkpoint_id;
+    int has_from, has_until;
+    int64_t from, until;
+};
+
+static enum fk_err bind_window(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const struct passage_window *w = ctx;
+    enum fk_err err = fk_stmt_bind_int64(st, (*idx)++, w->checkpoint_id);
+    if (err == FK_OK && w->has_from)
+        err = fk_stmt_bind_int64(st, (*idx)++, w->from);
+    if (err == FK_OK && w->has_until)
+        err = fk_stmt_bind_int64(st, (*idx)++, w->until);
+    return err;
+}
+
+static json_t *passage_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return passage_json(st);
+}
+
 void fk_passage_list(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -544,52 +568,22 @@ void fk_passage_list(struct fk_req *req)
         fk_pass_invalid(req, "review", "review 应为 1 或 0");
         return;
     }
-    char where[192], sql[1536];
+    char where[192], count_sql[512], list_sql[1536];
     snprintf(where, sizeof(where), " WHERE g.checkpoint_id = ?%s%s%s",
              has_from ? " AND g.scanned_at >= ?" : "", has_until ? " AND g.scanned_at < ?" : "",
              review == NULL     ? ""
              : review[0] == '1' ? " AND g.review IS NOT NULL"
                                 : " AND g.review IS NULL");
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM passages g%s", where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " PASSAGE_COLUMNS PASSAGE_FROM
+             "%s ORDER BY g.scanned_at DESC, g.id DESC LIMIT ? OFFSET ?",
+             where);
+    struct passage_window w = {cp.id, has_from, has_until, from, until};
+    struct fk_list_query q = {count_sql, list_sql, bind_window, &w, passage_row, NULL};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = FK_OK;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM passages g%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " PASSAGE_COLUMNS PASSAGE_FROM
-                     "%s ORDER BY g.scanned_at DESC, g.id DESC LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_stmt_bind_int64(st, idx++, cp.id);
-        if (err == FK_OK && has_from)
-            err = fk_stmt_bind_int64(st, idx++, from);
-        if (err == FK_OK && has_until)
-            err = fk_stmt_bind_int64(st, idx++, until);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = passage_json(st);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else
-                json_array_append_new(items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err = fk_list_run(db, &q, page, per_page, items, &total);
     fk_pass_audit(req, &err, "passage_list", "passage", 0, 0,
                   json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)cp.id, "total",
                             (json_int_t)total, "returned", (json_int_t)json_array_size(items)));

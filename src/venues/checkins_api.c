@@ -731,50 +731,40 @@ static int window_or_reply(struct fk_req *req, struct list_query *q)
     return 0;
 }
 
+/* fk_list_run callbacks of the check-in lists. */
+static enum fk_err bind_list_query(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return bind_of(st, ctx, idx);
+}
+
+struct row_view {
+    const struct fk_pii_key *key;
+    unsigned role;
+};
+
+static json_t *list_row(struct fk_stmt *st, void *ctx)
+{
+    const struct row_view *v = ctx;
+    return row_json(st, v->key, v->role);
+}
+
 static void reply_list(struct fk_req *req, struct fk_conn *db, const struct list_query *q,
                        const char *action, int64_t person_id)
 {
     int64_t page, per_page;
     if (fk_page_or_reply(req, &page, &per_page) != 0)
         return;
-    char where[256], sql[1536];
+    char where[256], count_sql[512], list_sql[1536];
     where_of(q, where, sizeof(where));
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM checkins c%s", where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " LIST_COLUMNS LIST_FROM "%s ORDER BY c.at DESC, c.id DESC LIMIT ? OFFSET ?",
+             where);
+    struct row_view view = {&req->app->pii_key, req->actor.role};
+    struct fk_list_query lq = {count_sql, list_sql, bind_list_query, q, list_row, &view};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM checkins c%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " LIST_COLUMNS LIST_FROM
-                     "%s ORDER BY c.at DESC, c.id DESC LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = bind_of(st, q, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = row_json(st, &req->app->pii_key, req->actor.role);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else
-                json_array_append_new(items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err = fk_list_run(db, &lq, page, per_page, items, &total);
     fk_venues_audit(req, &err, action, q->by[2] == 'v' ? "venue" : "person", q->id, person_id,
                     json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
                               (json_int_t)json_array_size(items)));
