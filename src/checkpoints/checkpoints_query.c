@@ -361,49 +361,38 @@ static json_t *row_json(struct fk_req *req, enum fk_cp_kind kind, struct fk_stmt
 
 /* ---------- queries ---------- */
 
+/* fk_list_run callbacks of fk_cp_list. */
+struct cp_list_ctx {
+    struct fk_req *req;
+    enum fk_cp_kind kind;
+    const struct fk_cp_filter *f;
+};
+
+static enum fk_err cp_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const struct cp_list_ctx *c = ctx;
+    return bind_filter(st, c->kind, c->f, 0, 0, idx);
+}
+
+static json_t *cp_row(struct fk_stmt *st, void *ctx)
+{
+    const struct cp_list_ctx *c = ctx;
+    return row_json(c->req, c->kind, st);
+}
+
 enum fk_err fk_cp_list(struct fk_req *req, struct fk_conn *db, enum fk_cp_kind kind,
                        const struct fk_cp_filter *f, int64_t page, int64_t per_page, json_t **items,
                        int64_t *total)
 {
-    char where[1024], sql[2560];
+    char where[1024], count_sql[1536], list_sql[2560];
     where_sql(kind, f, 0, where, sizeof(where));
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*)%s%s", kinds[kind].from, where);
+    snprintf(list_sql, sizeof(list_sql), "SELECT %s%s%s ORDER BY %s LIMIT ? OFFSET ?",
+             kinds[kind].columns, kinds[kind].from, where, kinds[kind].order);
+    struct cp_list_ctx c = {req, kind, f};
+    struct fk_list_query q = {count_sql, list_sql, cp_bind, &c, cp_row, &c};
     *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    enum fk_err err = FK_OK;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s%s", kinds[kind].from, where);
-        else
-            snprintf(sql, sizeof(sql), "SELECT %s%s%s ORDER BY %s LIMIT ? OFFSET ?",
-                     kinds[kind].columns, kinds[kind].from, where, kinds[kind].order);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = bind_filter(st, kind, f, 0, 0, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                *total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = row_json(req, kind, st);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else
-                json_array_append_new(*items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
-    return err;
+    return fk_list_run(db, &q, page, per_page, *items, total);
 }
 
 enum fk_err fk_cp_load(struct fk_req *req, struct fk_conn *db, enum fk_cp_kind kind, int64_t id,

@@ -208,51 +208,38 @@ enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter
     return err;
 }
 
+/* fk_list_run callbacks of fk_returnee_list. */
+static enum fk_err returnee_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return fk_returnee_bind(st, ctx, 0, 0, idx);
+}
+
+struct returnee_view {
+    const struct fk_pii_key *key;
+    unsigned role;
+};
+
+static json_t *returnee_row(struct fk_stmt *st, void *ctx)
+{
+    const struct returnee_view *v = ctx;
+    return fk_returnee_json(st, v->key, v->role);
+}
+
 enum fk_err fk_returnee_list(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                              const struct fk_returnee_filter *f, int64_t page, int64_t per_page,
                              json_t **items, int64_t *total)
 {
-    char where[1024], sql[2560];
+    char where[1024], count_sql[1536], list_sql[2560];
     fk_returnee_where(f, 0, where, sizeof(where));
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM returnees r%s", where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
+             "%s ORDER BY r.arrival_date DESC, r.id DESC LIMIT ? OFFSET ?",
+             where);
+    struct returnee_view v = {key, role};
+    struct fk_list_query q = {count_sql, list_sql, returnee_bind, f, returnee_row, &v};
     *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    enum fk_err err = FK_OK;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM returnees r%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
-                     "%s ORDER BY r.arrival_date DESC, r.id DESC LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_returnee_bind(st, f, 0, 0, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                *total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = fk_returnee_json(st, key, role);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else
-                json_array_append_new(*items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
-    return err;
+    return fk_list_run(db, &q, page, per_page, *items, total);
 }
 
 enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
