@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "demo/demo.h"
 #include "store/store.h"
+#include "checkpoints/checkpoints.h"
 #include "venues/venues.h"
 
 #include <stdio.h>
@@ -23,6 +24,7 @@ static void usage(FILE *out)
             "  --seed S     any 64-bit integer; the same seed gives the same people (default 1)\n"
             "  --key FILE   the PII key file (default: beside the SQLite file)\n"
             "  --venues N   also N venues (场所) with place codes in every community, 0..13\n"
+            "  --checkpoints N  also checkpoints of all levels, with N gates per community, 0..3\n"
             "  FANGKONG_DEMO_PASSWORD  password of the demo logins (default %s)\n",
             FK_DEMO_PEOPLE_MAX, DEFAULT_PEOPLE, FK_DEMO_PASSWORD);
 }
@@ -30,7 +32,7 @@ static void usage(FILE *out)
 /* Every argument must be a known option; returns 0 if one is not. */
 static int options_known(int argc, char **argv)
 {
-    static const char *const known[] = {"db", "people", "seed", "key", "venues"};
+    static const char *const known[] = {"db", "people", "seed", "key", "venues", "checkpoints"};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0)
@@ -158,6 +160,12 @@ int fk_cmd_demo(int argc, char **argv)
         fprintf(stderr, "fangkong demo: --venues must be an integer from 0 to 13\n");
         return 64;
     }
+    int64_t checkpoints = -1;
+    const char *checkpoints_text = fk_cli_opt(argc, argv, "checkpoints");
+    if (checkpoints_text != NULL && fk_parse_int64(checkpoints_text, 0, 3, &checkpoints) != FK_OK) {
+        fprintf(stderr, "fangkong demo: --checkpoints must be an integer from 0 to 3\n");
+        return 64;
+    }
     const char *password_shown = FK_DEMO_PASSWORD;
     const char *env_password = getenv("FANGKONG_DEMO_PASSWORD");
     if (env_password != NULL && env_password[0] != '\0') {
@@ -194,6 +202,11 @@ int fk_cmd_demo(int argc, char **argv)
         ((err = fk_store_conn(store, &venue_db)) != FK_OK ||
          (err = fk_venues_demo(venue_db, &key, venues, &venues_made)) != FK_OK))
         fprintf(stderr, "fangkong demo: the demo venues failed: %s\n", fk_err_name(err));
+    int64_t checkpoints_made = 0;
+    if (err == FK_OK && checkpoints >= 0 &&
+        ((err = fk_store_conn(store, &venue_db)) != FK_OK ||
+         (err = fk_checkpoints_demo(venue_db, checkpoints, &checkpoints_made)) != FK_OK))
+        fprintf(stderr, "fangkong demo: the demo checkpoints failed: %s\n", fk_err_name(err));
     memset(&key, 0, sizeof(key));
     fk_store_close(store);
     if (err == FK_ERR_CONFLICT) {
@@ -209,5 +222,7 @@ int fk_cmd_demo(int argc, char **argv)
     print_summary(db_name, &stats, password_shown);
     if (venues_made > 0)
         printf("场所 / venues: %lld (with place codes)\n", (long long)venues_made);
+    if (checkpoints_made > 0)
+        printf("卡口 / checkpoints: %lld (levels 1–4)\n", (long long)checkpoints_made);
     return 0;
 }

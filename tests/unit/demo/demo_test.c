@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "crypto/crypto.h"
+#include "checkpoints/checkpoints.h"
 #include "demo/demo.h"
 #include "id/id.h"
 #include "store/store.h"
@@ -175,6 +176,24 @@ static void test_shape(void **state)
 
     static struct people people;
     read_people(store, &people);
+
+    /* Checkpoints of all levels on request: 5 at the district, a road post per
+     * township, N gates per community. */
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    int64_t made = 0;
+    assert_int_equal(fk_checkpoints_demo(db, 4, &made), FK_ERR_INVALID);
+    assert_int_equal(fk_checkpoints_demo(db, 2, &made), FK_OK);
+    assert_int_equal(made, 5 + 11 + 2 * 85);
+    for (int level = 1; level <= 4; level++) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM checkpoints WHERE level = %d", level);
+        assert_true(count(store, sql) > 0);
+    }
+    assert_int_equal(count(store,
+                           "SELECT COUNT(*) FROM checkpoints WHERE level = 3 AND type = "
+                           "'road' AND region IN (SELECT code FROM regions WHERE level = 2)"),
+                     11);
 
     /* A second build is refused and changes nothing. */
     struct fk_demo_options opt = {PEOPLE, 42, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
