@@ -250,6 +250,33 @@ static int parse_id_or_reply(struct fk_req *req, const char *code, const char *m
     return 0;
 }
 
+/* fk_list_run callbacks of the user list. */
+struct user_filter {
+    const char *scope, *q, *role;
+    char like[80];
+};
+
+static enum fk_err bind_user_filter(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const struct user_filter *f = ctx;
+    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
+    *idx += 2;
+    if (err == FK_OK && f->q) {
+        err = fk_stmt_bind_text(st, (*idx)++, f->like);
+        if (err == FK_OK)
+            err = fk_stmt_bind_text(st, (*idx)++, f->like);
+    }
+    if (err == FK_OK && f->role)
+        err = fk_stmt_bind_text(st, (*idx)++, f->role);
+    return err;
+}
+
+static json_t *user_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return user_json(st);
+}
+
 static void list_users(struct fk_req *req)
 {
     int64_t page, per_page;
@@ -284,50 +311,21 @@ static void list_users(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char in_region[96], where[384], sql[768], like[80];
+    char in_region[96], where[384], count_sql[512], list_sql[768];
     fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
     snprintf(where, sizeof(where), " WHERE %s%s%s", in_region,
              q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "",
              role ? " AND u.role = ?" : "");
+    struct user_filter uf = {scope, q, role, ""};
     if (q)
-        snprintf(like, sizeof(like), "%%%s%%", q);
+        snprintf(uf.like, sizeof(uf.like), "%%%s%%", q);
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*)" USER_FROM "%s", where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " USER_COLUMNS USER_FROM "%s ORDER BY u.id LIMIT ? OFFSET ?", where);
+    struct fk_list_query lq = {count_sql, list_sql, bind_user_filter, &uf, user_row, NULL};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = FK_OK;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)" USER_FROM "%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " USER_COLUMNS USER_FROM "%s ORDER BY u.id LIMIT ? OFFSET ?", where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_stmt_bind_region(st, idx, scope);
-        idx += 2;
-        if (err == FK_OK && q) {
-            err = fk_stmt_bind_text(st, idx++, like);
-            if (err == FK_OK)
-                err = fk_stmt_bind_text(st, idx++, like);
-        }
-        if (err == FK_OK && role)
-            err = fk_stmt_bind_text(st, idx++, role);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0)
-                total = fk_stmt_int64(st, 0);
-            else
-                json_array_append_new(items, user_json(st));
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err = fk_list_run(db, &lq, page, per_page, items, &total);
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
@@ -505,6 +503,24 @@ static void patch_user(struct fk_req *req)
 
 /* --- tokens --- */
 
+/* fk_list_run callbacks of the token list. */
+static enum fk_err bind_scope(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    enum fk_err err = fk_stmt_bind_region(st, *idx, ctx);
+    *idx += 2;
+    return err;
+}
+
+static json_t *token_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return json_pack(
+        "{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)fk_stmt_int64(st, 0), "name",
+        fk_stmt_text(st, 1), "user_id", (json_int_t)fk_stmt_int64(st, 2), "username",
+        fk_stmt_text(st, 3), "created_at", fk_time_or_null(fk_stmt_int64(st, 4)), "last_used_at",
+        fk_time_or_null(fk_stmt_int64(st, 5)), "revoked_at", fk_time_or_null(fk_stmt_int64(st, 6)));
+}
+
 static void list_tokens(struct fk_req *req)
 {
     int64_t page, per_page;
@@ -513,50 +529,20 @@ static void list_tokens(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char in_region[96], sql[640];
+    char in_region[96], count_sql[256], list_sql[640];
     fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
+    snprintf(count_sql, sizeof(count_sql),
+             "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE %s",
+             in_region);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT t.id, t.name, t.user_id, u.username, t.created_at, "
+             "COALESCE(t.last_used_at, 0), COALESCE(t.revoked_at, 0) FROM api_tokens t "
+             "JOIN users u ON u.id = t.user_id WHERE %s ORDER BY t.id DESC LIMIT ? OFFSET ?",
+             in_region);
+    struct fk_list_query lq = {count_sql, list_sql, bind_scope, req->actor.prefix, token_row, NULL};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = FK_OK;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql),
-                     "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE %s",
-                     in_region);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT t.id, t.name, t.user_id, u.username, t.created_at, "
-                     "COALESCE(t.last_used_at, 0), COALESCE(t.revoked_at, 0) FROM api_tokens t "
-                     "JOIN users u ON u.id = t.user_id WHERE %s ORDER BY t.id DESC LIMIT ? "
-                     "OFFSET ?",
-                     in_region);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = fk_stmt_bind_region(st, 1, req->actor.prefix);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, 3, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, 4, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_array_append_new(
-                items,
-                json_pack("{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                          "name", fk_stmt_text(st, 1), "user_id", (json_int_t)fk_stmt_int64(st, 2),
-                          "username", fk_stmt_text(st, 3), "created_at",
-                          fk_time_or_null(fk_stmt_int64(st, 4)), "last_used_at",
-                          fk_time_or_null(fk_stmt_int64(st, 5)), "revoked_at",
-                          fk_time_or_null(fk_stmt_int64(st, 6))));
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err = fk_list_run(db, &lq, page, per_page, items, &total);
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
