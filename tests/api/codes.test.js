@@ -133,7 +133,9 @@ test('revocation: API and command line, public list, re-issue after it is valid'
   // Revoked from the command line (another process): seen once the server re-reads the
   // store (every FK_CODE_REFRESH_SECONDS = 2 s of its monotonic clock, which FANGKONG_NOW
   // does not move). Poll instead of sleeping a fixed time, so a loaded machine cannot fail it.
-  const pass = await issue('vehicle_pass', 502);
+  // Issued an hour before the revocation: each command starts its clock at NOW, so a code
+  // signed by a slow-starting process could otherwise carry a later second than the revocation.
+  const pass = await issue('vehicle_pass', 502, EXPIRES, '2022-03-02T07:00:00+08:00');
   assert.equal((await verify(gate, pass)).valid, true);
   await fk.cliOk(['keys', 'revoke', '--db', fk.db, '--type', 'vehicle_pass', '--id', '502', '--reason', '作废']);
   let seen = null;
