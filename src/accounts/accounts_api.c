@@ -313,9 +313,11 @@ static void list_users(struct fk_req *req)
         return;
     char in_region[96], where[384], count_sql[512], list_sql[768];
     fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
+    /* Resident accounts (phone sign-in, thousands of them) are listed only
+     * when asked for with ?role=resident: the staff list stays the staff. */
     snprintf(where, sizeof(where), " WHERE %s%s%s", in_region,
              q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "",
-             role ? " AND u.role = ?" : "");
+             role ? " AND u.role = ?" : " AND u.role <> 'resident'");
     struct user_filter uf = {scope, q, role, ""};
     if (q)
         snprintf(uf.like, sizeof(uf.like), "%%%s%%", q);

@@ -174,6 +174,11 @@ test('link: a wrong pair is one 422 whether or not the ID exists; the right pair
   const admin = await fk.login(fk.users.admin);
   const audit = expectJson(await admin.get('/api/v1/audit?action=resident_link'));
   assert.ok(audit.items.some((e) => e.person_id === me.id), 'resident_link audited');
+  // The staff list keeps to staff; resident accounts are listed when asked for.
+  const staff = expectJson(await admin.get('/api/v1/users?per_page=200'));
+  assert.ok(staff.items.length > 0 && staff.items.every((u) => u.role !== 'resident'), JSON.stringify(staff.items.map((u) => u.role)));
+  const residents = expectJson(await admin.get('/api/v1/users?role=resident&per_page=200'));
+  assert.ok(residents.items.length >= 1 && residents.items.every((u) => u.role === 'resident'));
 });
 
 test('link attempts are limited per account per day', async () => {
