@@ -82,6 +82,13 @@ enum fk_err fk_import_template_xlsx(unsigned char **out, size_t *len) FK_MUST_CH
 enum fk_err fk_import_template_csv(char **out, size_t *len) FK_MUST_CHECK;
 
 /* Routes: template downloads and POST /api/v1/imports/persons. */
+/* The uploaded file of an import request: the body itself (CSV or .xlsx
+ * media type, or none) or the `file` field of a multipart/form-data body.
+ * Sets *off and *len of the file within req->body; -1 after replying 422
+ * (no file), 415 (not CSV or .xlsx by its bytes) or 413 (over 64 MiB). */
+struct fk_req;
+int fk_import_upload_or_reply(struct fk_req *req, size_t *off, size_t *len);
+
 enum fk_err fk_imports_routes(void) FK_MUST_CHECK;
 
 /* `fangkong import persons|sample-csv ...`; returns the exit status. */

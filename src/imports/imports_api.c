@@ -287,7 +287,7 @@ static int accepted_type(const char *type)
     return 0;
 }
 
-static void post_import(struct fk_req *req)
+int fk_import_upload_or_reply(struct fk_req *req, size_t *off_out, size_t *len_out)
 {
     const char *type = fk_req_header(req, "Content-Type");
     size_t off = 0, len = req->body.len;
@@ -295,27 +295,37 @@ static void post_import(struct fk_req *req)
         if (req->body.len == 0 ||
             multipart_file(type, req->body.data, req->body.len, &off, &len) != 0) {
             fk_reply_error(req, 422, "missing_field", "请在表单字段 file 中上传文件", "file");
-            return;
+            return -1;
         }
     } else if (type != NULL && type[0] != '\0' && !accepted_type(type)) {
         fk_reply_error(req, 415, "unsupported_media_type",
                        "不支持的文件类型：请上传 CSV 或 .xlsx 文件", "file");
-        return;
+        return -1;
     }
     if (len == 0) {
         fk_reply_error(req, 422, "missing_field", "请上传文件（CSV 或 .xlsx）", "file");
-        return;
+        return -1;
     }
     if (fk_sheet_sniff((const unsigned char *)req->body.data + off, len) == 0) {
         fk_reply_error(req, 415, "unsupported_media_type",
                        "无法识别的文件格式：请上传 CSV 或 .xlsx（旧版 .xls 请另存为 .xlsx）",
                        "file");
-        return;
+        return -1;
     }
     if (len > FK_SHEET_FILE_MAX) {
         fk_reply_error(req, 413, "body_too_large", "文件超过 64 MiB", "file");
-        return;
+        return -1;
     }
+    *off_out = off;
+    *len_out = len;
+    return 0;
+}
+
+static void post_import(struct fk_req *req)
+{
+    size_t off, len;
+    if (fk_import_upload_or_reply(req, &off, &len) != 0)
+        return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/ledger.h"
+#include "imports/imports.h"
 #include "imports/sheet.h"
 #include "jobs/jobs.h"
 #include "regions/regions.h"
@@ -349,25 +350,13 @@ done:
 
 void fk_venues_import_post(struct fk_req *req)
 {
-    const char *type = fk_req_header(req, "Content-Type");
-    if (type != NULL && strncasecmp(type, "multipart/", 10) == 0) {
-        fk_reply_error(req, 415, "unsupported_media_type",
-                       "请直接以请求体上传文件（CSV 或 .xlsx），不要使用表单", "file");
+    size_t off, len;
+    if (fk_import_upload_or_reply(req, &off, &len) != 0)
         return;
-    }
-    size_t len = req->body.len;
-    if (len == 0) {
-        fk_reply_error(req, 422, "missing_field", "请上传文件（CSV 或 .xlsx）", "file");
-        return;
-    }
-    if (fk_sheet_sniff((const unsigned char *)req->body.data, len) == 0) {
-        fk_reply_error(req, 415, "unsupported_media_type",
-                       "无法识别的文件格式：请上传 CSV 或 .xlsx", "file");
-        return;
-    }
-    if (len > FK_SHEET_FILE_MAX) {
-        fk_reply_error(req, 413, "body_too_large", "文件超过 64 MiB", "file");
-        return;
+    if (off > 0) { /* the file field of a form: the job reads the file alone */
+        memmove(req->body.data, req->body.data + off, len);
+        req->body.data[len] = '\0';
+        req->body.len = len;
     }
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)

@@ -279,6 +279,20 @@ test('import: English headers; a file without the required columns fails whole; 
   job = await importCsv(worker, csvOf([['名称', '类别'], ['x', 'mall']]));
   assert.equal(job.state, 'failed');
   assert.match(job.message, /表头缺少必填列/);
+  // The same upload rules as the persons import: a form's "file" field works too.
+  const boundary = '----fkVenue7MA4YWxk';
+  const form = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="场所.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+    Buffer.from(csvOf([['name', 'category', 'region'], ['Form Mart', 'market', COM]])),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const formRes = await worker.post('/api/v1/venues/import', form, { headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } });
+  job = await waitJob(worker, expectJson(formRes, 202).job_id);
+  assert.equal(job.state, 'done', job.message);
+  assert.equal(job.imported, 1);
+  const empty = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--${boundary}--\r\n`);
+  expectError(await worker.post('/api/v1/venues/import', empty, { headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } }), 422, 'missing_field', 'file');
+  expectError(await worker.post('/api/v1/venues/import', 'a,b', { headers: { 'Content-Type': 'image/png' } }), 415, 'unsupported_media_type', 'file');
   expectError(await worker.post('/api/v1/venues/import', Buffer.from([0, 1, 2, 3]), { headers: { 'Content-Type': 'application/octet-stream' } }), 415, 'unsupported_media_type', 'file');
   expectError(await worker.post('/api/v1/venues/import', '', { headers: { 'Content-Type': 'text/csv' } }), 422, 'missing_field', 'file');
   const tpl = await worker.get('/api/v1/venues/import/template.csv');
