@@ -77,8 +77,6 @@ int64_t fk_checkin_cutoff(int64_t now, int64_t retention_days);
 /* Whether `color` refuses entry: red and yellow do. Writes the Chinese
  * reason (at least 128 bytes) when refused. */
 int fk_checkin_refused(int color, char *reason, size_t size);
-/* A name masked for venue staff: the first character kept, the rest "*". */
-void fk_mask_name(const char *name, char *out, size_t size);
 
 /* --- store (venues_store.c) --- */
 
