@@ -59,7 +59,7 @@ struct view {
 static void day_of(int64_t t, char out[11])
 {
     int y, m, d;
-    fk_civil_date(t + 8 * 3600, &y, &m, &d); /* the day in Asia/Shanghai */
+    fk_civil_date(t, &y, &m, &d); /* the day in Asia/Shanghai */
     snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 

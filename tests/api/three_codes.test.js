@@ -122,6 +122,9 @@ test('home quarantine turns the code red in the view; an ID number outside the r
 
 test('a resident of another township: the gate view — colour, reasons, cities and counties by day; no address, phone, region, household, itinerary or check-ins; audited as crossing', async () => {
   const admin = await fk.login(fk.users.admin);
+  // A late-evening visit counts on its own day in Asia/Shanghai (23:30 is 15:30 UTC).
+  const venue = expectJson(await admin.get(`/api/v1/venues?region=${C0}&per_page=1`)).items[0];
+  expectJson(await admin.post('/api/v1/checkins', { venue_id: venue.id, person_id: person.id, at: '2022-03-01T23:30:00+08:00', idempotency_key: 't3-visit-late' }), 201);
   const full = expectJson(await admin.post('/api/v1/scans/three-codes', { id_number: person.id_number }));
   assert.equal(full.view, 'full');
   const other = await fk.login(fk.users.officer1);
@@ -157,7 +160,7 @@ test('a resident of another township: the gate view — colour, reasons, cities 
   assert.equal(inside.view, 'full');
   assert.equal(inside.person.id, person.id);
   assert.equal(inside.person.region, X0);
-  assert.equal(inside.places.length, 1);
+  assert.equal(inside.places.length, 2);
   assert.deepEqual(inside.areas.map((a) => a.code), ['141102', '4201']);
   const audit = expectJson(await admin.get('/api/v1/audit?action=three_codes_read&per_page=50')).items;
   const crossed = audit.filter((e) => e.actor === 't3_officer1' && e.person_id === person.id);
