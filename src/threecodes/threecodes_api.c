@@ -449,7 +449,9 @@ static void get_three_codes(struct fk_req *req)
 
 static const struct fk_route routes[] = {
     {"POST", "/api/v1/scans/three-codes", scan_three_codes, 0, THREECODES_STAFF, "threecodes",
-     "三码查验：扫个人码或身份证，查看健康码、行程与场所码", NULL},
+     "三码查验：扫个人码或身份证，查看健康码、行程与场所码（外辖区人员仅健康码、原因与途经城市/"
+     "区县）",
+     NULL},
     {"GET", "/api/v1/persons/{id}/three-codes", get_three_codes, 0, THREECODES_STAFF, "threecodes",
      "一人的三码：健康码、近 14 天行程、场所扫码记录", NULL},
 };
