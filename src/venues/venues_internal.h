@@ -18,6 +18,13 @@
      FK_ROLE_INSPECTOR | FK_ROLE_TRACER)
 /* Roles that post check-ins: venue staff and residents (for themselves). */
 #define FK_CHECKINS_POST (FK_VENUES_STAFF | FK_ROLE_RESIDENT)
+/* Roles that read a person's check-ins (their itinerary) by id: the
+ * registry's staff, checkpoint staff and tracers within their jurisdiction,
+ * residents for themselves and their family. Not the enterprise, school and
+ * inspector roles: they check people at their venue's door, they do not
+ * follow residents' trips. */
+#define FK_PERSON_CHECKINS_READ                                                                    \
+    (FK_VENUES_ADMIN | FK_ROLE_CHECKPOINT_STAFF | FK_ROLE_TRACER | FK_ROLE_RESIDENT)
 
 #define FK_VENUE_NAME_MAX 100 /* bytes of UTF-8 */
 #define FK_VENUE_ADDRESS_MAX 200

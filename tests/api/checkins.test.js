@@ -35,6 +35,7 @@ const fk = useServer({ now: NOW }, async (fk) => {
   await fk.addUser({ key: 'staff0', username: 'k_staff0', role: 'checkpoint_staff', region: T0, displayName: '甲镇场所人员' });
   await fk.addUser({ key: 'resident', username: 'k_resident', role: 'resident', region: compound, displayName: '居民' });
   await fk.addUser({ key: 'sampler', username: 'k_sampler', role: 'sampler', region: '141102', displayName: '采样员' });
+  await fk.addUser({ key: 'enterprise', username: 'k_enterprise', role: 'enterprise', region: T0, displayName: '甲镇企业' });
   for (const [k, region] of [['green', compound], ['red', compound], ['yellowish', compound], ['far', t1compound]]) {
     const id_number = freshId(11);
     const p = expectJson(await admin.post('/api/v1/persons', { id_number, name: `测试${k}`, phone: '13912340000', region }), 201);
@@ -278,6 +279,9 @@ test('no colour oracle: a bare person_id of another township\'s resident is answ
   assert.equal(s.person.id, people.far.id);
   assert.equal(s.color, 'green');
   assert.equal(await farCheckins(), farBefore + 1);
+  // An enterprise does not follow residents' trips, not even of its own township.
+  const enterprise = await fk.login(fk.users.enterprise);
+  expectError(await enterprise.get(`/api/v1/persons/${people.green.id}/checkins`), 403, 'forbidden');
   // Inside the jurisdiction a bare id still works (the T1 officer for the T1 resident, at a T1 venue).
   const officer1 = await fk.login(fk.users.officer1);
   expectJson(await officer1.post('/api/v1/checkins', checkin({ venue_id: venues.far.id, person_id: people.far.id, at: at(-9) })), 201);
