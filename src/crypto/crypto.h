@@ -61,6 +61,10 @@ void fk_pii_blind(const struct fk_pii_key *key, const char *context, const char 
 void fk_mask_id(const char *id_number, char *out, size_t out_size);
 /* "13812345678" -> "138****5678". */
 void fk_mask_phone(const char *phone, char *out, size_t out_size);
+/* A name as staff outside the person's jurisdiction see it: the first
+ * UTF-8 character kept, each further one "*" ("张三丰" -> "张**"); "" when
+ * `size` cannot hold the first character. */
+void fk_mask_name(const char *name, char *out, size_t size);
 /* Opens a sealed ID number or phone (`context` "id_number" or "phone") into
  * out, in full or masked. 0 when written; 1 when `sealed` is NULL or empty;
  * -1 when it does not open (out is then ""). The plain text is wiped. */

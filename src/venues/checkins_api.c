@@ -146,11 +146,9 @@ static int parse_item(struct fk_req *req, struct fk_conn *db, json_t *obj, const
     return 0;
 }
 
-/* Resolves the item's venue (cached) and person, the caller's right to
- * check them in, and the colour. -1 after replying; `batch` turns "not
- * found" into a 422 naming the item. */
-/* Persons of a batch known to exist (sorted ids), read in a few queries
- * instead of one per item. */
+/* Persons of a batch the caller may name by bare id (sorted ids): those
+ * that exist and, for staff, live inside the caller's jurisdiction; read in
+ * a few queries instead of one per item. */
 struct person_set {
     int64_t *ids;
     size_t n;
@@ -162,11 +160,52 @@ static int cmp_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Whether the caller may name a person living in `region` by bare internal
+ * id: staff only inside their jurisdiction (a visitor from elsewhere presents
+ * a personal code or ID card at POST /venues/{id}/scans); a resident account
+ * is checked against the persons it acts for afterwards. */
+static int may_name_by_id(const struct fk_req *req, const char *region)
+{
+    return req->actor.role == FK_ROLE_RESIDENT || fk_req_covers(req, region);
+}
+
+/* Audits a refused person (checkin_refused) with why: the person does not
+ * exist, lives outside the caller's jurisdiction, or is not one the resident
+ * acts for. The answer to the caller is the same in every case; a failed
+ * audit write is logged and does not change it. */
+static void audit_refused(struct fk_req *req, struct fk_conn *db, const struct item *it,
+                          const char *prefix)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    char region[24] = "";
+    enum fk_err err = fk_db_query(db, &st, &row,
+                                  "SELECT region FROM persons WHERE id = ? AND merged_into IS NULL",
+                                  "i", it->person_id);
+    if (err == FK_OK && row)
+        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
+    fk_stmt_free(st);
+    const char *why = !row                                  ? "not_found"
+                      : req->actor.role == FK_ROLE_RESIDENT ? "not_acting_for"
+                                                            : "outside_jurisdiction";
+    char target[24], field[64];
+    snprintf(target, sizeof(target), "%lld", (long long)it->person_id);
+    snprintf(field, sizeof(field), "%sperson_id", prefix);
+    json_t *detail = json_pack("{s:s,s:s,s:I,s:s}", "reason", why, "field", field, "venue_id",
+                               (json_int_t)it->venue_id, "person_region", region);
+    if (err == FK_OK)
+        err =
+            fk_audit_req(req, "checkin_refused", "person", target, row ? it->person_id : 0, detail);
+    json_decref(detail);
+    if (err != FK_OK)
+        fk_log_msg(FK_LOG_WARN, "checkin_refused_not_audited", fk_err_name(err));
+}
+
 /* The PostgreSQL backend binds at most 64 parameters per statement. */
 #define PERSONS_PER_QUERY 64
 
-static enum fk_err person_set_load(struct fk_conn *db, const struct item *items, size_t n,
-                                   struct person_set *set)
+static enum fk_err person_set_load(const struct fk_req *req, struct fk_conn *db,
+                                   const struct item *items, size_t n, struct person_set *set)
 {
     set->n = 0;
     set->ids = malloc(n * sizeof(*set->ids));
@@ -186,7 +225,8 @@ static enum fk_err person_set_load(struct fk_conn *db, const struct item *items,
     char sql[128 + PERSONS_PER_QUERY * 2];
     for (size_t start = 0; start < m && err == FK_OK; start += PERSONS_PER_QUERY) {
         size_t k = m - start < PERSONS_PER_QUERY ? m - start : PERSONS_PER_QUERY;
-        size_t len = (size_t)snprintf(sql, sizeof(sql), "SELECT id FROM persons WHERE id IN (");
+        size_t len =
+            (size_t)snprintf(sql, sizeof(sql), "SELECT id, region FROM persons WHERE id IN (");
         for (size_t j = 0; j < k; j++)
             len += (size_t)snprintf(sql + len, sizeof(sql) - len, j ? ",?" : "?");
         snprintf(sql + len, sizeof(sql) - len, ") AND merged_into IS NULL");
@@ -196,7 +236,8 @@ static enum fk_err person_set_load(struct fk_conn *db, const struct item *items,
         for (size_t j = 0; j < k && err == FK_OK; j++)
             err = fk_stmt_bind_int64(st, (int)j + 1, want[start + j]);
         while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-            set->ids[set->n++] = fk_stmt_int64(st, 0);
+            if (may_name_by_id(req, fk_stmt_text(st, 1)))
+                set->ids[set->n++] = fk_stmt_int64(st, 0);
         if (err == FK_ERR_DONE)
             err = FK_OK;
         fk_stmt_free(st);
@@ -207,9 +248,16 @@ static enum fk_err person_set_load(struct fk_conn *db, const struct item *items,
     return err;
 }
 
+/* Resolves the item's venue (cached) and person, the caller's right to
+ * check them in, and the colour. `presented`: the person was named by what
+ * they present (a personal code or ID number at a staff scan), which any
+ * venue staff may check in; a bare person_id only within the caller's
+ * jurisdiction (`known` holds those of a batch). A person who does not exist
+ * and one the caller may not name get the same answer, audited. -1 after
+ * replying; `batch` turns "not found" into a 422 naming the item. */
 static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cache *vc,
                         const struct person_set *known, const char *prefix, int batch,
-                        struct item *it)
+                        int presented, struct item *it)
 {
     const struct fk_venue_brief *v = NULL;
     for (int i = 0; i < vc->n && v == NULL; i++)
@@ -238,20 +286,23 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
         return item_invalid(req, prefix, "venue_id", "venue_closed",
                             "场所已暂停开放或已查封，不能登记");
     it->region = v->region;
-    /* The person: anyone registered (visitors come from elsewhere); a
-     * resident account only for itself and the family members it acts for. */
-    int row = 0;
+    /* The person: anyone registered who presented their code or ID card
+     * (visitors come from elsewhere); by bare id only one inside the
+     * caller's jurisdiction, or for a resident account itself and the family
+     * members it acts for. */
+    int ok = 0;
     enum fk_err err = FK_OK;
     if (known != NULL) {
-        row = bsearch(&it->person_id, known->ids, known->n, sizeof(*known->ids), cmp_id) != NULL;
+        ok = bsearch(&it->person_id, known->ids, known->n, sizeof(*known->ids), cmp_id) != NULL;
     } else {
         struct fk_stmt *st = NULL;
-        err =
-            fk_db_query(db, &st, &row, "SELECT 1 FROM persons WHERE id = ? AND merged_into IS NULL",
-                        "i", it->person_id);
+        int row = 0;
+        err = fk_db_query(db, &st, &row,
+                          "SELECT region FROM persons WHERE id = ? AND merged_into IS NULL", "i",
+                          it->person_id);
+        ok = err == FK_OK && row && (presented || may_name_by_id(req, fk_stmt_text(st, 0)));
         fk_stmt_free(st);
     }
-    int ok = row;
     if (err == FK_OK && ok && resident)
         err = fk_selfservice_may_act_for(db, req->actor.user_id, it->person_id, &ok);
     if (err != FK_OK) {
@@ -259,6 +310,7 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
         return -1;
     }
     if (!ok) {
+        audit_refused(req, db, it, prefix);
         if (batch)
             return item_invalid(req, prefix, "person_id", "invalid_field",
                                 "人员不存在或无权为其登记");
@@ -482,7 +534,7 @@ void fk_checkins_post(struct fk_req *req)
     struct venue_cache vc = {.n = 0};
     struct person_set known = {NULL, 0};
     if (batch) {
-        enum fk_err err = person_set_load(db, items, n, &known);
+        enum fk_err err = person_set_load(req, db, items, n, &known);
         if (err != FK_OK) {
             free(known.ids);
             fk_reply_fail(req, err, NULL);
@@ -492,7 +544,7 @@ void fk_checkins_post(struct fk_req *req)
     for (size_t i = 0; i < n; i++) {
         if (batch)
             snprintf(prefix, sizeof(prefix), "items[%zu].", i);
-        if (resolve_item(req, db, &vc, batch ? &known : NULL, prefix, batch, &items[i]) != 0) {
+        if (resolve_item(req, db, &vc, batch ? &known : NULL, prefix, batch, 0, &items[i]) != 0) {
             free(known.ids);
             goto done;
         }
@@ -617,7 +669,7 @@ void fk_venue_scan(struct fk_req *req)
     it.venue_id = v.id;
     struct venue_cache vc = {.n = 1};
     vc.v[0] = v;
-    if (resolve_item(req, db, &vc, NULL, "", 0, &it) != 0)
+    if (resolve_item(req, db, &vc, NULL, "", 0, 1, &it) != 0)
         return;
     enum fk_err err = store_items(req, db, &it, 1, "scan", now);
     struct fk_stmt *st = NULL;

@@ -138,38 +138,3 @@ int fk_checkin_refused(int color, char *reason, size_t size)
         reason[0] = '\0';
     return 0;
 }
-
-/* Length of the UTF-8 character starting with byte `c` (1 for stray bytes). */
-static size_t char_len(unsigned char c)
-{
-    if (c >= 0xf0)
-        return 4;
-    if (c >= 0xe0)
-        return 3;
-    if (c >= 0xc0)
-        return 2;
-    return 1;
-}
-
-void fk_mask_name(const char *name, char *out, size_t size)
-{
-    if (size == 0)
-        return;
-    out[0] = '\0';
-    if (name == NULL || name[0] == '\0')
-        return;
-    size_t first = char_len((unsigned char)name[0]);
-    size_t n = strlen(name);
-    if (first > n)
-        first = n;
-    if (first + 1 > size)
-        return;
-    memcpy(out, name, first);
-    size_t o = first;
-    for (size_t i = first; i < n; i += char_len((unsigned char)name[i])) {
-        if (o + 2 > size)
-            break;
-        out[o++] = '*';
-    }
-    out[o] = '\0';
-}

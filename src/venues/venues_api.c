@@ -598,10 +598,10 @@ static const struct fk_route routes[] = {
      "立即清理超过保存期限的扫码记录", NULL},
     {"POST", "/api/v1/checkins", fk_checkins_post, 0, FK_CHECKINS_POST, "venues",
      "扫码登记：{venue_id|venue_code,person_id,at,left_at,idempotency_key} 或 {items:[…]}（至多 "
-     "1000 条）",
+     "1000 条；person_id 仅限本辖区人员，外来人员请用场所扫码）",
      NULL},
-    {"GET", "/api/v1/persons/{id}/checkins", fk_person_checkins_list, 0, FK_CHECKINS_POST, "venues",
-     "个人近期扫码记录（行程）",
+    {"GET", "/api/v1/persons/{id}/checkins", fk_person_checkins_list, 0, FK_PERSON_CHECKINS_READ,
+     "venues", "个人近期扫码记录（行程）",
      "{\"parameters\":[" ID_PARAM("id") "," TIME_PARAMS "," PAGE_PARAMS "]}"},
 };
 

@@ -18,6 +18,13 @@
      FK_ROLE_INSPECTOR | FK_ROLE_TRACER)
 /* Roles that post check-ins: venue staff and residents (for themselves). */
 #define FK_CHECKINS_POST (FK_VENUES_STAFF | FK_ROLE_RESIDENT)
+/* Roles that read a person's check-ins (their itinerary) by id: the
+ * registry's staff, checkpoint staff and tracers within their jurisdiction,
+ * residents for themselves and their family. Not the enterprise, school and
+ * inspector roles: they check people at their venue's door, they do not
+ * follow residents' trips. */
+#define FK_PERSON_CHECKINS_READ                                                                    \
+    (FK_VENUES_ADMIN | FK_ROLE_CHECKPOINT_STAFF | FK_ROLE_TRACER | FK_ROLE_RESIDENT)
 
 #define FK_VENUE_NAME_MAX 100 /* bytes of UTF-8 */
 #define FK_VENUE_ADDRESS_MAX 200
@@ -77,8 +84,6 @@ int64_t fk_checkin_cutoff(int64_t now, int64_t retention_days);
 /* Whether `color` refuses entry: red and yellow do. Writes the Chinese
  * reason (at least 128 bytes) when refused. */
 int fk_checkin_refused(int color, char *reason, size_t size);
-/* A name masked for venue staff: the first character kept, the rest "*". */
-void fk_mask_name(const char *name, char *out, size_t size);
 
 /* --- store (venues_store.c) --- */
 

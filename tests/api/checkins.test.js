@@ -35,6 +35,7 @@ const fk = useServer({ now: NOW }, async (fk) => {
   await fk.addUser({ key: 'staff0', username: 'k_staff0', role: 'checkpoint_staff', region: T0, displayName: '甲镇场所人员' });
   await fk.addUser({ key: 'resident', username: 'k_resident', role: 'resident', region: compound, displayName: '居民' });
   await fk.addUser({ key: 'sampler', username: 'k_sampler', role: 'sampler', region: '141102', displayName: '采样员' });
+  await fk.addUser({ key: 'enterprise', username: 'k_enterprise', role: 'enterprise', region: T0, displayName: '甲镇企业' });
   for (const [k, region] of [['green', compound], ['red', compound], ['yellowish', compound], ['far', t1compound]]) {
     const id_number = freshId(11);
     const p = expectJson(await admin.post('/api/v1/persons', { id_number, name: `测试${k}`, phone: '13912340000', region }), 201);
@@ -238,6 +239,53 @@ test('lists: a venue\'s and a person\'s check-ins with time windows; the ledger;
   const admin = await fk.login(fk.users.admin);
   for (const action of ['checkin_create', 'checkin_batch', 'venue_checkin_list', 'person_checkin_list', 'venue_checkin_export'])
     assert.ok(expectList(await admin.get(`/api/v1/audit?action=${action}`)).total >= 1, action);
+});
+
+test('no colour oracle: a bare person_id of another township\'s resident is answered as a non-existent id, writes nothing and is audited; what the visitor presents still checks them in', async () => {
+  const admin = await fk.login(fk.users.admin);
+  const farCheckins = async () => expectList(await admin.get(`/api/v1/persons/${people.far.id}/checkins?per_page=1`), { perPage: 1 }).total;
+  const venueCheckins = async () => expectList(await admin.get(`/api/v1/venues/${venues.main.id}/checkins?per_page=1`), { perPage: 1 }).total;
+  const farBefore = await farCheckins();
+  const venueBefore = await venueCheckins();
+  for (const who of [fk.users.officer, fk.users.staff0]) {
+    const client = await fk.login(who);
+    // The same status and body for a T1 resident as for an id nobody has: no colour, no hint.
+    const foreign = await client.post('/api/v1/checkins', checkin({ person_id: people.far.id }));
+    const absent = await client.post('/api/v1/checkins', checkin({ person_id: 99999999 }));
+    expectError(foreign, 404, 'person_not_found', 'person_id');
+    assert.equal(foreign.status, absent.status);
+    assert.deepEqual(foreign.json, absent.json);
+    assert.equal(foreign.json.error.message, '人员不存在或无权为其登记');
+    assert.ok(!('color' in foreign.json) && !/绿码|黄码|红码|green|yellow|red/.test(foreign.text), foreign.text);
+    // A batch with one foreign id is refused whole, like one with an unknown id.
+    const items = [checkin(), checkin({ person_id: people.far.id }), checkin()];
+    const batchForeign = await client.post('/api/v1/checkins', { items });
+    const batchAbsent = await client.post('/api/v1/checkins', { items: [items[0], checkin({ person_id: 99999999 }), items[2]] });
+    expectError(batchForeign, 422, 'invalid_field', 'items[1].person_id');
+    assert.equal(batchForeign.status, batchAbsent.status);
+    assert.deepEqual(batchForeign.json, batchAbsent.json);
+  }
+  assert.equal(await farCheckins(), farBefore, 'no visit written into the T1 resident\'s itinerary');
+  assert.equal(await venueCheckins(), venueBefore, 'nothing written by the refused batches');
+  // The refusals are audited with why (the admin may tell them apart, the caller may not).
+  const audit = expectList(await admin.get('/api/v1/audit?action=checkin_refused&per_page=50'), { perPage: 50 }).items;
+  const mine = audit.filter((e) => e.actor === 'k_staff0');
+  assert.ok(mine.some((e) => e.person_id === people.far.id && e.detail.reason === 'outside_jurisdiction' && e.detail.field === 'person_id'), JSON.stringify(mine));
+  assert.ok(mine.some((e) => e.person_id === people.far.id && e.detail.field === 'items[1].person_id'), JSON.stringify(mine));
+  assert.ok(mine.some((e) => e.person_id === null && e.target_id === '99999999' && e.detail.reason === 'not_found'), JSON.stringify(mine));
+  // Presenting the ID card (or personal code, above) is the consent: the stranger checks in.
+  const staff = await fk.login(fk.users.staff0);
+  const s = expectJson(await staff.post(`/api/v1/venues/${venues.main.id}/scans`, { id_number: people.far.full_id, at: at(-8), idempotency_key: key() }), 201);
+  assert.equal(s.person.id, people.far.id);
+  assert.equal(s.color, 'green');
+  assert.equal(await farCheckins(), farBefore + 1);
+  // An enterprise does not follow residents' trips, not even of its own township.
+  const enterprise = await fk.login(fk.users.enterprise);
+  expectError(await enterprise.get(`/api/v1/persons/${people.green.id}/checkins`), 403, 'forbidden');
+  // Inside the jurisdiction a bare id still works (the T1 officer for the T1 resident, at a T1 venue).
+  const officer1 = await fk.login(fk.users.officer1);
+  expectJson(await officer1.post('/api/v1/checkins', checkin({ venue_id: venues.far.id, person_id: people.far.id, at: at(-9) })), 201);
+  assert.equal(await farCheckins(), farBefore + 2);
 });
 
 test('resident role: only persons it may act for (none before self-service links them)', async () => {

@@ -1,7 +1,9 @@
 // The three-codes view (三码查验, issue 5 item 6): checkpoint staff scan a
 // personal code or type an ID number and see the health code, the itinerary
 // of the last 14 days (registered arrivals, checkpoint passages) and the place
-// code; a person outside the registry still has an itinerary; bad input is a
+// code; a person outside the registry still has an itinerary; a resident of
+// another township gets the gate view only (colour, reasons, cities and
+// counties; issue 9 item 2); the enterprise role is refused; bad input is a
 // 422 naming the field; reads by person id follow jurisdiction; every view is
 // audited.
 import { test } from 'node:test';
@@ -116,6 +118,64 @@ test('home quarantine turns the code red in the view; an ID number outside the r
   assert.equal(s.health_code, null, 'no local health code outside the registry');
   assert.deepEqual(s.itinerary.map((i) => [i.kind, i.seat]), [['passage', 0]]);
   assert.deepEqual(s.places, []);
+});
+
+test('a resident of another township: the gate view — colour, reasons, cities and counties by day; no address, phone, region, household, itinerary or check-ins; audited as crossing', async () => {
+  const admin = await fk.login(fk.users.admin);
+  // A late-evening visit counts on its own day in Asia/Shanghai (23:30 is 15:30 UTC).
+  const venue = expectJson(await admin.get(`/api/v1/venues?region=${C0}&per_page=1`)).items[0];
+  expectJson(await admin.post('/api/v1/checkins', { venue_id: venue.id, person_id: person.id, at: '2022-03-01T23:30:00+08:00', idempotency_key: 't3-visit-late' }), 201);
+  const full = expectJson(await admin.post('/api/v1/scans/three-codes', { id_number: person.id_number }));
+  assert.equal(full.view, 'full');
+  const other = await fk.login(fk.users.officer1);
+  const code = await issue('personal', person.id);
+  for (const body of [{ id_number: person.id_number }, { code }]) {
+    const res = await other.post('/api/v1/scans/three-codes', body);
+    const v = expectJson(res);
+    assert.equal(v.view, 'gate');
+    assert.deepEqual(Object.keys(v).sort(), ['areas', 'days', 'health_code', 'last_test', 'person', 'since', 'via', 'view']);
+    assert.deepEqual(Object.keys(v.person).sort(), ['id', 'id_number', 'in_registry', 'name']);
+    assert.equal(v.person.id, null, 'no internal id to count with');
+    assert.equal(v.person.in_registry, true);
+    assert.equal(v.person.name, person.name[0] + '*'.repeat([...person.name].length - 1));
+    assert.equal(v.person.id_number, `${person.id_number.slice(0, 4)}**********${person.id_number.slice(14)}`);
+    // The colour and the rules behind it, as the full view has them, without the cause text.
+    assert.equal(v.health_code.color, full.health_code.color);
+    assert.equal(v.health_code.label, full.health_code.label);
+    assert.deepEqual(v.health_code.reasons.map((r) => r.rule), full.health_code.reasons.map((r) => r.rule));
+    assert.ok(v.health_code.reasons.length > 0 && v.health_code.reasons.every((r) => r.label && !('cause' in r)), JSON.stringify(v.health_code));
+    assert.ok(!('person_id' in v.health_code));
+    // Where they were: the origin city of the arrival, the district of the passage and the visit.
+    assert.deepEqual(v.areas, [
+      { code: '141102', name: '离石区', last_date: '2022-03-01' },
+      { code: '4201', name: '湖北省武汉市', last_date: '2022-02-27' },
+    ]);
+    assert.equal(v.last_test, null);
+    for (const secret of ['address', 'phone', 'region', 'household', 'itinerary', 'places', 'cause', person.address, X0, C0, '13912345678', '三码测试超市', '三码测试卡口', '晋K33333', person.id_number])
+      if (secret) assert.ok(!res.text.includes(secret), `${secret} in ${res.text}`);
+  }
+  // Inside the jurisdiction: the full view as before, with the areas too.
+  const staff = await fk.login(fk.users.staff0);
+  const inside = expectJson(await staff.post('/api/v1/scans/three-codes', { id_number: person.id_number }));
+  assert.equal(inside.view, 'full');
+  assert.equal(inside.person.id, person.id);
+  assert.equal(inside.person.region, X0);
+  assert.equal(inside.places.length, 2);
+  assert.deepEqual(inside.areas.map((a) => a.code), ['141102', '4201']);
+  const audit = expectJson(await admin.get('/api/v1/audit?action=three_codes_read&per_page=50')).items;
+  const crossed = audit.filter((e) => e.actor === 't3_officer1' && e.person_id === person.id);
+  assert.equal(crossed.length, 2);
+  assert.ok(crossed.every((e) => e.detail.cross_jurisdiction === true && e.detail.view === 'gate'), JSON.stringify(crossed));
+  assert.ok(audit.some((e) => e.actor === 't3_staff0' && e.person_id === person.id && e.detail.cross_jurisdiction === false && e.detail.view === 'full'));
+});
+
+test('the enterprise role has no three-codes lookup (403), not even of the people of its own region', async () => {
+  await fk.addUser({ key: 'enterprise', username: 't3_enterprise', role: 'enterprise', region: T0, displayName: '企业' });
+  const enterprise = await fk.login(fk.users.enterprise);
+  expectError(await enterprise.post('/api/v1/scans/three-codes', { id_number: person.id_number }), 403, 'forbidden');
+  expectError(await enterprise.post('/api/v1/scans/three-codes', { code: await issue('personal', person.id) }), 403, 'forbidden');
+  expectError(await enterprise.post('/api/v1/scans/three-codes', { id_number: stranger }), 403, 'forbidden');
+  expectError(await enterprise.get(`/api/v1/persons/${person.id}/three-codes`), 403, 'forbidden');
 });
 
 test('bad input is a 422 naming the field; an expired or foreign code is refused', async () => {

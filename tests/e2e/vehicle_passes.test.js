@@ -7,7 +7,9 @@
 // 卡口与一码通 › 车辆通行 shows the hourly chart and the passage, 一码通 the pass.
 // Screenshots in tests/e2e/artifacts/: vehicle-pass-invalid.png,
 // vehicle-pass-done.png, m-checkpoint-scan.png, m-checkpoint-recorded.png,
-// passages.png, vehicle-passes.png.
+// passages.png, vehicle-passes.png; #/m/three-codes for a driver outside the
+// registry (m-three-codes.png) and, as 滨河街道's officer, for a resident of
+// another township: the gate view (m-three-codes-gate.png).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -263,6 +265,69 @@ test('phone: #/m/three-codes by ID number shows the itinerary of a driver outsid
   await itinerary.getByText('就地检测').first().waitFor()
   await page.locator('[data-test=m-3c-places]').getByText('近 14 天无场所扫码记录').waitFor()
   await page.screenshot({ path: path.join(artifacts, 'm-three-codes.png'), fullPage: true })
+  const width = await page.evaluate(() => document.documentElement.scrollWidth)
+  assert.ok(width <= 375, `no horizontal scrolling on a phone (${width}px)`)
+  assert.deepEqual(errors, [])
+  await context.close()
+})
+
+// A phone page whose script errors land in `errors`.
+async function phonePage(errors) {
+  const context = await phone()
+  const page = await context.newPage()
+  page.setDefaultTimeout(15000)
+  page.on('pageerror', (e) => errors.push(String(e)))
+  return { context, page }
+}
+
+test('phone: #/m/three-codes of a resident of another township shows the gate view (外辖区人员, cities/counties, no address or trips)', { skip: skip || false }, async () => {
+  const errors = []
+  let { context, page } = await phonePage(errors)
+  // The district admin registers a resident of 城北 (not 滨河街道) and their arrival from Wuhan.
+  await login(page)
+  const resident = idNumber(12)
+  const address = '城北测试小区9号楼'
+  await page.evaluate(async ({ id_number, address }) => {
+    const session = await (await fetch('/api/v1/session')).json()
+    const post = async (url, body) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token }, body: JSON.stringify(body) })
+      if (res.status !== 201) throw new Error(`${url}: ${res.status} ${await res.text()}`)
+      return res.json()
+    }
+    const townships = (await (await fetch('/api/v1/regions/141102')).json()).children
+    const town = townships.find((t) => t.code !== '141102001000')
+    const community = (await (await fetch(`/api/v1/regions/${town.code}`)).json()).children[0]
+    const compound = (await (await fetch(`/api/v1/regions/${community.code}`)).json()).children[0]
+    await post('/api/v1/persons', { id_number, name: '外辖测试', phone: '13912345678', region: compound.code, address })
+    await post('/api/v1/returnees', {
+      id_number, name: '外辖测试', phone: '13912345678', origin: { code: '4201', name: '湖北省武汉市' }, arrival_date: new Date(Date.now() - 86400000).toISOString().slice(0, 10),
+      transport: 'train', trip_no: 'G1234', destination_region: compound.code, address, three_code: 'green', landing_test: 'sampled', disposition: 'home_monitoring',
+    })
+  }, { id_number: resident, address })
+  await context.close()
+  // 滨河街道's officer scans that resident's ID card on the phone (a fresh context: no admin session).
+  ;({ context, page } = await phonePage(errors))
+  await page.goto(baseUrl() + '/#/m/login', { waitUntil: 'networkidle' })
+  await page.locator('input[name=username]').fill('township_officer')
+  await page.locator('input[name=password]').fill(process.env.FK_E2E_PASSWORD)
+  await page.locator('[data-test=m-login-submit]').click()
+  await page.waitForURL(/#\/m(\?|$)/)
+  await page.goto(baseUrl() + '/#/m/three-codes', { waitUntil: 'networkidle' })
+  const box = page.locator('[data-test=m-3c-input] textarea')
+  await box.fill(resident)
+  await box.press('Enter')
+  await page.locator('[data-test=m-3c-outside]').getByText('外辖区人员').waitFor()
+  const health = page.locator('[data-test=m-3c-health]')
+  assert.match(await health.locator('.code-label').innerText(), /^(绿码|黄码|红码)$/)
+  await health.getByText('外*', { exact: false }).waitFor()
+  await page.locator('[data-test=m-3c-areas]').getByText('湖北省武汉市').waitFor()
+  await page.locator('[data-test=m-3c-areas]').getByText('离石区').waitFor()
+  await page.locator('[data-test=m-3c-test]').getByText('检测模块上线后显示').waitFor()
+  assert.equal(await page.locator('[data-test=m-3c-itinerary]').count(), 0, 'no itinerary items')
+  assert.equal(await page.locator('[data-test=m-3c-places]').count(), 0, 'no check-ins')
+  const text = await page.locator('[data-test=m-three-codes]').innerText()
+  for (const secret of [address, 'G1234', '外辖测试', resident]) assert.ok(!text.includes(secret), `${secret} shown`)
+  await page.screenshot({ path: path.join(artifacts, 'm-three-codes-gate.png'), fullPage: true })
   const width = await page.evaluate(() => document.documentElement.scrollWidth)
   assert.ok(width <= 375, `no horizontal scrolling on a phone (${width}px)`)
   assert.deepEqual(errors, [])

@@ -366,6 +366,24 @@ static void test_key_file_unwritable(void **state)
     assert_int_equal(fk_pii_key_load_or_create("/nonexistent-dir/fk/pii.key", &key), FK_ERR_IO);
 }
 
+static void test_mask_name(void **state)
+{
+    (void)state;
+    char out[64];
+    fk_mask_name("张三", out, sizeof(out));
+    assert_string_equal(out, "张*");
+    fk_mask_name("欧阳娜娜", out, sizeof(out));
+    assert_string_equal(out, "欧***");
+    fk_mask_name("李", out, sizeof(out));
+    assert_string_equal(out, "李");
+    fk_mask_name("", out, sizeof(out));
+    assert_string_equal(out, "");
+    fk_mask_name("Tom", out, sizeof(out));
+    assert_string_equal(out, "T**");
+    fk_mask_name("张三丰", out, 5); /* room for the first character and one star */
+    assert_string_equal(out, "张*");
+}
+
 static void test_mask_id(void **state)
 {
     (void)state;
@@ -430,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_key_file_malformed),
         cmocka_unit_test(test_key_file_unwritable),
         cmocka_unit_test(test_mask_id),
+        cmocka_unit_test(test_mask_name),
         cmocka_unit_test(test_mask_phone),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -131,30 +131,12 @@ static void test_refused(void **state)
     assert_true(strncmp(reason, "黄码人员，禁止进入", strlen("黄码人员，禁止进入")) == 0);
 }
 
-static void test_mask_name(void **state)
-{
-    (void)state;
-    char out[64];
-    fk_mask_name("张三", out, sizeof(out));
-    assert_string_equal(out, "张*");
-    fk_mask_name("欧阳娜娜", out, sizeof(out));
-    assert_string_equal(out, "欧***");
-    fk_mask_name("李", out, sizeof(out));
-    assert_string_equal(out, "李");
-    fk_mask_name("", out, sizeof(out));
-    assert_string_equal(out, "");
-    fk_mask_name("Tom", out, sizeof(out));
-    assert_string_equal(out, "T**");
-    fk_mask_name("张三丰", out, 5); /* room for the first character and one star */
-    assert_string_equal(out, "张*");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_categories), cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_check),      cmocka_unit_test(test_day_and_cutoff),
-        cmocka_unit_test(test_refused),    cmocka_unit_test(test_mask_name),
+        cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
