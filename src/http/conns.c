@@ -233,7 +233,9 @@ static void refuse_bad_lengths(struct fk_conns *conns)
             continue;
         const char *length = MHD_lookup_connection_value(c->mhd, MHD_HEADER_KIND, "Content-Length");
         int too_large;
-        if (length == NULL || !length_refused(length, &too_large))
+        /* Beside Transfer-Encoding libmicrohttpd ignores the length: so do we. */
+        if (length == NULL || !length_refused(length, &too_large) ||
+            MHD_lookup_connection_value(c->mhd, MHD_HEADER_KIND, "Transfer-Encoding") != NULL)
             continue;
         if (too_large)
             answer_and_close(c->fd, 413, "Content Too Large", "body_too_large", "请求体过大",
