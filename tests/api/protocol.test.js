@@ -94,28 +94,28 @@ const post = (headers) => `POST /api/v1/session HTTP/1.1\r\nHost: x\r\n${headers
 
 test('Content-Length: 99999999999999999999 (past 64 bits) → one JSON 413, not the status line twice and HTML', async () => {
   const res = await raw(post('Content-Length: 99999999999999999999\r\n'));
-  assert.ok(res.closed && res.ms < 2000, `answered and closed at once (${res.ms} ms)`);
+  assert.ok(res.closed && res.ms < 3000, `answered and closed at once (${res.ms} ms)`);
   jsonError(res, 413, 'body_too_large', 'body');
   jsonError(await raw(post('Content-Length: 18446744073709551616\r\n')), 413, 'body_too_large', 'body');
 });
 
 test('Content-Length: 18446744073709551615 (fits 64 bits, not 63) → JSON 413 before the body', async () => {
   const res = await raw(post('Content-Length: 18446744073709551615\r\n'));
-  assert.ok(res.ms < 2000, `${res.ms} ms`);
+  assert.ok(res.ms < 3000, `${res.ms} ms`);
   jsonError(res, 413, 'body_too_large', 'body');
 });
 
 test('Content-Length: -1 and other malformed lengths → one JSON 400 naming Content-Length', async () => {
   for (const value of ['-1', '12abc', '1 2', '+5']) {
     const res = await raw(post(`Content-Length: ${value}\r\n`));
-    assert.ok(res.closed && res.ms < 2000, `${value}: answered and closed at once (${res.ms} ms)`);
+    assert.ok(res.closed && res.ms < 3000, `${value}: answered and closed at once (${res.ms} ms)`);
     jsonError(res, 400, 'bad_content_length', 'Content-Length');
   }
 });
 
 test('a declared 2 MiB body with 2 bytes sent → JSON 413 at once, before reading the body', async () => {
   const res = await raw(`${post('Content-Type: application/json\r\nContent-Length: 2097152\r\n')}{}`);
-  assert.ok(res.ms < 2000, `answered within 2 s (${res.ms} ms)`);
+  assert.ok(res.ms < 3000, `answered within 3 s (${res.ms} ms)`);
   const r = jsonError(res, 413, 'body_too_large', 'body');
   assert.equal(r.headers['connection'], 'close', 'the unread body closes the connection');
   assert.equal(r.headers['x-content-type-options'], 'nosniff', 'the security headers');
@@ -133,7 +133,7 @@ for (const [name, request, status] of [
 ]) {
   test(`${name}: one well-formed response, then the connection closes`, async () => {
     const res = await raw(request);
-    assert.ok(res.closed && res.ms < 2000, `answered and closed (${res.ms} ms)`);
+    assert.ok(res.closed && res.ms < 3000, `answered and closed (${res.ms} ms)`);
     assert.equal(oneResponse(res.buffer).status, status);
   });
 }
@@ -141,14 +141,14 @@ for (const [name, request, status] of [
 test('a slow sender is answered 408 and dropped: headers within --header-timeout, bodies at --body-min-rate', async () => {
   const [head, body, ok] = await Promise.all([
     // a byte every 300 ms keeps an idle timeout (--conn-timeout) from ever firing
-    raw('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', { trickle: 300, timeoutMs: 6000 }),
-    raw(`${post('Content-Type: application/json\r\nContent-Length: 1000\r\n')}{"a":"`, { trickle: 300, timeoutMs: 6000 }),
+    raw('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', { trickle: 300, timeoutMs: 8000 }),
+    raw(`${post('Content-Type: application/json\r\nContent-Length: 1000\r\n')}{"a":"`, { trickle: 300, timeoutMs: 8000 }),
     // a request that keeps to the limits is not hurt: its head in two parts, in time
     raw('GET /healthz HTTP/1.1\r\nHost: x\r\n', { later: [1000, 'Connection: close\r\n\r\n'] }),
   ]);
   for (const [res, field] of [[head, 'headers'], [body, 'body']]) {
     assert.ok(res.closed, `${field}: closed by the server (${res.ms} ms)`);
-    assert.ok(res.ms >= 1900 && res.ms < 4500, `${field}: after 2–3 s (${res.ms} ms)`);
+    assert.ok(res.ms >= 1900 && res.ms < 6000, `${field}: after 2–3 s (${res.ms} ms)`);
     jsonError(res, 408, 'request_timeout', field);
   }
   assert.equal(oneResponse(ok.buffer).status, 200);
@@ -164,18 +164,23 @@ async function idleSockets(n, localAddress) {
       s.on('close', () => resolve(s));
     })),
   );
-  // Give the server a moment to accept (and refuse) them.
-  await new Promise((r) => setTimeout(r, 300));
   return sockets;
 }
 
 /** How many of the sockets the server still keeps open. */
 const stillOpen = (sockets) => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
 
+/** Waits (up to 3 s) until the server has closed all but `n` of the sockets. */
+async function openSettlesAt(sockets, n) {
+  const deadline = Date.now() + 3000;
+  while (stillOpen(sockets) > n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return stillOpen(sockets);
+}
+
 test('a flood of idle sockets from one address: the others still get /healthz at once; the limit is per address', async () => {
   const flood = await idleSockets(100, '127.0.0.4');
   try {
-    assert.equal(stillOpen(flood), 16, 'the server keeps --per-ip-conn-limit (16) of them');
+    assert.equal(await openSettlesAt(flood, 16), 16, 'the server keeps --per-ip-conn-limit (16) of them');
     const t0 = Date.now();
     expectJson(await httpRequest(fk.base, 'GET', '/healthz', { timeoutMs: 3000 }));
     const fromTwo = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { localAddress: '127.0.0.2', timeoutMs: 3000 });
@@ -189,6 +194,9 @@ test('a flood of idle sockets from one address: the others still get /healthz at
 test('the trusted proxies are exempt from the per-address limit', async () => {
   const proxy = await idleSockets(30, '127.0.0.3');
   try {
+    // Half a second lets the server accept (or refuse) them all, well before
+    // --header-timeout would drop them.
+    await new Promise((r) => setTimeout(r, 500));
     assert.equal(stillOpen(proxy), 30, 'all 30 connections of the proxy are kept');
     const answers = await Promise.all(
       proxy.map((s) => new Promise((resolve) => {
@@ -204,18 +212,43 @@ test('the trusted proxies are exempt from the per-address limit', async () => {
   }
 });
 
-test('after all that the server serves, and its log is JSON lines only, libmicrohttpd messages aggregated', async () => {
-  expectJson(await fk.get('/healthz'));
-  const lines = fk.log().split('\n').filter((l) => l.length > 0);
-  const events = lines.map((l) => {
+/** The server log as parsed lines; a plain-text line fails the test. */
+function logLines() {
+  return fk.log().split('\n').filter((l) => l.length > 0).map((l) => {
     try {
-      return JSON.parse(l).event;
+      return JSON.parse(l);
     } catch {
       assert.fail(`a plain-text line in the server log: ${l}`);
     }
     return null;
   });
-  const mhd = events.filter((e) => e === 'mhd').length;
+}
+
+test('200 malformed requests in a burst: libmicrohttpd\'s messages fold into a few JSON lines', async () => {
+  const mhdLines = () => logLines().filter((l) => l.event === 'mhd');
+  const before = mhdLines().length;
+  for (let i = 0; i < 20; i++) { // ten at a time: within this server's small limits
+    const burst = await Promise.all(Array.from({ length: 10 }, () => raw('GET /healthz\r\n\r\n')));
+    for (const res of burst) assert.equal(oneResponse(res.buffer).status, 400);
+  }
+  // The last folded messages are summed up within a second of the burst.
+  const deadline = Date.now() + 3000;
+  let lines = [];
+  let messages = 0;
+  for (;;) {
+    lines = mhdLines().slice(before);
+    messages = lines.reduce((n, l) => n + 1 + (l.repeated || 0), 0);
+    if (messages >= 200 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(messages >= 200, `every message is counted: ${messages}`);
+  assert.ok(lines.length <= 6, `in a few lines, not one each: ${lines.length}`);
+  for (const l of lines) assert.equal(typeof l.msg, 'string');
+});
+
+test('after all that the server serves, and its log is JSON lines only, at most two "mhd" lines a second', async () => {
+  expectJson(await fk.get('/healthz'));
+  const mhd = logLines().filter((l) => l.event === 'mhd').length;
   assert.ok(mhd >= 1, 'libmicrohttpd messages are logged (as event "mhd")');
   const seconds = (Date.now() - started) / 1000;
   assert.ok(mhd <= 2 * seconds + 2, `at most two "mhd" lines a second: ${mhd} in ${seconds.toFixed(1)} s`);
