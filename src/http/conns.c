@@ -45,6 +45,9 @@ struct fk_conns {
     int64_t log_window_ns;
     int64_t log_folded;
     char log_last[256];
+    /* Connections refused by the per-address limit since the last pass. */
+    int64_t refused;
+    char refused_ip[INET6_ADDRSTRLEN];
 };
 
 static int64_t mono_ns(void)
@@ -118,6 +121,10 @@ enum MHD_Result fk_conns_accept(void *cls, const struct sockaddr *addr, socklen_
      * workers cannot all pass; fk_conns_notify gives the slot back. */
     pthread_mutex_lock(&conns->lock);
     int taken = fk_peers_take(conns->peers, key, (uint32_t)conns->cfg->per_ip_conn_limit);
+    if (taken == 0) {
+        conns->refused++;
+        snprintf(conns->refused_ip, sizeof(conns->refused_ip), "%s", ip);
+    }
     pthread_mutex_unlock(&conns->lock);
     return taken != 0 ? MHD_YES : MHD_NO;
 }
@@ -317,6 +324,12 @@ static void watch_once(struct fk_conns *conns, int64_t now)
     }
     if (now - conns->log_window_ns >= NS_PER_SEC)
         log_flush_locked(conns, now); /* the messages of the last second */
+    if (conns->refused > 0) {
+        fk_log(FK_LOG_WARN, "per_ip_conn_limit",
+               json_pack("{s:I,s:s,s:I}", "refused", (json_int_t)conns->refused, "ip",
+                         conns->refused_ip, "limit", (json_int_t)conns->cfg->per_ip_conn_limit));
+        conns->refused = 0;
+    }
     if (dropped > 0) {
         /* Written under the lock: fk_log takes only stderr's lock. */
         fk_log(FK_LOG_INFO, "slow_senders_dropped",

@@ -154,6 +154,18 @@ test('a slow sender is answered 408 and dropped: headers within --header-timeout
   assert.equal(oneResponse(ok.buffer).status, 200);
 });
 
+/** The server log as parsed lines; a plain-text line fails the test. */
+function logLines() {
+  return fk.log().split('\n').filter((l) => l.length > 0).map((l) => {
+    try {
+      return JSON.parse(l);
+    } catch {
+      assert.fail(`a plain-text line in the server log: ${l}`);
+    }
+    return null;
+  });
+}
+
 /** Opens `n` idle sockets from `localAddress`; resolves them once connected. */
 async function idleSockets(n, localAddress) {
   const sockets = await Promise.all(
@@ -186,6 +198,17 @@ test('a flood of idle sockets from one address: the others still get /healthz at
     const fromTwo = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { localAddress: '127.0.0.2', timeoutMs: 3000 });
     assert.equal(oneResponse(fromTwo.buffer).status, 200, '127.0.0.2 is served');
     assert.ok(Date.now() - t0 < 3000, `within 3 s (${Date.now() - t0} ms)`);
+    // The operator sees it: one line a second with the count and an address.
+    const deadline = Date.now() + 3000;
+    let refused = [];
+    while (refused.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      refused = logLines().filter((l) => l.event === 'per_ip_conn_limit');
+    }
+    assert.ok(refused.length >= 1 && refused.length <= 3, `per_ip_conn_limit lines: ${refused.length}`);
+    assert.equal(refused[0].ip, '127.0.0.4');
+    const count = refused.reduce((n, l) => n + l.refused, 0);
+    assert.ok(count > 0 && count <= 84, `refused connections counted: ${count} of the 84 closed`);
   } finally {
     for (const s of flood) s.destroy();
   }
@@ -211,18 +234,6 @@ test('the trusted proxies are exempt from the per-address limit', async () => {
     for (const s of proxy) s.destroy();
   }
 });
-
-/** The server log as parsed lines; a plain-text line fails the test. */
-function logLines() {
-  return fk.log().split('\n').filter((l) => l.length > 0).map((l) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      assert.fail(`a plain-text line in the server log: ${l}`);
-    }
-    return null;
-  });
-}
 
 test('200 malformed requests in a burst: libmicrohttpd\'s messages fold into a few JSON lines', async () => {
   const mhdLines = () => logLines().filter((l) => l.event === 'mhd');
