@@ -7,6 +7,7 @@
 #include "core/log.h"
 
 #include <arpa/inet.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received (Linux 4.1) */
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -27,9 +28,10 @@ struct conn {
     unsigned char key[KEY_LEN];
     int counted; /* fk_peers_take said 1 for it: give it back at the end */
     enum fk_conn_phase phase;
-    int64_t since_ns; /* when the phase began */
-    int64_t received; /* body bytes in FK_CONN_BODY */
-    int dropped;      /* answered by us and shut down */
+    int64_t since_ns;   /* when the phase began */
+    int64_t received;   /* body bytes in FK_CONN_BODY */
+    uint64_t head_base; /* bytes the socket had received when FK_CONN_HEAD began */
+    int dropped;        /* answered by us and shut down */
 };
 
 struct fk_conns {
@@ -79,6 +81,19 @@ static void answer_and_close(int fd, unsigned status, const char *reason, const 
     if (body_len > 0 && (size_t)body_len < sizeof(body) && len > 0 && (size_t)len < sizeof(reply))
         (void)send(fd, reply, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
     shutdown(fd, SHUT_RDWR);
+}
+
+/* Bytes the kernel has received on the socket so far; UINT64_MAX if it
+ * cannot tell (then a late head is taken as begun). */
+static uint64_t bytes_received(int fd)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(info.tcpi_bytes_received))
+        return UINT64_MAX;
+    return info.tcpi_bytes_received;
 }
 
 /* ---------- per-address limit ---------- */
@@ -200,6 +215,8 @@ int fk_conns_progress(struct MHD_Connection *connection, enum fk_conn_phase phas
         c->phase = phase;
         c->since_ns = mono_ns();
         c->received = 0;
+        if (phase == FK_CONN_HEAD && c->fd >= 0)
+            c->head_base = bytes_received(c->fd); /* kept alive: what came so far is answered */
     }
     c->received += (int64_t)bytes;
     pthread_mutex_unlock(&c->conns->lock);
@@ -317,9 +334,15 @@ static void watch_once(struct fk_conns *conns, int64_t now)
                              c->received < (waited - head_limit) / NS_PER_SEC * rate;
         if (!late)
             continue;
+        c->dropped = 1;
+        if (c->phase == FK_CONN_HEAD && bytes_received(c->fd) == c->head_base) {
+            /* Nothing of a request came (an idle kept-alive or preconnected
+             * socket): close it quietly, as an idle timeout does. */
+            shutdown(c->fd, SHUT_RDWR);
+            continue;
+        }
         answer_and_close(c->fd, 408, "Request Timeout", "request_timeout", "请求发送超时",
                          c->phase == FK_CONN_HEAD ? "headers" : "body");
-        c->dropped = 1;
         dropped++;
     }
     if (now - conns->log_window_ns >= NS_PER_SEC)

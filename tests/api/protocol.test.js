@@ -138,13 +138,17 @@ for (const [name, request, status] of [
   });
 }
 
-test('a slow sender is answered 408 and dropped: headers within --header-timeout, bodies at --body-min-rate', async () => {
-  const [head, body, ok] = await Promise.all([
+test('a slow sender is answered 408 and dropped: headers within --header-timeout, bodies at --body-min-rate; a silent one is closed', async () => {
+  const [head, body, ok, idle, kept] = await Promise.all([
     // a byte every 300 ms keeps an idle timeout (--conn-timeout) from ever firing
     raw('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', { trickle: 300, timeoutMs: 8000 }),
     raw(`${post('Content-Type: application/json\r\nContent-Length: 1000\r\n')}{"a":"`, { trickle: 300, timeoutMs: 8000 }),
     // a request that keeps to the limits is not hurt: its head in two parts, in time
     raw('GET /healthz HTTP/1.1\r\nHost: x\r\n', { later: [1000, 'Connection: close\r\n\r\n'] }),
+    // a connection that sends nothing (a browser's preconnect) is closed quietly
+    raw('', { timeoutMs: 8000 }),
+    // and so is a kept-alive one after its reply: one 200, no 408 after it
+    raw('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 8000 }),
   ]);
   for (const [res, field] of [[head, 'headers'], [body, 'body']]) {
     assert.ok(res.closed, `${field}: closed by the server (${res.ms} ms)`);
@@ -152,6 +156,10 @@ test('a slow sender is answered 408 and dropped: headers within --header-timeout
     jsonError(res, 408, 'request_timeout', field);
   }
   assert.equal(oneResponse(ok.buffer).status, 200);
+  assert.ok(idle.closed && idle.ms >= 1900 && idle.ms < 6000, `the idle one closed after 2–3 s (${idle.ms} ms)`);
+  assert.equal(idle.buffer.length, 0, 'without a reply');
+  assert.ok(kept.closed && kept.ms >= 1900 && kept.ms < 6000, `the kept-alive one closed after 2–3 s (${kept.ms} ms)`);
+  assert.equal(oneResponse(kept.buffer).status, 200);
 });
 
 /** The server log as parsed lines; a plain-text line fails the test. */
