@@ -47,6 +47,15 @@ static const struct option_def options[] = {
             "seconds an idle connection is kept"),
     INT_OPT("conn-limit", "FANGKONG_CONN_LIMIT", conn_limit, 16, 1000000,
             "most simultaneous connections"),
+    INT_OPT("per-ip-conn-limit", "FANGKONG_PER_IP_CONN_LIMIT", per_ip_conn_limit, 0, 1000000,
+            "most simultaneous connections from one client address (0: no limit); the "
+            "--trusted-proxies addresses are exempt"),
+    INT_OPT("header-timeout", "FANGKONG_HEADER_TIMEOUT", header_timeout, 1, 3600,
+            "seconds a client has to send a request line and headers, from the connection's "
+            "opening or the previous reply (408 and closed beyond)"),
+    INT_OPT("body-min-rate", "FANGKONG_BODY_MIN_RATE", body_min_rate, 0, 1024LL * 1024 * 1024,
+            "bytes per second a request body must average once --header-timeout seconds have "
+            "passed (408 and closed below; 0: no minimum)"),
     INT_OPT("session-ttl", "FANGKONG_SESSION_TTL", session_ttl, 60, 30LL * 86400,
             "seconds a browser session lives without use"),
     INT_OPT("lockout-attempts", "FANGKONG_LOCKOUT_ATTEMPTS", lockout_attempts, 1, 1000,
@@ -87,6 +96,9 @@ void fk_config_defaults(struct fk_config *cfg)
     cfg->max_upload = 64 * 1024 * 1024;
     cfg->conn_timeout = 30;
     cfg->conn_limit = 4096;
+    cfg->per_ip_conn_limit = 256;
+    cfg->header_timeout = 20;
+    cfg->body_min_rate = 1024;
     cfg->session_ttl = 12 * 3600;
     cfg->lockout_attempts = 5;
     cfg->lockout_window = 15 * 60;

@@ -20,6 +20,9 @@ struct fk_config {
     int64_t max_upload;
     int64_t conn_timeout;
     int64_t conn_limit;
+    int64_t per_ip_conn_limit; /* 0: none; the trusted proxies are exempt */
+    int64_t header_timeout;    /* seconds for a request line and headers */
+    int64_t body_min_rate;     /* bytes a second a body must average; 0: none */
     int64_t session_ttl;
     int64_t lockout_attempts;
     int64_t lockout_window;

@@ -99,6 +99,7 @@ struct fk_app {
     struct fk_pii_key pii_key;
     struct MHD_Daemon *daemon;
     struct fk_metrics *metrics;
+    struct fk_conns *conns; /* per-address limits, deadlines, MHD log (conns.h) */
 };
 
 /* The client's address: `peer` (the TCP peer), unless `peer` is one of the

@@ -14,6 +14,11 @@ int fk_auth_authenticate(struct fk_req *req);
  * fine, else 0 after replying 403. */
 int fk_auth_check_csrf(struct fk_req *req);
 
+/* Whether `ip` (canonical text form) is one of the comma-separated
+ * addresses of `list` (--trusted-proxies); entries that are not literal
+ * addresses are skipped. */
+int fk_trusted_listed(const char *list, const char *ip);
+
 struct fk_metrics;
 enum fk_err fk_metrics_new(struct fk_metrics **out) FK_MUST_CHECK;
 void fk_metrics_free(struct fk_metrics *metrics);

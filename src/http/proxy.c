@@ -1,5 +1,6 @@
 /* The client address behind trusted reverse proxies (load balancers). */
 #include "http/http.h"
+#include "http/internal.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -22,8 +23,7 @@ static int literal_ip(const char *text, size_t len, char *out, size_t out_size)
     return 0;
 }
 
-/* Whether `ip` is one of the comma-separated addresses of `list`. */
-static int listed(const char *list, const char *ip)
+int fk_trusted_listed(const char *list, const char *ip)
 {
     const char *p = list;
     while (*p != '\0') {
@@ -45,7 +45,8 @@ void fk_forwarded_client(const char *peer, const char *forwarded_for, const char
                          char *out, size_t out_size)
 {
     snprintf(out, out_size, "%s", peer);
-    if (trusted == NULL || trusted[0] == '\0' || forwarded_for == NULL || !listed(trusted, peer))
+    if (trusted == NULL || trusted[0] == '\0' || forwarded_for == NULL ||
+        !fk_trusted_listed(trusted, peer))
         return;
     /* X-Forwarded-For: client, proxy1, proxy2 — each proxy appends the
      * address it saw. Walk from the right past our own proxies; the first
@@ -65,7 +66,7 @@ void fk_forwarded_client(const char *peer, const char *forwarded_for, const char
         if (!literal_ip(forwarded_for + a, b - a, canon, sizeof(canon)))
             return;
         snprintf(out, out_size, "%s", canon);
-        if (!listed(trusted, canon))
+        if (!fk_trusted_listed(trusted, canon))
             return;
         len = start > 0 ? start - 1 : 0;
     }

@@ -1,5 +1,6 @@
 /* libmicrohttpd glue: the request lifecycle, dispatch, security headers. */
 #include "http/http.h"
+#include "http/conns.h"
 #include "http/internal.h"
 #include "http/router.h"
 #include "core/log.h"
@@ -114,6 +115,27 @@ static void dispatch(struct fk_req *req)
     }
 }
 
+static enum MHD_Result queue_reply(struct fk_req *req)
+{
+    add_security_headers(req->response);
+    return MHD_queue_response(req->conn, req->status, req->response);
+}
+
+/* The body length the request declares, if it declares one libmicrohttpd
+ * believes (it ignores Content-Length beside Transfer-Encoding, and answers
+ * one it cannot parse itself: see conns.c). Lengths past INT64_MAX count as
+ * INT64_MAX. */
+static int declared_length(struct MHD_Connection *connection, int64_t *out)
+{
+    const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+    if (length == NULL ||
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Transfer-Encoding") != NULL)
+        return 0;
+    if (fk_parse_int64(length, 0, INT64_MAX, out) != FK_OK)
+        *out = INT64_MAX;
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -138,32 +160,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         fk_buf_init(&req->body, (size_t)cap);
         client_ip(req);
         *con_cls = req;
-        /* Refuse a declared oversized body before reading it. */
-        const char *length =
-            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+        /* Refuse a declared oversized body before reading it: the reply goes
+         * out at once and libmicrohttpd closes the connection after it. */
         int64_t declared = 0;
-        if (length != NULL && fk_parse_int64(length, 0, INT64_MAX, &declared) == FK_OK &&
-            declared > cap)
-            req->body_too_large = 1;
+        if (declared_length(connection, &declared) && declared > cap) {
+            fk_reply_error(req, 413, "body_too_large", "请求体过大", "body");
+            (void)fk_conns_progress(connection, FK_CONN_BUSY, 0);
+            return queue_reply(req);
+        }
+        int has_body = declared > 0 || MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                                   "Transfer-Encoding") != NULL;
+        if (!fk_conns_progress(connection, has_body ? FK_CONN_BODY : FK_CONN_BUSY, 0))
+            return MHD_NO;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
         if (!req->body_too_large &&
             fk_buf_append(&req->body, upload_data, *upload_data_size) != FK_OK)
             req->body_too_large = 1;
+        if (!fk_conns_progress(connection, FK_CONN_BODY, *upload_data_size))
+            return MHD_NO; /* answered 408 by the watchdog */
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (req->response == NULL) {
+        if (!fk_conns_progress(connection, FK_CONN_BUSY, 0))
+            return MHD_NO;
         if (req->body_too_large && strncmp(url, "/api/", 5) == 0) {
             fk_reply_error(req, 413, "body_too_large", "请求体过大", "body");
         } else {
             dispatch(req);
         }
     }
-    add_security_headers(req->response);
-    enum MHD_Result ret = MHD_queue_response(connection, req->status, req->response);
-    return ret;
+    return queue_reply(req);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -173,6 +202,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     struct fk_req *req = *con_cls;
     if (req == NULL)
         return;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        (void)fk_conns_progress(connection, FK_CONN_HEAD, 0); /* kept alive: the next request */
     double seconds = (double)(mono_ns() - req->started_ns) / 1e9;
     const char *route =
         req->route ? req->route->pattern : (req->status == 404 ? "unmatched" : "static");
@@ -229,16 +260,27 @@ enum fk_err fk_http_start(struct fk_app *app)
     enum fk_err err = fk_metrics_new(&app->metrics);
     if (err != FK_OK)
         return err;
+    err = fk_conns_new(&app->cfg, &app->conns);
+    if (err != FK_OK) {
+        fk_metrics_free(app->metrics);
+        app->metrics = NULL;
+        return err;
+    }
+    /* The logger first: messages about the later options go through it. */
     app->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_request, app, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, fk_conns_accept,
+        app->conns, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, fk_conns_log, app->conns,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)app->cfg.conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)app->cfg.conn_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, app, MHD_OPTION_END);
+        on_completed, app, MHD_OPTION_NOTIFY_CONNECTION, fk_conns_notify, app->conns,
+        MHD_OPTION_END);
     if (app->daemon == NULL) {
         fk_log_msg(FK_LOG_ERROR, "listen_failed", app->cfg.listen);
+        fk_conns_free(app->conns);
+        app->conns = NULL;
         fk_metrics_free(app->metrics);
         app->metrics = NULL;
         return FK_ERR_IO;
@@ -252,6 +294,8 @@ void fk_http_stop(struct fk_app *app)
         MHD_stop_daemon(app->daemon);
         app->daemon = NULL;
     }
+    fk_conns_free(app->conns);
+    app->conns = NULL;
     fk_metrics_free(app->metrics);
     app->metrics = NULL;
 }
