@@ -28,14 +28,20 @@ static enum fk_err refuse(struct fk_field_error *why, const char *field, const c
 }
 
 enum fk_err fk_user_add(struct fk_conn *db, const char *username, const char *password,
-                        const char *role, const char *region, const char *display_name, int64_t *id,
-                        struct fk_field_error *why)
+                        const char *role, const char *region, const char *display_name,
+                        unsigned flags, int64_t *id, struct fk_field_error *why)
 {
     if (!fk_username_valid(username))
         return refuse(why, "username", "用户名应为 3–64 位字母、数字或 . _ -", FK_ERR_INVALID);
     size_t plen = strnlen(password, FK_PASSWORD_MAX + 1);
-    if (plen < FK_PASSWORD_MIN || plen > FK_PASSWORD_MAX)
-        return refuse(why, "password", "密码长度应为 8–256 个字符", FK_ERR_INVALID);
+    enum fk_err err;
+    if (plen == 0)
+        return refuse(why, "password", "密码不能为空", FK_ERR_INVALID);
+    if (plen > FK_PASSWORD_MAX)
+        return refuse(why, "password", "密码不能超过 256 个字节", FK_ERR_INVALID);
+    if (!(flags & FK_USER_ALLOW_WEAK) &&
+        (err = fk_password_check(username, password, why)) != FK_OK)
+        return err;
     if (fk_role_from_name(role) == 0)
         return refuse(why, "role", "没有这个角色", FK_ERR_INVALID);
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
@@ -43,7 +49,7 @@ enum fk_err fk_user_add(struct fk_conn *db, const char *username, const char *pa
     if (fk_region_normalize(region, code, prefix, &reason) != FK_OK)
         return refuse(why, "region", "区划代码格式错误", FK_ERR_INVALID);
     struct fk_region found;
-    enum fk_err err = fk_region_get(db, code, &found);
+    err = fk_region_get(db, code, &found);
     if (err == FK_ERR_NOT_FOUND)
         return refuse(why, "region", "区划不存在", FK_ERR_INVALID);
     if (err != FK_OK)

@@ -38,7 +38,11 @@ int fk_cmd_user(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "add") != 0) {
         fprintf(stderr, "usage: fangkong user add --db DB --username U --role ROLE --region CODE "
-                        "[--display-name NAME]   (password on stdin)\n");
+                        "[--display-name NAME] [--allow-weak-password]   (password on stdin)\n"
+                        "  the password must have 10-256 characters, not contain the username "
+                        "and pass cracklib;\n"
+                        "  --allow-weak-password skips that check (throwaway demos and tests "
+                        "only)\n");
         return 64;
     }
     const char *username = fk_cli_opt(argc, argv, "username");
@@ -63,9 +67,11 @@ int fk_cmd_user(int argc, char **argv)
     struct fk_field_error why = {0};
     enum fk_err err = fk_store_conn(store, &db);
     if (err == FK_OK)
-        err = fk_user_add(db, username, password, role, region, display_name, &id, &why);
+        err = fk_user_add(db, username, password, role, region, display_name,
+                          fk_cli_flag(argc, argv, "allow-weak-password") ? FK_USER_ALLOW_WEAK : 0,
+                          &id, &why);
     fk_store_close(store);
-    if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT) {
+    if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT || (err == FK_ERR_IO && why.message)) {
         fprintf(stderr, "fangkong user add: %s: %s\n", why.field, why.message);
         return 2;
     }
