@@ -300,7 +300,7 @@ test('Secure cookie when a trusted proxy says HTTPS (X-Forwarded-Proto); a stran
 // Last: restarts the server with --secure-cookies.
 test('--secure-cookies: Secure on every session cookie and on the logout', async () => {
   await fk.stopServer();
-  fk.options.serveArgs = [...fk.options.serveArgs, '--secure-cookies'];
+  fk.options.serveArgs = ['--secure-cookies', ...fk.options.serveArgs]; // a switch: takes no value
   await fk.serve();
   const res = await fk.loginRaw('plain', PASSWORD);
   const cookie = sessionCookie(res);
