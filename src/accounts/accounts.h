@@ -45,6 +45,17 @@ enum fk_err fk_user_add(struct fk_conn *db, const char *username, const char *pa
                         const char *role, const char *region, const char *display_name,
                         unsigned flags, int64_t *id, struct fk_field_error *why) FK_MUST_CHECK;
 
+/* Revokes every bearer token of the user not yet revoked, as of `now`. */
+enum fk_err fk_user_revoke_tokens(struct fk_conn *db, int64_t user_id, int64_t now) FK_MUST_CHECK;
+
+/* Sets the password of `username` (the rule as in fk_user_add), ends the
+ * user's sessions, lifts the login locks and, when `revoke_tokens`, revokes
+ * the bearer tokens: one transaction. FK_ERR_INVALID / FK_ERR_NOT_FOUND with
+ * `why`. Used by `fangkong user passwd`. */
+enum fk_err fk_user_set_password(struct fk_conn *db, const char *username, const char *password,
+                                 unsigned flags, int revoke_tokens,
+                                 struct fk_field_error *why) FK_MUST_CHECK;
+
 /* Creates a bearer token for `username`: `token` receives the secret (shown
  * once; only its hash is stored). FK_ERR_NOT_FOUND if no such user. */
 enum fk_err fk_token_create(struct fk_conn *db, const char *username, const char *name,

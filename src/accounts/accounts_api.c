@@ -511,10 +511,7 @@ static void patch_user(struct fk_req *req)
         err = fk_login_throttle_clear(db, username, NULL);
     /* On request (with a password reset, typically) the bearer tokens go too. */
     if (err == FK_OK && has_revoke && revoke_tokens)
-        err = fk_db_run(db, NULL,
-                        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS "
-                        "NULL",
-                        "ii", now, id);
+        err = fk_user_revoke_tokens(db, id, now);
     /* A new password, role or region, or disabling, ends the user's sessions. */
     if (err == FK_OK && (password || role || region || (has_disabled && disabled)) &&
         id != req->actor.user_id)

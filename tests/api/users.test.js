@@ -342,3 +342,27 @@ test('fangkong user add checks the password too; --allow-weak-password skips the
   const strong = await add('cli_strong', 'Lishi#Gate-2022');
   assert.equal(strong.code, 0, strong.stderr);
 });
+
+test('fangkong user passwd: the rule, then the sessions and login locks end, and with --revoke-tokens the tokens', async () => {
+  const created = expectJson(await admin.post('/api/v1/users', newUser({ role: 'lab' })), 201);
+  const passwd = (password, extra = [], username = created.username) =>
+    fk.cli(['user', 'passwd', '--db', fk.db, '--username', username, ...extra], { input: `${password}\n` });
+  const weak = await passwd('Demo@2022');
+  assert.equal(weak.code, 2, weak.stderr);
+  assert.match(weak.stderr, /password: 密码至少需要 10 个字符/);
+  const nobody = await passwd('Lishi#Gate-2022', [], 'no_such_user');
+  assert.equal(nobody.code, 2, nobody.stderr);
+  assert.match(nobody.stderr, /username: 用户不存在/);
+
+  const token = expectJson(await admin.post('/api/v1/tokens', { username: created.username, name: 'cli-reset' }), 201);
+  const session = await fk.login(created.username, PASSWORD);
+  for (let i = 0; i < 5; i++)
+    expectError(await fk.loginRaw(created.username, 'wrong-password-x', { localAddress: '127.0.0.9' }), 401, 'invalid_credentials');
+  expectError(await fk.loginRaw(created.username, PASSWORD, { localAddress: '127.0.0.9' }), 423, 'account_locked');
+  const done = await passwd('Lishi#Gate-2022', ['--revoke-tokens']);
+  assert.equal(done.code, 0, done.stderr);
+  expectError(await session.get('/api/v1/session'), 401, 'unauthenticated');
+  expectError(await fk.bearer(token.token).get('/api/v1/session'), 401, 'unauthenticated');
+  expectError(await fk.loginRaw(created.username, PASSWORD), 401, 'invalid_credentials');
+  expectJson(await fk.loginRaw(created.username, 'Lishi#Gate-2022', { localAddress: '127.0.0.9' }));
+});
