@@ -128,8 +128,11 @@ static enum fk_err set_option(struct fk_config *cfg, const struct option_def *op
         return FK_OK;
     }
     if (fk_parse_int64(value, opt->min, opt->max, &number) != FK_OK) {
-        snprintf(why, why_size, "%s: %s must be an integer from %lld to %lld", source, opt->name,
-                 (long long)opt->min, (long long)opt->max);
+        if (opt->type == OPT_BOOL)
+            snprintf(why, why_size, "%s: %s is a switch: 0, 1, true or false", source, opt->name);
+        else
+            snprintf(why, why_size, "%s: %s must be an integer from %lld to %lld", source,
+                     opt->name, (long long)opt->min, (long long)opt->max);
         return FK_ERR_INVALID;
     }
     memcpy(field, &number, sizeof(number));
