@@ -9,7 +9,6 @@ const fk = useServer({
     { username: 'plain', role: 'community_worker', displayName: '普通用户' },
     { username: 'victim', role: 'community_worker', displayName: '被攻击者' },
     { username: 'racer', role: 'community_worker', displayName: '并发测试' },
-    { username: 'timing', role: 'community_worker', displayName: '计时测试' },
   ],
   // 127.0.0.1 is the trusted proxy; other loopback addresses are strangers.
   serveArgs: ['--trusted-proxies', '127.0.0.1'],
@@ -213,24 +212,29 @@ test('an unknown username takes as long as a known one with a wrong password (me
   // Each known attempt from its own address and each unknown name once: no
   // attempt is throttled, every one is a real password check.
   await attempt('ghost_warm', '127.0.2.1');
-  await attempt('timing', '127.0.3.250');
+  await attempt('plain', '127.0.3.250');
   const unknown = [];
   const known = [];
+  // One at a time, alternating, so that the machine's load falls on both alike.
   for (let i = 0; i < 20; i++) {
     unknown.push(await attempt(`ghost_${i}`, '127.0.2.1'));
-    known.push(await attempt('timing', `127.0.3.${i + 1}`));
+    known.push(await attempt('plain', `127.0.3.${i + 1}`));
   }
   const mu = median(unknown.map((a) => a.ms));
   const mk = median(known.map((a) => a.ms));
-  assert.ok(Math.abs(mu - mk) <= 0.2 * Math.max(mu, mk), `median unknown ${mu.toFixed(1)} ms, known ${mk.toFixed(1)} ms`);
+  const medians = `median unknown ${mu.toFixed(1)} ms, known ${mk.toFixed(1)} ms`;
+  assert.ok(Math.abs(mu - mk) <= 0.2 * Math.max(mu, mk), medians);
   for (const a of [...unknown, ...known]) assert.deepEqual(a.body, known[0].body, 'the same body for both');
 });
+
+let knownLock = null; // the 423 of a known name, for the unknown-name test below
 
 test('a stranger locks only his own address: the owner still logs in from another; Retry-After', async () => {
   for (let i = 1; i <= 5; i++)
     expectError(await fk.loginRaw('victim', `guess-${i}-password`, { localAddress: '127.0.0.2' }), 401, 'invalid_credentials', 'password');
   const locked = await fk.loginRaw('victim', PASSWORD, { localAddress: '127.0.0.2' });
   const e = expectError(locked, 423, 'account_locked', 'username');
+  knownLock = locked;
   assert.match(e.message, /[\u4e00-\u9fff]/);
   const retry = Number(locked.headers['retry-after']);
   assert.ok(Number.isInteger(retry) && retry > 0 && retry <= 60, `Retry-After ${locked.headers['retry-after']}`);
@@ -250,18 +254,15 @@ test('a stranger locks only his own address: the owner still logs in from anothe
 });
 
 test('an unknown username is throttled exactly like a known one: the same 423 body', async () => {
+  assert.ok(knownLock, 'the test before locked a known name');
   const from = { localAddress: '127.0.0.6' };
-  for (let i = 1; i <= 5; i++) {
+  for (let i = 1; i <= 5; i++)
     expectError(await fk.loginRaw('nobody_here', `guess-${i}-password`, from), 401, 'invalid_credentials', 'password');
-    expectError(await fk.loginRaw('plain', `guess-${i}-password`, from), 401, 'invalid_credentials', 'password');
-  }
   const unknown = await fk.loginRaw('nobody_here', 'guess-6-password', from);
-  const known = await fk.loginRaw('plain', 'guess-6-password', from);
   expectError(unknown, 423, 'account_locked', 'username');
-  expectError(known, 423, 'account_locked', 'username');
-  assert.deepEqual(unknown.json, known.json);
-  assert.equal(unknown.headers['retry-after'] !== undefined, known.headers['retry-after'] !== undefined);
-  await fk.login(fk.users.plain); // from 127.0.0.1: fine
+  assert.deepEqual(unknown.json, knownLock.json);
+  assert.ok(Number(unknown.headers['retry-after']) > 0, 'Retry-After');
+  expectJson(await fk.loginRaw('plain', PASSWORD, from)); // another name from the same address: fine
 });
 
 test('20 parallel wrong passwords from one address get no more tries than the limit (5)', async () => {
