@@ -24,7 +24,7 @@ run: build web
 	@mkdir -p data
 	@if [ ! -f $(DB) ]; then \
 	  $(BUILD)/fangkong init --db $(DB) && \
-	  $(BUILD)/fangkong demo --db $(DB) --people $(PEOPLE) --seed $(SEED) --venues 2 --checkpoints 1; \
+	  $(BUILD)/fangkong demo --db $(DB) --people $(PEOPLE) --seed $(SEED) --venues 2 --checkpoints 1 --allow-weak-password; \
 	else \
 	  echo "Using the existing demo district in $(DB) (delete it to rebuild)."; \
 	  echo "Demo logins: district_admin, township_officer, community_worker, ... password Demo@2022"; \

@@ -7,14 +7,18 @@
 #include "http/http.h"
 #include "regions/regions.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #define USER_COLUMNS                                                                               \
     "u.id, u.username, u.display_name, u.role, u.region, COALESCE(r.name, ''), u.disabled, "       \
-    "u.locked_until, u.created_at"
+    "COALESCE((SELECT MAX(t.locked_until) FROM login_throttle t WHERE t.username = u.username), "  \
+    "0), u.created_at"
 #define USER_FROM " FROM users u LEFT JOIN regions r ON r.code = u.region"
 
+/* locked_until: the latest lock of the username from any client address
+ * (login throttling is per address: the owner elsewhere is not locked). */
 static json_t *user_json(struct fk_stmt *st)
 {
     int64_t locked_until = fk_stmt_int64(st, 7);
@@ -87,34 +91,52 @@ enum fk_err fk_session_create(struct fk_conn *db, int64_t user_id, int64_t now, 
 
 void fk_session_cookie(struct fk_req *req, const char *token)
 {
+    /* Secure when asked for (--secure-cookies) or when a trusted proxy says
+     * the client spoke HTTPS to it: a browser then never sends the cookie in
+     * clear. */
+    int secure = req->app->cfg.secure_cookies || req->https;
     char cookie[256];
-    snprintf(cookie, sizeof(cookie),
-             "fk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", token,
-             (long long)req->app->cfg.session_ttl);
+    if (token == NULL)
+        snprintf(cookie, sizeof(cookie),
+                 "fk_session=; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=0",
+                 secure ? "; Secure" : "");
+    else
+        snprintf(cookie, sizeof(cookie),
+                 "fk_session=%s; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=%lld", token,
+                 secure ? "; Secure" : "", (long long)req->app->cfg.session_ttl);
     fk_reply_header(req, "Set-Cookie", cookie);
 }
 
-static void record_failure(struct fk_req *req, struct fk_conn *db, int64_t user_id,
-                           int64_t failed_count, int64_t failed_since, const char *username,
-                           const char *why)
+/* A hash to verify against when the username is unknown (or its account has
+ * no password, like residents' phone sign-in accounts), made once with the
+ * parameters of new hashes, so that every failed login costs one argon2id
+ * verification and the time does not tell which names exist. */
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[FK_PASSWORD_HASH_LEN];
+
+static void make_dummy_hash(void)
 {
-    const struct fk_config *cfg = &req->app->cfg;
-    int64_t now = fk_now();
-    if (user_id != 0) {
-        if (now - failed_since > cfg->lockout_window) {
-            failed_count = 0;
-            failed_since = now;
-        }
-        failed_count++;
-        int64_t locked_until =
-            failed_count >= cfg->lockout_attempts ? now + cfg->lockout_duration : 0;
-        if (fk_db_run(db, NULL,
-                      "UPDATE users SET failed_count = ?, failed_since = ?, locked_until = "
-                      "CASE WHEN ? > 0 THEN ? ELSE locked_until END WHERE id = ?",
-                      "iiiii", failed_count, failed_since, locked_until, locked_until,
-                      user_id) != FK_OK)
-            fk_log_msg(FK_LOG_ERROR, "lockout_update_failed", username);
-    }
+    char secret[FK_TOKEN_LEN];
+    fk_token_new(secret);
+    if (fk_password_hash(secret, dummy_hash) != FK_OK)
+        dummy_hash[0] = '\0'; /* verification then fails fast; logged at start */
+}
+
+/* Checks `password` against `hash`, or against the dummy hash when `hash`
+ * is NULL or no argon2id hash: FK_OK only for a real match. */
+static enum fk_err verify_password(const char *hash, const char *password)
+{
+    pthread_once(&dummy_once, make_dummy_hash);
+    if (hash != NULL && strncmp(hash, "$argon2id$", 10) == 0)
+        return fk_password_verify(hash, password);
+    if (fk_password_verify(dummy_hash, password) == FK_OK)
+        return FK_ERR_INTERNAL; /* a random secret guessed: impossible, and never a login */
+    return FK_ERR_AUTH;
+}
+
+static void audit_failure(struct fk_req *req, struct fk_conn *db, int64_t user_id,
+                          const char *username, const char *why)
+{
     json_t *detail = json_pack("{s:s}", "reason", why);
     struct fk_audit_entry e = {.actor_id = user_id,
                                .actor = username,
@@ -136,64 +158,67 @@ static void post_session(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err = fk_db_query(
-        db, &st, &row,
-        "SELECT id, username, display_name, role, region, region_prefix, password_hash, disabled, "
-        "failed_count, failed_since, locked_until FROM users WHERE username = ?",
-        "t", username);
+    const struct fk_config *cfg = &req->app->cfg;
+    struct fk_login_limits limits = {cfg->lockout_attempts, cfg->lockout_window, cfg->lockout_delay,
+                                     cfg->lockout_duration};
+    int64_t now = fk_now();
+    int64_t retry_after = 0;
+    /* Counted before anything about the name is looked up: known and unknown
+     * names are throttled alike, per client address. */
+    enum fk_err err = fk_login_throttle_admit(db, username, req->ip, now, &limits, &retry_after);
+    if (err == FK_ERR_LOCKED) {
+        audit_failure(req, db, 0, username, "throttled");
+        fk_reply_error(req, 423, "account_locked", "登录失败次数过多，请稍后再试", "username");
+        char seconds[24];
+        snprintf(seconds, sizeof(seconds), "%lld", (long long)retry_after);
+        fk_reply_header(req, "Retry-After", seconds);
+        return;
+    }
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
-    int64_t now = fk_now();
-    if (!row) {
-        fk_stmt_free(st);
-        record_failure(req, db, 0, 0, 0, username, "unknown_user");
-        fk_reply_error(req, 401, "invalid_credentials", "用户名或密码错误", "password");
+    struct fk_stmt *st;
+    int row;
+    err = fk_db_query(db, &st, &row,
+                      "SELECT id, username, display_name, role, region, region_prefix, "
+                      "password_hash, disabled FROM users WHERE username = ?",
+                      "t", username);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
         return;
     }
     struct fk_actor actor = {0};
-    actor.user_id = fk_stmt_int64(st, 0);
-    snprintf(actor.username, sizeof(actor.username), "%s", fk_stmt_text(st, 1));
-    snprintf(actor.display_name, sizeof(actor.display_name), "%s", fk_stmt_text(st, 2));
-    actor.role = fk_role_from_name(fk_stmt_text(st, 3));
-    snprintf(actor.region, sizeof(actor.region), "%s", fk_stmt_text(st, 4));
-    snprintf(actor.prefix, sizeof(actor.prefix), "%s", fk_stmt_text(st, 5));
-    char hash[FK_PASSWORD_HASH_LEN];
-    snprintf(hash, sizeof(hash), "%s", fk_stmt_text(st, 6));
-    int disabled = (int)fk_stmt_int64(st, 7);
-    int64_t failed_count = fk_stmt_int64(st, 8);
-    int64_t failed_since = fk_stmt_int64(st, 9);
-    int64_t locked_until = fk_stmt_int64(st, 10);
+    char hash[FK_PASSWORD_HASH_LEN] = "";
+    int disabled = 0;
+    if (row) {
+        actor.user_id = fk_stmt_int64(st, 0);
+        snprintf(actor.username, sizeof(actor.username), "%s", fk_stmt_text(st, 1));
+        snprintf(actor.display_name, sizeof(actor.display_name), "%s", fk_stmt_text(st, 2));
+        actor.role = fk_role_from_name(fk_stmt_text(st, 3));
+        snprintf(actor.region, sizeof(actor.region), "%s", fk_stmt_text(st, 4));
+        snprintf(actor.prefix, sizeof(actor.prefix), "%s", fk_stmt_text(st, 5));
+        snprintf(hash, sizeof(hash), "%s", fk_stmt_text(st, 6));
+        disabled = (int)fk_stmt_int64(st, 7);
+    }
     fk_stmt_free(st);
 
-    if (locked_until > now) {
-        record_failure(req, db, 0, 0, 0, username, "locked");
-        fk_reply_error(req, 423, "account_locked", "登录失败次数过多，账号已临时锁定，请稍后再试",
-                       "username");
-        return;
-    }
-    if (fk_password_verify(hash, password) != FK_OK) {
-        record_failure(req, db, actor.user_id, failed_count, failed_since, username,
-                       "wrong_password");
+    /* One argon2id verification whether the name exists or not. */
+    if (verify_password(row ? hash : NULL, password) != FK_OK) {
+        audit_failure(req, db, actor.user_id, username, row ? "wrong_password" : "unknown_user");
         fk_reply_error(req, 401, "invalid_credentials", "用户名或密码错误", "password");
         return;
     }
     if (disabled) {
-        record_failure(req, db, 0, 0, 0, username, "disabled");
+        audit_failure(req, db, 0, username, "disabled");
         fk_reply_error(req, 403, "account_disabled", "账号已停用，请联系管理员", "username");
         return;
     }
     char token[FK_TOKEN_LEN], csrf[FK_TOKEN_LEN];
-    err = fk_session_create(db, actor.user_id, now, req->app->cfg.session_ttl, token, csrf,
-                            &actor.session_id);
+    err =
+        fk_session_create(db, actor.user_id, now, cfg->session_ttl, token, csrf, &actor.session_id);
     if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE users SET failed_count = 0, failed_since = 0, locked_until = 0 "
-                        "WHERE id = ?",
-                        "i", actor.user_id);
+        err = fk_login_throttle_clear(db, username, req->ip);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -236,7 +261,7 @@ static void delete_session(struct fk_req *req)
     }
     audit_or_log(req, "logout", "user", NULL);
     fk_reply_empty(req, 204);
-    fk_reply_header(req, "Set-Cookie", "fk_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    fk_session_cookie(req, NULL);
 }
 
 /* --- users --- */
@@ -381,11 +406,16 @@ static void create_user(struct fk_req *req)
     int64_t id = 0;
     struct fk_field_error why = {0};
     enum fk_err err =
-        fk_user_add(db, username, password, role, found.code, display_name, &id, &why);
-    if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT) {
-        fk_reply_error(req, err == FK_ERR_CONFLICT ? 409 : 422,
-                       err == FK_ERR_CONFLICT ? "conflict" : "invalid_field", why.message,
-                       why.field);
+        fk_user_add(db, username, password, role, found.code, display_name, 0, &id, &why);
+    if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT || (err == FK_ERR_IO && why.message)) {
+        fk_reply_error(req,
+                       err == FK_ERR_CONFLICT ? 409
+                       : err == FK_ERR_IO     ? 503
+                                              : 422,
+                       err == FK_ERR_CONFLICT ? "conflict"
+                       : err == FK_ERR_IO     ? "password_dictionary_missing"
+                                              : "invalid_field",
+                       why.message, why.field);
         return;
     }
     json_t *user = NULL;
@@ -407,20 +437,17 @@ static void patch_user(struct fk_req *req)
     if (parse_id_or_reply(req, "user_not_found", "用户不存在", &id) != 0)
         return;
     const char *display_name, *role, *region, *password;
-    int has_disabled, disabled = 0, has_unlock, unlock = 0;
+    int has_disabled, disabled = 0, has_unlock, unlock = 0, has_revoke, revoke_tokens = 0;
     if (fk_json_str_or_reply(req, "display_name", 0, 120, &display_name) != 0 ||
         fk_json_str_or_reply(req, "role", 0, 32, &role) != 0 ||
         fk_json_str_or_reply(req, "region", 0, 18, &region) != 0 ||
         fk_json_str_or_reply(req, "password", 0, FK_PASSWORD_MAX, &password) != 0 ||
         fk_json_bool_or_reply(req, "disabled", &has_disabled, &disabled) != 0 ||
-        fk_json_bool_or_reply(req, "unlock", &has_unlock, &unlock) != 0)
+        fk_json_bool_or_reply(req, "unlock", &has_unlock, &unlock) != 0 ||
+        fk_json_bool_or_reply(req, "revoke_tokens", &has_revoke, &revoke_tokens) != 0)
         return;
     if (role != NULL && fk_role_from_name(role) == 0) {
         fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
-        return;
-    }
-    if (password != NULL && strlen(password) < FK_PASSWORD_MIN) {
-        fk_reply_error(req, 422, "invalid_field", "密码长度应为 8–256 个字符", "password");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -432,10 +459,21 @@ static void patch_user(struct fk_req *req)
         fk_reply_error(req, 404, "user_not_found", "用户不存在", "id");
         return;
     }
-    json_decref(user);
-    user = NULL;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
+        return;
+    }
+    char username[FK_USERNAME_MAX + 1];
+    snprintf(username, sizeof(username), "%s",
+             json_string_value(json_object_get(user, "username")));
+    json_decref(user);
+    user = NULL;
+    struct fk_field_error why = {0};
+    if (password != NULL && (err = fk_password_check(username, password, &why)) != FK_OK) {
+        if (err == FK_ERR_INVALID)
+            fk_reply_error(req, 422, "invalid_field", why.message, "password");
+        else
+            fk_reply_error(req, 503, "password_dictionary_missing", why.message, "password");
         return;
     }
     if (has_disabled && disabled && id == req->actor.user_id) {
@@ -470,10 +508,10 @@ static void patch_user(struct fk_req *req)
         err = fk_db_run(db, NULL, "UPDATE users SET disabled = ? WHERE id = ?", "ii",
                         (int64_t)disabled, id);
     if (err == FK_OK && has_unlock && unlock)
-        err = fk_db_run(db, NULL,
-                        "UPDATE users SET failed_count = 0, failed_since = 0, locked_until = 0 "
-                        "WHERE id = ?",
-                        "i", id);
+        err = fk_login_throttle_clear(db, username, NULL);
+    /* On request (with a password reset, typically) the bearer tokens go too. */
+    if (err == FK_OK && has_revoke && revoke_tokens)
+        err = fk_user_revoke_tokens(db, id, now);
     /* A new password, role or region, or disabling, ends the user's sessions. */
     if (err == FK_OK && (password || role || region || (has_disabled && disabled)) &&
         id != req->actor.user_id)
@@ -483,9 +521,11 @@ static void patch_user(struct fk_req *req)
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     if (err == FK_OK) {
-        json_t *changed = json_pack("{s:b,s:b,s:b,s:b,s:b}", "display_name", display_name != NULL,
-                                    "role", role != NULL, "region", region != NULL, "password",
-                                    password != NULL, "disabled", has_disabled);
+        json_t *changed =
+            json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b}", "display_name", display_name != NULL, "role",
+                      role != NULL, "region", region != NULL, "password", password != NULL,
+                      "disabled", has_disabled, "unlock", has_unlock && unlock, "revoke_tokens",
+                      has_revoke && revoke_tokens);
         err = fk_audit_req(req, "user_update", "user", id_text, 0, changed);
         json_decref(changed);
     }
@@ -651,12 +691,13 @@ static void revoke_token(struct fk_req *req)
     "\"query\",\"schema\":" STR "}]}"
 #define LOGIN_BODY JSON_BODY("\"username\":" STR ",\"password\":" STR, "\"username\",\"password\"")
 #define USER_BODY                                                                                  \
-    JSON_BODY("\"username\":" STR ",\"password\":{\"type\":\"string\",\"minLength\":8},"           \
+    JSON_BODY("\"username\":" STR ",\"password\":{\"type\":\"string\",\"minLength\":10},"          \
               "\"display_name\":" STR ",\"role\":" STR ",\"region\":" STR,                         \
               "\"username\",\"password\",\"role\",\"region\"")
 #define USER_PATCH_BODY                                                                            \
     JSON_BODY("\"display_name\":" STR ",\"role\":" STR ",\"region\":" STR ",\"password\":" STR     \
-              ",\"disabled\":{\"type\":\"boolean\"},\"unlock\":{\"type\":\"boolean\"}",            \
+              ",\"disabled\":{\"type\":\"boolean\"},\"unlock\":{\"type\":\"boolean\"},"            \
+              "\"revoke_tokens\":{\"type\":\"boolean\"}",                                          \
               "")
 #define TOKEN_BODY JSON_BODY("\"username\":" STR ",\"name\":" STR, "\"username\"")
 
@@ -670,7 +711,8 @@ static const struct fk_route routes[] = {
     {"POST", "/api/v1/users", create_user, 0, FK_ROLE_DISTRICT_ADMIN, "users",
      "新建用户：{username,password,display_name,role,region}", USER_BODY},
     {"PATCH", "/api/v1/users/{id}", patch_user, 0, FK_ROLE_DISTRICT_ADMIN, "users",
-     "修改用户：display_name、role、region、password、disabled、unlock", USER_PATCH_BODY},
+     "修改用户：display_name、role、region、password、disabled、unlock、revoke_tokens",
+     USER_PATCH_BODY},
     {"GET", "/api/v1/tokens", list_tokens, 0, FK_ROLE_DISTRICT_ADMIN, "tokens", "接口令牌列表",
      PAGE_PARAMS},
     {"POST", "/api/v1/tokens", create_token, 0, FK_ROLE_DISTRICT_ADMIN, "tokens",
@@ -681,5 +723,13 @@ static const struct fk_route routes[] = {
 
 enum fk_err fk_accounts_routes(void)
 {
+    /* The dummy hash of unknown-user logins is made now, not on the first
+     * stranger's attempt (which would then take twice as long). */
+    pthread_once(&dummy_once, make_dummy_hash);
+    if (dummy_hash[0] == '\0')
+        return FK_ERR_NOMEM;
+    if (fk_password_dictionary_ready() != FK_OK)
+        fk_log_msg(FK_LOG_WARN, "password_dictionary_missing",
+                   "cracklib-runtime is not installed: new passwords are refused (503)");
     return fk_http_add_routes(routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -34,26 +34,57 @@ static int read_password(char *out, size_t size)
     return 0;
 }
 
+static int user_usage(void)
+{
+    fprintf(stderr,
+            "usage: fangkong user add --db DB --username U --role ROLE --region CODE "
+            "[--display-name NAME] [--allow-weak-password]\n"
+            "       fangkong user passwd --db DB --username U [--revoke-tokens] "
+            "[--allow-weak-password]\n"
+            "  the password is read from stdin; it must have 10-256 characters, not contain the "
+            "username\n"
+            "  and pass cracklib; --allow-weak-password skips that check (throwaway demos and "
+            "tests only).\n"
+            "  passwd ends the user's sessions and login locks; --revoke-tokens also revokes "
+            "their bearer tokens\n");
+    return 64;
+}
+
+/* Prints why the store refused, returns the exit status (0 on FK_OK). */
+static int user_result(const char *what, enum fk_err err, const struct fk_field_error *why)
+{
+    if (err == FK_OK)
+        return 0;
+    if (why->message != NULL) {
+        fprintf(stderr, "fangkong user %s: %s: %s\n", what, why->field, why->message);
+        return 2;
+    }
+    fprintf(stderr, "fangkong user %s: %s\n", what, fk_err_name(err));
+    return 1;
+}
+
 int fk_cmd_user(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "add") != 0) {
-        fprintf(stderr, "usage: fangkong user add --db DB --username U --role ROLE --region CODE "
-                        "[--display-name NAME]   (password on stdin)\n");
-        return 64;
-    }
+    int add = argc >= 2 && strcmp(argv[1], "add") == 0;
+    int passwd = argc >= 2 && strcmp(argv[1], "passwd") == 0;
+    if (!add && !passwd)
+        return user_usage();
+    const char *what = add ? "add" : "passwd";
     const char *username = fk_cli_opt(argc, argv, "username");
     const char *role = fk_cli_opt(argc, argv, "role");
     const char *region = fk_cli_opt(argc, argv, "region");
     const char *display_name = fk_cli_opt(argc, argv, "display-name");
-    if (username == NULL || role == NULL || region == NULL) {
-        fprintf(stderr, "fangkong user add: --username, --role and --region are required\n");
+    if (username == NULL || (add && (role == NULL || region == NULL))) {
+        fprintf(stderr, "fangkong user %s: %s required\n", what,
+                add ? "--username, --role and --region are" : "--username is");
         return 64;
     }
     char password[FK_PASSWORD_MAX + 2];
     if (read_password(password, sizeof(password)) != 0) {
-        fprintf(stderr, "fangkong user add: give the password on stdin\n");
+        fprintf(stderr, "fangkong user %s: give the password on stdin\n", what);
         return 64;
     }
+    unsigned flags = fk_cli_flag(argc, argv, "allow-weak-password") ? FK_USER_ALLOW_WEAK : 0;
     struct fk_store *store;
     int rc = fk_cli_open(argc, argv, &store, NULL);
     if (rc != 0)
@@ -62,18 +93,19 @@ int fk_cmd_user(int argc, char **argv)
     int64_t id = 0;
     struct fk_field_error why = {0};
     enum fk_err err = fk_store_conn(store, &db);
-    if (err == FK_OK)
-        err = fk_user_add(db, username, password, role, region, display_name, &id, &why);
+    if (err == FK_OK && add)
+        err = fk_user_add(db, username, password, role, region, display_name, flags, &id, &why);
+    else if (err == FK_OK)
+        err = fk_user_set_password(db, username, password, flags,
+                                   fk_cli_flag(argc, argv, "revoke-tokens"), &why);
     fk_store_close(store);
-    if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT) {
-        fprintf(stderr, "fangkong user add: %s: %s\n", why.field, why.message);
-        return 2;
-    }
-    if (err != FK_OK) {
-        fprintf(stderr, "fangkong user add: %s\n", fk_err_name(err));
-        return 1;
-    }
-    printf("%lld\n", (long long)id);
+    memset(password, 0, sizeof(password));
+    if ((rc = user_result(what, err, &why)) != 0)
+        return rc;
+    if (add)
+        printf("%lld\n", (long long)id);
+    else
+        printf("password of %s changed\n", username);
     return 0;
 }
 

@@ -14,6 +14,8 @@ struct fk_store;
 struct fk_pii_key;
 /* Finds "--name VALUE" or "--name=VALUE" in argv; NULL if absent. */
 const char *fk_cli_opt(int argc, char **argv, const char *name);
+/* Whether the switch "--name" (no value) is in argv. */
+int fk_cli_flag(int argc, char **argv, const char *name);
 /* Opens and migrates the store named by --db (or FANGKONG_DB) and loads or
  * creates the PII key; prints the reason and returns non-zero on failure. */
 int fk_cli_open(int argc, char **argv, struct fk_store **store, struct fk_pii_key *key);

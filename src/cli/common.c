@@ -25,6 +25,14 @@ const char *fk_cli_opt(int argc, char **argv, const char *name)
     return NULL;
 }
 
+int fk_cli_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, name) == 0)
+            return 1;
+    return 0;
+}
+
 /* Creates the parent directory of a SQLite file or key file if missing. */
 static void ensure_parent_dir(const char *path)
 {

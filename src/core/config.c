@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_STR, OPT_INT };
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL };
 
 struct option_def {
     const char *name; /* flag without "--", file key */
@@ -26,6 +26,12 @@ struct option_def {
 #define INT_OPT(n, e, field, lo, hi, h)                                                            \
     {                                                                                              \
         n, e, OPT_INT, offsetof(struct fk_config, field), 0, lo, hi, h                             \
+    }
+/* A switch (int64_t 0/1): "--name" alone turns it on; "--name=0|1", the
+ * variable and the file take 0/1 (the file also true/false). */
+#define BOOL_OPT(n, e, field, h)                                                                   \
+    {                                                                                              \
+        n, e, OPT_BOOL, offsetof(struct fk_config, field), 0, 0, 1, h                              \
     }
 
 static const struct option_def options[] = {
@@ -59,11 +65,16 @@ static const struct option_def options[] = {
     INT_OPT("session-ttl", "FANGKONG_SESSION_TTL", session_ttl, 60, 30LL * 86400,
             "seconds a browser session lives without use"),
     INT_OPT("lockout-attempts", "FANGKONG_LOCKOUT_ATTEMPTS", lockout_attempts, 1, 1000,
-            "failed logins that lock an account"),
+            "failed logins of one username from one client address before that pair is locked"),
     INT_OPT("lockout-window", "FANGKONG_LOCKOUT_WINDOW", lockout_window, 1, 86400,
-            "seconds within which failed logins count"),
+            "seconds of quiet (after the last attempt or lock) after which failures are forgotten"),
+    INT_OPT("lockout-delay", "FANGKONG_LOCKOUT_DELAY", lockout_delay, 1, 86400,
+            "seconds of the first lock of a (username, address); each further failure doubles it"),
     INT_OPT("lockout-duration", "FANGKONG_LOCKOUT_DURATION", lockout_duration, 1, 86400 * 7,
-            "seconds an account stays locked"),
+            "longest lock of a (username, address) in seconds"),
+    BOOL_OPT("secure-cookies", "FANGKONG_SECURE_COOKIES", secure_cookies,
+             "always mark the session cookie Secure (else only for HTTPS seen by a trusted proxy, "
+             "X-Forwarded-Proto: https)"),
     INT_OPT("green-exit-hours", "FANGKONG_GREEN_EXIT_HOURS", green_exit_hours, 1, 24 * 30,
             "a green card (四色通行证) goes out at most once per this many hours"),
     INT_OPT("vehicle-pass-hours", "FANGKONG_VEHICLE_PASS_HOURS", vehicle_pass_hours, 1, 24 * 31,
@@ -103,6 +114,7 @@ void fk_config_defaults(struct fk_config *cfg)
     cfg->lockout_attempts = 5;
     cfg->lockout_window = 15 * 60;
     cfg->lockout_duration = 15 * 60;
+    cfg->lockout_delay = 60;
     cfg->green_exit_hours = 48;
     cfg->vehicle_pass_hours = 72;
     cfg->fever_tenths = 373;
@@ -122,9 +134,17 @@ static enum fk_err set_option(struct fk_config *cfg, const struct option_def *op
         return FK_OK;
     }
     int64_t number;
+    if (opt->type == OPT_BOOL && (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)) {
+        number = value[0] == 't';
+        memcpy(field, &number, sizeof(number));
+        return FK_OK;
+    }
     if (fk_parse_int64(value, opt->min, opt->max, &number) != FK_OK) {
-        snprintf(why, why_size, "%s: %s must be an integer from %lld to %lld", source, opt->name,
-                 (long long)opt->min, (long long)opt->max);
+        if (opt->type == OPT_BOOL)
+            snprintf(why, why_size, "%s: %s is a switch: 0, 1, true or false", source, opt->name);
+        else
+            snprintf(why, why_size, "%s: %s must be an integer from %lld to %lld", source,
+                     opt->name, (long long)opt->min, (long long)opt->max);
         return FK_ERR_INVALID;
     }
     memcpy(field, &number, sizeof(number));
@@ -169,6 +189,8 @@ static enum fk_err load_file(struct fk_config *cfg, const char *path, char *why,
             snprintf(text, sizeof(text), "%s", json_string_value(value));
         else if (json_is_integer(value))
             snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(value));
+        else if (json_is_boolean(value) && opt->type == OPT_BOOL)
+            snprintf(text, sizeof(text), "%s", json_is_true(value) ? "true" : "false");
         else {
             snprintf(why, why_size, "config file %s: \"%s\" must be a string or integer", path,
                      key);
@@ -218,6 +240,9 @@ enum fk_err fk_config_load(struct fk_config *cfg, int argc, char **argv, char *w
         memcpy(name, arg + 2, name_len);
         name[name_len] = '\0';
         const char *value = eq ? eq + 1 : NULL;
+        const struct option_def *opt = find_option(name);
+        if (value == NULL && opt != NULL && opt->type == OPT_BOOL)
+            value = "1"; /* a switch given alone */
         if (value == NULL) {
             if (i + 1 >= argc) {
                 snprintf(why, why_size, "option --%s needs a value", name);
@@ -227,7 +252,6 @@ enum fk_err fk_config_load(struct fk_config *cfg, int argc, char **argv, char *w
         }
         if (strcmp(name, "config") == 0)
             continue;
-        const struct option_def *opt = find_option(name);
         if (opt == NULL) {
             snprintf(why, why_size, "unknown option --%s (see --help)", name);
             return FK_ERR_INVALID;
@@ -249,9 +273,12 @@ void fk_config_print_help(FILE *out)
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct option_def *opt = &options[i];
         char flag[64], def[64];
-        snprintf(flag, sizeof(flag), "--%s %s", opt->name, opt->type == OPT_INT ? "N" : "VALUE");
+        snprintf(flag, sizeof(flag), "--%s%s", opt->name,
+                 opt->type == OPT_INT   ? " N"
+                 : opt->type == OPT_STR ? " VALUE"
+                                        : "");
         const char *field = (const char *)&defaults + opt->offset;
-        if (opt->type == OPT_INT) {
+        if (opt->type != OPT_STR) {
             int64_t v;
             memcpy(&v, field, sizeof(v));
             snprintf(def, sizeof(def), "%lld", (long long)v);

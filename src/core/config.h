@@ -27,6 +27,8 @@ struct fk_config {
     int64_t lockout_attempts;
     int64_t lockout_window;
     int64_t lockout_duration;
+    int64_t lockout_delay;
+    int64_t secure_cookies; /* boolean: always add Secure to the session cookie */
     int64_t green_exit_hours;
     int64_t vehicle_pass_hours;
     int64_t fever_tenths;

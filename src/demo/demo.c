@@ -218,12 +218,14 @@ static enum fk_err build_tree(struct fk_conn *db, struct tree *tree, struct fk_d
 
 /* --- logins --- */
 
-static enum fk_err add_logins(struct fk_conn *db, const char *password, struct fk_demo_stats *stats)
+static enum fk_err add_logins(struct fk_conn *db, const struct fk_demo_options *opt,
+                              struct fk_demo_stats *stats)
 {
+    unsigned flags = opt->allow_weak_password ? FK_USER_ALLOW_WEAK : 0;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++) {
         struct fk_field_error why = {0};
-        enum fk_err err = fk_user_add(db, logins[i].username, password, logins[i].username,
-                                      logins[i].region, logins[i].display_name, NULL, &why);
+        enum fk_err err = fk_user_add(db, logins[i].username, opt->password, logins[i].username,
+                                      logins[i].region, logins[i].display_name, flags, NULL, &why);
         if (err == FK_ERR_CONFLICT && why.field != NULL && strcmp(why.field, "username") == 0) {
             /* Someone created this login before the demo: keep theirs. */
             fprintf(stderr, "demo: user %s exists already; kept as it is\n", logins[i].username);
@@ -510,7 +512,7 @@ enum fk_err fk_demo_build(struct fk_store *store, const struct fk_pii_key *key,
         goto done;
     wrote = 1;
     if ((err = build_tree(db, &tree, stats)) != FK_OK ||
-        (err = add_logins(db, opt->password, stats)) != FK_OK) {
+        (err = add_logins(db, opt, stats)) != FK_OK) {
         fk_db_rollback(db);
         wrote = 0; /* nothing was committed */
         goto done;

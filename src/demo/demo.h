@@ -27,6 +27,7 @@ struct fk_demo_options {
     uint64_t seed;        /* the PRNG seed; same seed → same people */
     const char *password; /* password of every demo login (copied into hashes) */
     enum fk_demo_progress progress;
+    int allow_weak_password; /* skip fk_password_check (the shared Demo@2022 fails it) */
 };
 
 struct fk_demo_stats {

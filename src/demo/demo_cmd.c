@@ -1,5 +1,6 @@
 /* `fangkong demo --db DB --people N --seed S [--key FILE]`: builds the demo
  * district and prints what it built and how to log in. */
+#include "accounts/accounts.h"
 #include "cli/cli.h"
 #include "core/parse.h"
 #include "crypto/crypto.h"
@@ -25,8 +26,10 @@ static void usage(FILE *out)
             "  --key FILE   the PII key file (default: beside the SQLite file)\n"
             "  --venues N   also N venues (场所) with place codes in every community, 0..13\n"
             "  --checkpoints N  also checkpoints of all levels, with N gates per community, 0..3\n"
+            "  --allow-weak-password  let the demo logins have a password that fails the\n"
+            "               password rule (the default %s does: it is public, for demos only)\n"
             "  FANGKONG_DEMO_PASSWORD  password of the demo logins (default %s)\n",
-            FK_DEMO_PEOPLE_MAX, DEFAULT_PEOPLE, FK_DEMO_PASSWORD);
+            FK_DEMO_PEOPLE_MAX, DEFAULT_PEOPLE, FK_DEMO_PASSWORD, FK_DEMO_PASSWORD);
 }
 
 /* Every argument must be a known option; returns 0 if one is not. */
@@ -42,6 +45,8 @@ static int options_known(int argc, char **argv)
         int found = 0;
         for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !found; k++)
             found = strlen(known[k]) == len && strncmp(arg + 2, known[k], len) == 0;
+        if (!found && strcmp(arg, "--allow-weak-password") == 0)
+            continue; /* the one switch without a value */
         if (!found)
             return 0;
         if (eq == NULL && ++i >= argc)
@@ -140,7 +145,7 @@ int fk_cmd_demo(int argc, char **argv)
         usage(stderr);
         return 64;
     }
-    struct fk_demo_options opt = {DEFAULT_PEOPLE, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
+    struct fk_demo_options opt = {DEFAULT_PEOPLE, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE, 0};
     const char *people = fk_cli_opt(argc, argv, "people");
     if (people != NULL && fk_parse_int64(people, 0, FK_DEMO_PEOPLE_MAX, &opt.people) != FK_OK) {
         fprintf(stderr, "fangkong demo: --people must be an integer from 0 to %d\n",
@@ -176,6 +181,17 @@ int fk_cmd_demo(int argc, char **argv)
         }
         opt.password = env_password;
         password_shown = "(FANGKONG_DEMO_PASSWORD)"; /* an operator's secret is not echoed */
+    }
+    /* Checked before anything is built; each login is checked again with its name. */
+    opt.allow_weak_password = fk_cli_flag(argc, argv, "allow-weak-password");
+    struct fk_field_error why = {0};
+    if (!opt.allow_weak_password && fk_password_check(NULL, opt.password, &why) != FK_OK) {
+        fprintf(stderr,
+                "fangkong demo: the demo password is refused: %s\n"
+                "  set FANGKONG_DEMO_PASSWORD to a strong one, or pass --allow-weak-password "
+                "for a throwaway demo\n",
+                why.message);
+        return 64;
     }
     /* Named in messages: a SQLite path as given, never a PostgreSQL URL,
      * which may carry a password. */

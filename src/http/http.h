@@ -87,6 +87,7 @@ struct fk_req {
     json_t *json; /* parsed body (an object) for routes without FK_ROUTE_RAW */
     struct fk_actor actor;
     char ip[64];
+    int https; /* HTTPS at a trusted proxy (X-Forwarded-Proto): cookies get Secure */
     int64_t started_ns;
     unsigned status;
     struct MHD_Response *response;
@@ -109,6 +110,11 @@ struct fk_app {
  * entry ends the walk. Written to out (at most out_size bytes). */
 void fk_forwarded_client(const char *peer, const char *forwarded_for, const char *trusted,
                          char *out, size_t out_size);
+/* Whether the request came over HTTPS as a trusted proxy tells it: `peer` is
+ * one of the `trusted` addresses and `forwarded_proto` (X-Forwarded-Proto,
+ * may be NULL) starts with "https" (any case). Anyone else's header is
+ * ignored. */
+int fk_forwarded_https(const char *peer, const char *forwarded_proto, const char *trusted);
 
 /* Adds routes (a static array that must outlive the server). */
 enum fk_err fk_http_add_routes(const struct fk_route *routes, size_t n) FK_MUST_CHECK;

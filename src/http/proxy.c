@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 /* Whether `text` (len bytes) is a literal IPv4 or IPv6 address; its
@@ -70,4 +71,19 @@ void fk_forwarded_client(const char *peer, const char *forwarded_for, const char
             return;
         len = start > 0 ? start - 1 : 0;
     }
+}
+
+int fk_forwarded_https(const char *peer, const char *forwarded_proto, const char *trusted)
+{
+    if (trusted == NULL || trusted[0] == '\0' || forwarded_proto == NULL || !listed(trusted, peer))
+        return 0;
+    /* "https" or "https, http": the first value is what the client-facing
+     * proxy saw. */
+    const char *p = forwarded_proto;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = 0;
+    while (p[n] != '\0' && p[n] != ',' && p[n] != ' ' && p[n] != '\t')
+        n++;
+    return n == 5 && strncasecmp(p, "https", 5) == 0;
 }

@@ -42,6 +42,9 @@ static void client_ip(struct fk_req *req)
     }
     const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
     fk_forwarded_client(peer, xff, req->app->cfg.trusted_proxies, req->ip, sizeof(req->ip));
+    const char *proto =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    req->https = fk_forwarded_https(peer, proto, req->app->cfg.trusted_proxies);
 }
 
 static void add_security_headers(struct MHD_Response *response)

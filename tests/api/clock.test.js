@@ -68,3 +68,27 @@ test('a restart fails the jobs a dead process left running, not the ones still r
   assert.equal(fresh.state, 'running', 'a job another server is still running is left alone');
   assert.match(fk.log(), /"event":"jobs_recovered".*"failed":1/);
 });
+
+test('a locked (username, address) waits --lockout-delay (60 s), then each further failure doubles the wait', async () => {
+  // The previous tests left the clock a little after 2022-03-03T07:31+08:00.
+  const from = { localAddress: '127.0.0.5' };
+  const at = (hhmmss) => restartAt(`2022-03-03T${hhmmss}+08:00`);
+  const retryAfter = (res) => Number(res.headers['retry-after']);
+  for (let i = 0; i < 5; i++)
+    expectError(await fk.loginRaw('clock_user', 'wrong-password', from), 401, 'invalid_credentials');
+  const first = await fk.loginRaw('clock_user', PASSWORD, from);
+  expectError(first, 423, 'account_locked', 'username');
+  assert.ok(retryAfter(first) > 50 && retryAfter(first) <= 60, `first lock ${retryAfter(first)} s`);
+  // At 07:33 (the lock began before 07:32) one more try is admitted; it
+  // fails, and the lock is now 120 s: still on 70 s later.
+  await at('07:33:00');
+  expectError(await fk.loginRaw('clock_user', 'wrong-password', from), 401, 'invalid_credentials');
+  const second = await fk.loginRaw('clock_user', PASSWORD, from);
+  expectError(second, 423, 'account_locked', 'username');
+  assert.ok(retryAfter(second) > 110 && retryAfter(second) <= 120, `second lock ${retryAfter(second)} s`);
+  // Past the 120 s the right password gets in and clears the count.
+  await at('07:35:30');
+  expectJson(await fk.loginRaw('clock_user', PASSWORD, from));
+  for (let i = 0; i < 5; i++)
+    expectError(await fk.loginRaw('clock_user', 'wrong-password', from), 401, 'invalid_credentials');
+});

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { useServer, expectError, expectJson } from './lib/server.js';
+import { useServer, expectError, expectJson, sessionCookie } from './lib/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-config-'));
 const file = join(dir, 'fangkong.json');
-writeFileSync(file, JSON.stringify({ 'max-body': 4096, 'lockout-attempts': 2, threads: 2, 'trusted-proxies': '10.9.9.9, 127.0.0.1' }));
+writeFileSync(file, JSON.stringify({ 'max-body': 4096, 'lockout-attempts': 2, threads: 2, 'trusted-proxies': '10.9.9.9, 127.0.0.1', 'secure-cookies': true }));
 
 // The flag sets lockout-attempts to 3, overriding the file's 2.
 const fk = useServer({ serveArgs: ['--config', file, '--lockout-attempts', '3'] });
@@ -49,4 +49,10 @@ test('trusted-proxies: behind a listed proxy the X-Forwarded-For client counts (
   assert.equal((await fk.request('GET', '/metrics')).status, 200);
   // A malformed header leaves the proxy's own address.
   assert.equal((await fk.request('GET', '/metrics', { headers: { 'X-Forwarded-For': 'nonsense' } })).status, 200);
+});
+
+test('a switch from the config file: "secure-cookies": true marks the session cookie Secure', async () => {
+  const res = await fk.loginRaw(fk.users.admin.username, fk.users.admin.password);
+  expectJson(res);
+  assert.ok(sessionCookie(res).attrs.includes('Secure'), sessionCookie(res).line);
 });

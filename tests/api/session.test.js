@@ -7,7 +7,11 @@ const fk = useServer({
   users: [
     { username: 'lockme', role: 'community_worker', displayName: '锁定测试' },
     { username: 'plain', role: 'community_worker', displayName: '普通用户' },
+    { username: 'victim', role: 'community_worker', displayName: '被攻击者' },
+    { username: 'racer', role: 'community_worker', displayName: '并发测试' },
   ],
+  // 127.0.0.1 is the trusted proxy; other loopback addresses are strangers.
+  serveArgs: ['--trusted-proxies', '127.0.0.1'],
 });
 
 test('login: 200 with csrf_token, the user, and an HttpOnly SameSite=Strict cookie', async () => {
@@ -32,6 +36,7 @@ test('login: 200 with csrf_token, the user, and an HttpOnly SameSite=Strict cook
   assert.ok(attrs.includes('httponly'), `HttpOnly in ${cookie.line}`);
   assert.ok(attrs.includes('samesite=strict'), `SameSite=Strict in ${cookie.line}`);
   assert.ok(attrs.includes('path=/'), `Path=/ in ${cookie.line}`);
+  assert.ok(!attrs.includes('secure'), `no Secure over plain HTTP without --secure-cookies: ${cookie.line}`);
   assert.ok(!res.text.includes(cookie.value), 'the session token is not in the body');
 });
 
@@ -187,4 +192,122 @@ test('a session cookie with a bearer-only client: cookie auth still needs CSRF e
   const res = await sneaky.delete('/api/v1/session');
   assert.ok(res.status === 401 || res.status === 403, `a bogus bearer must not bypass CSRF, got ${res.status}`);
   expectJson(await c.get('/api/v1/session'));
+});
+
+// ---------- issue 9 item 4: no enumeration, no lock-out by strangers ----------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+};
+
+test('an unknown username takes as long as a known one with a wrong password (medians of 20 within 20 %), same answer', async () => {
+  const attempt = async (username, localAddress) => {
+    const t0 = process.hrtime.bigint();
+    const res = await fk.loginRaw(username, 'Wrong-password-42', { localAddress });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    expectError(res, 401, 'invalid_credentials', 'password');
+    return { ms, body: res.json };
+  };
+  // Each known attempt from its own address and each unknown name once: no
+  // attempt is throttled, every one is a real password check.
+  await attempt('ghost_warm', '127.0.2.1');
+  await attempt('plain', '127.0.3.250');
+  const unknown = [];
+  const known = [];
+  // One at a time, alternating, so that the machine's load falls on both alike.
+  for (let i = 0; i < 20; i++) {
+    unknown.push(await attempt(`ghost_${i}`, '127.0.2.1'));
+    known.push(await attempt('plain', `127.0.3.${i + 1}`));
+  }
+  const mu = median(unknown.map((a) => a.ms));
+  const mk = median(known.map((a) => a.ms));
+  const medians = `median unknown ${mu.toFixed(1)} ms, known ${mk.toFixed(1)} ms`;
+  assert.ok(Math.abs(mu - mk) <= 0.2 * Math.max(mu, mk), medians);
+  for (const a of [...unknown, ...known]) assert.deepEqual(a.body, known[0].body, 'the same body for both');
+});
+
+let knownLock = null; // the 423 of a known name, for the unknown-name test below
+
+test('a stranger locks only his own address: the owner still logs in from another; Retry-After', async () => {
+  for (let i = 1; i <= 5; i++)
+    expectError(await fk.loginRaw('victim', `guess-${i}-password`, { localAddress: '127.0.0.2' }), 401, 'invalid_credentials', 'password');
+  const locked = await fk.loginRaw('victim', PASSWORD, { localAddress: '127.0.0.2' });
+  const e = expectError(locked, 423, 'account_locked', 'username');
+  knownLock = locked;
+  assert.match(e.message, /[\u4e00-\u9fff]/);
+  const retry = Number(locked.headers['retry-after']);
+  assert.ok(Number.isInteger(retry) && retry > 0 && retry <= 60, `Retry-After ${locked.headers['retry-after']}`);
+  // The owner, from their own address, is not affected.
+  const owner = await fk.login(fk.users.victim);
+  expectJson(await owner.get('/api/v1/session'));
+  // ... and the owner's success does not unlock the stranger.
+  expectError(await fk.loginRaw('victim', PASSWORD, { localAddress: '127.0.0.2' }), 423, 'account_locked', 'username');
+
+  // The admin sees the lock and may lift it.
+  const admin = await fk.login(fk.users.admin);
+  const row = expectJson(await admin.get('/api/v1/users?q=victim')).items.find((u) => u.username === 'victim');
+  assert.equal(typeof row.locked_until, 'string', 'locked_until set');
+  const unlocked = expectJson(await admin.patch(`/api/v1/users/${row.id}`, { unlock: true }));
+  assert.equal(unlocked.locked_until, null);
+  expectError(await fk.loginRaw('victim', 'guess-6-password', { localAddress: '127.0.0.2' }), 401, 'invalid_credentials', 'password');
+});
+
+test('an unknown username is throttled exactly like a known one: the same 423 body', async () => {
+  assert.ok(knownLock, 'the test before locked a known name');
+  const from = { localAddress: '127.0.0.6' };
+  for (let i = 1; i <= 5; i++)
+    expectError(await fk.loginRaw('nobody_here', `guess-${i}-password`, from), 401, 'invalid_credentials', 'password');
+  const unknown = await fk.loginRaw('nobody_here', 'guess-6-password', from);
+  expectError(unknown, 423, 'account_locked', 'username');
+  assert.deepEqual(unknown.json, knownLock.json);
+  assert.ok(Number(unknown.headers['retry-after']) > 0, 'Retry-After');
+  expectJson(await fk.loginRaw('plain', PASSWORD, from)); // another name from the same address: fine
+});
+
+test('20 parallel wrong passwords from one address get no more tries than the limit (5)', async () => {
+  const from = { localAddress: '127.0.0.3' };
+  const all = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => fk.loginRaw('racer', `parallel-${i}-password`, from)),
+  );
+  const statuses = all.map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 401).length, 5, `statuses ${statuses}`);
+  assert.equal(statuses.filter((s) => s === 423).length, 15, `statuses ${statuses}`);
+  expectError(await fk.loginRaw('racer', PASSWORD, from), 423, 'account_locked', 'username');
+  await fk.login(fk.users.racer);
+});
+
+// ---------- issue 9 item 7: cookies behind TLS ----------
+
+test('Secure cookie when a trusted proxy says HTTPS (X-Forwarded-Proto); a stranger\'s header is ignored', async () => {
+  const https = { 'X-Forwarded-Proto': 'https' };
+  const secureOf = (res) => sessionCookie(res).attrs.map((a) => a.toLowerCase()).includes('secure');
+  const viaProxy = await fk.loginRaw('plain', PASSWORD, { headers: https });
+  expectJson(viaProxy);
+  assert.ok(secureOf(viaProxy), `Secure behind the proxy: ${sessionCookie(viaProxy).line}`);
+  const stranger = await fk.loginRaw('plain', PASSWORD, { headers: https, localAddress: '127.0.0.4' });
+  expectJson(stranger);
+  assert.ok(!secureOf(stranger), `an untrusted X-Forwarded-Proto is ignored: ${sessionCookie(stranger).line}`);
+  const plainHttp = await fk.loginRaw('plain', PASSWORD, { headers: { 'X-Forwarded-Proto': 'http' } });
+  assert.ok(!secureOf(plainHttp), 'http through the proxy: no Secure');
+  // The logout's clearing cookie carries it too.
+  const c = new Client(fk.base, { cookie: `fk_session=${sessionCookie(viaProxy).value}`, csrf: viaProxy.json.csrf_token });
+  const out = await c.delete('/api/v1/session', { headers: https });
+  assert.equal(out.status, 204);
+  assert.ok(secureOf(out), `the clearing cookie: ${sessionCookie(out).line}`);
+  assert.ok(sessionCookie(out).attrs.includes('Max-Age=0'));
+});
+
+// Last: restarts the server with --secure-cookies.
+test('--secure-cookies: Secure on every session cookie and on the logout', async () => {
+  await fk.stopServer();
+  fk.options.serveArgs = ['--secure-cookies', ...fk.options.serveArgs]; // a switch: takes no value
+  await fk.serve();
+  const res = await fk.loginRaw('plain', PASSWORD);
+  const cookie = sessionCookie(res);
+  assert.ok(cookie.attrs.includes('Secure'), cookie.line);
+  const c = new Client(fk.base, { cookie: `fk_session=${cookie.value}`, csrf: res.json.csrf_token });
+  const out = await c.delete('/api/v1/session');
+  assert.equal(out.status, 204);
+  assert.ok(sessionCookie(out).attrs.includes('Secure'), sessionCookie(out).line);
 });

@@ -259,3 +259,110 @@ test('parallel requests: 60 at once from several clients all succeed', async () 
   assert.equal(names.size, Math.min(20, fk.townships.length), 'each answer belongs to its own request');
   assert.equal((await fk.get('/healthz')).status, 200);
 });
+
+// ---------- issue 9 item 3: passwords ----------
+
+const CHINESE = /[\u4e00-\u9fff]/;
+
+test('weak passwords are refused on create: 422 naming password, a Chinese message saying what is wrong, nothing written', async () => {
+  const cases = [
+    ['password', /至少需要 10 个字符/],
+    ['aaaaaaaa', /至少需要 10 个字符/],
+    ['abcdefgh1', /至少需要 10 个字符/],
+    ['Demo@2022', /至少需要 10 个字符/],
+    ['aaaaaaaaaaaa', /不同的字符太少/],
+    ['abcdefghij1234', /过于简单或有规律/],
+    ['qwertyuiop', /常见单词/],
+    ['password12', /常见单词/],
+    ['drowssap12', /倒写/],
+    ['1234567890', /过于简单或有规律/],
+  ];
+  const seen = new Set();
+  for (const [password, why] of cases) {
+    const body = newUser({ password });
+    const e = expectError(await admin.post('/api/v1/users', body), 422, 'invalid_field', 'password');
+    assert.match(e.message, CHINESE, `${password}: ${e.message}`);
+    assert.match(e.message, why, `${password}: ${e.message}`);
+    seen.add(e.message);
+    assert.equal(expectJson(await admin.get(`/api/v1/users?q=${body.username}`)).total, 0, `${password}: no user written`);
+  }
+  assert.ok(seen.size >= 4, `the messages say what is wrong, not one text for all: ${[...seen]}`);
+  // Containing the username, in any case, is refused.
+  const named = newUser();
+  const e = expectError(await admin.post('/api/v1/users', { ...named, password: `X9!${named.username.toUpperCase()}#q` }), 422, 'invalid_field', 'password');
+  assert.match(e.message, /用户名/);
+  // 10 characters counted as characters, not bytes: 10 Chinese characters pass the length rule.
+  expectJson(await admin.post('/api/v1/users', newUser({ password: '春眠不觉晓处处闻啼鸟' })), 201);
+  // The limit stays 256 bytes.
+  expectError(await admin.post('/api/v1/users', newUser({ password: `Aa1!${'x7Q#'.repeat(64)}` })), 422, 'invalid_field', 'password');
+});
+
+test('weak passwords are refused on an admin reset too, and the old password keeps working', async () => {
+  const created = expectJson(await admin.post('/api/v1/users', newUser()), 201);
+  for (const password of ['password', 'abcdefgh1', 'Demo@2022', 'qwertyuiop', `${created.username}-Zz9!`])
+    expectError(await admin.patch(`/api/v1/users/${created.id}`, { password }), 422, 'invalid_field', 'password');
+  await fk.login(created.username, PASSWORD);
+});
+
+test('an admin reset ends the sessions, and with revoke_tokens also the bearer tokens', async () => {
+  const created = expectJson(await admin.post('/api/v1/users', newUser({ role: 'lab' })), 201);
+  const path = `/api/v1/users/${created.id}`;
+  const t1 = expectJson(await admin.post('/api/v1/tokens', { username: created.username, name: 'keep' }), 201);
+  const session = await fk.login(created.username, PASSWORD);
+  // Without revoke_tokens: sessions end, tokens stay.
+  expectJson(await admin.patch(path, { password: 'Reset#2022-first' }));
+  expectError(await session.get('/api/v1/session'), 401, 'unauthenticated');
+  expectJson(await fk.bearer(t1.token).get('/api/v1/session'));
+  // With it: the tokens go too, and the list says when.
+  const t2 = expectJson(await admin.post('/api/v1/tokens', { username: created.username, name: 'second' }), 201);
+  const again = await fk.login(created.username, 'Reset#2022-first');
+  expectJson(await admin.patch(path, { password: 'Reset#2022-second', revoke_tokens: true }));
+  expectError(await again.get('/api/v1/session'), 401, 'unauthenticated');
+  expectError(await fk.bearer(t1.token).get('/api/v1/session'), 401, 'unauthenticated');
+  expectError(await fk.bearer(t2.token).get('/api/v1/session'), 401, 'unauthenticated');
+  const tokens = expectJson(await admin.get('/api/v1/tokens?per_page=200')).items.filter((t) => t.user_id === created.id);
+  assert.equal(tokens.length, 2);
+  for (const t of tokens) assert.match(t.revoked_at ?? '', RFC3339);
+  expectError(await admin.patch(path, { revoke_tokens: 'yes' }), 422, 'invalid_field', 'revoke_tokens');
+  await fk.login(created.username, 'Reset#2022-second');
+});
+
+test('fangkong user add checks the password too; --allow-weak-password skips the check', async () => {
+  const add = (username, password, extra = []) =>
+    fk.cli(['user', 'add', '--db', fk.db, '--username', username, '--role', 'inspector', '--region', '141102', ...extra], { input: `${password}\n` });
+  const weak = await add('cli_weak', 'Demo@2022');
+  assert.equal(weak.code, 2, weak.stderr);
+  assert.match(weak.stderr, /password: 密码至少需要 10 个字符/);
+  const dict = await add('cli_dict', 'qwertyuiop');
+  assert.equal(dict.code, 2, dict.stderr);
+  assert.match(dict.stderr, /password: .*常见单词/);
+  const allowed = await add('cli_weak', 'Demo@2022', ['--allow-weak-password']);
+  assert.equal(allowed.code, 0, allowed.stderr);
+  await fk.login('cli_weak', 'Demo@2022');
+  const strong = await add('cli_strong', 'Lishi#Gate-2022');
+  assert.equal(strong.code, 0, strong.stderr);
+});
+
+test('fangkong user passwd: the rule, then the sessions and login locks end, and with --revoke-tokens the tokens', async () => {
+  const created = expectJson(await admin.post('/api/v1/users', newUser({ role: 'lab' })), 201);
+  const passwd = (password, extra = [], username = created.username) =>
+    fk.cli(['user', 'passwd', '--db', fk.db, '--username', username, ...extra], { input: `${password}\n` });
+  const weak = await passwd('Demo@2022');
+  assert.equal(weak.code, 2, weak.stderr);
+  assert.match(weak.stderr, /password: 密码至少需要 10 个字符/);
+  const nobody = await passwd('Lishi#Gate-2022', [], 'no_such_user');
+  assert.equal(nobody.code, 2, nobody.stderr);
+  assert.match(nobody.stderr, /username: 用户不存在/);
+
+  const token = expectJson(await admin.post('/api/v1/tokens', { username: created.username, name: 'cli-reset' }), 201);
+  const session = await fk.login(created.username, PASSWORD);
+  for (let i = 0; i < 5; i++)
+    expectError(await fk.loginRaw(created.username, 'wrong-password-x', { localAddress: '127.0.0.9' }), 401, 'invalid_credentials');
+  expectError(await fk.loginRaw(created.username, PASSWORD, { localAddress: '127.0.0.9' }), 423, 'account_locked');
+  const done = await passwd('Lishi#Gate-2022', ['--revoke-tokens']);
+  assert.equal(done.code, 0, done.stderr);
+  expectError(await session.get('/api/v1/session'), 401, 'unauthenticated');
+  expectError(await fk.bearer(token.token).get('/api/v1/session'), 401, 'unauthenticated');
+  expectError(await fk.loginRaw(created.username, PASSWORD), 401, 'invalid_credentials');
+  expectJson(await fk.loginRaw(created.username, 'Lishi#Gate-2022', { localAddress: '127.0.0.9' }));
+});

@@ -85,5 +85,32 @@ test('login page, console and user management', { skip: skip || false }, async (
   assert.ok((await page.locator('[data-test=users-table]').innerText()).includes(process.env.FK_E2E_USER))
   await page.screenshot({ path: path.join(artifacts, 'users.png'), fullPage: true })
 
+  // New user: the length rule is checked on the page, cracklib's verdict comes
+  // from the server and shows on the password field in Chinese.
+  await page.locator('[data-test=user-create]').click()
+  const dialog = page.locator('.el-dialog')
+  await dialog.locator('[data-test=user-username]').fill(`e2e_${Date.now() % 100000}`)
+  await dialog.locator('[data-test=user-display-name-input]').fill('浏览器测试')
+  await dialog.locator('[data-test=user-role-select]').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '网格员' }).first().click()
+  await dialog.locator('[data-test=user-region]').fill('141102')
+  const password = dialog.locator('[data-test=user-password]')
+  await password.fill('Demo@2022')
+  await dialog.locator('[data-test=user-save]').click()
+  await dialog.getByText('密码至少 10 个字符').waitFor()
+  await password.fill('qwertyuiop')
+  await dialog.locator('[data-test=user-save]').click()
+  await dialog.getByText('密码基于常见单词或常用密码，容易被猜中').waitFor()
+  await page.screenshot({ path: path.join(artifacts, 'user-weak-password.png'), fullPage: true })
+  await dialog.getByRole('button', { name: '取消' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+
+  // A reset offers to revoke the bearer tokens too.
+  await rows.first().getByRole('button', { name: '编辑' }).click()
+  await dialog.locator('[data-test=user-password]').fill('Lishi#Gate-2022')
+  await dialog.locator('[data-test=user-revoke-tokens]').waitFor()
+  await dialog.getByRole('button', { name: '取消' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+
   assert.deepEqual(errors, [], 'no uncaught page errors')
 })

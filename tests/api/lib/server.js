@@ -86,8 +86,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * body: an object/array (sent as JSON), a string or a Buffer (sent as is).
  * Resolves {status, headers, text, json} where json is the parsed body or
  * undefined. A server that answers before reading the whole body (413) is fine.
+ * localAddress: the client's source address, e.g. '127.0.0.2' (Linux routes
+ * all of 127/8 to lo), for rules that key on the client address.
  */
-export function httpRequest(base, method, path, { body, headers = {}, timeoutMs = 30000 } = {}) {
+export function httpRequest(base, method, path, { body, headers = {}, timeoutMs = 30000, localAddress } = {}) {
   const url = new URL(path, base);
   let payload = null;
   const hdrs = { ...headers };
@@ -103,7 +105,7 @@ export function httpRequest(base, method, path, { body, headers = {}, timeoutMs 
   return new Promise((resolvePromise, reject) => {
     let settled = false;
     const req = http.request(
-      { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: hdrs, agent: false },
+      { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: hdrs, agent: false, localAddress },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -316,6 +318,7 @@ export class Server {
       'demo', '--db', this.db,
       '--people', String(this.options.people ?? 300),
       '--seed', String(this.options.seed ?? 7),
+      '--allow-weak-password', // the demo's shared Demo@2022 fails the password rule
     ]);
     this.demoOutput = demo.stdout;
 
@@ -435,9 +438,9 @@ export class Server {
     return this.request('GET', path, opts);
   }
 
-  /** POST /api/v1/session; resolves the raw response. */
-  loginRaw(username, password) {
-    return this.request('POST', '/api/v1/session', { body: { username, password } });
+  /** POST /api/v1/session; resolves the raw response. opts: {localAddress, headers}. */
+  loginRaw(username, password, opts = {}) {
+    return this.request('POST', '/api/v1/session', { ...opts, body: { username, password } });
   }
 
   /** Logs in (a user object or username+password); resolves a Client. */

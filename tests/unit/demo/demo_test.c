@@ -56,7 +56,7 @@ static int64_t count(struct fk_store *store, const char *sql)
 
 static void build(struct fk_store *store, uint64_t seed, struct fk_demo_stats *stats)
 {
-    struct fk_demo_options opt = {PEOPLE, seed, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
+    struct fk_demo_options opt = {PEOPLE, seed, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE, 1};
     assert_int_equal(fk_demo_build(store, &key, &opt, stats), FK_OK);
 }
 
@@ -196,7 +196,7 @@ static void test_shape(void **state)
                      11);
 
     /* A second build is refused and changes nothing. */
-    struct fk_demo_options opt = {PEOPLE, 42, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
+    struct fk_demo_options opt = {PEOPLE, 42, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE, 1};
     assert_int_equal(fk_demo_build(store, &key, &opt, &stats), FK_ERR_CONFLICT);
     assert_int_equal(count(store, "SELECT COUNT(*) FROM persons"), PEOPLE);
     fk_store_close(store);
@@ -233,7 +233,7 @@ static void test_bad_options(void **state)
     (void)state;
     struct fk_store *store = open_store("bad.db");
     struct fk_demo_stats stats;
-    struct fk_demo_options opt = {-1, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE};
+    struct fk_demo_options opt = {-1, 1, FK_DEMO_PASSWORD, FK_DEMO_PROGRESS_NONE, 1};
     assert_int_equal(fk_demo_build(store, &key, &opt, &stats), FK_ERR_INVALID);
     opt.people = FK_DEMO_PEOPLE_MAX + 1;
     assert_int_equal(fk_demo_build(store, &key, &opt, &stats), FK_ERR_INVALID);

@@ -48,12 +48,28 @@ static void test_malformed_entries_stop_the_walk(void **state)
     assert_string_equal(client("10.0.0.1", longer, "10.0.0.1"), "10.0.0.1");
 }
 
+static void test_forwarded_proto_only_from_trusted_proxies(void **state)
+{
+    (void)state;
+    assert_true(fk_forwarded_https("10.0.0.1", "https", "10.0.0.1"));
+    assert_true(fk_forwarded_https("10.0.0.1", " HTTPS , http", "10.0.0.1"));
+    /* Anyone else's header is ignored. */
+    assert_false(fk_forwarded_https("198.51.100.7", "https", "10.0.0.1"));
+    assert_false(fk_forwarded_https("198.51.100.7", "https", ""));
+    assert_false(fk_forwarded_https("10.0.0.1", "https", NULL));
+    assert_false(fk_forwarded_https("10.0.0.1", NULL, "10.0.0.1"));
+    assert_false(fk_forwarded_https("10.0.0.1", "http", "10.0.0.1"));
+    assert_false(fk_forwarded_https("10.0.0.1", "httpsx", "10.0.0.1"));
+    assert_false(fk_forwarded_https("10.0.0.1", "", "10.0.0.1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_untrusted_peer_is_the_client),
         cmocka_unit_test(test_walks_past_trusted_proxies),
         cmocka_unit_test(test_malformed_entries_stop_the_walk),
+        cmocka_unit_test(test_forwarded_proto_only_from_trusted_proxies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

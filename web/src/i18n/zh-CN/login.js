@@ -10,8 +10,8 @@ export default {
   submit: '登 录',
   submitting: '正在登录…',
   failed: '登录失败',
-  locked: '账号已锁定',
-  lockedHint: '连续多次密码错误，账号已被临时锁定，请 15 分钟后再试或联系管理员解锁。',
+  locked: '暂停登录',
+  lockedHint: '从本机所在网络连续多次密码错误，已暂停登录，请稍后再试或联系管理员解除。',
   rateLimited: '请求过于频繁，请稍后再试',
   footer: '仅限授权工作人员使用 · 所有操作均记录审计日志',
 }
