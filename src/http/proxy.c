@@ -75,7 +75,8 @@ void fk_forwarded_client(const char *peer, const char *forwarded_for, const char
 
 int fk_forwarded_https(const char *peer, const char *forwarded_proto, const char *trusted)
 {
-    if (trusted == NULL || trusted[0] == '\0' || forwarded_proto == NULL || !listed(trusted, peer))
+    if (trusted == NULL || trusted[0] == '\0' || forwarded_proto == NULL ||
+        !fk_trusted_listed(trusted, peer))
         return 0;
     /* "https" or "https, http": the first value is what the client-facing
      * proxy saw. */
