@@ -5,7 +5,10 @@
 // expired, forged, unknown and other-type codes, a card turning yellow when
 // its holder enters home quarantine, concurrent duplicates with one
 // idempotency key, jurisdiction of gate logs and cards, and the refusals task
-// list of the compound's grid worker.
+// list of the compound's grid worker; the green rule in both directions of
+// time (a backdated sequence, the same scanned_at twice, the household's
+// green slot), 20 parallel exits at one and at three gates (one allowed), and
+// an offline exit synced late stored refused for review (green_exit_conflict).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
