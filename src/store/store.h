@@ -67,7 +67,7 @@ enum fk_db_lock_ns {
     FK_LOCK_GREEN_HOUSEHOLD = 1, /* a household's green exits (cards) */
     FK_LOCK_GREEN_PERSON = 2,    /* a person's green exits (cards) */
     FK_LOCK_OTP_PHONE = 3,       /* a phone's one-time codes (selfservice) */
-    FK_LOCK_PASSAGE_OCCUPANT = 4 /* an occupant's passages at a checkpoint (passes) */
+    FK_LOCK_SHIFT_USER = 4       /* a user's duty shifts (checkpoints) */
 };
 
 /* Serializes the rest of the caller's transaction with every other
