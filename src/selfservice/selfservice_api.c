@@ -656,6 +656,19 @@ static void post_link(struct fk_req *req)
     fk_reply_json(req, 200, body);
 }
 
+/* *full = 1 when account `user_id` has FK_FAMILY_MAX family members. */
+static enum fk_err family_full(struct fk_conn *db, int64_t user_id, int *full)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT COUNT(*) FROM resident_family WHERE user_id = ?", "i", user_id);
+    *full = err == FK_OK && row && fk_stmt_int64(st, 0) >= FK_FAMILY_MAX;
+    if (err == FK_OK)
+        fk_stmt_free(st);
+    return err;
+}
+
 static void post_family(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -688,16 +701,14 @@ static void post_family(struct fk_req *req)
         return;
     }
     struct fk_stmt *st = NULL;
-    int row = 0;
-    err = fk_db_query(db, &st, &row, "SELECT COUNT(*) FROM resident_family WHERE user_id = ?", "i",
-                      req->actor.user_id);
-    int64_t count = err == FK_OK && row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    if (err != FK_OK) {
+    int row = 0, full = 0;
+    /* A first look spares a full family its daily attempts; the count that
+     * decides is made again inside the insert's transaction. */
+    if ((err = family_full(db, req->actor.user_id, &full)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
-    if (count >= FK_FAMILY_MAX) {
+    if (full) {
         fk_reply_error(req, 409, "family_full", "同行人员最多登记 10 人", NULL);
         return;
     }
@@ -768,7 +779,18 @@ static void post_family(struct fk_req *req)
         }
     }
     int64_t now = fk_now(), existing = 0;
+    /* The count and the insert under the account's lock: parallel additions
+     * cannot all see room for one more. */
     err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_lock(db, FK_LOCK_FAMILY_USER, req->actor.user_id);
+    if (err == FK_OK)
+        err = family_full(db, req->actor.user_id, &full);
+    if (err == FK_OK && full) {
+        fk_db_rollback(db);
+        fk_reply_error(req, 409, "family_full", "同行人员最多登记 10 人", NULL);
+        return;
+    }
     if (err == FK_OK && registering) {
         err = fk_person_insert(db, key, &valid, now, &person, &existing);
         if (err == FK_OK)

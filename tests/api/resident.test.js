@@ -474,3 +474,17 @@ test('OTP under 20 parallel requests: one code per phone, 20 per address, 5 trie
     expectError(await signInRaw(phone, code), 429, 'too_many_attempts', 'code');
   }
 });
+
+test('family: 20 members added at once — the limit of 10 admits 10, the rest are 409 family_full', async () => {
+  const r = await linkedResident('13100008888');
+  const names = '甲乙丙丁戊己庚辛壬癸';
+  const adds = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      r.post('/api/v1/me/family', { id_number: idNumber('141102', '20120404', 800 + i), name: `同行${names[i % 10]}${i < 10 ? '' : '子'}`, relation: 'other' }),
+    ),
+  );
+  const statuses = adds.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [...Array(10).fill(201), ...Array(10).fill(409)], statuses.join(' '));
+  for (const a of adds) if (a.status === 409) expectError(a, 409, 'family_full');
+  assert.equal(expectJson(await r.get('/api/v1/me')).family.length, 10);
+});
