@@ -64,12 +64,13 @@ enum fk_err fk_db_write_shared(struct fk_conn *db, enum fk_err (*fn)(struct fk_c
 
 /* Lock namespaces of fk_db_lock: what the locked id names. Append only. */
 enum fk_db_lock_ns {
-    FK_LOCK_GREEN_HOUSEHOLD = 1, /* a household's green exits (cards) */
-    FK_LOCK_GREEN_PERSON = 2,    /* a person's green exits (cards) */
-    FK_LOCK_OTP_PHONE = 3,       /* a phone's one-time codes (selfservice) */
-    FK_LOCK_SHIFT_USER = 4,      /* a user's duty shifts (checkpoints) */
-    FK_LOCK_FAMILY_USER = 5,     /* a resident account's family members (selfservice) */
-    FK_LOCK_RISK_REGION = 6      /* the risk area in force of a region (healthcode) */
+    FK_LOCK_GREEN_HOUSEHOLD = 1,   /* a household's green exits (cards) */
+    FK_LOCK_GREEN_PERSON = 2,      /* a person's green exits (cards) */
+    FK_LOCK_OTP_PHONE = 3,         /* a phone's one-time codes (selfservice) */
+    FK_LOCK_SHIFT_USER = 4,        /* a user's duty shifts (checkpoints) */
+    FK_LOCK_FAMILY_USER = 5,       /* a resident account's family members (selfservice) */
+    FK_LOCK_RISK_REGION = 6,       /* the risk area in force of a region (healthcode) */
+    FK_LOCK_SCREENING_CAMPAIGN = 7 /* a door-knock campaign's grid assignments (screening) */
 };
 
 /* Serializes the rest of the caller's transaction with every other
