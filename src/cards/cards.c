@@ -47,8 +47,8 @@ static void verdict(struct fk_gate_verdict *v, int allowed, const char *code, co
     snprintf(v->reason, sizeof(v->reason), "%s", reason);
 }
 
-void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, int64_t last_exit_at,
-                       int64_t green_window, struct fk_gate_verdict *v)
+void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, int64_t prev_exit_at,
+                       int64_t next_exit_at, int64_t green_window, struct fk_gate_verdict *v)
 {
     if (color < FK_CARD_RED || color > FK_CARD_GREEN) {
         verdict(v, 0, "unknown_card", "无效通行证，不得通行");
@@ -62,10 +62,14 @@ void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, in
     case FK_CARD_RED: verdict(v, 0, "red_card", "红卡（重点人员）不得外出"); return;
     case FK_CARD_YELLOW: verdict(v, 0, "yellow_card", "黄卡（隔离人员）不得外出"); return;
     case FK_CARD_BLUE: verdict(v, 1, "ok", "蓝卡（上班人员）准予外出"); return;
-    case FK_CARD_GREEN:
-        if (last_exit_at > 0 && scanned_at - last_exit_at < green_window) {
+    case FK_CARD_GREEN: {
+        int after_prev = prev_exit_at > 0 && scanned_at - prev_exit_at < green_window;
+        int before_next = next_exit_at > 0 && next_exit_at - scanned_at < green_window;
+        if (after_prev || before_next) {
+            /* The window runs from the latest exit it collides with. */
+            int64_t last = before_next ? next_exit_at : prev_exit_at;
             char next[FK_RFC3339_LEN];
-            fk_time_format(last_exit_at + green_window, next);
+            fk_time_format(last + green_window, next);
             next[16] = '\0'; /* YYYY-MM-DDTHH:MM */
             next[10] = ' ';
             v->allowed = 0;
@@ -77,6 +81,7 @@ void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, in
         }
         verdict(v, 1, "ok", "绿卡（采购人员）准予外出");
         return;
+    }
     }
     verdict(v, 0, "unknown_card", "无效通行证，不得通行");
 }

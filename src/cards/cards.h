@@ -35,11 +35,14 @@ struct fk_gate_verdict {
 };
 
 /* The gate rule for a valid card of `color` scanned at `scanned_at` (epoch
- * seconds) going out (`out` != 0) or coming in. `last_exit_at` is the
- * holder's latest allowed exit before this scan (0: none); green cards go out
- * at most once per `green_window` seconds. Coming in is always allowed. */
-void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, int64_t last_exit_at,
-                       int64_t green_window, struct fk_gate_verdict *v);
+ * seconds) going out (`out` != 0) or coming in. Green cards go out at most
+ * once per `green_window` seconds, in both directions of time: `prev_exit_at`
+ * is the latest allowed exit of the holder (or of the household's green slot)
+ * at or before `scanned_at`, `next_exit_at` the earliest one after it (0:
+ * none); an exit closer than `green_window` to either is refused ("green_used";
+ * exactly `green_window` apart is allowed). Coming in is always allowed. */
+void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, int64_t prev_exit_at,
+                       int64_t next_exit_at, int64_t green_window, struct fk_gate_verdict *v);
 
 struct fk_conn;
 

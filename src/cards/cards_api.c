@@ -605,16 +605,17 @@ static const struct fk_route routes[] = {
     {"GET", "/api/v1/gates/refusals", fk_gate_refusal_list, 0, FK_GATES_STAFF, "cards",
      "禁止出门的记录（网格员待办；mine=1：本人辖区居民）",
      "{\"parameters\":[" P("region", "string") "," P("mine", "string") "," P(
-         "handled", "string") "," PAGE_PARAMS "]}"},
+         "handled", "string") "," P("review", "string") "," PAGE_PARAMS "]}"},
     {"PATCH", "/api/v1/gates/refusals/{scan_id}", fk_gate_refusal_patch, 0, FK_GATES_STAFF, "cards",
      "处理禁止出门记录：{handled,note}", NULL},
     {"POST", "/api/v1/gates/{checkpoint_id}/scans", fk_gate_scan_create, 0, FK_GATES_STAFF, "cards",
-     "门岗扫码：{code,direction,scanned_at,idempotency_key} → {allowed,reason}", NULL},
+     "门岗扫码：{code,direction,scanned_at,idempotency_key,offline} → {allowed,reason,review}",
+     NULL},
     {"GET", "/api/v1/gates/{checkpoint_id}/scans", fk_gate_scan_list, 0, FK_GATES_STAFF, "cards",
      "门岗扫码记录",
      "{\"parameters\":[{\"name\":\"checkpoint_id\",\"in\":\"path\",\"required\":true,"
      "\"schema\":{\"type\":\"string\"}}," P("from", "string") "," P("until", "string") "," P(
-         "allowed", "string") "," PAGE_PARAMS "]}"},
+         "allowed", "string") "," P("review", "string") "," PAGE_PARAMS "]}"},
 };
 
 enum fk_err fk_cards_routes(void)

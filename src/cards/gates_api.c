@@ -50,7 +50,8 @@ static int gate_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_check
     "s.id, s.checkpoint_id, COALESCE(k.name, ''), s.card_id, s.person_id, "                        \
     "COALESCE(p.name, ''), p.id_sealed, s.card_region, COALESCE(g.name, ''), s.color, "            \
     "s.direction, s.scanned_at, s.allowed, s.reason_code, s.reason, s.scanned_by, "                \
-    "COALESCE(u.display_name, ''), s.handled, s.handled_at, s.note, s.created_at"
+    "COALESCE(u.display_name, ''), s.handled, s.handled_at, s.note, s.created_at, s.offline, "     \
+    "s.review"
 #define SCAN_FROM                                                                                  \
     " FROM gate_scans s LEFT JOIN checkpoints k ON k.id = s.checkpoint_id LEFT JOIN persons p "    \
     "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN users u ON "    \
@@ -69,7 +70,8 @@ static json_t *scan_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
                                              : fk_pii_json(key, "id_number", fk_stmt_text(st, 6),
                                                            fk_role_sees_full_id(role)));
     return json_pack(
-        "{s:I,s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:b,s:s,s:s,s:{s:I,s:s},s:b,s:o,s:o,s:o}",
+        "{s:I,s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:b,s:s,s:s,s:{s:I,s:s},s:b,s:o,s:o,s:o,s:b,"
+        "s:b}",
         "scan_id", (json_int_t)fk_stmt_int64(st, 0), "checkpoint_id",
         (json_int_t)fk_stmt_int64(st, 1), "checkpoint_name", fk_stmt_text(st, 2), "card_id",
         fk_stmt_is_null(st, 3) ? json_null() : json_integer(fk_stmt_int64(st, 3)), "person",
@@ -83,7 +85,8 @@ static json_t *scan_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
         fk_stmt_text(st, 16), "handled", fk_stmt_int64(st, 17) != 0, "handled_at",
         fk_time_json(fk_stmt_int64(st, 18), !fk_stmt_is_null(st, 18)), "note",
         fk_stmt_is_null(st, 19) ? json_null() : json_string(fk_stmt_text(st, 19)), "created_at",
-        fk_time_json(fk_stmt_int64(st, 20), 1));
+        fk_time_json(fk_stmt_int64(st, 20), 1), "offline", fk_stmt_int64(st, 21) != 0, "review",
+        fk_stmt_int64(st, 22) != 0);
 }
 
 /* Loads the scan found by `where` (a clause on s.* with the given bind
@@ -110,7 +113,8 @@ static enum fk_err scan_load(struct fk_req *req, struct fk_conn *db, const char 
 
 /* What the scan found out about the card. */
 struct scan_facts {
-    int64_t card_id, person_id;
+    int64_t card_id, person_id, household_id;
+    int green_exit; /* a green card going out: decided in the write (green_exit_rule) */
     char card_region[FK_REGION_CODE_LEN];
     enum fk_card_color color; /* effective */
     struct fk_gate_verdict v;
@@ -150,7 +154,8 @@ static enum fk_err decide(struct fk_req *req, struct fk_conn *db, const struct f
     struct fk_stmt *st = NULL;
     int row = 0;
     enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT person_id, region, color, state, expires_at FROM cards WHERE id = ?",
+        db, &st, &row,
+        "SELECT person_id, region, color, state, expires_at, household_id FROM cards WHERE id = ?",
         "i", info.object_id);
     if (err != FK_OK)
         return err;
@@ -163,6 +168,7 @@ static enum fk_err decide(struct fk_req *req, struct fk_conn *db, const struct f
         f->color = fk_card_color_from_name(fk_stmt_text(st, 2));
         revoked = strcmp(fk_stmt_text(st, 3), "active") != 0;
         expires_at = fk_stmt_int64(st, 4);
+        f->household_id = fk_stmt_is_null(st, 5) ? 0 : fk_stmt_int64(st, 5);
     }
     fk_stmt_free(st);
     if (!row) {
@@ -191,20 +197,84 @@ static enum fk_err decide(struct fk_req *req, struct fk_conn *db, const struct f
         return err;
     if (quarantined)
         f->color = FK_CARD_YELLOW;
-    int64_t last_exit = 0;
-    if (f->color == FK_CARD_GREEN && out) {
-        err = fk_db_query(db, &st, &row,
-                          "SELECT MAX(scanned_at) FROM gate_scans WHERE person_id = ? AND "
-                          "direction = 'out' AND allowed = 1 AND scanned_at < ?",
-                          "ii", f->person_id, scanned_at);
-        if (err != FK_OK)
-            return err;
-        if (row && !fk_stmt_is_null(st, 0))
-            last_exit = fk_stmt_int64(st, 0);
-        fk_stmt_free(st);
-    }
-    fk_card_gate_rule(f->color, out, scanned_at, last_exit, req->app->cfg.green_exit_hours * 3600,
+    /* A green exit depends on the other exits of the household: decided
+     * inside the write that stores it (green_exit_rule). */
+    f->green_exit = f->color == FK_CARD_GREEN && out;
+    fk_card_gate_rule(f->color, out, scanned_at, 0, 0, req->app->cfg.green_exit_hours * 3600,
                       &f->v);
+    return FK_OK;
+}
+
+/* Reasons the gate phone cannot judge offline (it checks the signature
+ * only): an offline scan refused for one of them was let through. */
+static int phone_let_through(const char *code)
+{
+    static const char *const judged_on_phone[] = {"unreadable", "forged", "unknown_key",
+                                                  "not_card"};
+    for (size_t i = 0; i < sizeof(judged_on_phone) / sizeof(judged_on_phone[0]); i++)
+        if (strcmp(code, judged_on_phone[i]) == 0)
+            return 0;
+    return 1;
+}
+
+/* The green rule of one exit, inside the scan's transaction: locks the
+ * household's (and the holder's) green exits, so that concurrent scans at
+ * any gate take turns, then reads the allowed exits within the window either
+ * side of `at` — the holder's and the household's green ones — and applies
+ * fk_card_gate_rule. An offline exit that collides is recorded as
+ * green_exit_conflict (the phone already let the person out). */
+static enum fk_err green_exit_rule(struct fk_conn *db, const struct scan_facts *f, int64_t at,
+                                   int64_t window, int offline, struct fk_gate_verdict *v)
+{
+    enum fk_err err = FK_OK;
+    if (f->household_id != 0)
+        err = fk_db_lock(db, FK_LOCK_GREEN_HOUSEHOLD, f->household_id);
+    if (err == FK_OK)
+        err = fk_db_lock(db, FK_LOCK_GREEN_PERSON, f->person_id);
+    if (err != FK_OK)
+        return err;
+#define EXITS_OF_PERSON                                                                            \
+    " FROM gate_scans WHERE person_id = ? AND direction = 'out' AND allowed = 1 AND "              \
+    "scanned_at > ? AND scanned_at "
+#define EXITS_OF_HOUSEHOLD                                                                         \
+    " FROM gate_scans s JOIN cards c ON c.id = s.card_id WHERE c.household_id = ? AND s.color = "  \
+    "'green' AND s.direction = 'out' AND s.allowed = 1 AND s.scanned_at > ? AND s.scanned_at "
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    err = fk_db_query(db, &st, &row,
+                      "SELECT (SELECT MAX(scanned_at)" EXITS_OF_PERSON
+                      "<= ?), (SELECT MIN(scanned_at)" EXITS_OF_PERSON
+                      "< ?), (SELECT MAX(s.scanned_at)" EXITS_OF_HOUSEHOLD
+                      "<= ?), (SELECT MIN(s.scanned_at)" EXITS_OF_HOUSEHOLD "< ?)",
+                      "iiiiiiziizii", f->person_id, at - window, at, f->person_id, at, at + window,
+                      f->household_id, at - window, at, f->household_id, at, at + window);
+#undef EXITS_OF_PERSON
+#undef EXITS_OF_HOUSEHOLD
+    if (err != FK_OK)
+        return err;
+    int64_t prev = 0, next = 0;
+    for (int col = 0; row && col < 4; col++) {
+        if (fk_stmt_is_null(st, col))
+            continue;
+        int64_t t = fk_stmt_int64(st, col);
+        if (col % 2 == 0 && t > prev)
+            prev = t;
+        if (col % 2 == 1 && (next == 0 || t < next))
+            next = t;
+    }
+    fk_stmt_free(st);
+    fk_card_gate_rule(FK_CARD_GREEN, 1, at, prev, next, window, v);
+    if (!v->allowed && offline) {
+        char other[FK_RFC3339_LEN];
+        int64_t near = prev != 0 && (next == 0 || at - prev <= next - at) ? prev : next;
+        fk_time_format(near, other);
+        other[16] = '\0';
+        other[10] = ' ';
+        v->code = "green_exit_conflict";
+        snprintf(v->reason, sizeof(v->reason),
+                 "离线放行的绿卡外出与 %s 已记录的外出相隔不足 %lld 小时，已记录待核查", other,
+                 (long long)(window / 3600));
+    }
     return FK_OK;
 }
 
@@ -218,7 +288,8 @@ struct scan_write {
     int64_t scanned_at;
     const char *key;
     int64_t now;
-    json_t *detail;
+    int offline;
+    struct fk_gate_verdict v; /* out: the verdict stored */
     int64_t id;
 };
 
@@ -227,20 +298,32 @@ static enum fk_err scan_write(struct fk_conn *db, void *arg)
     struct scan_write *w = arg;
     const struct scan_facts *f = w->f;
     w->id = 0;
-    enum fk_err err = fk_db_run(
-        db, &w->id,
-        "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
-        "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
-        "scanned_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
-        "RETURNING id",
-        "itzztttiittiti", w->cp->id, w->cp->region, f->card_id, f->person_id,
-        f->card_region[0] ? f->card_region : NULL, f->color ? fk_card_color_name(f->color) : NULL,
-        w->direction, w->scanned_at, (int64_t)(f->v.allowed != 0), f->v.code, f->v.reason,
-        w->req->actor.user_id, w->key, w->now);
-    if (w->id != 0)
+    w->v = f->v;
+    enum fk_err err = FK_OK;
+    if (f->green_exit)
+        err = green_exit_rule(db, f, w->scanned_at, w->req->app->cfg.green_exit_hours * 3600,
+                              w->offline, &w->v);
+    int out = strcmp(w->direction, "out") == 0;
+    int review = w->offline && out && !w->v.allowed && phone_let_through(w->v.code);
+    if (err == FK_OK)
+        err = fk_db_run(
+            db, &w->id,
+            "INSERT INTO gate_scans(checkpoint_id, region, card_id, person_id, "
+            "card_region, color, direction, scanned_at, allowed, reason_code, reason, "
+            "scanned_by, idempotency_key, created_at, offline, review) VALUES (?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scanned_by, idempotency_key) DO NOTHING "
+            "RETURNING id",
+            "itzztttiittitiii", w->cp->id, w->cp->region, f->card_id, f->person_id,
+            f->card_region[0] ? f->card_region : NULL,
+            f->color ? fk_card_color_name(f->color) : NULL, w->direction, w->scanned_at,
+            (int64_t)(w->v.allowed != 0), w->v.code, w->v.reason, w->req->actor.user_id, w->key,
+            w->now, (int64_t)(w->offline != 0), (int64_t)review);
+    if (err == FK_OK && w->id != 0)
         fk_cards_audit(w->req, &err, "gate_scan", "gate_scan", w->id, f->person_id,
-                       json_incref(w->detail));
+                       json_pack("{s:I,s:s,s:b,s:s,s:b,s:b}", "checkpoint_id",
+                                 (json_int_t)w->cp->id, "direction", w->direction, "allowed",
+                                 w->v.allowed, "reason_code", w->v.code, "offline", w->offline,
+                                 "review", review));
     return err;
 }
 
@@ -282,18 +365,19 @@ void fk_gate_scan_create(struct fk_req *req)
             fk_cards_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
             return;
         }
+    int has_offline, offline;
+    if (fk_json_bool_or_reply(req, "offline", &has_offline, &offline) != 0)
+        return;
     struct scan_facts f;
     enum fk_err err = decide(req, db, &cp, code, out, scanned_at, &f);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
-    /* The scan and its audit entry in one transaction, shared with other
-     * concurrent scans (group commit). ON CONFLICT DO NOTHING never fails the
-     * transaction, so concurrent duplicates store one scan: the later ones
-     * find id 0 and replay it. */
-    json_t *detail = json_pack("{s:I,s:s,s:b,s:s}", "checkpoint_id", (json_int_t)cp.id, "direction",
-                               direction, "allowed", f.v.allowed, "reason_code", f.v.code);
+    /* The scan (with a green exit's verdict) and its audit entry in one
+     * transaction, shared with other concurrent scans (group commit). ON
+     * CONFLICT DO NOTHING never fails the transaction, so concurrent
+     * duplicates store one scan: the later ones find id 0 and replay it. */
     struct scan_write w = {.req = req,
                            .cp = &cp,
                            .f = &f,
@@ -301,7 +385,7 @@ void fk_gate_scan_create(struct fk_req *req)
                            .scanned_at = scanned_at,
                            .key = key,
                            .now = now,
-                           .detail = detail};
+                           .offline = has_offline && offline};
     err = fk_db_write_shared(db, scan_write, &w);
     int64_t id = w.id;
     json_t *body = NULL;
@@ -312,9 +396,11 @@ void fk_gate_scan_create(struct fk_req *req)
                         req->actor.user_id, key, &body);
         fk_cards_audit(req, &err, "gate_scan_replay", "gate_scan",
                        json_integer_value(json_object_get(body, "scan_id")), f.person_id,
-                       json_incref(detail));
+                       json_pack("{s:I,s:s,s:O?,s:O?}", "checkpoint_id", (json_int_t)cp.id,
+                                 "direction", direction, "allowed",
+                                 json_object_get(body, "allowed"), "reason_code",
+                                 json_object_get(body, "reason_code")));
     }
-    json_decref(detail);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -331,6 +417,7 @@ struct scan_query {
     int64_t from, until;
     int allowed; /* -1 any */
     int handled; /* -1 any */
+    int review;  /* -1 any */
 };
 
 static enum fk_err scan_bind(struct fk_stmt *st, const struct scan_query *q, int *idx)
@@ -350,6 +437,8 @@ static enum fk_err scan_bind(struct fk_stmt *st, const struct scan_query *q, int
         err = fk_stmt_bind_int64(st, (*idx)++, q->allowed);
     if (err == FK_OK && q->handled >= 0)
         err = fk_stmt_bind_int64(st, (*idx)++, q->handled);
+    if (err == FK_OK && q->review >= 0)
+        err = fk_stmt_bind_int64(st, (*idx)++, q->review);
     return err;
 }
 
@@ -424,6 +513,7 @@ void fk_gate_scan_list(struct fk_req *req)
     if (fk_query_time_or_reply(req, "from", &has_from, &q.from) != 0 ||
         fk_query_time_or_reply(req, "until", &has_until, &q.until) != 0 ||
         flag_or_reply(req, "allowed", &q.allowed) != 0 ||
+        flag_or_reply(req, "review", &q.review) != 0 ||
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     if (!has_from)
@@ -431,9 +521,9 @@ void fk_gate_scan_list(struct fk_req *req)
     if (!has_until)
         q.until = 0;
     char where[256];
-    snprintf(where, sizeof(where), " WHERE s.checkpoint_id = ?%s%s%s",
+    snprintf(where, sizeof(where), " WHERE s.checkpoint_id = ?%s%s%s%s",
              q.from ? " AND s.scanned_at >= ?" : "", q.until ? " AND s.scanned_at < ?" : "",
-             q.allowed >= 0 ? " AND s.allowed = ?" : "");
+             q.allowed >= 0 ? " AND s.allowed = ?" : "", q.review >= 0 ? " AND s.review = ?" : "");
     q.where = where;
     reply_scans(req, db, &q, page, per_page, "gate_scan_list");
 }
@@ -441,11 +531,11 @@ void fk_gate_scan_list(struct fk_req *req)
 void fk_gate_refusal_list(struct fk_req *req)
 {
     char scope[19];
-    int mine, handled;
+    int mine, handled, review;
     int64_t page, per_page;
     if (fk_scope_or_reply(req, scope) != 0 || flag_or_reply(req, "mine", &mine) != 0 ||
         flag_or_reply(req, "handled", &handled) != 0 ||
-        fk_page_or_reply(req, &page, &per_page) != 0)
+        flag_or_reply(req, "review", &review) != 0 || fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
@@ -455,9 +545,11 @@ void fk_gate_refusal_list(struct fk_req *req)
      * scope. */
     char in_region[96], where[256];
     fk_store_in_region(mine == 1 ? "s.card_region" : "s.region", in_region, sizeof(in_region));
-    snprintf(where, sizeof(where), " WHERE %s AND s.allowed = 0 AND s.direction = 'out'%s",
-             in_region, handled >= 0 ? " AND s.handled = ?" : "");
-    struct scan_query q = {.where = where, .scope = scope, .allowed = -1, .handled = handled};
+    snprintf(where, sizeof(where), " WHERE %s AND s.allowed = 0 AND s.direction = 'out'%s%s",
+             in_region, handled >= 0 ? " AND s.handled = ?" : "",
+             review >= 0 ? " AND s.review = ?" : "");
+    struct scan_query q = {
+        .where = where, .scope = scope, .allowed = -1, .handled = handled, .review = review};
     reply_scans(req, db, &q, page, per_page, "gate_refusal_list");
 }
 

@@ -76,25 +76,30 @@ void fk_cp_shift_create(struct fk_req *req)
                       "该用户不存在、已停用、不是工作人员，或其管辖范围不包含该卡口");
         return;
     }
-    err = fk_db_query(db, &st, &row,
-                      "SELECT id FROM checkpoint_shifts WHERE user_id = ? AND starts_at < ? AND "
-                      "ends_at > ? ORDER BY starts_at LIMIT 1",
-                      "iii", user_id, ends, starts);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
+    /* The overlap check and the insert in one transaction under the user's
+     * lock: two parallel requests for one person cannot both find no
+     * overlap and both insert. */
+    int64_t id = 0, now = fk_now(), conflict = 0;
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_lock(db, FK_LOCK_SHIFT_USER, user_id);
+    if (err == FK_OK) {
+        err = fk_db_query(db, &st, &row,
+                          "SELECT id FROM checkpoint_shifts WHERE user_id = ? AND starts_at < ? "
+                          "AND ends_at > ? ORDER BY starts_at LIMIT 1",
+                          "iii", user_id, ends, starts);
+        conflict = err == FK_OK && row ? fk_stmt_int64(st, 0) : 0;
+        if (err == FK_OK)
+            fk_stmt_free(st);
     }
-    int64_t conflict = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
     if (conflict) {
+        fk_db_rollback(db);
         fk_reply_json(req, 409,
                       json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "shift_overlap",
                                 "message", "该人员在此时间段已有值班安排", "field", "starts_at",
                                 "conflicting_shift_id", (json_int_t)conflict));
         return;
     }
-    int64_t id = 0, now = fk_now();
-    err = fk_db_begin(db);
     if (err == FK_OK)
         err = fk_db_run(db, &id,
                         "INSERT INTO checkpoint_shifts(checkpoint_id, user_id, starts_at, ends_at, "

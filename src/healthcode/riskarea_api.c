@@ -485,14 +485,26 @@ static void declare_area(struct fk_req *req)
         invalid(req, "until", "计划结束时间应晚于开始时间，且不超过一年");
         return;
     }
+    /* One area in force per region: the check and the insert in one
+     * transaction under the region's lock, so parallel declarations of one
+     * region store one. */
     struct fk_stmt *st = NULL;
     int row = 0;
-    err = fk_db_query(db, &st, &row,
-                      "SELECT id FROM risk_areas WHERE region = ? AND lifted_at IS NULL AND "
-                      "(until_at IS NULL OR until_at > ?)",
-                      "ti", ar.a.region, now);
-    int64_t existing = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
+    int64_t existing = 0;
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_lock_text(db, FK_LOCK_RISK_REGION, ar.a.region);
+    if (err == FK_OK) {
+        err = fk_db_query(db, &st, &row,
+                          "SELECT id FROM risk_areas WHERE region = ? AND lifted_at IS NULL AND "
+                          "(until_at IS NULL OR until_at > ?)",
+                          "ti", ar.a.region, now);
+        existing = err == FK_OK && row ? fk_stmt_int64(st, 0) : 0;
+        if (err == FK_OK)
+            fk_stmt_free(st);
+    }
+    if (err != FK_OK || existing)
+        fk_db_rollback(db);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -506,15 +518,13 @@ static void declare_area(struct fk_req *req)
     }
     struct fk_hctx ctx = {req->actor.user_id, req->actor.username, req->ip};
     int64_t changed = 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &ar.id,
-                        "INSERT INTO risk_areas (region, outside, prefix, county, name, level, "
-                        "from_at, until_at, last_case_at, level_since, created_by, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                        "tittttiziiiii", ar.a.region, (int64_t)ar.a.outside, ar.a.prefix,
-                        ar.a.county, ar.a.name, fk_risk_level_name(level), ar.a.from, ar.a.until,
-                        ar.a.from, ar.a.from, req->actor.user_id, now, now);
+    err = fk_db_run(db, &ar.id,
+                    "INSERT INTO risk_areas (region, outside, prefix, county, name, level, "
+                    "from_at, until_at, last_case_at, level_since, created_by, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    "tittttiziiiii", ar.a.region, (int64_t)ar.a.outside, ar.a.prefix, ar.a.county,
+                    ar.a.name, fk_risk_level_name(level), ar.a.from, ar.a.until, ar.a.from,
+                    ar.a.from, req->actor.user_id, now, now);
     ar.a.id = ar.id;
     ar.last_case_at = ar.level_since = ar.a.from;
     if (err == FK_OK)

@@ -456,7 +456,30 @@ static void put_grid(struct fk_req *req)
             invalid(req, field, why);
         return;
     }
+    /* The overlap is looked for again inside the transaction, under the
+     * campaign's lock: two officers giving a compound and one of its
+     * buildings to two workers at once cannot both succeed (the unique
+     * (campaign, region) only catches the very same region). */
     err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_lock(db, FK_LOCK_SCREENING_CAMPAIGN, c.id);
+    for (size_t i = 0; i < n && err == FK_OK && other_user == 0; i++) {
+        char other_region[FK_REGION_CODE_LEN];
+        err = fk_grid_overlap(db, c.id, user_id, codes[i], &other_user, other_region);
+        if (err == FK_OK && other_user != 0)
+            snprintf(field, sizeof(field), "regions[%zu]", i);
+    }
+    if (err == FK_OK && other_user != 0) {
+        fk_db_rollback(db);
+        free(codes);
+        free(code_list);
+        fk_campaign_clear(&c);
+        fk_reply_json(req, 409,
+                      json_pack("{s:{s:s,s:s,s:s},s:I}", "error", "code", "region_assigned",
+                                "message", "该区域已分配给其他网格员", "field", field,
+                                "assigned_to", (json_int_t)other_user));
+        return;
+    }
     if (err == FK_OK)
         err = fk_grid_replace(db, c.id, user_id, code_list, n, req->actor.user_id, fk_now());
     json_t *regions = json_array();

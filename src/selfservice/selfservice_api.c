@@ -85,41 +85,52 @@ static void post_otp(struct fk_req *req)
         return;
     char blind[FK_BLIND_LEN];
     fk_pii_blind(key, "phone", phone, blind);
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    err = fk_db_query(db, &st, &row, "SELECT sent_at FROM resident_otps WHERE phone_blind = ?", "t",
-                      blind);
-    int64_t last_sent = err == FK_OK && row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
+    /* The resend wait, the daily count and the new code in one transaction
+     * under the phone's lock: parallel requests for one phone take turns, so
+     * one code a minute is sent, not one per request that read the old
+     * sent_at before any of them wrote. The SMS goes out after the commit. */
+    char code[FK_OTP_DIGITS + 1], hash[FK_BLIND_LEN], text[256];
+    int64_t wait = 0;
+    err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_lock_text(db, FK_LOCK_OTP_PHONE, blind);
+    if (err == FK_OK) {
+        struct fk_stmt *st = NULL;
+        int row = 0;
+        err = fk_db_query(db, &st, &row, "SELECT sent_at FROM resident_otps WHERE phone_blind = ?",
+                          "t", blind);
+        wait = fk_otp_resend_wait(err == FK_OK && row ? fk_stmt_int64(st, 0) : 0, now);
+        fk_stmt_free(st);
+    }
+    if (err == FK_OK && wait == 0)
+        err = fk_selfservice_rate_hit(db, key, "phone", blind, 86400, now, &hits, &retry);
+    int sending = err == FK_OK && wait == 0 && hits <= FK_OTP_PHONE_DAY;
+    if (sending) {
+        fk_otp_new_code(code);
+        fk_otp_hash(key, blind, now, code, hash);
+        err = fk_db_run(db, NULL,
+                        "INSERT INTO resident_otps(phone_blind, code_hash, sent_at, expires_at, "
+                        "attempts) VALUES (?, ?, ?, ?, 0) ON CONFLICT (phone_blind) DO UPDATE SET "
+                        "code_hash = excluded.code_hash, sent_at = excluded.sent_at, "
+                        "expires_at = excluded.expires_at, attempts = 0",
+                        "ttii", blind, hash, now, now + FK_OTP_TTL);
+    }
+    /* A refused request still counts against the day (it is committed). */
+    if (err == FK_OK)
+        err = fk_db_commit(db);
     if (err != FK_OK) {
+        fk_db_rollback(db);
+        if (sending)
+            sodium_memzero(code, sizeof(code));
         fk_reply_fail(req, err, NULL);
         return;
     }
-    int64_t wait = fk_otp_resend_wait(last_sent, now);
     if (wait > 0) {
         fk_selfservice_reply_429(req, "验证码已发送", wait, "phone");
         return;
     }
-    if ((err = fk_selfservice_rate_hit(db, key, "phone", blind, 86400, now, &hits, &retry)) !=
-        FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if (hits > FK_OTP_PHONE_DAY) {
+    if (!sending) {
         fk_selfservice_reply_429(req, "该手机号今天获取验证码次数过多", retry, "phone");
-        return;
-    }
-    char code[FK_OTP_DIGITS + 1], hash[FK_BLIND_LEN], text[256];
-    fk_otp_new_code(code);
-    fk_otp_hash(key, blind, now, code, hash);
-    err = fk_db_run(db, NULL,
-                    "INSERT INTO resident_otps(phone_blind, code_hash, sent_at, expires_at, "
-                    "attempts) VALUES (?, ?, ?, ?, 0) ON CONFLICT (phone_blind) DO UPDATE SET "
-                    "code_hash = excluded.code_hash, sent_at = excluded.sent_at, "
-                    "expires_at = excluded.expires_at, attempts = 0",
-                    "ttii", blind, hash, now, now + FK_OTP_TTL);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
         return;
     }
     snprintf(text, sizeof(text),
@@ -215,6 +226,17 @@ static enum fk_err account_for_phone(struct fk_req *req, struct fk_conn *db, con
     return err;
 }
 
+/* 429 for a code whose tries are used up; Retry-After: when a new one may be
+ * sent. */
+static void too_many_attempts(struct fk_req *req, int64_t sent_at, int64_t now)
+{
+    int64_t wait = fk_otp_resend_wait(sent_at, now);
+    char seconds[24];
+    snprintf(seconds, sizeof(seconds), "%lld", (long long)(wait > 0 ? wait : 1));
+    fk_reply_error(req, 429, "too_many_attempts", "验证码错误次数过多，请重新获取验证码", "code");
+    fk_reply_header(req, "Retry-After", seconds);
+}
+
 static void post_resident_session(struct fk_req *req)
 {
     snprintf(req->actor.username, sizeof(req->actor.username), "public");
@@ -261,29 +283,36 @@ static void post_resident_session(struct fk_req *req)
     fk_otp_hash(key, blind, state.sent_at, code, hash);
     enum fk_otp_verdict verdict = fk_otp_judge(&state, hash, now);
     if (verdict == FK_OTP_TOO_MANY) {
-        int64_t wait = fk_otp_resend_wait(state.sent_at, now);
-        char seconds[24];
-        snprintf(seconds, sizeof(seconds), "%lld", (long long)(wait > 0 ? wait : 1));
-        fk_reply_error(req, 429, "too_many_attempts", "验证码错误次数过多，请重新获取验证码",
-                       "code");
-        fk_reply_header(req, "Retry-After", seconds);
+        too_many_attempts(req, state.sent_at, now);
         return;
     }
     if (verdict == FK_OTP_EXPIRED) {
         fk_reply_error(req, 401, "otp_expired", "验证码已过期，请重新获取", "code");
         return;
     }
+    /* Each try, right or wrong, claims one of the code's tries atomically:
+     * parallel guesses that all read `attempts` before any wrote it cannot
+     * get more than FK_OTP_MAX_ATTEMPTS answers between them. */
+    int64_t tried = 0;
+    err = fk_db_run(db, &tried,
+                    "UPDATE resident_otps SET attempts = attempts + 1 WHERE phone_blind = ? AND "
+                    "sent_at = ? AND attempts < ? RETURNING attempts",
+                    "tii", blind, state.sent_at, (int64_t)FK_OTP_MAX_ATTEMPTS);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    if (tried == 0 && verdict == FK_OTP_INVALID) {
+        too_many_attempts(req, state.sent_at, now);
+        return;
+    }
+    if (tried == 0) {
+        fk_reply_error(req, 401, "otp_invalid", "验证码错误或已失效，请重新获取", "code");
+        return;
+    }
     if (verdict == FK_OTP_INVALID) {
-        err = fk_db_run(db, NULL,
-                        "UPDATE resident_otps SET attempts = attempts + 1 WHERE phone_blind = ? "
-                        "AND sent_at = ?",
-                        "ti", blind, state.sent_at);
-        if (err != FK_OK) {
-            fk_reply_fail(req, err, NULL);
-            return;
-        }
         char message[128];
-        int64_t left = FK_OTP_MAX_ATTEMPTS - state.attempts - 1;
+        int64_t left = FK_OTP_MAX_ATTEMPTS - tried;
         if (left > 0)
             snprintf(message, sizeof(message), "验证码错误，还可尝试 %lld 次", (long long)left);
         else
@@ -627,6 +656,19 @@ static void post_link(struct fk_req *req)
     fk_reply_json(req, 200, body);
 }
 
+/* *full = 1 when account `user_id` has FK_FAMILY_MAX family members. */
+static enum fk_err family_full(struct fk_conn *db, int64_t user_id, int *full)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT COUNT(*) FROM resident_family WHERE user_id = ?", "i", user_id);
+    *full = err == FK_OK && row && fk_stmt_int64(st, 0) >= FK_FAMILY_MAX;
+    if (err == FK_OK)
+        fk_stmt_free(st);
+    return err;
+}
+
 static void post_family(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -659,16 +701,14 @@ static void post_family(struct fk_req *req)
         return;
     }
     struct fk_stmt *st = NULL;
-    int row = 0;
-    err = fk_db_query(db, &st, &row, "SELECT COUNT(*) FROM resident_family WHERE user_id = ?", "i",
-                      req->actor.user_id);
-    int64_t count = err == FK_OK && row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    if (err != FK_OK) {
+    int row = 0, full = 0;
+    /* A first look spares a full family its daily attempts; the count that
+     * decides is made again inside the insert's transaction. */
+    if ((err = family_full(db, req->actor.user_id, &full)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
-    if (count >= FK_FAMILY_MAX) {
+    if (full) {
         fk_reply_error(req, 409, "family_full", "同行人员最多登记 10 人", NULL);
         return;
     }
@@ -739,7 +779,18 @@ static void post_family(struct fk_req *req)
         }
     }
     int64_t now = fk_now(), existing = 0;
+    /* The count and the insert under the account's lock: parallel additions
+     * cannot all see room for one more. */
     err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_db_lock(db, FK_LOCK_FAMILY_USER, req->actor.user_id);
+    if (err == FK_OK)
+        err = family_full(db, req->actor.user_id, &full);
+    if (err == FK_OK && full) {
+        fk_db_rollback(db);
+        fk_reply_error(req, 409, "family_full", "同行人员最多登记 10 人", NULL);
+        return;
+    }
     if (err == FK_OK && registering) {
         err = fk_person_insert(db, key, &valid, now, &person, &existing);
         if (err == FK_OK)

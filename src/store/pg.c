@@ -241,6 +241,24 @@ static const char *pg_errmsg(struct fk_conn *c)
     return PQerrorMessage(conn->pg);
 }
 
+/* fk_db_lock: a transaction-scoped advisory lock, released at COMMIT or
+ * ROLLBACK. Outside a transaction it would last for the statement only. */
+static enum fk_err pg_lock(struct fk_conn *c, int32_t ns, int32_t key)
+{
+    struct pg_conn *conn = (struct pg_conn *)c;
+    if (PQtransactionStatus(conn->pg) != PQTRANS_INTRANS)
+        return FK_ERR_INVALID;
+    char a[16], b[16];
+    snprintf(a, sizeof(a), "%" PRId32, ns);
+    snprintf(b, sizeof(b), "%" PRId32, key);
+    const char *values[2] = {a, b};
+    PGresult *res = PQexecParams(conn->pg, "SELECT pg_advisory_xact_lock($1::int4, $2::int4)", 2,
+                                 NULL, values, NULL, NULL, 0);
+    enum fk_err err = map_result(res);
+    PQclear(res);
+    return err;
+}
+
 const struct fk_store_ops fk_pg_ops = {
     .connect = pg_connect,
     .disconnect = pg_disconnect,
@@ -257,4 +275,5 @@ const struct fk_store_ops fk_pg_ops = {
     .free = pg_free,
     .errmsg = pg_errmsg,
     .begin_sql = "BEGIN",
+    .lock = pg_lock,
 };

@@ -373,6 +373,16 @@ static const char *sq_errmsg(struct fk_conn *c)
     return sqlite3_errmsg(conn->db);
 }
 
+/* fk_db_lock: the transaction began IMMEDIATE and holds store->writer, so it
+ * is the only writer of the database until it ends; nothing more to lock. */
+static enum fk_err sq_lock(struct fk_conn *c, int32_t ns, int32_t key)
+{
+    (void)ns;
+    (void)key;
+    struct sqlite_conn *conn = (struct sqlite_conn *)c;
+    return sqlite3_get_autocommit(conn->db) || conn->writer_depth == 0 ? FK_ERR_INVALID : FK_OK;
+}
+
 const struct fk_store_ops fk_sqlite_ops = {
     .connect = sq_connect,
     .disconnect = sq_disconnect,
@@ -391,6 +401,7 @@ const struct fk_store_ops fk_sqlite_ops = {
     /* IMMEDIATE takes the write lock up front, so two writers wait on the busy
      * timeout instead of deadlocking on a read-to-write upgrade. */
     .begin_sql = "BEGIN IMMEDIATE",
+    .lock = sq_lock,
     .bg_start = sq_bg_start,
     .bg_stop = sq_bg_stop,
 };

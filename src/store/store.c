@@ -164,6 +164,20 @@ void fk_db_rollback(struct fk_conn *conn)
         fk_log_msg(FK_LOG_WARN, "rollback_failed", fk_db_errmsg(conn));
 }
 
+enum fk_err fk_db_lock(struct fk_conn *db, enum fk_db_lock_ns ns, int64_t id)
+{
+    uint64_t u = (uint64_t)id;
+    return db->store->ops->lock(db, (int32_t)ns, (int32_t)(uint32_t)(u ^ (u >> 32)));
+}
+
+enum fk_err fk_db_lock_text(struct fk_conn *db, enum fk_db_lock_ns ns, const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return db->store->ops->lock(db, (int32_t)ns, (int32_t)h);
+}
+
 /* --- group commit --- */
 
 struct fk_group_node {

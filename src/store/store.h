@@ -62,6 +62,32 @@ void fk_db_rollback(struct fk_conn *conn);
 enum fk_err fk_db_write_shared(struct fk_conn *db, enum fk_err (*fn)(struct fk_conn *db, void *arg),
                                void *arg) FK_MUST_CHECK;
 
+/* Lock namespaces of fk_db_lock: what the locked id names. Append only. */
+enum fk_db_lock_ns {
+    FK_LOCK_GREEN_HOUSEHOLD = 1,   /* a household's green exits (cards) */
+    FK_LOCK_GREEN_PERSON = 2,      /* a person's green exits (cards) */
+    FK_LOCK_OTP_PHONE = 3,         /* a phone's one-time codes (selfservice) */
+    FK_LOCK_SHIFT_USER = 4,        /* a user's duty shifts (checkpoints) */
+    FK_LOCK_FAMILY_USER = 5,       /* a resident account's family members (selfservice) */
+    FK_LOCK_RISK_REGION = 6,       /* the risk area in force of a region (healthcode) */
+    FK_LOCK_SCREENING_CAMPAIGN = 7 /* a door-knock campaign's grid assignments (screening) */
+};
+
+/* Serializes the rest of the caller's transaction with every other
+ * transaction that locks the same (namespace, id), so that a rule which reads
+ * past rows and then writes (one green exit per 48 h) is decided on what the
+ * previous holder committed. Call inside a transaction (fk_db_begin, or the
+ * `fn` of fk_db_write_shared); the lock is released at COMMIT or ROLLBACK.
+ * PostgreSQL: pg_advisory_xact_lock(namespace, id folded to 32 bits) — a
+ * fold collision only makes two unrelated writers wait for each other.
+ * SQLite: nothing to do, since every transaction begins IMMEDIATE and so
+ * already holds the database's write lock (and the in-process writer mutex)
+ * before its first read. fk_db_lock_text locks a text key (e.g. a blind
+ * index) hashed to the id. FK_ERR_INVALID outside a transaction on SQLite. */
+enum fk_err fk_db_lock(struct fk_conn *db, enum fk_db_lock_ns ns, int64_t id) FK_MUST_CHECK;
+enum fk_err fk_db_lock_text(struct fk_conn *db, enum fk_db_lock_ns ns,
+                            const char *key) FK_MUST_CHECK;
+
 /* Prepares one statement. Free it with fk_stmt_free(). */
 enum fk_err fk_stmt_prepare(struct fk_conn *conn, const char *sql,
                             struct fk_stmt **out) FK_MUST_CHECK;

@@ -21,6 +21,8 @@ struct fk_store_ops {
     void (*free)(struct fk_stmt *stmt);
     const char *(*errmsg)(struct fk_conn *conn);
     const char *begin_sql;
+    /* fk_db_lock: take a transaction-scoped lock on (ns, key). */
+    enum fk_err (*lock)(struct fk_conn *conn, int32_t ns, int32_t key);
     /* Background maintenance (fk_store_background_start); NULL when none. */
     enum fk_err (*bg_start)(struct fk_store *store);
     void (*bg_stop)(struct fk_store *store);

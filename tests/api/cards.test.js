@@ -5,7 +5,10 @@
 // expired, forged, unknown and other-type codes, a card turning yellow when
 // its holder enters home quarantine, concurrent duplicates with one
 // idempotency key, jurisdiction of gate logs and cards, and the refusals task
-// list of the compound's grid worker.
+// list of the compound's grid worker; the green rule in both directions of
+// time (a backdated sequence, the same scanned_at twice, the household's
+// green slot), 20 parallel exits at one and at three gates (one allowed), and
+// an offline exit synced late stored refused for review (green_exit_conflict).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -392,6 +395,130 @@ test('bulk issue for a compound: by rule, one green per household, idempotent', 
   const again = expectJson(await admin.post('/api/v1/cards/bulk', { region: KB }));
   assert.deepEqual(again.issued, { red: 0, yellow: 0, blue: 0, green: 0 });
   assert.equal(again.skipped, r.skipped);
+});
+
+// A green card for someone of the pool whose household holds none yet.
+async function freshGreen(client) {
+  for (;;) {
+    const p = take();
+    const res = await client.post('/api/v1/cards', { person_id: p.id, color: 'green' });
+    if (res.status === 201) return res.json;
+    expectError(res, 409, 'green_taken', 'color');
+  }
+}
+
+const extraGates = [];
+async function gates(n) {
+  const admin = await fk.login(fk.users.admin);
+  while (extraGates.length < n)
+    extraGates.push(expectJson(await admin.post('/api/v1/checkpoints', { name: `幸福小区${extraGates.length + 2}号门`, type: 'compound_gate', level: 4, region: COM }), 201));
+  return extraGates.slice(0, n);
+}
+
+test('green exits hold in both directions of time: the backdated sequence, the same scanned_at twice, the household slot', async () => {
+  const worker = await fk.login(fk.users.worker);
+  const staff = await fk.login(fk.users.staff0);
+  const [g] = await gates(1);
+  // now, −1 h, −5 h, −2 d 1 h, −4 d, one after the other: only exits 48 h
+  // from every allowed one pass — now and −49 h (−96 h is 47 h before −49 h).
+  const card = await freshGreen(worker);
+  const got = [];
+  for (const h of [0, -1, -5, -49, -96]) {
+    const r = expectJson(await scan(staff, card.code, 'out', at(h), undefined, g.id), 201);
+    got.push(r.allowed);
+    if (!r.allowed) assert.equal(r.reason_code, 'green_used', JSON.stringify(r));
+  }
+  assert.deepEqual(got, [true, false, false, true, false]);
+  // Two exits with the same scanned_at, one after the other.
+  const twice = await freshGreen(worker);
+  assert.equal(expectJson(await scan(staff, twice.code, 'out', at(-10), undefined, g.id), 201).allowed, true);
+  const second = expectJson(await scan(staff, twice.code, 'out', at(-10), undefined, g.id), 201);
+  assert.equal(second.allowed, false);
+  assert.equal(second.reason_code, 'green_used');
+  // Coming back in is never limited.
+  assert.equal(expectJson(await scan(staff, twice.code, 'in', at(-9), undefined, g.id), 201).allowed, true);
+
+  // The household's green slot: the card is revoked and another member gets
+  // the green card; their exits are held against the first holder's.
+  const byHousehold = {};
+  for (const p of pool) if (p.household_id != null) (byHousehold[p.household_id] ??= []).push(p);
+  let a, b, first;
+  for (const members of Object.values(byHousehold)) {
+    if (members.length < 2) continue;
+    const res = await worker.post('/api/v1/cards', { person_id: members[0].id, color: 'green' });
+    if (res.status !== 201) continue;
+    [a, b] = members;
+    first = res.json;
+    break;
+  }
+  assert.ok(first, 'a household of two without a green card');
+  pool = pool.filter((p) => p.id !== a.id && p.id !== b.id);
+  assert.equal(expectJson(await scan(staff, first.code, 'out', at(-20), undefined, g.id), 201).allowed, true);
+  expectJson(await worker.post(`/api/v1/cards/${first.id}/revoke`, { reason: '改由家人采购' }));
+  const other = expectJson(await worker.post('/api/v1/cards', { person_id: b.id, color: 'green' }), 201);
+  const held = expectJson(await scan(staff, other.code, 'out', at(-10), undefined, g.id), 201);
+  assert.equal(held.allowed, false, JSON.stringify(held));
+  assert.equal(held.reason_code, 'green_used');
+  assert.equal(expectJson(await scan(staff, other.code, 'out', at(-30), undefined, g.id), 201).allowed, false, '10 h before');
+  assert.equal(expectJson(await scan(staff, other.code, 'out', at(-69), undefined, g.id), 201).allowed, true, '49 h before');
+});
+
+test('20 parallel exits of one green card: exactly one allowed at one gate, and over three gates', async () => {
+  const worker = await fk.login(fk.users.worker);
+  const staff = await fk.login(fk.users.staff0);
+  const three = await gates(3);
+  for (const spread of [[three[0]], three]) {
+    const card = await freshGreen(worker);
+    // scanned_at spread over 3 s, the gates taken in turn.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => scan(staff, card.code, 'out', new Date(NOW_MS - 3600e3 + i * 150).toISOString(), undefined, spread[i % spread.length].id)),
+    );
+    assert.deepEqual([...new Set(answers.map((r) => r.status))], [201]);
+    const allowed = answers.filter((r) => r.json.allowed);
+    assert.equal(allowed.length, 1, `${spread.length} gate(s): ${allowed.length} of 20 allowed`);
+    assert.ok(answers.filter((r) => !r.json.allowed).every((r) => r.json.reason_code === 'green_used'));
+  }
+});
+
+test('an offline exit that collides with a recorded one is stored refused, flagged for review and listed for the grid worker', async () => {
+  const worker = await fk.login(fk.users.worker);
+  const staff = await fk.login(fk.users.staff0);
+  const [g] = await gates(1);
+  const card = await freshGreen(worker);
+  const post = (scannedAt, key, offline = true) =>
+    staff.post(`/api/v1/gates/${g.id}/scans`, { code: card.code, direction: 'out', scanned_at: scannedAt, idempotency_key: key, offline });
+  const online = expectJson(await post(at(-3), `on-${randomBytes(4).toString('hex')}`, false), 201);
+  assert.equal(online.allowed, true);
+  assert.equal(online.offline, false);
+  assert.equal(online.review, false);
+  // The phone let the person out 2 h earlier and synced now.
+  const key = `off-${randomBytes(4).toString('hex')}`;
+  const late = expectJson(await post(at(-5), key), 201);
+  assert.equal(late.allowed, false, 'never allowed twice');
+  assert.equal(late.offline, true);
+  assert.equal(late.review, true);
+  assert.equal(late.reason_code, 'green_exit_conflict');
+  assert.match(late.reason, /待核查/);
+  // A retry of the same sync answers the stored scan.
+  const again = await post(at(-5), key);
+  assert.equal(again.status, 200);
+  assert.equal(again.json.scan_id, late.scan_id);
+  assert.equal(again.json.reason_code, 'green_exit_conflict');
+  expectError(await staff.post(`/api/v1/gates/${g.id}/scans`, { code: card.code, direction: 'out', scanned_at: at(-5), idempotency_key: 'x-1', offline: 'yes' }), 422, 'invalid_field', 'offline');
+  // The grid worker's task list and the gate log's 待核查 filter show it.
+  const mine = expectList(await worker.get('/api/v1/gates/refusals?mine=1&review=1&per_page=200'), { perPage: 200 });
+  assert.ok(mine.items.some((s) => s.scan_id === late.scan_id), 'in the grid worker\'s list');
+  assert.ok(mine.items.every((s) => s.review === true));
+  const log = expectList(await staff.get(`/api/v1/gates/${g.id}/scans?review=1&per_page=200`), { perPage: 200 });
+  assert.ok(log.items.some((s) => s.scan_id === late.scan_id));
+  assert.ok(log.items.every((s) => s.review === true));
+  assert.ok(!log.items.some((s) => s.scan_id === online.scan_id));
+  // An offline exit 48 h from every other is simply allowed; an offline red
+  // card exit (the phone cannot see colours) is refused and flagged.
+  assert.equal(expectJson(await post(at(-51), `off-${randomBytes(4).toString('hex')}`), 201).allowed, true);
+  const red = expectJson(await staff.post(`/api/v1/gates/${g.id}/scans`, { code: cards.red.code, direction: 'out', scanned_at: at(-2), idempotency_key: `off-${randomBytes(4).toString('hex')}`, offline: true }), 201);
+  assert.equal(red.reason_code, 'red_card');
+  assert.equal(red.review, true);
 });
 
 test('an expired card is refused (server restarted two days later); a late-synced scan is judged at scanned_at', async () => {

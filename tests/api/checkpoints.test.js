@@ -196,6 +196,25 @@ test('shifts: validation, 24 h limit, user must cover the checkpoint, 409 overla
   expectError(await officer1.post(`/api/v1/checkpoints/${cp.t1.id}/shifts`, shift({ user_id: fk.users.staff1.id, starts_at: '2022-03-04T08:00:00+08:00', ends_at: '2022-03-04T09:00:00+08:00' })), 409, 'checkpoint_closed', 'id');
 });
 
+test('shifts: 20 overlapping shifts of one person at once — one is stored, 19 are 409 shift_overlap', async () => {
+  const officer = await fk.login(fk.users.officer);
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      officer.post(`/api/v1/checkpoints/${cp.t0.id}/shifts`, {
+        user_id: fk.users.staff0.id,
+        starts_at: `2022-03-10T${String(8 + (i % 4)).padStart(2, '0')}:00:00+08:00`,
+        ends_at: '2022-03-10T20:00:00+08:00',
+        post: 'inspector',
+      }),
+    ),
+  );
+  const statuses = answers.map((r) => r.status).sort();
+  assert.deepEqual(statuses, [201, ...Array(19).fill(409)], statuses.join(' '));
+  for (const r of answers) if (r.status === 409) expectError(r, 409, 'shift_overlap', 'starts_at');
+  const staff = await fk.login(fk.users.staff0);
+  assert.equal(expectList(await staff.get('/api/v1/shifts?user=me&from=2022-03-10&until=2022-03-10')).total, 1);
+});
+
 const incident = (over = {}) => ({
   kind: 'ran_checkpoint',
   occurred_at: '2022-03-02T07:30:00+08:00',

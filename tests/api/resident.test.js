@@ -447,3 +447,44 @@ test('OTP: at most 10 codes per phone per day (clock moved past the minute betwe
   const retry = Number(res.headers['retry-after']);
   assert.ok(Math.abs(retry - 15.5 * 3600) <= 5, `Retry-After ${retry}`);
 });
+
+test('OTP under 20 parallel requests: one code per phone, 20 per address, 5 tries per code', async () => {
+  const count = (list, status) => list.filter((r) => r.status === status).length;
+  // Five phones, each asked for 20 times at once from 20 addresses: one code each.
+  const phones = Array.from({ length: 5 }, (_, i) => `1320000777${i}`);
+  for (const phone of phones) {
+    const sends = await Promise.all(Array.from({ length: 20 }, () => sendOtp(phone)));
+    assert.equal(count(sends, 202), 1, `${phone}: statuses ${sends.map((r) => r.status)}`);
+    for (const r of sends) if (r.status !== 202) expectError(r, 429, 'too_many_requests', 'phone');
+    const sent = readFileSync(smsLog, 'utf8').split('\n').filter((l) => l.startsWith(`${phone} `));
+    assert.equal(sent.length, 1, 'one SMS');
+  }
+  // One address, 30 phones at once: the limit of 20 admits 20.
+  const ip = freshIp();
+  const many = await Promise.all(Array.from({ length: 30 }, (_, i) => sendOtp(`1310000${String(2000 + i)}`, ip)));
+  assert.equal(count(many, 202), 20, `statuses ${many.map((r) => r.status)}`);
+  assert.equal(count(many, 429), 10);
+  // 20 wrong guesses at once at each code: 5 tries answered, the rest refused, the code dead.
+  for (const phone of phones) {
+    const code = lastCode(phone);
+    const wrong = String((Number(code) + 3) % 1000000).padStart(6, '0');
+    const guesses = await Promise.all(Array.from({ length: 20 }, () => signInRaw(phone, wrong)));
+    assert.equal(count(guesses, 401), 5, `${phone}: statuses ${guesses.map((r) => r.status)}`);
+    for (const r of guesses) if (r.status !== 401) expectError(r, 429, 'too_many_attempts', 'code');
+    expectError(await signInRaw(phone, code), 429, 'too_many_attempts', 'code');
+  }
+});
+
+test('family: 20 members added at once — the limit of 10 admits 10, the rest are 409 family_full', async () => {
+  const r = await linkedResident('13100008888');
+  const names = '甲乙丙丁戊己庚辛壬癸';
+  const adds = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      r.post('/api/v1/me/family', { id_number: idNumber('141102', '20120404', 800 + i), name: `同行${names[i % 10]}${i < 10 ? '' : '子'}`, relation: 'other' }),
+    ),
+  );
+  const statuses = adds.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [...Array(10).fill(201), ...Array(10).fill(409)], statuses.join(' '));
+  for (const a of adds) if (a.status === 409) expectError(a, 409, 'family_full');
+  assert.equal(expectJson(await r.get('/api/v1/me')).family.length, 10);
+});

@@ -381,3 +381,30 @@ test('public self-registration: rate limits per ID number and per client address
   const officer = await fk.login(fk.users.officer);
   expectJson(await officer.post('/api/v1/returnees', arrival()), 201);
 });
+
+test('public self-registration under 20 parallel requests: 10 an hour per address and 3 a day per ID number admit no more', async () => {
+  let anon;
+  const statuses = (list) => list.map((r) => `${r.status}:${r.json?.error?.field ?? ''}`).sort();
+  // A fresh hour: 20 bodies at once, each with a wrong check digit (a 422
+  // after the address is counted) — 10 answered, 10 refused.
+  await fk.stopServer();
+  fk.options.now = '2022-03-02T10:30:00+08:00';
+  await fk.serve();
+  anon = fk.anonymous();
+  const bad = await Promise.all(Array.from({ length: 20 }, () => anon.post('/api/v1/public/returnees', selfReg({ id_number: withBadCheck(wuhanId()) }))));
+  assert.equal(bad.filter((r) => r.status === 422).length, 10, statuses(bad).join(' '));
+  assert.equal(bad.filter((r) => r.status === 429).length, 10);
+  // The next hour: one ID number 20 times at once, with an arrival date out
+  // of the window (a 422 after the ID number is counted): 10 pass the address
+  // limit, 3 of them the ID number's.
+  await fk.stopServer();
+  fk.options.now = '2022-03-02T11:30:00+08:00';
+  await fk.serve();
+  anon = fk.anonymous();
+  const id = wuhanId();
+  const same = await Promise.all(Array.from({ length: 20 }, () => anon.post('/api/v1/public/returnees', selfReg({ id_number: id, arrival_date: '2022-02-01' }))));
+  const got = statuses(same);
+  assert.equal(same.filter((r) => r.status === 422).length, 3, got.join(' '));
+  assert.equal(same.filter((r) => r.status === 429 && r.json.error.field === 'id_number').length, 7, got.join(' '));
+  assert.equal(same.filter((r) => r.status === 429 && r.json.error.field == null).length, 10, got.join(' '));
+});

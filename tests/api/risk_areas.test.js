@@ -199,3 +199,14 @@ test('the sweep applies the rules: high → medium after 7 days without a case, 
   assert.equal(now.next_step.level, 'lifted');
   assert.equal((await color(again, resident)).color, 'green', 'a low-risk area does not make its residents red');
 });
+
+test('20 declarations of one region at once store one area; the rest are 409 already_declared', async () => {
+  const admin = await fk.login(fk.users.admin);
+  const township = expectJson(await admin.get(`/api/v1/regions/${fk.townships[4].code}`));
+  const region = township.children[0].code;
+  const answers = await Promise.all(Array.from({ length: 20 }, () => admin.post('/api/v1/risk-areas', { region, level: 'medium' })));
+  const statuses = answers.map((r) => r.status).sort();
+  assert.deepEqual(statuses, [201, ...Array(19).fill(409)], statuses.join(' '));
+  for (const r of answers) if (r.status === 409) expectError(r, 409, 'already_declared', 'region');
+  assert.equal(expectList(await admin.get('/api/v1/risk-areas?active=1&per_page=200'), { perPage: 200 }).items.filter((a) => a.region === region).length, 1);
+});

@@ -430,3 +430,35 @@ test('ledger: visits export to csv and xlsx with Chinese headers, limited to the
   assert.equal(xlsx.buffer.subarray(0, 2).toString(), 'PK');
   expectError(await officer.get(`${base}/visits/export?format=pdf`), 422, 'invalid_field', 'format');
 });
+
+test('grid assignments at once: a compound for one worker and one of its buildings for another — never both', async () => {
+  const officer = await fk.login(fk.users.officer);
+  const admin = await fk.login(fk.users.admin);
+  let compound, building;
+  for (const code of [X1, X2]) {
+    const kids = expectJson(await admin.get(`/api/v1/regions/${code}`)).children || [];
+    if (kids.length) {
+      compound = code;
+      building = kids[0].code;
+      break;
+    }
+  }
+  assert.ok(building, 'a compound of C0 with buildings');
+  // Five campaigns, 20 requests each.
+  for (let round = 0; round < 5; round++) {
+    const c = await newCampaign(officer);
+    const base = `/api/v1/screening/campaigns/${c.id}/grids`;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 ? put(officer, `${base}/${fk.users.gridA.id}`, { regions: [compound] }) : put(officer, `${base}/${fk.users.gridA2.id}`, { regions: [building] }),
+      ),
+    );
+    const byWorker = [0, 1].map((odd) => answers.filter((_, i) => i % 2 === odd).map((r) => r.status));
+    const ok = byWorker.filter((s) => s.every((x) => x === 200));
+    const refused = byWorker.filter((s) => s.every((x) => x === 409));
+    assert.ok(ok.length === 1 && refused.length === 1, `gridA2 ${byWorker[0]} / gridA ${byWorker[1]}`);
+    for (const r of answers) if (r.status === 409) expectError(r, 409, 'region_assigned', 'regions[0]');
+    const grids = expectJson(await officer.get(base)).items.filter((g) => g.regions.length);
+    assert.equal(grids.length, 1, JSON.stringify(grids.map((g) => [g.user_id, g.regions.map((r) => r.code)])));
+  }
+});

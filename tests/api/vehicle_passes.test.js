@@ -247,9 +247,9 @@ test('concurrent duplicates with one idempotency key store one passage', async (
   const staff = await fk.login(fk.users.staff0);
   const key = 'dup-' + randomBytes(6).toString('hex');
   const at = '2022-03-02T07:40:00+08:00';
-  const results = await Promise.all(Array.from({ length: 10 }, () => passages(staff, P.solo.code, [36.4], 'pass', key, at)));
+  const results = await Promise.all(Array.from({ length: 20 }, () => passages(staff, P.solo.code, [36.4], 'pass', key, at)));
   const statuses = results.map((r) => r.status).sort();
-  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+  assert.deepEqual(statuses, [...Array(19).fill(200), 201]);
   const ids = new Set(results.map((r) => r.json.id));
   assert.equal(ids.size, 1);
   const log = expectList(await staff.get(`/api/v1/checkpoints/${cp.road.id}/passages?from=${encodeURIComponent(at)}&until=${encodeURIComponent('2022-03-02T07:41:00+08:00')}`));
@@ -371,4 +371,26 @@ test('offline passages: a "pass" recorded without status stands and goes to revi
   const plain = expectJson(await staff.get(`/api/v1/checkpoints/${cp.road.id}/passages?review=0&per_page=100`));
   assert.ok(plain.items.every((p) => p.review === null));
   expectError(await staff.get(`/api/v1/checkpoints/${cp.road.id}/passages?review=x`), 422, 'invalid_field', 'review');
+});
+
+test('public registration under parallel requests: 30 an hour per address and 5 a day per plate admit no more', async () => {
+  let anon;
+  const statuses = (list) => list.map((r) => r.status).sort().join(' ');
+  // A fresh hour: 40 bodies at once with a bad plate (a 422 after the
+  // address is counted) — 30 answered, 10 refused.
+  await fk.stopServer();
+  fk.options.now = '2022-03-02T10:30:00+08:00';
+  await fk.serve();
+  anon = fk.anonymous();
+  const bad = await Promise.all(Array.from({ length: 40 }, () => anon.post('/api/v1/public/vehicle-passes', pass({ plate: '晋Q' }))));
+  assert.equal(bad.filter((r) => r.status === 422).length, 30, statuses(bad));
+  assert.equal(bad.filter((r) => r.status === 429).length, 10, statuses(bad));
+  // The next hour: one plate 20 times at once — 5 passes, 15 refused.
+  await fk.stopServer();
+  fk.options.now = '2022-03-02T11:30:00+08:00';
+  await fk.serve();
+  anon = fk.anonymous();
+  const same = await Promise.all(Array.from({ length: 20 }, () => anon.post('/api/v1/public/vehicle-passes', pass({ plate: '晋K65432', passengers: [] }))));
+  assert.equal(same.filter((r) => r.status === 201).length, 5, statuses(same));
+  for (const r of same) if (r.status !== 201) expectError(r, 429, 'too_many_requests', 'plate');
 });

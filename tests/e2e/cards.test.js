@@ -7,7 +7,8 @@
 // console 门岗记录 shows both scans and the refusal, which is handled. The
 // gate is registered through the API with the session's CSRF token.
 // Screenshots in tests/e2e/artifacts/: cards-bulk.png, cards-list.png,
-// cards-print.png, m-gate-allowed.png, m-gate-refused.png, gates-log.png,
+// cards-print.png, m-gate-allowed.png, m-gate-refused.png, gates-log.png (with
+// an offline exit synced late, 待核查),
 // gates-refusals.png.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -192,6 +193,28 @@ test('console: 门岗记录 shows the gate log and the refusal to handle', { ski
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await login(page)
+  // The phone, offline an hour ago, let the green card out too: synced now,
+  // the exit collides with the one just recorded and is stored for review.
+  const late = await page.evaluate(async ({ region, community, gateName }) => {
+    const cards = await (await fetch(`/api/v1/cards?region=${region}&per_page=200`)).json()
+    const gates = await (await fetch(`/api/v1/checkpoints?region=${community}&type=compound_gate&per_page=200`)).json()
+    const gate = gates.items.find((g) => g.name === gateName)
+    const session = await (await fetch('/api/v1/session')).json()
+    const res = await fetch(`/api/v1/gates/${gate.id}/scans`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
+      body: JSON.stringify({
+        code: cards.items.find((c) => c.color === 'green').code,
+        direction: 'out',
+        scanned_at: new Date(Date.now() - 3600e3).toISOString(),
+        idempotency_key: `e2e-offline-${Date.now()}`,
+        offline: true,
+      }),
+    })
+    return { status: res.status, body: await res.json() }
+  }, { region: compound.code, community: COMMUNITY, gateName })
+  assert.equal(late.status, 201, JSON.stringify(late))
+  assert.equal(late.body.reason_code, 'green_exit_conflict', JSON.stringify(late))
   const sidebar = page.locator('[data-test=sidebar]')
   await sidebar.locator('[data-test=menu-passes] .el-sub-menu__title').click()
   await sidebar.locator('[data-test=menu-passes-gates]').click()
@@ -200,9 +223,16 @@ test('console: 门岗记录 shows the gate log and the refusal to handle', { ski
   await page.locator('.el-select-dropdown__item:visible', { hasText: gateName }).click()
   const table = page.locator('[data-test=gate-scans-table]')
   await table.getByText('准予通行').waitFor()
-  await table.getByText('禁止通行').waitFor()
+  await table.getByText('禁止通行').first().waitFor()
+  await table.locator('[data-test=review-tag]', { hasText: '待核查' }).waitFor()
   await page.waitForTimeout(400) // the gate dropdown fades out
   await page.screenshot({ path: path.join(artifacts, 'gates-log.png') })
+  // 只看待核查: the offline exit alone.
+  await page.locator('[data-test=review-only]').click()
+  await table.getByText('离线放行的绿卡外出').waitFor()
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=gate-scans-table] .el-table__body tr').length === 1)
+  await page.locator('[data-test=review-only]').click()
+  await table.getByText('准予通行').first().waitFor()
   await page.getByRole('tab', { name: '禁止出门待办' }).click()
   await table.getByText('红卡（重点人员）不得外出').first().waitFor()
   await table.locator('[data-test=refusal-handle]').first().click()

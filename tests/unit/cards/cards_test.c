@@ -15,7 +15,7 @@ static struct fk_gate_verdict scan(enum fk_card_color color, int out, int64_t at
 {
     struct fk_gate_verdict v;
     memset(&v, 0xAB, sizeof(v));
-    fk_card_gate_rule(color, out, at, last, FK_CARD_GREEN_WINDOW_DEFAULT, &v);
+    fk_card_gate_rule(color, out, at, last, 0, FK_CARD_GREEN_WINDOW_DEFAULT, &v);
     return v;
 }
 
@@ -64,7 +64,46 @@ static void test_green_once_per_48_hours(void **state)
     assert_true(scan(FK_CARD_GREEN, 1, T0 + 49 * H, T0).allowed);
     /* A configured window. */
     struct fk_gate_verdict w;
-    fk_card_gate_rule(FK_CARD_GREEN, 1, T0 + 25 * H, T0, 24 * H, &w);
+    fk_card_gate_rule(FK_CARD_GREEN, 1, T0 + 25 * H, T0, 0, 24 * H, &w);
+    assert_true(w.allowed);
+}
+
+/* A backdated scan (an offline phone syncing late) meets an exit recorded
+ * after it: the 48 h hold in both directions of time, same boundaries. */
+static struct fk_gate_verdict before(int64_t at, int64_t next)
+{
+    struct fk_gate_verdict v;
+    memset(&v, 0xAB, sizeof(v));
+    fk_card_gate_rule(FK_CARD_GREEN, 1, at, 0, next, FK_CARD_GREEN_WINDOW_DEFAULT, &v);
+    return v;
+}
+
+static void test_green_both_directions(void **state)
+{
+    (void)state;
+    struct fk_gate_verdict v = before(T0 - H, T0);
+    assert_false(v.allowed);
+    assert_string_equal(v.code, "green_used");
+    /* The window runs from the later exit: 2022-03-04 08:00 again. */
+    assert_non_null(strstr(v.reason, "2022-03-04 08:00"));
+    assert_false(before(T0 - 47 * H, T0).allowed);
+    assert_false(before(T0 - 48 * H + 1, T0).allowed);
+    assert_true(before(T0 - 48 * H, T0).allowed);
+    assert_true(before(T0 - 49 * H, T0).allowed);
+    /* The same instant twice: the second is refused. */
+    assert_false(scan(FK_CARD_GREEN, 1, T0, T0).allowed);
+    /* Between two exits 96 h apart, one 48 h from each fits; 47 h does not. */
+    struct fk_gate_verdict w;
+    fk_card_gate_rule(FK_CARD_GREEN, 1, T0 + 48 * H, T0, T0 + 96 * H, 48 * H, &w);
+    assert_true(w.allowed);
+    fk_card_gate_rule(FK_CARD_GREEN, 1, T0 + 49 * H, T0, T0 + 96 * H, 48 * H, &w);
+    assert_false(w.allowed);
+    fk_card_gate_rule(FK_CARD_GREEN, 1, T0 + 47 * H, T0, T0 + 96 * H, 48 * H, &w);
+    assert_false(w.allowed);
+    /* Other colours ignore exits either side. */
+    fk_card_gate_rule(FK_CARD_BLUE, 1, T0, T0, T0 + H, 48 * H, &w);
+    assert_true(w.allowed);
+    fk_card_gate_rule(FK_CARD_GREEN, 0, T0, T0, T0 + H, 48 * H, &w);
     assert_true(w.allowed);
 }
 
@@ -84,6 +123,7 @@ int main(void)
         cmocka_unit_test(test_red_and_yellow_never_go_out),
         cmocka_unit_test(test_blue_goes_out_every_time),
         cmocka_unit_test(test_green_once_per_48_hours),
+        cmocka_unit_test(test_green_both_directions),
         cmocka_unit_test(test_unknown_colour_never),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

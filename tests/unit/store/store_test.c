@@ -230,11 +230,92 @@ static void group_commit(const char *url)
     fk_store_close(store);
 }
 
+/* fk_db_lock: threads read a counter and write it back plus one inside
+ * fk_db_write_shared. Under the lock no increment is lost (on PostgreSQL's
+ * READ COMMITTED, without it, two transactions read the same value and one
+ * increment vanishes). Outside a transaction the lock is refused. */
+#define LOCK_THREADS 6
+#define LOCK_WRITES 40
+
+static enum fk_err lock_increment(struct fk_conn *db, void *arg)
+{
+    (void)arg;
+    enum fk_err err = fk_db_lock(db, FK_LOCK_GREEN_PERSON, 42);
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    if (err == FK_OK)
+        err = fk_db_query(db, &st, &row, "SELECT n FROM lock_t WHERE id = 1", "");
+    int64_t n = err == FK_OK && row ? fk_stmt_int64(st, 0) : 0;
+    fk_stmt_free(st);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL, "UPDATE lock_t SET n = ? WHERE id = 1", "i", n + 1);
+    return err;
+}
+
+struct lock_thread {
+    struct fk_store *store;
+    int failed;
+};
+
+static void *lock_thread(void *p)
+{
+    struct lock_thread *t = p;
+    struct fk_conn *db;
+    if (fk_store_conn(t->store, &db) != FK_OK) {
+        t->failed = LOCK_WRITES;
+        return NULL;
+    }
+    for (int i = 0; i < LOCK_WRITES; i++)
+        if (fk_db_write_shared(db, lock_increment, NULL) != FK_OK)
+            t->failed++;
+    fk_store_thread_done();
+    return NULL;
+}
+
+static void db_lock(const char *url)
+{
+    struct fk_store *store = NULL;
+    assert_int_equal(fk_store_open(url, &store), FK_OK);
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE IF EXISTS lock_t"), FK_OK);
+    assert_int_equal(fk_db_exec(db, "CREATE TABLE lock_t (id BIGINT PRIMARY KEY, n BIGINT)"),
+                     FK_OK);
+    assert_int_equal(fk_db_exec(db, "INSERT INTO lock_t VALUES (1, 0)"), FK_OK);
+    assert_int_equal(fk_db_lock(db, FK_LOCK_GREEN_PERSON, 42), FK_ERR_INVALID);
+    assert_int_equal(fk_db_lock_text(db, FK_LOCK_OTP_PHONE, "abc"), FK_ERR_INVALID);
+    assert_int_equal(fk_db_begin(db), FK_OK);
+    assert_int_equal(fk_db_lock_text(db, FK_LOCK_OTP_PHONE, "abc"), FK_OK);
+    assert_int_equal(fk_db_lock(db, FK_LOCK_GREEN_PERSON, 5000000000LL), FK_OK);
+    assert_int_equal(fk_db_commit(db), FK_OK);
+    pthread_t th[LOCK_THREADS];
+    struct lock_thread t[LOCK_THREADS];
+    for (int i = 0; i < LOCK_THREADS; i++) {
+        t[i] = (struct lock_thread){.store = store};
+        assert_int_equal(pthread_create(&th[i], NULL, lock_thread, &t[i]), 0);
+    }
+    int failed = 0;
+    for (int i = 0; i < LOCK_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        failed += t[i].failed;
+    }
+    assert_int_equal(failed, 0);
+    struct fk_stmt *st;
+    int row;
+    assert_int_equal(fk_db_query(db, &st, &row, "SELECT n FROM lock_t WHERE id = 1", ""), FK_OK);
+    assert_true(row);
+    assert_int_equal(fk_stmt_int64(st, 0), LOCK_THREADS * LOCK_WRITES);
+    fk_stmt_free(st);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE lock_t"), FK_OK);
+    fk_store_close(store);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
     contract(sqlite_path);
     group_commit(sqlite_path);
+    db_lock(sqlite_path);
 }
 
 static void test_postgres(void **state)
@@ -245,6 +326,7 @@ static void test_postgres(void **state)
         skip();
     contract(url);
     group_commit(url);
+    db_lock(url);
 }
 
 /* In a server (fk_store_background_start) commits leave the WAL to a

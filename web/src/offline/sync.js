@@ -1,6 +1,8 @@
 // Sends one queued item (queue.js flush) with its own idempotency key and its
 // original scanned_at: the server stores it once (201) or answers the stored
-// record again (200). Gate scans go to /gates/{id}/scans; checkpoint passages
+// record again (200). Gate scans go to /gates/{id}/scans marked "offline" (an
+// exit refused at sync, e.g. a second green exit within 48 h, is stored with
+// review=true for the grid worker); checkpoint passages
 // to /checkpoints/{id}/passages marked "offline" (the phone could not see the
 // occupants' status: the server records the passage and flags what forbids it).
 import { request, API } from '../api/http.js'
@@ -15,7 +17,9 @@ function target(item) {
   // items queued before kinds existed are gate scans
   return {
     path: `${API}/gates/${id}/scans`,
-    body: { code: item.code, direction: item.direction, scanned_at: item.scanned_at, idempotency_key: item.idempotency_key },
+    // "offline": the phone judged only the signature and may have let the
+    // person through; the server stores a refused exit for review.
+    body: { code: item.code, direction: item.direction, scanned_at: item.scanned_at, idempotency_key: item.idempotency_key, offline: true },
   }
 }
 
