@@ -30,7 +30,14 @@ function freshId() {
   return first17 + checkChar(first17)
 }
 function todayShanghai() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
+  // formatToParts, not format(): what format() gives for en-CA depends on the
+  // ICU data (Debian 12's Node.js 18 writes 12/07/2026).
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date())
+      .map((x) => [x.type, x.value]),
+  )
+  return `${p.year}-${p.month}-${p.day}`
 }
 
 let browser

@@ -1,6 +1,7 @@
 // Resident ID numbers (GB 11643-1999): 18 characters, the last one an
 // ISO 7064 MOD 11-2 check character (0-9 or X). Digits 7-14 are the birth
 // date, digit 17 is odd for men and even for women.
+import { shanghaiDate } from './time.js'
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK = '10X98765432'
 
@@ -13,16 +14,6 @@ export function idCheckChar(first17) {
 
 function pad2(n) {
   return String(n).padStart(2, '0')
-}
-
-// Today as YYYY-MM-DD in Asia/Shanghai.
-function todayShanghai() {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
-      .formatToParts(new Date())
-      .map((x) => [x.type, x.value]),
-  )
-  return `${p.year}-${p.month}-${p.day}`
 }
 
 // Parse an ID number. Returns { ok: true, birthDate, sex, age } or
@@ -41,7 +32,7 @@ export function parseIdNumber(raw) {
     return { ok: false, reason: 'birth_date' }
   }
   const birthDate = `${y}-${pad2(m)}-${pad2(d)}`
-  const today = todayShanghai()
+  const today = shanghaiDate()
   if (birthDate > today) return { ok: false, reason: 'birth_in_future', birthDate }
   if (idCheckChar(s) !== s[17]) return { ok: false, reason: 'checksum', birthDate }
   const sex = Number(s[16]) % 2 === 1 ? 'male' : 'female'

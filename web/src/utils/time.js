@@ -27,6 +27,19 @@ export function formatTime(value) {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`
 }
 
+let dayFormatter = null
+// The calendar day in Shanghai, `offsetDays` from now, as 'YYYY-MM-DD'. Built
+// from formatToParts: what format() gives for a locale changes with the ICU
+// data (en-CA has been both 2026-12-07 and 12/07/2026).
+export function shanghaiDate(offsetDays = 0) {
+  if (!dayFormatter) {
+    dayFormatter = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' })
+  }
+  const d = new Date(Date.now() + offsetDays * 86400000)
+  const p = Object.fromEntries(dayFormatter.formatToParts(d).map((x) => [x.type, x.value]))
+  return `${p.year}-${p.month}-${p.day}`
+}
+
 // 'YYYY-MM-DD' (a calendar day in Shanghai) -> RFC 3339 bounds for that day.
 export function dayStart(day) {
   return day ? `${day}T00:00:00+08:00` : ''
