@@ -38,13 +38,17 @@ static int user_usage(void)
 {
     fprintf(stderr,
             "usage: fangkong user add --db DB --username U --role ROLE --region CODE "
-            "[--display-name NAME] [--allow-weak-password]\n"
+            "[--display-name NAME] [--allow-weak-password] [--fast-password-hash]\n"
             "       fangkong user passwd --db DB --username U [--revoke-tokens] "
-            "[--allow-weak-password]\n"
+            "[--allow-weak-password] [--fast-password-hash]\n"
             "  the password is read from stdin; it must have 10-256 characters, not contain the "
             "username\n"
             "  and pass cracklib; --allow-weak-password skips that check (throwaway demos and "
             "tests only).\n"
+            "  --fast-password-hash stores an argon2id hash of libsodium's minimum cost: test "
+            "suites only,\n"
+            "  never for a login people use (the hash carries its cost; the server checks it as "
+            "stored).\n"
             "  passwd ends the user's sessions and login locks; --revoke-tokens also revokes "
             "their bearer tokens\n");
     return 64;
@@ -85,6 +89,9 @@ int fk_cmd_user(int argc, char **argv)
         return 64;
     }
     unsigned flags = fk_cli_flag(argc, argv, "allow-weak-password") ? FK_USER_ALLOW_WEAK : 0;
+    /* A test suite logs in hundreds of times: the interactive argon2id cost
+     * (~0.1-0.2 s each here) would be most of its time. */
+    fk_password_set_fast(fk_cli_flag(argc, argv, "fast-password-hash"));
     struct fk_store *store;
     int rc = fk_cli_open(argc, argv, &store, NULL);
     if (rc != 0)

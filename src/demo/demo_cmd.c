@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "  --checkpoints N  also checkpoints of all levels, with N gates per community, 0..3\n"
             "  --allow-weak-password  let the demo logins have a password that fails the\n"
             "               password rule (the default %s does: it is public, for demos only)\n"
+            "  --fast-password-hash  hash the demo logins at libsodium's minimum argon2id\n"
+            "               cost (test suites only)\n"
             "  FANGKONG_DEMO_PASSWORD  password of the demo logins (default %s)\n",
             FK_DEMO_PEOPLE_MAX, DEFAULT_PEOPLE, FK_DEMO_PASSWORD, FK_DEMO_PASSWORD);
 }
@@ -45,8 +47,9 @@ static int options_known(int argc, char **argv)
         int found = 0;
         for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !found; k++)
             found = strlen(known[k]) == len && strncmp(arg + 2, known[k], len) == 0;
-        if (!found && strcmp(arg, "--allow-weak-password") == 0)
-            continue; /* the one switch without a value */
+        if (!found &&
+            (strcmp(arg, "--allow-weak-password") == 0 || strcmp(arg, "--fast-password-hash") == 0))
+            continue; /* the switches without a value */
         if (!found)
             return 0;
         if (eq == NULL && ++i >= argc)
@@ -206,8 +209,9 @@ int fk_cmd_demo(int argc, char **argv)
     int rc = fk_cli_open(argc, argv, &store, &key);
     if (rc != 0)
         return rc;
-    /* Real argon2id for the logins: people will use them on a real server. */
-    fk_password_set_fast(0);
+    /* Real argon2id for the logins, as people will use them on a real server;
+     * the minimum cost only when a test suite asks. */
+    fk_password_set_fast(fk_cli_flag(argc, argv, "fast-password-hash"));
     opt.progress = isatty(STDERR_FILENO) ? FK_DEMO_PROGRESS_BAR : FK_DEMO_PROGRESS_LINES;
 
     struct fk_demo_stats stats;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fangkong, BIN, PASSWORD } from './lib/server.js';
+import { fangkong, runCommand, BIN, PASSWORD } from './lib/server.js';
 
 let dir;
 before(() => {
@@ -130,4 +130,28 @@ test('serve refuses bad configuration with a message and exit 64, before touchin
   const env = { ...process.env, FANGKONG_NOW: 'yesterday' };
   const r = await fangkong(['serve', '--db', join(dir, 'never.db')], { env });
   assert.equal(r.code, 64, 'a malformed FANGKONG_NOW is refused');
+});
+
+test('user add stores the interactive argon2id cost; --fast-password-hash (test suites: user add, demo) the minimum', async () => {
+  const db = join(dir, 'hash.db');
+  const env = { ...process.env, FANGKONG_KEY_FILE: join(dir, 'hash.key') };
+  const demo = await fangkong(['demo', '--db', db, '--people', '0', '--allow-weak-password', '--fast-password-hash'], { env, cwd: dir });
+  assert.equal(demo.code, 0, demo.stderr);
+  const add = (username, extra) =>
+    fangkong(['user', 'add', '--db', db, '--username', username, '--role', 'community_worker', '--region', '141102', ...extra], {
+      env, cwd: dir, input: `${PASSWORD}\n`,
+    });
+  for (const [name, extra] of [['real_cost', []], ['fast_cost', ['--fast-password-hash']]]) {
+    const r = await add(name, extra);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const hashOf = async (username) => {
+    const r = await runCommand('sqlite3', [db, `SELECT password_hash FROM users WHERE username = '${username}'`]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  // libsodium's crypto_pwhash_MEMLIMIT_INTERACTIVE is 64 MiB, OPSLIMIT 2; the minimum is 8 KiB, 1.
+  assert.match(await hashOf('real_cost'), /^\$argon2id\$v=19\$m=65536,t=2,p=1\$/);
+  assert.match(await hashOf('fast_cost'), /^\$argon2id\$v=19\$m=8,t=1,p=1\$/);
+  assert.match(await hashOf('district_admin'), /^\$argon2id\$v=19\$m=8,t=1,p=1\$/, 'the demo logins too');
 });

@@ -6,7 +6,8 @@ import { useServer, expectError, expectJson, sessionCookie, Client, PASSWORD, DI
 const fk = useServer({
   users: [
     { username: 'lockme', role: 'community_worker', displayName: '锁定测试' },
-    { username: 'plain', role: 'community_worker', displayName: '普通用户' },
+    // A real argon2id hash: the timing test compares it with the dummy check.
+    { username: 'plain', role: 'community_worker', displayName: '普通用户', realHash: true },
     { username: 'victim', role: 'community_worker', displayName: '被攻击者' },
     { username: 'racer', role: 'community_worker', displayName: '并发测试' },
   ],
