@@ -19,5 +19,8 @@ int fk_cli_flag(int argc, char **argv, const char *name);
 /* Opens and migrates the store named by --db (or FANGKONG_DB) and loads or
  * creates the PII key; prints the reason and returns non-zero on failure. */
 int fk_cli_open(int argc, char **argv, struct fk_store **store, struct fk_pii_key *key);
+/* Registers every module's event subscribers (src/cli/modules.c); 0 when
+ * fine. Idempotent; called by fk_cli_open. */
+int fk_modules_subscribe(void);
 
 #endif

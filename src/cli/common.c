@@ -51,6 +51,8 @@ int fk_cli_open(int argc, char **argv, struct fk_store **store, struct fk_pii_ke
         fprintf(stderr, "fangkong: cannot initialise (libsodium or FANGKONG_NOW)\n");
         return 1;
     }
+    if (fk_modules_subscribe() != 0)
+        return 1;
     const char *db = fk_cli_opt(argc, argv, "db");
     if (db == NULL)
         db = getenv("FANGKONG_DB");

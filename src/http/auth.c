@@ -49,7 +49,7 @@ static void fill_actor(struct fk_actor *actor, struct fk_stmt *st)
 
 static int unauthenticated(struct fk_req *req, const char *message)
 {
-    fk_reply_error(req, 401, "unauthenticated", message, NULL);
+    fk_reply_errf(req, FK_E_UNAUTHENTICATED_MSG, NULL, message);
     return 0;
 }
 
@@ -143,7 +143,6 @@ int fk_auth_check_csrf(struct fk_req *req)
     if (header != NULL && req->actor.csrf[0] != '\0' && strlen(header) <= 128 &&
         fk_token_equal(req->actor.csrf, header))
         return 1;
-    fk_reply_error(req, 403, "csrf_token_invalid", "缺少或错误的 CSRF 令牌（X-CSRF-Token）",
-                   "X-CSRF-Token");
+    fk_reply_err(req, FK_E_CSRF_TOKEN_INVALID, "X-CSRF-Token");
     return 0;
 }

@@ -65,13 +65,11 @@ static int64_t mono_ns(void)
  * that libmicrohttpd's own reply (if any) cannot follow it: its next send
  * fails and it closes the connection. Only for connections that have no
  * reply queued (FK_CONN_HEAD or FK_CONN_BODY), so nothing interleaves. */
-static void answer_and_close(int fd, unsigned status, const char *reason, const char *code,
-                             const char *message, const char *field)
+static void answer_and_close(int fd, const char *reason, enum fk_ecode e, const char *field)
 {
     char body[384], reply[896];
-    int body_len = snprintf(body, sizeof(body),
-                            "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"field\":\"%s\"}}",
-                            code, message, field);
+    unsigned status = fk_error_row(e)->status;
+    int body_len = fk_error_body(e, field, body, sizeof(body));
     int len = snprintf(reply, sizeof(reply),
                        "HTTP/1.1 %u %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                        "Content-Length: %d\r\nConnection: close\r\nCache-Control: no-store\r\n"
@@ -262,11 +260,9 @@ static void refuse_bad_lengths(struct fk_conns *conns)
             MHD_lookup_connection_value(c->mhd, MHD_HEADER_KIND, "Transfer-Encoding") != NULL)
             continue;
         if (too_large)
-            answer_and_close(c->fd, 413, "Content Too Large", "body_too_large", "请求体过大",
-                             "body");
+            answer_and_close(c->fd, "Content Too Large", FK_E_BODY_TOO_LARGE, "body");
         else
-            answer_and_close(c->fd, 400, "Bad Request", "bad_content_length",
-                             "Content-Length 请求头无效", "Content-Length");
+            answer_and_close(c->fd, "Bad Request", FK_E_BAD_CONTENT_LENGTH, "Content-Length");
         c->dropped = 1;
     }
     pthread_mutex_unlock(&conns->lock);
@@ -341,7 +337,7 @@ static void watch_once(struct fk_conns *conns, int64_t now)
             shutdown(c->fd, SHUT_RDWR);
             continue;
         }
-        answer_and_close(c->fd, 408, "Request Timeout", "request_timeout", "请求发送超时",
+        answer_and_close(c->fd, "Request Timeout", FK_E_REQUEST_TIMEOUT,
                          c->phase == FK_CONN_HEAD ? "headers" : "body");
         dropped++;
     }

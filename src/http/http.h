@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
+#include "http/errors.h"
 
 struct fk_app;
 struct fk_req;
@@ -129,9 +130,22 @@ void fk_http_stop(struct fk_app *app);
 /* --- replies (each sets req->response; call exactly one) --- */
 /* Replies with `body` (consumed). */
 void fk_reply_json(struct fk_req *req, unsigned status, json_t *body);
-/* Replies {"error":{"code","message","field"}}; field may be NULL. */
+/* Replies {"error":{"code","message","field"}}; field may be NULL.
+ * Deprecated: use fk_reply_err with a row of http/errors.def. */
 void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const char *message,
                     const char *field);
+/* Replies with row `e` of the error registry (http/errors.def): its status,
+ * code and message; `field` (borrowed, may be NULL) names the input at fault. */
+void fk_reply_err(struct fk_req *req, enum fk_ecode e, const char *field);
+/* Like fk_reply_err for a row whose message has one "%s", filled with `arg`
+ * (borrowed; a rule's static reason text, a number, a field label). */
+void fk_reply_errf(struct fk_req *req, enum fk_ecode e, const char *field, const char *arg);
+/* Like fk_reply_err with more members: `in_error` is merged into the "error"
+ * object (e.g. "reason"), `top` into the body beside it (e.g. "existing_id").
+ * Both are stolen (the reply owns and frees them) and may be NULL. `arg` fills
+ * a "%s" message as in fk_reply_errf (NULL otherwise). */
+void fk_reply_err_ex(struct fk_req *req, enum fk_ecode e, const char *field, const char *arg,
+                     json_t *in_error, json_t *top);
 /* Maps a store/logic error to a reply: NOT_FOUND 404, CONFLICT 409, INVALID 422,
  * FORBIDDEN 403, AUTH 401, BUSY 503, everything else 500 (logged). */
 void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field);

@@ -143,7 +143,7 @@ int fk_ledger_format_or_reply(struct fk_req *req, int *xlsx)
         *xlsx = 0;
         return 0;
     }
-    fk_reply_error(req, 422, "invalid_field", "导出格式应为 xlsx 或 csv", "format");
+    fk_reply_err(req, FK_E_EXPORT_FORMAT, "format");
     return -1;
 }
 

@@ -18,10 +18,8 @@ static void set_response(struct fk_req *req, unsigned status, struct MHD_Respons
         return;
     }
     if (response == NULL) {
-        static const char fallback[] = "{\"error\":{\"code\":\"out_of_memory\",\"message\":"
-                                       "\"服务器内存不足\",\"field\":null}}";
-        response = MHD_create_response_from_buffer(sizeof(fallback) - 1, (void *)fallback,
-                                                   MHD_RESPMEM_PERSISTENT);
+        response = MHD_create_response_from_buffer(
+            strlen(fk_error_out_of_memory), (void *)fk_error_out_of_memory, MHD_RESPMEM_PERSISTENT);
         status = 503;
         MHD_add_response_header(response, "Content-Type", "application/json; charset=utf-8");
     }
@@ -58,30 +56,20 @@ void fk_reply_json(struct fk_req *req, unsigned status, json_t *body)
     set_response(req, status, response);
 }
 
-void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const char *message,
-                    const char *field)
-{
-    json_t *body =
-        json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message, "field", field);
-    fk_reply_json(req, status, body);
-}
-
 void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field)
 {
     switch (err) {
-    case FK_ERR_NOT_FOUND: fk_reply_error(req, 404, "not_found", "记录不存在", field); return;
-    case FK_ERR_CONFLICT:
-        fk_reply_error(req, 409, "conflict", "记录已存在或状态冲突", field);
-        return;
-    case FK_ERR_INVALID: fk_reply_error(req, 422, "invalid_field", "字段值无效", field); return;
-    case FK_ERR_FORBIDDEN: fk_reply_error(req, 403, "forbidden", "无权执行此操作", field); return;
-    case FK_ERR_AUTH: fk_reply_error(req, 401, "unauthenticated", "请先登录", field); return;
-    case FK_ERR_TOO_LARGE: fk_reply_error(req, 413, "too_large", "数据量超过上限", field); return;
-    case FK_ERR_BUSY: fk_reply_error(req, 503, "busy", "服务器繁忙，请稍后重试", field); return;
+    case FK_ERR_NOT_FOUND: fk_reply_err(req, FK_E_NOT_FOUND, field); return;
+    case FK_ERR_CONFLICT: fk_reply_err(req, FK_E_CONFLICT, field); return;
+    case FK_ERR_INVALID: fk_reply_err(req, FK_E_INVALID_FIELD, field); return;
+    case FK_ERR_FORBIDDEN: fk_reply_err(req, FK_E_FORBIDDEN, field); return;
+    case FK_ERR_AUTH: fk_reply_err(req, FK_E_UNAUTHENTICATED, field); return;
+    case FK_ERR_TOO_LARGE: fk_reply_err(req, FK_E_TOO_LARGE, field); return;
+    case FK_ERR_BUSY: fk_reply_err(req, FK_E_BUSY, field); return;
     default:
         fk_log(FK_LOG_ERROR, "request_failed",
                json_pack("{s:s,s:s}", "path", req->path, "error", fk_err_name(err)));
-        fk_reply_error(req, 500, "internal_error", "服务器内部错误", NULL);
+        fk_reply_err(req, FK_E_INTERNAL, NULL);
     }
 }
 
@@ -119,13 +107,13 @@ const char *fk_req_header(const struct fk_req *req, const char *name)
 
 static int reply_missing(struct fk_req *req, const char *name)
 {
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", name);
+    fk_reply_err(req, FK_E_MISSING_FIELD, name);
     return -1;
 }
 
 static int reply_invalid(struct fk_req *req, const char *name, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, name);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, name, message);
     return -1;
 }
 
@@ -211,7 +199,7 @@ struct fk_conn *fk_req_db(struct fk_req *req)
 {
     struct fk_conn *conn;
     if (fk_store_conn(req->app->store, &conn) != FK_OK) {
-        fk_reply_error(req, 503, "store_unavailable", "数据库暂不可用", NULL);
+        fk_reply_err(req, FK_E_STORE_UNAVAILABLE, NULL);
         return NULL;
     }
     return conn;
@@ -239,11 +227,11 @@ int fk_scope_or_reply(struct fk_req *req, char scope[19])
     int depth;
     const char *reason;
     if (fk_region_code_prefix(region, prefix, &depth, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
+        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
         return -1;
     }
     if (!fk_req_covers(req, prefix)) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return -1;
     }
     snprintf(scope, 19, "%s", prefix);

@@ -68,7 +68,7 @@ static void parse_json_body(struct fk_req *req)
     json_t *root = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL || !json_is_object(root)) {
         json_decref(root);
-        fk_reply_error(req, 400, "malformed_json", "请求体不是有效的 JSON 对象", "body");
+        fk_reply_err(req, FK_E_MALFORMED_JSON, "body");
         return;
     }
     req->json = root;
@@ -84,14 +84,14 @@ static void dispatch(struct fk_req *req)
         if (path_known) {
             char allow[64];
             fk_router_allow(req->path, allow, sizeof(allow));
-            fk_reply_error(req, 405, "method_not_allowed", "该路径不支持此请求方法", "method");
+            fk_reply_err(req, FK_E_METHOD_NOT_ALLOWED, "method");
             fk_reply_header(req, "Allow", allow);
         } else
-            fk_reply_error(req, 404, "not_found", "没有这个接口", "path");
+            fk_reply_err(req, FK_E_NO_ROUTE, "path");
         return;
     }
     if (req->body_too_large) {
-        fk_reply_error(req, 413, "body_too_large", "请求体过大", "body");
+        fk_reply_err(req, FK_E_BODY_TOO_LARGE, "body");
         return;
     }
     if (!(req->route->flags & FK_ROUTE_PUBLIC)) {
@@ -100,7 +100,7 @@ static void dispatch(struct fk_req *req)
         if (req->actor.session_id != 0 && is_mutating(req->method) && !fk_auth_check_csrf(req))
             return;
         if (req->route->roles != FK_ROLE_ANY && !(req->route->roles & req->actor.role)) {
-            fk_reply_error(req, 403, "forbidden", "当前角色无权执行此操作", NULL);
+            fk_reply_err(req, FK_E_FORBIDDEN_ROLE, NULL);
             return;
         }
     }
@@ -114,7 +114,7 @@ static void dispatch(struct fk_req *req)
     req->route->handler(req);
     if (req->response == NULL) {
         fk_log(FK_LOG_ERROR, "handler_no_reply", json_pack("{s:s}", "route", req->route->pattern));
-        fk_reply_error(req, 500, "internal_error", "服务器内部错误", NULL);
+        fk_reply_err(req, FK_E_INTERNAL, NULL);
     }
 }
 
@@ -167,7 +167,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
          * out at once and libmicrohttpd closes the connection after it. */
         int64_t declared = 0;
         if (declared_length(connection, &declared) && declared > cap) {
-            fk_reply_error(req, 413, "body_too_large", "请求体过大", "body");
+            fk_reply_err(req, FK_E_BODY_TOO_LARGE, "body");
             (void)fk_conns_progress(connection, FK_CONN_BUSY, 0);
             return queue_reply(req);
         }
@@ -190,7 +190,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         if (!fk_conns_progress(connection, FK_CONN_BUSY, 0))
             return MHD_NO;
         if (req->body_too_large && strncmp(url, "/api/", 5) == 0) {
-            fk_reply_error(req, 413, "body_too_large", "请求体过大", "body");
+            fk_reply_err(req, FK_E_BODY_TOO_LARGE, "body");
         } else {
             dispatch(req);
         }

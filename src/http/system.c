@@ -18,7 +18,7 @@ static void get_metrics(struct fk_req *req)
     /* Route names and counts are operational detail: loopback only (a
      * Prometheus scraper runs beside the server or behind its proxy). */
     if (strcmp(req->ip, "127.0.0.1") != 0 && strcmp(req->ip, "::1") != 0) {
-        fk_reply_error(req, 403, "forbidden", "仅允许本机访问", NULL);
+        fk_reply_err(req, FK_E_FORBIDDEN_LOCAL, NULL);
         return;
     }
     char *text = fk_metrics_render(req->app->metrics);
@@ -90,10 +90,7 @@ static void get_openapi(struct fk_req *req)
     static const char skeleton[] =
         "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"fangkong 防控 API\",\"version\":\"1\","
         "\"description\":\"疫情防控综合平台接口。时间为带时区的 RFC 3339；错误统一为 "
-        "{error:{code,message,field}}。\"},\"paths\":{},\"components\":{\"schemas\":{\"Error\":{"
-        "\"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"properties\":{"
-        "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},"
-        "\"field\":{\"type\":\"string\",\"nullable\":true}}}}}},"
+        "{error:{code,message,field}}。\"},\"paths\":{},\"components\":{\"schemas\":{},"
         "\"securitySchemes\":{\"session\":{\"type\":\"apiKey\",\"in\":\"cookie\","
         "\"name\":\"fk_session\"},\"bearer\":{\"type\":\"http\",\"scheme\":\"bearer\"}}}}";
     json_t *doc = json_loads(skeleton, 0, NULL);
@@ -101,6 +98,8 @@ static void get_openapi(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_NOMEM, NULL);
         return;
     }
+    json_object_set_new(json_object_get(json_object_get(doc, "components"), "schemas"), "Error",
+                        fk_error_schema());
     json_t *paths = json_object_get(doc, "paths");
     const struct fk_route *route;
     for (size_t i = 0; (route = fk_http_route_at(i)) != NULL; i++) {

@@ -15,7 +15,7 @@
 static int job_id_or_reply(struct fk_req *req, int64_t *id)
 {
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, "job_not_found", "任务不存在", "id");
+        fk_reply_err(req, FK_E_JOB_NOT_FOUND, "id");
         return -1;
     }
     return 0;
@@ -42,7 +42,7 @@ static void get_job(struct fk_req *req)
     }
     if (!row) {
         fk_stmt_free(st);
-        fk_reply_error(req, 404, "job_not_found", "任务不存在", "id");
+        fk_reply_err(req, FK_E_JOB_NOT_FOUND, "id");
         return;
     }
     const char *state = fk_stmt_text(st, 1);
@@ -87,14 +87,14 @@ static void get_job_errors(struct fk_req *req)
     }
     if (!row) {
         fk_stmt_free(st);
-        fk_reply_error(req, 404, "job_not_found", "任务不存在", "id");
+        fk_reply_err(req, FK_E_JOB_NOT_FOUND, "id");
         return;
     }
     const char *encoded = fk_stmt_is_null(st, 0) ? "" : fk_stmt_text(st, 0);
     size_t encoded_len = strlen(encoded);
     if (encoded_len == 0) {
         fk_stmt_free(st);
-        fk_reply_error(req, 404, "report_not_found", "该任务没有错误表", "id");
+        fk_reply_err(req, FK_E_REPORT_NOT_FOUND, "id");
         return;
     }
     size_t max = encoded_len / 4 * 3 + 3;

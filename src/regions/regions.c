@@ -118,7 +118,7 @@ static void get_region(struct fk_req *req)
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
     if (fk_region_normalize(fk_req_param(req, "code"), code, prefix, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "区划代码应为 6、9、12、15 或 18 位数字", "code");
+        fk_reply_err(req, FK_E_REGION_CODE_LENGTH, "code");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -128,7 +128,7 @@ static void get_region(struct fk_req *req)
     enum fk_err err = fk_region_get(db, code, &region);
     /* Outside the caller's jurisdiction answers exactly like a missing region. */
     if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, region.prefix))) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "code");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "code");
         return;
     }
     if (err != FK_OK) {

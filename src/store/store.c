@@ -345,11 +345,25 @@ static enum fk_err bind_args(struct fk_stmt *stmt, const char *types, va_list ap
     return err;
 }
 
+/* The SQL's placeholders must match the type string one to one: a mismatch
+ * would bind past the statement's parameters or leave some unbound. */
+static enum fk_err check_arity(const char *sql, const char *types)
+{
+    if ((size_t)fk_sql_placeholders(sql) == strlen(types))
+        return FK_OK;
+    fk_log(FK_LOG_ERROR, "sql_arity_mismatch",
+           json_pack("{s:s,s:s,s:i}", "sql", sql, "types", types, "placeholders",
+                     fk_sql_placeholders(sql)));
+    return FK_ERR_INTERNAL;
+}
+
 enum fk_err fk_db_query(struct fk_conn *conn, struct fk_stmt **out, int *row, const char *sql,
                         const char *types, ...)
 {
     struct fk_stmt *stmt;
-    enum fk_err err = fk_stmt_prepare(conn, sql, &stmt);
+    enum fk_err err = check_arity(sql, types);
+    if (err == FK_OK)
+        err = fk_stmt_prepare(conn, sql, &stmt);
     if (err != FK_OK)
         return err;
     va_list ap;
@@ -371,7 +385,9 @@ enum fk_err fk_db_run(struct fk_conn *conn, int64_t *first_int, const char *sql,
                       ...)
 {
     struct fk_stmt *stmt;
-    enum fk_err err = fk_stmt_prepare(conn, sql, &stmt);
+    enum fk_err err = check_arity(sql, types);
+    if (err == FK_OK)
+        err = fk_stmt_prepare(conn, sql, &stmt);
     if (err != FK_OK)
         return err;
     va_list ap;
@@ -540,5 +556,100 @@ out:
     if (store->kind == FK_STORE_PG &&
         fk_db_exec(conn, "SELECT pg_advisory_unlock(4242001)") != FK_OK)
         fk_log_msg(FK_LOG_WARN, "migration_unlock_failed", fk_db_errmsg(conn));
+    return err;
+}
+
+/* --- WHERE clauses with their values --- */
+
+int fk_sql_placeholders(const char *sql)
+{
+    int n = 0;
+    char quote = 0;
+    for (const char *s = sql; *s; s++) {
+        if (quote) {
+            if (*s == quote)
+                quote = 0;
+        } else if (*s == '\'' || *s == '"')
+            quote = *s;
+        else if (*s == '?')
+            n++;
+    }
+    return n;
+}
+
+void fk_where_init(struct fk_where *w)
+{
+    w->sql[0] = '\0';
+    w->n_args = 0;
+    w->overflow = 0;
+    w->n_bounds = 0;
+}
+
+static void where_append(struct fk_where *w, const char *clause)
+{
+    size_t used = strlen(w->sql);
+    int n =
+        snprintf(w->sql + used, sizeof(w->sql) - used, "%s%s", used ? " AND " : " WHERE ", clause);
+    if (n < 0 || (size_t)n >= sizeof(w->sql) - used) {
+        w->overflow = 1;
+        w->sql[used] = '\0';
+    }
+}
+
+void fk_where_add(struct fk_where *w, const char *clause, const char *types, ...)
+{
+    size_t n_types = strlen(types);
+    if ((size_t)fk_sql_placeholders(clause) != n_types ||
+        w->n_args + (int)n_types > FK_WHERE_ARGS_MAX) {
+        w->overflow = 1;
+        return;
+    }
+    va_list ap;
+    va_start(ap, types);
+    for (size_t i = 0; i < n_types; i++) {
+        char type = types[i];
+        const char *text = NULL;
+        int64_t num = 0;
+        if (type == 't')
+            text = va_arg(ap, const char *);
+        else if (type == 'i')
+            num = va_arg(ap, int64_t);
+        else if (type != 'n')
+            w->overflow = 1;
+        w->args[w->n_args].type = type;
+        w->args[w->n_args].text = text;
+        w->args[w->n_args].num = num;
+        w->n_args++;
+    }
+    va_end(ap);
+    where_append(w, clause);
+}
+
+void fk_where_region(struct fk_where *w, const char *column, const char *prefix)
+{
+    if (w->n_bounds + 2 > 4) {
+        w->overflow = 1;
+        return;
+    }
+    char clause[96];
+    fk_store_in_region(column, clause, sizeof(clause));
+    char *low = w->bounds[w->n_bounds++], *high = w->bounds[w->n_bounds++];
+    fk_store_region_bounds(prefix, low, high);
+    fk_where_add(w, clause, "tt", low, high);
+}
+
+enum fk_err fk_where_bind(struct fk_stmt *stmt, const struct fk_where *w, int *idx)
+{
+    if (w->overflow)
+        return FK_ERR_TOO_LARGE;
+    enum fk_err err = FK_OK;
+    for (int i = 0; i < w->n_args && err == FK_OK; i++) {
+        int at = (*idx)++;
+        switch (w->args[i].type) {
+        case 't': err = fk_stmt_bind_text(stmt, at, w->args[i].text); break;
+        case 'i': err = fk_stmt_bind_int64(stmt, at, w->args[i].num); break;
+        default: err = fk_stmt_bind_null(stmt, at); break;
+        }
+    }
     return err;
 }

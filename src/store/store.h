@@ -133,4 +133,44 @@ void fk_store_region_bounds(const char *prefix, char low[24], char high[24]);
 /* Binds the two bounds at parameter positions idx and idx+1. */
 enum fk_err fk_stmt_bind_region(struct fk_stmt *stmt, int idx, const char *prefix) FK_MUST_CHECK;
 
+/* A WHERE clause built together with the values its '?' take, so that a
+ * filter is written once (not as a where/bind pair). Text values are
+ * borrowed: they must outlive the statement's binding. Region bounds are
+ * copied. Usage:
+ *     struct fk_where w;
+ *     fk_where_init(&w);
+ *     fk_where_region(&w, "c.region", scope);
+ *     if (color) fk_where_add(&w, "c.color = ?", "t", color);
+ *     snprintf(sql, size, "SELECT ... FROM cards c%s ORDER BY c.id", w.sql);
+ *     ... fk_where_bind(st, &w, &idx) ...
+ * An overflow (clause text or values beyond the caps) is remembered and
+ * reported by fk_where_bind as FK_ERR_TOO_LARGE, never a truncated filter. */
+#define FK_WHERE_SQL_MAX 1024
+#define FK_WHERE_ARGS_MAX 24
+struct fk_where {
+    char sql[FK_WHERE_SQL_MAX]; /* "" or " WHERE a AND b ..." */
+    int n_args;
+    int overflow;
+    int n_bounds;
+    struct {
+        char type; /* 't', 'i' or 'n' as in fk_db_query */
+        const char *text;
+        int64_t num;
+    } args[FK_WHERE_ARGS_MAX];
+    char bounds[4][24]; /* copies of region bounds */
+};
+void fk_where_init(struct fk_where *w);
+/* Appends `clause` (joined with AND) and one value per '?' in it, named by
+ * `types` ('t' const char *, 'i' int64_t, 'n' NULL, as in fk_db_query). A
+ * clause whose count of '?' differs from strlen(types) is an overflow. */
+void fk_where_add(struct fk_where *w, const char *clause, const char *types, ...);
+/* Appends the jurisdiction clause of fk_store_in_region for `column` and
+ * `prefix` (copied). At most two per clause builder. */
+void fk_where_region(struct fk_where *w, const char *column, const char *prefix);
+/* Binds the values from *idx on, advancing *idx. FK_ERR_TOO_LARGE after an
+ * overflow. */
+enum fk_err fk_where_bind(struct fk_stmt *stmt, const struct fk_where *w, int *idx) FK_MUST_CHECK;
+/* The number of '?' placeholders in `sql` outside quoted strings. */
+int fk_sql_placeholders(const char *sql);
+
 #endif

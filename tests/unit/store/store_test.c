@@ -310,10 +310,58 @@ static void db_lock(const char *url)
     fk_store_close(store);
 }
 
+/* fk_where: a filter and its values built together; the arity check refuses
+ * a type string that does not match the placeholders. */
+static void where_filter(const char *url)
+{
+    struct fk_store *store = open_store(url);
+    struct fk_conn *db;
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    assert_int_equal(fk_db_run(db, NULL,
+                               "INSERT INTO contract_t VALUES (1, 'a', '141102001001', 5), "
+                               "(2, 'b', '141102002001', 7), (3, 'c', '141102001002', 9)",
+                               ""),
+                     FK_OK);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_region(&w, "region", "141102001");
+    fk_where_add(&w, "n > ?", "i", (int64_t)6);
+    fk_where_add(&w, "name <> 'x?'", "");
+    assert_string_equal(w.sql, " WHERE (region >= ? AND region < ?) AND n > ? AND name <> 'x?'");
+    char sql[1200];
+    snprintf(sql, sizeof(sql), "SELECT id FROM contract_t%s ORDER BY id", w.sql);
+    struct fk_stmt *st;
+    assert_int_equal(fk_stmt_prepare(db, sql, &st), FK_OK);
+    int idx = 1;
+    assert_int_equal(fk_where_bind(st, &w, &idx), FK_OK);
+    assert_int_equal(idx, 4);
+    assert_int_equal(fk_stmt_step(st), FK_OK);
+    assert_int_equal(fk_stmt_int64(st, 0), 3);
+    assert_int_equal(fk_stmt_step(st), FK_ERR_DONE);
+    fk_stmt_free(st);
+
+    /* A clause whose '?' do not match its types poisons the builder. */
+    fk_where_add(&w, "n < ? AND n > ?", "i", (int64_t)1);
+    assert_int_equal(fk_where_bind(NULL, &w, &idx), FK_ERR_TOO_LARGE);
+
+    /* fk_db_query / fk_db_run check arity before preparing. */
+    int row;
+    assert_int_equal(fk_db_query(db, &st, &row, "SELECT id FROM contract_t WHERE id = ?", "ii",
+                                 (int64_t)1, (int64_t)2),
+                     FK_ERR_INTERNAL);
+    assert_int_equal(
+        fk_db_run(db, NULL, "DELETE FROM contract_t WHERE id = ? OR id = ?", "i", (int64_t)1),
+        FK_ERR_INTERNAL);
+    assert_int_equal(fk_sql_placeholders("SELECT '?', \"a?\" FROM t WHERE x = ?"), 1);
+    assert_int_equal(fk_db_exec(db, "DROP TABLE contract_t"), FK_OK);
+    fk_store_close(store);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
     contract(sqlite_path);
+    where_filter(sqlite_path);
     group_commit(sqlite_path);
     db_lock(sqlite_path);
 }
@@ -325,6 +373,7 @@ static void test_postgres(void **state)
     if (url == NULL || url[0] == '\0')
         skip();
     contract(url);
+    where_filter(url);
     group_commit(url);
     db_lock(url);
 }
