@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
-#include "store/store.h"
+
+struct fk_conn;
 
 #define FK_CHECKPOINT_NAME_MAX 64           /* bytes of UTF-8 */
 #define FK_CHECKPOINT_LOCATION_MAX 200      /* bytes of UTF-8 */

@@ -7,9 +7,7 @@
 #include "id/id.h"
 #include "residents/residents.h"
 
-#include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* A reported time may run ahead of the server's clock by this much. */
@@ -122,75 +120,29 @@ void fk_cp_incident_create(struct fk_req *req)
         fk_cp_invalid(req, "police_station", "未移交公安时不填写派出所");
         return;
     }
-    const struct fk_pii_key *pk = &req->app->pii_key;
-    char id_blind[FK_BLIND_LEN], phone_blind[FK_BLIND_LEN];
-    char *id_sealed = NULL, *phone_sealed = NULL;
-    enum fk_err err = FK_OK;
-    if (id_text != NULL) {
-        fk_pii_blind(pk, "id_number", rid.number, id_blind);
-        err = fk_pii_seal(pk, "id_number", rid.number, &id_sealed);
-    }
-    if (err == FK_OK && phone != NULL) {
-        fk_pii_blind(pk, "phone", phone, phone_blind);
-        err = fk_pii_seal(pk, "phone", phone, &phone_sealed);
-    }
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    struct fk_cp_incident_input in = {
+        .checkpoint_id = cp.id,
+        .occurred_at = occurred,
+        .region = cp.region,
+        .kind = kind,
+        .plate = plate,
+        .person_name = name,
+        .id_number = id_text != NULL ? rid.number : NULL,
+        .phone = phone,
+        .description = description,
+        .police_referral = referral,
+        .police_station = station,
+        .note = note,
+    };
     int64_t id = 0;
-    if (err == FK_OK)
-        err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &id,
-                        "INSERT INTO checkpoint_incidents(checkpoint_id, kind, occurred_at, plate, "
-                        "person_name, id_sealed, id_blind, phone_sealed, phone_blind, description, "
-                        "police_referral, police_station, note, created_by, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        "RETURNING id",
-                        "itit"
-                        "ttttt"
-                        "titt"
-                        "iii",
-                        cp.id, kind, occurred, plate, name, id_sealed, id_sealed ? id_blind : NULL,
-                        phone_sealed, phone_sealed ? phone_blind : NULL, description,
-                        (int64_t)referral, station, note, req->actor.user_id, now, now);
-    fk_cp_audit(req, &err, "incident_create", "checkpoint_incident", id,
-                json_pack("{s:I,s:s,s:s,s:b,s:b}", "checkpoint_id", (json_int_t)cp.id, "region",
-                          cp.region, "kind", kind, "person",
-                          id_sealed != NULL || name != NULL || phone_sealed != NULL,
-                          "police_referral", referral));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    else
-        fk_db_rollback(db);
-    free(id_sealed);
-    free(phone_sealed);
-    json_t *body = NULL;
-    if (err == FK_OK)
-        err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &body);
-    if (err != FK_OK)
-        fk_reply_fail(req, err, NULL);
-    else
-        fk_reply_json(req, 201, body);
-}
-
-static void reply_list(struct fk_req *req, struct fk_cp_filter *f)
-{
-    int64_t page, per_page, total;
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
-    json_t *items = NULL;
-    enum fk_err err = fk_cp_list(req, db, FK_CP_INCIDENT, f, page, per_page, &items, &total);
-    fk_cp_audit(req, &err, "incident_list", "checkpoint_incident", 0,
-                json_pack("{s:s,s:I,s:I,s:I}", "region", f->scope, "checkpoint_id",
-                          (json_int_t)f->checkpoint_id, "page", (json_int_t)page, "rows",
-                          (json_int_t)json_array_size(items)));
+    enum fk_err err = fk_cp_incident_insert(db, &who, &in, now, &id);
     if (err != FK_OK) {
-        json_decref(items);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_cp_reply_record(req, db, FK_CP_INCIDENT, id, 201, FK_E_NOT_FOUND);
 }
 
 void fk_cp_incident_list(struct fk_req *req)
@@ -202,7 +154,7 @@ void fk_cp_incident_list(struct fk_req *req)
         fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
         return;
     f.checkpoint_id = cp.id;
-    reply_list(req, &f);
+    fk_cp_reply_list(req, FK_CP_INCIDENT, &f);
 }
 
 void fk_cp_incident_list_all(struct fk_req *req)
@@ -210,26 +162,34 @@ void fk_cp_incident_list_all(struct fk_req *req)
     struct fk_cp_filter f;
     if (fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
         return;
-    reply_list(req, &f);
+    fk_cp_reply_list(req, FK_CP_INCIDENT, &f);
 }
 
-static int incident_id_or_reply(struct fk_req *req, int64_t *id)
+/* Incident {id} of the path as the caller sees it: *out new, `who` filled.
+ * -1 after replying 404 incident_not_found or the failure. */
+static int incident_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_caller *who,
+                             int64_t *id, json_t **out)
 {
-    return fk_cp_id_or_reply(req, "id", "incident_not_found", "事件不存在或不在管辖范围内", id);
+    if (fk_cp_id_or_reply(req, "id", FK_E_INCIDENT_NOT_FOUND, id) != 0)
+        return -1;
+    fk_caller_of(req, who);
+    enum fk_err err = fk_cp_load(db, who, FK_CP_INCIDENT, *id, out);
+    if (err == FK_ERR_NOT_FOUND)
+        fk_reply_err(req, FK_E_INCIDENT_NOT_FOUND, "id");
+    else if (err != FK_OK)
+        fk_reply_fail(req, err, NULL);
+    return err == FK_OK ? 0 : -1;
 }
 
 void fk_cp_incident_get(struct fk_req *req)
 {
     int64_t id;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || incident_id_or_reply(req, &id) != 0)
-        return;
+    struct fk_caller who;
     json_t *body = NULL;
-    enum fk_err err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &body);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "incident_not_found", "事件不存在或不在管辖范围内", "id");
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || incident_or_reply(req, db, &who, &id, &body) != 0)
         return;
-    }
+    enum fk_err err = FK_OK;
     fk_cp_audit(req, &err, "incident_read", "checkpoint_incident", id, NULL);
     if (err != FK_OK) {
         json_decref(body);
@@ -242,29 +202,21 @@ void fk_cp_incident_get(struct fk_req *req)
 void fk_cp_incident_patch(struct fk_req *req)
 {
     int64_t id;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || incident_id_or_reply(req, &id) != 0)
-        return;
+    struct fk_caller who;
     json_t *current = NULL;
-    enum fk_err err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &current);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "incident_not_found", "事件不存在或不在管辖范围内", "id");
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || incident_or_reply(req, db, &who, &id, &current) != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    int referral = json_is_true(json_object_get(current, "police_referral"));
-    char station[FK_CHECKPOINT_NAME_MAX + 1], outcome[FK_CHECKPOINT_NOTE_MAX + 1],
-        note[FK_CHECKPOINT_NOTE_MAX + 1];
+    struct fk_cp_referral r;
+    memset(&r, 0, sizeof(r));
+    r.police_referral = json_is_true(json_object_get(current, "police_referral"));
     json_t *v;
-    int has_station = json_is_string(v = json_object_get(current, "police_station"));
-    snprintf(station, sizeof(station), "%s", has_station ? json_string_value(v) : "");
-    int has_outcome = json_is_string(v = json_object_get(current, "referral_outcome"));
-    snprintf(outcome, sizeof(outcome), "%s", has_outcome ? json_string_value(v) : "");
-    int has_note = json_is_string(v = json_object_get(current, "note"));
-    snprintf(note, sizeof(note), "%s", has_note ? json_string_value(v) : "");
+    r.has_station = json_is_string(v = json_object_get(current, "police_station"));
+    snprintf(r.station, sizeof(r.station), "%s", r.has_station ? json_string_value(v) : "");
+    r.has_outcome = json_is_string(v = json_object_get(current, "referral_outcome"));
+    snprintf(r.outcome, sizeof(r.outcome), "%s", r.has_outcome ? json_string_value(v) : "");
+    r.has_note = json_is_string(v = json_object_get(current, "note"));
+    snprintf(r.note, sizeof(r.note), "%s", r.has_note ? json_string_value(v) : "");
     json_decref(current);
 
     static const char *const fields[] = {"police_referral", "police_station", "referral_outcome",
@@ -277,7 +229,7 @@ void fk_cp_incident_patch(struct fk_req *req)
     }
     int present;
     const char *text;
-    if (fk_json_bool_or_reply(req, "police_referral", &present, &referral) != 0)
+    if (fk_json_bool_or_reply(req, "police_referral", &present, &r.police_referral) != 0)
         return;
     struct {
         const char *name;
@@ -286,9 +238,9 @@ void fk_cp_incident_patch(struct fk_req *req)
         char *out;
         size_t size;
     } texts[] = {
-        {"police_station", FK_CHECKPOINT_NAME_MAX, &has_station, station, sizeof(station)},
-        {"referral_outcome", FK_CHECKPOINT_NOTE_MAX, &has_outcome, outcome, sizeof(outcome)},
-        {"note", FK_CHECKPOINT_NOTE_MAX, &has_note, note, sizeof(note)}};
+        {"police_station", FK_CHECKPOINT_NAME_MAX, &r.has_station, r.station, sizeof(r.station)},
+        {"referral_outcome", FK_CHECKPOINT_NOTE_MAX, &r.has_outcome, r.outcome, sizeof(r.outcome)},
+        {"note", FK_CHECKPOINT_NOTE_MAX, &r.has_note, r.note, sizeof(r.note)}};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         if (json_object_get(req->json, texts[i].name) == NULL)
             continue;
@@ -297,35 +249,19 @@ void fk_cp_incident_patch(struct fk_req *req)
         *texts[i].has = text != NULL;
         snprintf(texts[i].out, texts[i].size, "%s", text ? text : "");
     }
-    if (!referral && (has_station || has_outcome)) {
-        fk_cp_invalid(req, has_station ? "police_station" : "referral_outcome",
+    if (!r.police_referral && (r.has_station || r.has_outcome)) {
+        fk_cp_invalid(req, r.has_station ? "police_station" : "referral_outcome",
                       "未移交公安时不填写派出所和处理结果");
         return;
     }
-    json_t *changed = json_array();
-    const char *name;
-    json_t *value;
-    json_object_foreach(req->json, name, value) json_array_append_new(changed, json_string(name));
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE checkpoint_incidents SET police_referral = ?, police_station = ?, "
-                        "referral_outcome = ?, note = ?, updated_at = ? WHERE id = ?",
-                        "itttii", (int64_t)referral, has_station ? station : NULL,
-                        has_outcome ? outcome : NULL, has_note ? note : NULL, fk_now(), id);
-    fk_cp_audit(req, &err, "incident_update", "checkpoint_incident", id,
-                json_pack("{s:o}", "fields", changed));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    else
-        fk_db_rollback(db);
-    json_t *body = NULL;
-    if (err == FK_OK)
-        err = fk_cp_load(req, db, FK_CP_INCIDENT, id, &body);
-    if (err != FK_OK)
+    json_t *changed = fk_cp_changed_fields(req);
+    enum fk_err err = fk_cp_incident_update(db, &who, id, &r, changed, fk_now());
+    json_decref(changed);
+    if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
-    else
-        fk_reply_json(req, 200, body);
+        return;
+    }
+    fk_cp_reply_record(req, db, FK_CP_INCIDENT, id, 200, FK_E_NOT_FOUND);
 }
 
 static void incident_row(json_t *r, int64_t seq, void *ctx)
@@ -354,27 +290,12 @@ static void incident_row(json_t *r, int64_t seq, void *ctx)
 
 void fk_cp_incident_export(struct fk_req *req)
 {
-    int xlsx;
-    struct fk_cp_filter f;
-    if (fk_ledger_format_or_reply(req, &xlsx) != 0 ||
-        fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
     static const char *const headers[] = {"序号",     "卡口",   "区划代码", "事件类型", "发生时间",
                                           "车牌号",   "当事人", "身份证号", "手机号",   "事件经过",
                                           "移交公安", "派出所", "处理结果", "登记人",   "备注"};
     static const double widths[] = {8, 24, 16, 14, 18, 12, 10, 20, 14, 40, 8, 20, 30, 12, 30};
-    struct fk_ledger lg;
-    if (fk_ledger_open(&lg, xlsx, "卡口事件台账", headers, widths, 15) != 0) {
-        fk_reply_fail(req, FK_ERR_IO, NULL);
-        return;
-    }
-    int64_t count = 0;
-    enum fk_err err = fk_cp_each(req, db, FK_CP_INCIDENT, &f, incident_row, &lg, &count);
-    fk_cp_audit(req, &err, "incident_export", "checkpoint_incident", 0,
-                json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
-                          "rows", (json_int_t)count));
-    fk_ledger_finish(req, &lg, err, "incidents");
+    static const struct fk_cp_ledger ledger = {
+        "卡口事件台账",        headers,    widths, 15, incident_row, "incident_export",
+        "checkpoint_incident", "incidents"};
+    fk_cp_export(req, FK_CP_INCIDENT, &ledger);
 }

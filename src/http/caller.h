@@ -1,0 +1,36 @@
+/* The caller of a request as a module's store and logic functions need it,
+ * without HTTP types: who acts (for the audit log) and what they may see
+ * (jurisdiction, role, the key that opens sealed data). A handler fills one
+ * with fk_caller_of and passes it down; store code never sees the request. */
+#ifndef FK_HTTP_CALLER_H
+#define FK_HTTP_CALLER_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "core/err.h"
+
+struct fk_conn;
+struct fk_pii_key;
+struct fk_req;
+
+struct fk_caller {
+    int64_t user_id;              /* 0 when anonymous */
+    const char *username;         /* borrowed */
+    unsigned role;                /* FK_ROLE_* bit */
+    const char *region;           /* borrowed: the user's region code */
+    const char *prefix;           /* borrowed: the jurisdiction prefix */
+    const char *ip;               /* borrowed: the client's address */
+    const struct fk_pii_key *key; /* borrowed: opens and seals personal data */
+};
+
+/* Fills `out` with pointers borrowed from `req` (valid while the request is). */
+void fk_caller_of(struct fk_req *req, struct fk_caller *out);
+
+/* Writes an audit entry for `who` through `db` (inside the transaction the
+ * caller holds, if any). `target_id` 0 writes no target id; `detail` is
+ * borrowed and may be NULL. */
+enum fk_err fk_caller_audit(struct fk_conn *db, const struct fk_caller *who, const char *action,
+                            const char *target_type, int64_t target_id, int64_t person_id,
+                            const json_t *detail) FK_MUST_CHECK;
+
+#endif
