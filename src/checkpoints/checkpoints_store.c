@@ -248,26 +248,6 @@ enum fk_err fk_cp_each(struct fk_conn *db, const struct fk_caller *who, enum fk_
 
 /* ---------- changes ---------- */
 
-/* Commits when err is FK_OK, else rolls back; the final status. */
-static enum fk_err finish(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
-
-/* Audits `action` with `detail` (consumed) when err is FK_OK. */
-static enum fk_err audit(struct fk_conn *db, enum fk_err err, const struct fk_caller *who,
-                         const char *action, const char *target_type, int64_t id, json_t *detail)
-{
-    if (err == FK_OK)
-        err = fk_caller_audit(db, who, action, target_type, id, 0, detail);
-    json_decref(detail);
-    return err;
-}
-
 static void copy_text(char *out, size_t size, const char *text)
 {
     snprintf(out, size, "%s", text ? text : "");
@@ -333,10 +313,10 @@ enum fk_err fk_cp_checkpoint_insert(struct fk_conn *db, const struct fk_caller *
                     v->has_note ? v->note : NULL, who->user_id, now, now);
     if (err == FK_OK && v->has_position)
         err = store_position(db, *id, v);
-    err = audit(db, err, who, "checkpoint_create", "checkpoint", *id,
-                json_pack("{s:s,s:s,s:I}", "region", v->region, "type", v->type, "level",
-                          (json_int_t)v->level));
-    return finish(db, err);
+    err = fk_caller_audit(db, err, who, "checkpoint_create", "checkpoint", *id, 0,
+                          json_pack("{s:s,s:s,s:I}", "region", v->region, "type", v->type, "level",
+                                    (json_int_t)v->level));
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_cp_checkpoint_update(struct fk_conn *db, const struct fk_caller *who, int64_t id,
@@ -355,9 +335,9 @@ enum fk_err fk_cp_checkpoint_update(struct fk_conn *db, const struct fk_caller *
                     v->has_note ? v->note : NULL, now, id);
     if (err == FK_OK)
         err = store_position(db, id, v);
-    err = audit(db, err, who, "checkpoint_update", "checkpoint", id,
-                json_pack("{s:O}", "fields", (json_t *)fields));
-    return finish(db, err);
+    err = fk_caller_audit(db, err, who, "checkpoint_update", "checkpoint", id, 0,
+                          json_pack("{s:O}", "fields", (json_t *)fields));
+    return fk_caller_finish(db, err);
 }
 
 /* Roles that work shifts at checkpoints; residents, enterprises and school
@@ -419,10 +399,10 @@ enum fk_err fk_cp_shift_insert(struct fk_conn *db, const struct fk_caller *who,
                         "RETURNING id",
                         "iiiittii", in->checkpoint_id, in->user_id, in->starts_at, in->ends_at,
                         in->post, in->note, who->user_id, now);
-    err = audit(db, err, who, "shift_create", "checkpoint_shift", *id,
-                json_pack("{s:I,s:I}", "checkpoint_id", (json_int_t)in->checkpoint_id, "user_id",
-                          (json_int_t)in->user_id));
-    return finish(db, err);
+    err = fk_caller_audit(db, err, who, "shift_create", "checkpoint_shift", *id, 0,
+                          json_pack("{s:I,s:I}", "checkpoint_id", (json_int_t)in->checkpoint_id,
+                                    "user_id", (json_int_t)in->user_id));
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_cp_shift_remove(struct fk_conn *db, const struct fk_caller *who,
@@ -443,10 +423,10 @@ enum fk_err fk_cp_shift_remove(struct fk_conn *db, const struct fk_caller *who,
     if (err != FK_OK)
         return err;
     err = fk_db_run(db, NULL, "DELETE FROM checkpoint_shifts WHERE id = ?", "i", shift_id);
-    err = audit(db, err, who, "shift_delete", "checkpoint_shift", shift_id,
-                json_pack("{s:I,s:I}", "checkpoint_id", (json_int_t)checkpoint_id, "user_id",
-                          (json_int_t)user_id));
-    return finish(db, err);
+    err = fk_caller_audit(db, err, who, "shift_delete", "checkpoint_shift", shift_id, 0,
+                          json_pack("{s:I,s:I}", "checkpoint_id", (json_int_t)checkpoint_id,
+                                    "user_id", (json_int_t)user_id));
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_cp_staff(struct fk_conn *db, const char *region, json_t **items)
@@ -510,13 +490,13 @@ enum fk_err fk_cp_incident_insert(struct fk_conn *db, const struct fk_caller *wh
                         phone_sealed ? phone_blind : NULL, in->description,
                         (int64_t)in->police_referral, in->police_station, in->note, who->user_id,
                         now, now);
-        err =
-            audit(db, err, who, "incident_create", "checkpoint_incident", *id,
-                  json_pack("{s:I,s:s,s:s,s:b,s:b}", "checkpoint_id", (json_int_t)in->checkpoint_id,
-                            "region", in->region, "kind", in->kind, "person",
-                            id_sealed != NULL || in->person_name != NULL || phone_sealed != NULL,
-                            "police_referral", in->police_referral));
-        err = finish(db, err);
+        err = fk_caller_audit(
+            db, err, who, "incident_create", "checkpoint_incident", *id, 0,
+            json_pack("{s:I,s:s,s:s,s:b,s:b}", "checkpoint_id", (json_int_t)in->checkpoint_id,
+                      "region", in->region, "kind", in->kind, "person",
+                      id_sealed != NULL || in->person_name != NULL || phone_sealed != NULL,
+                      "police_referral", in->police_referral));
+        err = fk_caller_finish(db, err);
     }
     free(id_sealed);
     free(phone_sealed);
@@ -534,9 +514,9 @@ enum fk_err fk_cp_incident_update(struct fk_conn *db, const struct fk_caller *wh
                     "referral_outcome = ?, note = ?, updated_at = ? WHERE id = ?",
                     "itttii", (int64_t)r->police_referral, r->has_station ? r->station : NULL,
                     r->has_outcome ? r->outcome : NULL, r->has_note ? r->note : NULL, now, id);
-    err = audit(db, err, who, "incident_update", "checkpoint_incident", id,
-                json_pack("{s:O}", "fields", (json_t *)fields));
-    return finish(db, err);
+    err = fk_caller_audit(db, err, who, "incident_update", "checkpoint_incident", id, 0,
+                          json_pack("{s:O}", "fields", (json_t *)fields));
+    return fk_caller_finish(db, err);
 }
 
 /* ---------- the lookups other modules use (checkpoints.h) ---------- */

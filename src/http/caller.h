@@ -27,10 +27,16 @@ struct fk_caller {
 void fk_caller_of(struct fk_req *req, struct fk_caller *out);
 
 /* Writes an audit entry for `who` through `db` (inside the transaction the
- * caller holds, if any). `target_id` 0 writes no target id; `detail` is
- * borrowed and may be NULL. */
-enum fk_err fk_caller_audit(struct fk_conn *db, const struct fk_caller *who, const char *action,
-                            const char *target_type, int64_t target_id, int64_t person_id,
-                            const json_t *detail) FK_MUST_CHECK;
+ * caller holds, if any) when `err` is FK_OK, and returns its status; returns
+ * `err` untouched otherwise. `target_id` 0 writes no target id. `detail` (may
+ * be NULL) is consumed in every case. Chains as
+ *     err = fk_caller_audit(db, err, who, "x_create", "x", id, 0, detail); */
+enum fk_err fk_caller_audit(struct fk_conn *db, enum fk_err err, const struct fk_caller *who,
+                            const char *action, const char *target_type, int64_t target_id,
+                            int64_t person_id, json_t *detail) FK_MUST_CHECK;
+
+/* Ends the transaction of a store function: commits when `err` is FK_OK,
+ * rolls back otherwise (also when the commit fails); the final status. */
+enum fk_err fk_caller_finish(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;
 
 #endif

@@ -22,13 +22,13 @@
 
 static int invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
 static int missing(struct fk_req *req, const char *field)
 {
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+    fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
 }
 
@@ -70,17 +70,15 @@ static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *acti
     json_decref(detail);
 }
 
-static int campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_campaign *c)
+int fk_screening_campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_campaign *c)
 {
     int64_t id;
     memset(c, 0, sizeof(*c));
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) != FK_OK) {
-        fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
-        return -1;
-    }
-    enum fk_err err = fk_campaign_load(req, db, id, c);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
+    enum fk_err err = fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id);
+    if (err == FK_OK)
+        err = fk_campaign_load(db, req->actor.prefix, id, c);
+    if (err == FK_ERR_NOT_FOUND || err == FK_ERR_INVALID) {
+        fk_reply_err(req, FK_E_CAMPAIGN_NOT_FOUND, "id");
         return -1;
     }
     if (err != FK_OK) {
@@ -90,11 +88,10 @@ static int campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_c
     return 0;
 }
 
-/* ?region= narrows the campaign scope; it must overlap it. -1 after replying. */
-static int scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
-                          char scope[FK_REGION_CODE_LEN])
+int fk_screening_scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
+                                char scope[FK_REGION_CODE_LEN])
 {
-    fk_campaign_scope(req, c, scope);
+    fk_campaign_scope(req->actor.prefix, c, scope);
     const char *region = fk_req_query(req, "region");
     if (region == NULL || region[0] == '\0')
         return 0;
@@ -104,7 +101,7 @@ static int scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
         return invalid(req, "region", "区划代码格式错误");
     size_t ls = strlen(scope), lp = strlen(prefix);
     if (strncmp(scope, prefix, ls < lp ? ls : lp) != 0) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return -1;
     }
     if (lp > ls)
@@ -212,6 +209,23 @@ static int campaign_fields_or_reply(struct fk_req *req, struct fk_campaign *c, i
     return 0;
 }
 
+/* After a create or update with status `err`: clears c and replies with the
+ * campaign as stored (`status`) or the failure. */
+static void reply_campaign(struct fk_req *req, struct fk_conn *db, enum fk_err err,
+                           struct fk_campaign *c, unsigned status, int64_t now)
+{
+    int64_t id = c->id;
+    fk_campaign_clear(c);
+    if (err == FK_OK)
+        err = fk_campaign_load(db, req->actor.prefix, id, c);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, status, fk_campaign_json(c, now));
+    fk_campaign_clear(c);
+}
+
 static void create_campaign(struct fk_req *req)
 {
     struct fk_campaign c = {0};
@@ -243,27 +257,11 @@ static void create_campaign(struct fk_req *req)
         fk_campaign_clear(&c);
         return;
     }
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t now = fk_now();
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_campaign_save(db, &c, req->actor.user_id, now);
-    audit_or_fail(req, &err, "screening_campaign_create", "screening_campaign", c.id, 0,
-                  json_pack("{s:s,s:s}", "region", c.region, "name", c.name));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    int64_t id = c.id;
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if ((err = fk_campaign_load(req, db, id, &c)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 201, fk_campaign_json(&c, now));
-    fk_campaign_clear(&c);
+    err = fk_campaign_create(db, &who, &c, now);
+    reply_campaign(req, db, err, &c, 201, now);
 }
 
 static void list_campaigns(struct fk_req *req)
@@ -276,7 +274,7 @@ static void list_campaigns(struct fk_req *req)
         return;
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_campaign_list(req, db, page, per_page, &items, &total);
+    enum fk_err err = fk_campaign_list(db, req->actor.prefix, page, per_page, &items, &total);
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
@@ -289,7 +287,7 @@ static void get_campaign(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     fk_reply_json(req, 200, fk_campaign_json(&c, fk_now()));
     fk_campaign_clear(&c);
@@ -299,10 +297,10 @@ static void patch_campaign(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     if (!fk_req_covers(req, c.prefix)) {
-        fk_reply_error(req, 403, "forbidden", "只有上级或本级可以修改此排查行动", NULL);
+        fk_reply_err(req, FK_E_CAMPAIGN_FORBIDDEN, NULL);
         fk_campaign_clear(&c);
         return;
     }
@@ -315,67 +313,45 @@ static void patch_campaign(struct fk_req *req)
         fk_campaign_clear(&c);
         return;
     }
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t now = fk_now();
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_campaign_save(db, &c, req->actor.user_id, now);
-    /* Changed areas of concern re-flag the arrivals already recorded. */
-    if (err == FK_OK)
-        err = fk_campaign_reflag(db, &c);
-    audit_or_fail(req, &err, "screening_campaign_update", "screening_campaign", c.id, 0, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    int64_t id = c.id;
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if ((err = fk_campaign_load(req, db, id, &c)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_campaign_json(&c, now));
-    fk_campaign_clear(&c);
+    enum fk_err err = fk_campaign_update(db, &who, &c, now);
+    reply_campaign(req, db, err, &c, 200, now);
 }
 
 /* --- grids --- */
+
+/* 409 region_assigned naming `field`, with the worker who holds it. */
+static void reply_assigned(struct fk_req *req, const char *field, int64_t other_user)
+{
+    fk_reply_err_ex(req, FK_E_REGION_ASSIGNED, field, NULL, NULL,
+                    json_pack("{s:I}", "assigned_to", (json_int_t)other_user));
+}
 
 static void put_grid(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     int64_t user_id;
-    char worker_prefix[FK_REGION_CODE_LEN] = "", role[32] = "";
-    int found = 0, disabled = 0;
+    struct fk_grid_worker worker = {0};
     enum fk_err err = FK_OK;
-    if (fk_parse_int64(fk_req_param(req, "user_id"), 1, INT64_MAX, &user_id) == FK_OK) {
-        struct fk_stmt *st;
-        err = fk_db_query(db, &st, &found,
-                          "SELECT role, region_prefix, disabled FROM users WHERE id = ?", "i",
-                          user_id);
-        if (err == FK_OK && found) {
-            snprintf(role, sizeof(role), "%s", fk_stmt_text(st, 0));
-            snprintf(worker_prefix, sizeof(worker_prefix), "%s", fk_stmt_text(st, 1));
-            disabled = fk_stmt_int64(st, 2) != 0;
-        }
-        if (err == FK_OK)
-            fk_stmt_free(st);
-    }
+    if (fk_parse_int64(fk_req_param(req, "user_id"), 1, INT64_MAX, &user_id) == FK_OK)
+        err = fk_grid_worker(db, user_id, &worker);
     if (err != FK_OK) {
         fk_campaign_clear(&c);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    if (!found || !fk_req_covers(req, worker_prefix)) {
+    const char *worker_prefix = worker.prefix;
+    if (!worker.found || !fk_req_covers(req, worker_prefix)) {
         fk_campaign_clear(&c);
-        fk_reply_error(req, 404, "user_not_found", "用户不存在或不在管辖范围内", "user_id");
+        fk_reply_err(req, FK_E_SCREENING_USER_NOT_FOUND, "user_id");
         return;
     }
-    if (strcmp(role, "community_worker") != 0 || disabled) {
+    if (strcmp(worker.role, "community_worker") != 0 || worker.disabled) {
         fk_campaign_clear(&c);
         invalid(req, "user_id", "只能为在岗的网格员（community_worker）分配网格");
         return;
@@ -448,55 +424,28 @@ static void put_grid(struct fk_req *req)
         if (err != FK_OK)
             fk_reply_fail(req, err, NULL);
         else if (status == 409)
-            fk_reply_json(req, 409,
-                          json_pack("{s:{s:s,s:s,s:s},s:I}", "error", "code", "region_assigned",
-                                    "message", why, "field", field, "assigned_to",
-                                    (json_int_t)other_user));
+            reply_assigned(req, field, other_user);
         else
             invalid(req, field, why);
         return;
     }
-    /* The overlap is looked for again inside the transaction, under the
-     * campaign's lock: two officers giving a compound and one of its
-     * buildings to two workers at once cannot both succeed (the unique
-     * (campaign, region) only catches the very same region). */
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_lock(db, FK_LOCK_SCREENING_CAMPAIGN, c.id);
-    for (size_t i = 0; i < n && err == FK_OK && other_user == 0; i++) {
-        char other_region[FK_REGION_CODE_LEN];
-        err = fk_grid_overlap(db, c.id, user_id, codes[i], &other_user, other_region);
-        if (err == FK_OK && other_user != 0)
-            snprintf(field, sizeof(field), "regions[%zu]", i);
-    }
-    if (err == FK_OK && other_user != 0) {
-        fk_db_rollback(db);
-        free(codes);
-        free(code_list);
-        fk_campaign_clear(&c);
-        fk_reply_json(req, 409,
-                      json_pack("{s:{s:s,s:s,s:s},s:I}", "error", "code", "region_assigned",
-                                "message", "该区域已分配给其他网格员", "field", field,
-                                "assigned_to", (json_int_t)other_user));
-        return;
-    }
-    if (err == FK_OK)
-        err = fk_grid_replace(db, c.id, user_id, code_list, n, req->actor.user_id, fk_now());
-    json_t *regions = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(regions, json_string(codes[i]));
-    audit_or_fail(req, &err, "screening_grid_assign", "screening_campaign", c.id, 0,
-                  json_pack("{s:I,s:o}", "user_id", (json_int_t)user_id, "regions", regions));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    size_t at = 0;
+    err = fk_grid_assign(db, &who, c.id, user_id, code_list, n, fk_now(), &other_user, &at);
     free(codes);
     free(code_list);
+    if (err == FK_OK && other_user != 0) {
+        fk_campaign_clear(&c);
+        snprintf(field, sizeof(field), "regions[%zu]", at);
+        reply_assigned(req, field, other_user);
+        return;
+    }
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_campaign_clear(&c);
         /* Two officers assigning the same compound at once: one loses. */
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "region_assigned", "该区域已分配给其他网格员", "regions");
+            fk_reply_err(req, FK_E_REGION_ASSIGNED, "regions");
         else
             fk_reply_fail(req, err, NULL);
         return;
@@ -518,10 +467,10 @@ static void list_grids(struct fk_req *req)
         return;
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
+    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
         fk_campaign_clear(&c);
         return;
     }
@@ -552,7 +501,9 @@ static int key_or_reply(struct fk_req *req, const char **key)
 static void reply_visit(struct fk_req *req, struct fk_conn *db, unsigned status, int64_t visit_id)
 {
     json_t *visit = NULL;
-    enum fk_err err = fk_visit_json(req, db, visit_id, &visit);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    enum fk_err err = fk_visit_json(db, &who, visit_id, &visit);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -574,8 +525,7 @@ static int replay_or_continue(struct fk_req *req, struct fk_conn *db, int64_t ca
     if (visit_id == 0)
         return -1;
     if (other_campaign != campaign_id) {
-        fk_reply_error(req, 409, "idempotency_key_reused", "该幂等键已用于其他排查行动",
-                       "idempotency_key");
+        fk_reply_err(req, FK_E_IDEMPOTENCY_KEY_REUSED, "idempotency_key");
         return 0;
     }
     json_t *detail = json_pack("{s:I}", "visit_id", (json_int_t)visit_id);
@@ -589,16 +539,10 @@ static int replay_or_continue(struct fk_req *req, struct fk_conn *db, int64_t ca
     return 0;
 }
 
-struct arrival_valid {
-    struct fk_visit_arrival a;
-    struct fk_person_valid person;
-    int64_t existing;
-};
-
 /* Validates "arrivals" fully (lookups included) before anything is written:
  * on PostgreSQL a failed statement would abort the transaction. */
 static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struct fk_campaign *c,
-                             const struct fk_visit_input *in, struct arrival_valid *out,
+                             const struct fk_visit_input *in, struct fk_visit_arrival_in *out,
                              size_t *count)
 {
     json_t *list = json_object_get(req->json, "arrivals");
@@ -618,7 +562,7 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
     json_array_foreach(list, i, item)
     {
         char field[64];
-        struct arrival_valid *v = &out[i];
+        struct fk_visit_arrival_in *v = &out[i];
         memset(v, 0, sizeof(*v));
         snprintf(field, sizeof(field), "arrivals[%zu]", i);
         if (!json_is_object(item))
@@ -656,10 +600,8 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
             fk_person_validate(db, &person, req->actor.prefix, now, &v->person, &error);
         if (err == FK_ERR_INVALID) {
             snprintf(field, sizeof(field), "arrivals[%zu].%s", i, error.field);
-            json_t *body =
-                json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_field", "message",
-                          error.message, "field", field, "reason", error.reason);
-            fk_reply_json(req, 422, body);
+            fk_reply_err_ex(req, FK_E_INVALID_FIELD_MSG, field, error.message,
+                            json_pack("{s:s}", "reason", error.reason), NULL);
             return -1;
         }
         if (err == FK_OK)
@@ -748,10 +690,10 @@ static void create_visit(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     struct fk_visit_input in = {.campaign_id = c.id};
-    struct arrival_valid *arrivals = NULL;
+    struct fk_visit_arrival_in *arrivals = NULL;
     size_t n_arrivals = 0;
     const char *outcome_text;
     int has_household;
@@ -793,7 +735,7 @@ static void create_visit(struct fk_req *req)
     int found = 0, covers = 1;
     enum fk_err err = fk_visit_household(db, in.household_id, in.region, &found);
     char scope[FK_REGION_CODE_LEN];
-    fk_campaign_scope(req, &c, scope);
+    fk_campaign_scope(req->actor.prefix, &c, scope);
     if (err == FK_OK && found && (req->actor.role & FK_ROLE_COMMUNITY_WORKER))
         err = fk_grid_covers(db, c.id, req->actor.user_id, in.region, &covers);
     if (err != FK_OK) {
@@ -801,7 +743,7 @@ static void create_visit(struct fk_req *req)
         goto done;
     }
     if (!found || strncmp(in.region, scope, strlen(scope)) != 0 || !covers) {
-        fk_reply_error(req, 404, "household_not_found", "户不存在或不在您的网格内", "household_id");
+        fk_reply_err(req, FK_E_HOUSEHOLD_NOT_IN_GRID, "household_id");
         goto done;
     }
     if (members_or_reply(req, db, &in) != 0 || symptoms_or_reply(req, &in) != 0)
@@ -814,42 +756,18 @@ static void create_visit(struct fk_req *req)
     if (arrivals_or_reply(req, db, &c, &in, arrivals, &n_arrivals) != 0)
         goto done;
 
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t visit_id = 0;
     int visit_conflict = 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK) {
-        err = fk_visit_insert(db, &in, req->actor.user_id, now, &visit_id);
-        visit_conflict = err == FK_ERR_CONFLICT;
-    }
-    for (size_t i = 0; i < n_arrivals && err == FK_OK; i++) {
-        struct arrival_valid *v = &arrivals[i];
-        int64_t existing = 0;
-        v->a.person_id = v->existing;
-        if (v->existing == 0) {
-            err = fk_person_insert(db, &req->app->pii_key, &v->person, now, &v->a.person_id,
-                                   &existing);
-            v->a.registered = 1;
-        }
-        audit_or_fail(req, &err, v->a.registered ? "person_create" : "person_link", "person",
-                      v->a.person_id, v->a.person_id,
-                      json_pack("{s:s,s:I,s:s}", "source", "screening_visit", "visit_id",
-                                (json_int_t)visit_id, "origin_code", v->a.origin_code));
-        if (err == FK_OK)
-            err = fk_visit_add_arrival(db, &in, visit_id, &v->a, now);
-    }
-    audit_or_fail(req, &err, "screening_visit_create", "screening_visit", visit_id, 0,
-                  json_pack("{s:I,s:I,s:s,s:I}", "campaign_id", (json_int_t)c.id, "household_id",
-                            (json_int_t)in.household_id, "outcome", outcome_text, "arrivals",
-                            (json_int_t)n_arrivals));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    err = fk_visit_record(db, &who, &in, arrivals, n_arrivals, outcome_text, now, &visit_id,
+                          &visit_conflict);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         /* The same key from a concurrent retry won the race: answer its result. */
         if (visit_conflict && replay_or_continue(req, db, c.id, in.idempotency_key) != -1)
             goto done;
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "conflict", "同时有其他登记，请重试", NULL);
+            fk_reply_err(req, FK_E_CONFLICT_RETRY, NULL);
         else
             fk_reply_fail(req, err, NULL);
         goto done;
@@ -885,10 +803,10 @@ static void get_progress(struct fk_req *req)
     }
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
+    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
         fk_campaign_clear(&c);
         return;
     }
@@ -921,10 +839,10 @@ static void get_pending(struct fk_req *req)
     }
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
+    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
         fk_campaign_clear(&c);
         return;
     }
@@ -951,17 +869,19 @@ static void get_flags(struct fk_req *req)
         return;
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
+    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
         fk_campaign_clear(&c);
         return;
     }
     int64_t worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_flags(req, db, c.id, scope, worker, page, per_page, &items, &total);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    enum fk_err err = fk_flags(db, &who, c.id, scope, worker, page, per_page, &items, &total);
     audit_or_fail(req, &err, "screening_flags_list", "screening_campaign", c.id, 0,
                   json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
     fk_campaign_clear(&c);
@@ -990,74 +910,15 @@ static void list_workers(struct fk_req *req)
         q = NULL;
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    fk_campaign_scope(req, &c, scope);
+    fk_campaign_scope(req->actor.prefix, &c, scope);
     fk_campaign_clear(&c);
-    /* The scope's ancestors (significant prefixes of 6, 9, 12 and 15 digits). */
-    char ancestors[4][FK_REGION_CODE_LEN];
-    static const size_t lengths[4] = {6, 9, 12, 15};
-    for (size_t i = 0; i < 4; i++)
-        snprintf(ancestors[i], sizeof(ancestors[i]), "%.*s",
-                 (int)(lengths[i] < strlen(scope) ? lengths[i] : strlen(scope)), scope);
-    char in_jurisdiction[96], in_scope[96], where[640], sql[1024], like[80];
-    fk_store_in_region("u.region_prefix", in_jurisdiction, sizeof(in_jurisdiction));
-    fk_store_in_region("u.region_prefix", in_scope, sizeof(in_scope));
-    snprintf(where, sizeof(where),
-             " FROM users u LEFT JOIN regions r ON r.code = u.region WHERE u.role = "
-             "'community_worker' AND u.disabled = 0 AND %s AND (%s OR u.region_prefix IN "
-             "(?, ?, ?, ?))%s",
-             in_jurisdiction, in_scope,
-             q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "");
-    if (q)
-        snprintf(like, sizeof(like), "%%%s%%", q);
-    json_t *items = json_array();
+    json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '')%s "
-                     "ORDER BY u.region, u.id LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_stmt_bind_region(st, idx, req->actor.prefix);
-        idx += 2;
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, idx, scope);
-        idx += 2;
-        for (size_t i = 0; i < 4 && err == FK_OK; i++)
-            err = fk_stmt_bind_text(st, idx++, ancestors[i]);
-        if (err == FK_OK && q) {
-            err = fk_stmt_bind_text(st, idx++, like);
-            if (err == FK_OK)
-                err = fk_stmt_bind_text(st, idx++, like);
-        }
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0)
-                total = fk_stmt_int64(st, 0);
-            else
-                json_array_append_new(
-                    items,
-                    json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                              "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                              "region", fk_stmt_text(st, 3), "region_name", fk_stmt_text(st, 4)));
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err =
+        fk_screening_workers(db, req->actor.prefix, scope, q, page, per_page, &items, &total);
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);

@@ -55,32 +55,13 @@ static int export_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t
                                  char scope[FK_REGION_CODE_LEN], int64_t *worker)
 {
     struct fk_campaign c;
-    char region_param[FK_REGION_CODE_LEN] = "";
-    const char *text = fk_req_param(req, "id");
-    if (fk_parse_int64(text, 1, INT64_MAX, campaign_id) != FK_OK ||
-        fk_campaign_load(req, db, *campaign_id, &c) != FK_OK) {
-        fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
+    if (fk_screening_campaign_or_reply(req, db, &c) != 0)
         return -1;
-    }
-    fk_campaign_scope(req, &c, scope);
+    *campaign_id = c.id;
+    int rc = fk_screening_scope_or_reply(req, &c, scope);
     fk_campaign_clear(&c);
-    const char *region = fk_req_query(req, "region");
-    if (region != NULL && region[0] != '\0') {
-        char prefix[FK_REGION_CODE_LEN];
-        const char *reason;
-        if (strlen(region) > 18 ||
-            fk_region_normalize(region, region_param, prefix, &reason) != FK_OK) {
-            fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
-            return -1;
-        }
-        size_t ls = strlen(scope), lp = strlen(prefix);
-        if (strncmp(scope, prefix, ls < lp ? ls : lp) != 0) {
-            fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
-            return -1;
-        }
-        if (lp > ls)
-            snprintf(scope, FK_REGION_CODE_LEN, "%s", prefix);
-    }
+    if (rc != 0)
+        return -1;
     *worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
     return 0;
 }
@@ -218,8 +199,8 @@ void fk_screening_export_pending(struct fk_req *req)
         outcome = NULL;
     if (outcome != NULL && strcmp(outcome, "not_visited") != 0 &&
         strcmp(outcome, "nobody_home") != 0 && strcmp(outcome, "refused") != 0) {
-        fk_reply_error(req, 422, "invalid_field",
-                       "outcome 应为 not_visited、nobody_home 或 refused", "outcome");
+        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "outcome",
+                      "outcome 应为 not_visited、nobody_home 或 refused");
         return;
     }
     struct fk_conn *db = fk_req_db(req);

@@ -1,6 +1,10 @@
-/* Screening queries through src/store. Everything that returns personal data
- * is limited to a scope inside the caller's jurisdiction (fk_campaign_scope,
- * which is never wider than req->actor.prefix). */
+/* The screening store: the only place with the module's SQL (tables
+ * screening_campaigns, screening_grids, screening_visits, screening_arrivals,
+ * screening_household_state). Everything that returns personal data is
+ * limited to a scope inside the caller's jurisdiction (fk_campaign_scope,
+ * never wider than the caller's prefix). Changes that span statements hold
+ * their own transaction and write their audit entries in it. It takes a
+ * struct fk_caller (http/caller.h), never an HTTP request. */
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
@@ -82,15 +86,14 @@ static int overlaps(const char *a, const char *b)
     return strncmp(a, b, la < lb ? la : lb) == 0;
 }
 
-void fk_campaign_scope(const struct fk_req *req, const struct fk_campaign *c,
+void fk_campaign_scope(const char *jurisdiction, const struct fk_campaign *c,
                        char scope[FK_REGION_CODE_LEN])
 {
-    const char *narrower =
-        strlen(c->prefix) > strlen(req->actor.prefix) ? c->prefix : req->actor.prefix;
+    const char *narrower = strlen(c->prefix) > strlen(jurisdiction) ? c->prefix : jurisdiction;
     snprintf(scope, FK_REGION_CODE_LEN, "%s", narrower);
 }
 
-enum fk_err fk_campaign_load(struct fk_req *req, struct fk_conn *db, int64_t id,
+enum fk_err fk_campaign_load(struct fk_conn *db, const char *jurisdiction, int64_t id,
                              struct fk_campaign *out)
 {
     struct fk_stmt *st;
@@ -103,7 +106,7 @@ enum fk_err fk_campaign_load(struct fk_req *req, struct fk_conn *db, int64_t id,
     if (row)
         read_campaign(st, out);
     fk_stmt_free(st);
-    if (!row || req->actor.prefix[0] == '\0' || !overlaps(out->prefix, req->actor.prefix)) {
+    if (!row || jurisdiction[0] == '\0' || !overlaps(out->prefix, jurisdiction)) {
         fk_campaign_clear(out);
         return FK_ERR_NOT_FOUND;
     }
@@ -134,8 +137,8 @@ enum fk_err fk_campaign_save(struct fk_conn *db, struct fk_campaign *c, int64_t 
     return err;
 }
 
-enum fk_err fk_campaign_list(struct fk_req *req, struct fk_conn *db, int64_t page, int64_t per_page,
-                             json_t **items, int64_t *total)
+enum fk_err fk_campaign_list(struct fk_conn *db, const char *jurisdiction, int64_t page,
+                             int64_t per_page, json_t **items, int64_t *total)
 {
     /* Visible: inside the jurisdiction, or containing it (a district-wide
      * campaign for a township officer). */
@@ -153,9 +156,9 @@ enum fk_err fk_campaign_list(struct fk_req *req, struct fk_conn *db, int64_t pag
                                       "substr(?, 1, length(c.region_prefix)) = c.region_prefix",
                                       &st);
     if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, req->actor.prefix);
+        err = fk_stmt_bind_region(st, 1, jurisdiction);
     if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 3, req->actor.prefix);
+        err = fk_stmt_bind_text(st, 3, jurisdiction);
     if (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
         *total = fk_stmt_int64(st, 0);
     if (err == FK_ERR_DONE)
@@ -168,9 +171,9 @@ enum fk_err fk_campaign_list(struct fk_req *req, struct fk_conn *db, int64_t pag
              where);
     err = fk_stmt_prepare(db, sql, &st);
     if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, req->actor.prefix);
+        err = fk_stmt_bind_region(st, 1, jurisdiction);
     if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 3, req->actor.prefix);
+        err = fk_stmt_bind_text(st, 3, jurisdiction);
     if (err == FK_OK)
         err = fk_stmt_bind_int64(st, 4, per_page);
     if (err == FK_OK)
@@ -514,13 +517,13 @@ enum fk_err fk_visit_add_arrival(struct fk_conn *db, const struct fk_visit_input
     "a.id, a.person_id, COALESCE(p.name, ''), p.id_sealed, p.phone_sealed, a.origin_code, "        \
     "a.origin_name, a.arrived_on, a.registered, a.concern"
 
-static json_t *arrival_json(struct fk_req *req, struct fk_stmt *st)
+static json_t *arrival_json(const struct fk_caller *who, struct fk_stmt *st)
 {
     char id_number[32], phone[32];
-    fk_pii_open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 3),
-                       fk_role_sees_full_id(req->actor.role), id_number, sizeof(id_number));
-    fk_pii_open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 4),
-                       fk_role_sees_full_phone(req->actor.role), phone, sizeof(phone));
+    fk_pii_open_masked(who->key, "id_number", fk_stmt_text(st, 3), fk_role_sees_full_id(who->role),
+                       id_number, sizeof(id_number));
+    fk_pii_open_masked(who->key, "phone", fk_stmt_text(st, 4), fk_role_sees_full_phone(who->role),
+                       phone, sizeof(phone));
     return json_pack(
         "{s:I,s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0),
         "person_id", (json_int_t)fk_stmt_int64(st, 1), "name", fk_stmt_text(st, 2), "id_number",
@@ -529,7 +532,8 @@ static json_t *arrival_json(struct fk_req *req, struct fk_stmt *st)
         (int)fk_stmt_int64(st, 8), "concern", (int)fk_stmt_int64(st, 9));
 }
 
-enum fk_err fk_visit_json(struct fk_req *req, struct fk_conn *db, int64_t visit_id, json_t **out)
+enum fk_err fk_visit_json(struct fk_conn *db, const struct fk_caller *who, int64_t visit_id,
+                          json_t **out)
 {
     struct fk_stmt *st;
     int row;
@@ -580,7 +584,7 @@ enum fk_err fk_visit_json(struct fk_req *req, struct fk_conn *db, int64_t visit_
         err = fk_stmt_bind_int64(st, 1, visit_id);
     json_t *arrivals = json_object_get(visit, "arrivals");
     while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-        json_array_append_new(arrivals, arrival_json(req, st));
+        json_array_append_new(arrivals, arrival_json(who, st));
     fk_stmt_free(st);
     if (err == FK_ERR_DONE)
         err = FK_OK;
@@ -859,9 +863,9 @@ enum fk_err fk_pending(struct fk_conn *db, int64_t campaign_id, const char *scop
 
 /* --- flags --- */
 
-enum fk_err fk_flags(struct fk_req *req, struct fk_conn *db, int64_t campaign_id, const char *scope,
-                     int64_t worker_id, int64_t page, int64_t per_page, json_t **items,
-                     int64_t *total)
+enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t campaign_id,
+                     const char *scope, int64_t worker_id, int64_t page, int64_t per_page,
+                     json_t **items, int64_t *total)
 {
     char from[768], sql[1536];
     snprintf(from, sizeof(from),
@@ -910,7 +914,7 @@ enum fk_err fk_flags(struct fk_req *req, struct fk_conn *db, int64_t campaign_id
                 *total = fk_stmt_int64(st, 0);
                 continue;
             }
-            json_t *flag = arrival_json(req, st);
+            json_t *flag = arrival_json(who, st);
             char visited[FK_RFC3339_LEN];
             fk_time_format(fk_stmt_int64(st, 15), visited);
             json_object_update_new(
@@ -931,4 +935,176 @@ enum fk_err fk_flags(struct fk_req *req, struct fk_conn *db, int64_t campaign_id
             return err;
     }
     return FK_OK;
+}
+
+/* --- changes: each in its own transaction, audited in it --- */
+
+enum fk_err fk_campaign_create(struct fk_conn *db, const struct fk_caller *who,
+                               struct fk_campaign *c, int64_t now)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_campaign_save(db, c, who->user_id, now);
+    err = fk_caller_audit(db, err, who, "screening_campaign_create", "screening_campaign", c->id, 0,
+                          json_pack("{s:s,s:s}", "region", c->region, "name", c->name));
+    return fk_caller_finish(db, err);
+}
+
+enum fk_err fk_campaign_update(struct fk_conn *db, const struct fk_caller *who,
+                               struct fk_campaign *c, int64_t now)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_campaign_save(db, c, who->user_id, now);
+    /* Changed areas of concern re-flag the arrivals already recorded. */
+    if (err == FK_OK)
+        err = fk_campaign_reflag(db, c);
+    err = fk_caller_audit(db, err, who, "screening_campaign_update", "screening_campaign", c->id, 0,
+                          NULL);
+    return fk_caller_finish(db, err);
+}
+
+enum fk_err fk_grid_worker(struct fk_conn *db, int64_t user_id, struct fk_grid_worker *out)
+{
+    struct fk_stmt *st;
+    memset(out, 0, sizeof(*out));
+    enum fk_err err =
+        fk_db_query(db, &st, &out->found,
+                    "SELECT role, region_prefix, disabled FROM users WHERE id = ?", "i", user_id);
+    if (err != FK_OK)
+        return err;
+    if (out->found) {
+        copy_text(out->role, sizeof(out->role), fk_stmt_text(st, 0));
+        copy_text(out->prefix, sizeof(out->prefix), fk_stmt_text(st, 1));
+        out->disabled = fk_stmt_int64(st, 2) != 0;
+    }
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_grid_assign(struct fk_conn *db, const struct fk_caller *who, int64_t campaign_id,
+                           int64_t user_id, const char *const *codes, size_t n, int64_t now,
+                           int64_t *other_user, size_t *at)
+{
+    /* The overlap is looked for again inside the transaction, under the
+     * campaign's lock: two officers giving a compound and one of its
+     * buildings to two workers at once cannot both succeed (the unique
+     * (campaign, region) only catches the very same region). */
+    *other_user = 0;
+    *at = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_db_lock(db, FK_LOCK_SCREENING_CAMPAIGN, campaign_id);
+    for (size_t i = 0; i < n && err == FK_OK && *other_user == 0; i++) {
+        char other_region[FK_REGION_CODE_LEN];
+        err = fk_grid_overlap(db, campaign_id, user_id, codes[i], other_user, other_region);
+        if (err == FK_OK && *other_user != 0)
+            *at = i;
+    }
+    if (err == FK_OK && *other_user != 0) {
+        fk_db_rollback(db);
+        return FK_OK;
+    }
+    if (err == FK_OK)
+        err = fk_grid_replace(db, campaign_id, user_id, codes, n, who->user_id, now);
+    json_t *regions = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(regions, json_string(codes[i]));
+    err =
+        fk_caller_audit(db, err, who, "screening_grid_assign", "screening_campaign", campaign_id, 0,
+                        json_pack("{s:I,s:o}", "user_id", (json_int_t)user_id, "regions", regions));
+    return fk_caller_finish(db, err);
+}
+
+enum fk_err fk_visit_record(struct fk_conn *db, const struct fk_caller *who,
+                            const struct fk_visit_input *in, struct fk_visit_arrival_in *arrivals,
+                            size_t n, const char *outcome_name, int64_t now, int64_t *visit_id,
+                            int *key_conflict)
+{
+    *visit_id = 0;
+    *key_conflict = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_visit_insert(db, in, who->user_id, now, visit_id);
+    *key_conflict = err == FK_ERR_CONFLICT;
+    for (size_t i = 0; i < n && err == FK_OK; i++) {
+        struct fk_visit_arrival_in *v = &arrivals[i];
+        int64_t existing = 0;
+        v->a.person_id = v->existing;
+        if (v->existing == 0) {
+            err = fk_person_insert(db, who->key, &v->person, now, &v->a.person_id, &existing);
+            v->a.registered = 1;
+        }
+        err = fk_caller_audit(db, err, who, v->a.registered ? "person_create" : "person_link",
+                              "person", v->a.person_id, v->a.person_id,
+                              json_pack("{s:s,s:I,s:s}", "source", "screening_visit", "visit_id",
+                                        (json_int_t)*visit_id, "origin_code", v->a.origin_code));
+        if (err == FK_OK)
+            err = fk_visit_add_arrival(db, in, *visit_id, &v->a, now);
+    }
+    err = fk_caller_audit(db, err, who, "screening_visit_create", "screening_visit", *visit_id, 0,
+                          json_pack("{s:I,s:I,s:s,s:I}", "campaign_id", (json_int_t)in->campaign_id,
+                                    "household_id", (json_int_t)in->household_id, "outcome",
+                                    outcome_name, "arrivals", (json_int_t)n));
+    return fk_caller_finish(db, err);
+}
+
+/* --- workers who can be given a grid --- */
+
+static enum fk_err workers_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return fk_where_bind(st, ctx, idx);
+}
+
+static json_t *worker_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0), "username",
+                     fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2), "region",
+                     fk_stmt_text(st, 3), "region_name", fk_stmt_text(st, 4));
+}
+
+enum fk_err fk_screening_workers(struct fk_conn *db, const char *jurisdiction, const char *scope,
+                                 const char *q, int64_t page, int64_t per_page, json_t **items,
+                                 int64_t *total)
+{
+    /* The scope's ancestors (significant prefixes of 6, 9, 12 and 15 digits). */
+    char ancestors[4][FK_REGION_CODE_LEN];
+    static const size_t lengths[4] = {6, 9, 12, 15};
+    for (size_t i = 0; i < 4; i++)
+        snprintf(ancestors[i], sizeof(ancestors[i]), "%.*s",
+                 (int)(lengths[i] < strlen(scope) ? lengths[i] : strlen(scope)), scope);
+    char in_scope[96], clause[192], low[24], high[24], like[80];
+    fk_store_in_region("u.region_prefix", in_scope, sizeof(in_scope));
+    snprintf(clause, sizeof(clause), "(%s OR u.region_prefix IN (?, ?, ?, ?))", in_scope);
+    fk_store_region_bounds(scope, low, high);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "u.role = 'community_worker'", "");
+    fk_where_add(&w, "u.disabled = 0", "");
+    fk_where_region(&w, "u.region_prefix", jurisdiction);
+    fk_where_add(&w, clause, "tttttt", low, high, ancestors[0], ancestors[1], ancestors[2],
+                 ancestors[3]);
+    if (q) {
+        snprintf(like, sizeof(like), "%%%s%%", q);
+        fk_where_add(&w, "(u.username LIKE ? OR u.display_name LIKE ?)", "tt", like, like);
+    }
+    char count_sql[1536], list_sql[1792];
+    snprintf(count_sql, sizeof(count_sql),
+             "SELECT COUNT(*) FROM users u LEFT JOIN regions r ON r.code = u.region%s", w.sql);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '') FROM users "
+             "u LEFT JOIN regions r ON r.code = u.region%s ORDER BY u.region, u.id LIMIT ? "
+             "OFFSET ?",
+             w.sql);
+    struct fk_list_query lq = {count_sql, list_sql, workers_bind, &w, worker_row, NULL};
+    *total = 0;
+    *items = json_array();
+    if (*items == NULL)
+        return FK_ERR_NOMEM;
+    return fk_list_run(db, &lq, page, per_page, *items, total);
 }
