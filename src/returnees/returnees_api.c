@@ -9,7 +9,6 @@
 #include "returnees/returnees_internal.h"
 #include "screening/screening.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +17,13 @@
 
 static int invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
 static int missing(struct fk_req *req, const char *field)
 {
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+    fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
 }
 
@@ -180,9 +179,8 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
                                          &out->person, &error);
     if (err == FK_ERR_INVALID) {
         const char *field = strcmp(error.field, "region") == 0 ? "destination_region" : error.field;
-        json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_field",
-                                 "message", error.message, "field", field, "reason", error.reason);
-        fk_reply_json(req, 422, body);
+        fk_reply_err_ex(req, FK_E_INVALID_FIELD_MSG, field, error.message,
+                        json_pack("{s:s}", "reason", error.reason), NULL);
         return -1;
     }
     if (err != FK_OK) {
@@ -192,17 +190,13 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
     if (out->person.region.level < 3)
         return invalid(req, "destination_region", "目的地应选到社区（村）、小区或楼栋");
     if (out->person.household_id != 0) {
-        struct fk_stmt *st;
-        int row;
-        err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i",
-                          out->person.household_id);
+        int fits = 0;
+        err = fk_returnee_household_in(db, out->person.household_id, out->person.region.prefix,
+                                       &fits);
         if (err != FK_OK) {
             fk_reply_fail(req, err, NULL);
             return -1;
         }
-        int fits = row && strncmp(fk_stmt_text(st, 0), out->person.region.prefix,
-                                  strlen(out->person.region.prefix)) == 0;
-        fk_stmt_free(st);
         if (!fits)
             return invalid(req, "household_id", "该户不在目的地区划内");
     }
@@ -223,19 +217,6 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return -1;
     }
     return 0;
-}
-
-static void reply_duplicate(struct fk_req *req, int64_t existing, int public_page)
-{
-    if (public_page) {
-        fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经登记过，无需重复登记",
-                       "arrival_date");
-        return;
-    }
-    fk_reply_json(req, 409,
-                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "duplicate", "message",
-                            "此人在该到达日期已有返乡登记", "field", "arrival_date", "existing_id",
-                            (json_int_t)existing));
 }
 
 static void create_returnee(struct fk_req *req)
@@ -261,35 +242,19 @@ static void create_returnee(struct fk_req *req)
         goto done;
     }
     if (existing != 0) {
-        reply_duplicate(req, existing, 0);
+        fk_reply_err_ex(req, FK_E_RETURNEE_DUPLICATE, "arrival_date", NULL,
+                        json_pack("{s:I}", "existing_id", (json_int_t)existing), NULL);
         goto done;
     }
-    /* A person already in the registry is linked (not moved); anyone else is
-     * registered there, at the destination, as a returnee. */
-    int64_t now = fk_now(), id = 0, ignored = 0;
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    int64_t id = 0;
     char reference[FK_RETURNEE_REFERENCE_LEN];
-    int registered = person == 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK && registered)
-        err = fk_person_insert(db, key, &r->person, now, &person, &ignored);
-    if (err == FK_OK)
-        err = fk_returnee_mark_person(db, person, now);
-    audit_or_fail(req, &err, registered ? "person_create" : "person_link", 0, person,
-                  json_pack("{s:s}", "source", "returnee"));
     r->person_id = person;
-    if (err == FK_OK)
-        err = fk_returnee_insert(db, key, r, req->actor.user_id, now, &id, reference);
-    if (err == FK_OK)
-        err = fk_returnee_sync_health(db, id);
-    audit_or_fail(req, &err, "returnee_create", id, person,
-                  json_pack("{s:s,s:s,s:s,s:b}", "region", r->person.region.code, "arrival_date",
-                            r->arrival_date, "origin_code", r->origin_code, "concern", r->concern));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    err = fk_returnee_register(db, &who, r, fk_now(), &id, reference);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "conflict", "同时有相同的登记，请刷新后重试", "id_number");
+            fk_reply_err(req, FK_E_RETURNEE_CONFLICT, "id_number");
         else
             fk_reply_fail(req, err, NULL);
         goto done;
@@ -438,7 +403,7 @@ static void list_flags(struct fk_req *req)
 static int id_or_reply(struct fk_req *req, int64_t *id)
 {
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_RETURNEE_NOT_FOUND, "id");
         return -1;
     }
     return 0;
@@ -454,7 +419,7 @@ static void get_returnee(struct fk_req *req)
     enum fk_err err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix,
                                        id, &body, &person);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_RETURNEE_NOT_FOUND, "id");
         return;
     }
     audit_or_fail(req, &err, "returnee_read", id, person, NULL);
@@ -472,51 +437,16 @@ static void patch_returnee(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL || id_or_reply(req, &id) != 0)
         return;
-    /* The current state, inside the caller's jurisdiction. */
-    char in_region[96], sql[512];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
-             "person_id, id_sealed, phone_sealed, name, address FROM returnees WHERE id = ? AND %s",
-             in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    char region[FK_REGION_CODE_LEN] = "", three[12] = "", landing[16] = "", disposition[32] = "";
-    char note[FK_RETURNEE_NOTE_MAX + 1] = "";
-    int64_t household = 0, person = 0;
-    int handled = 0, has_note = 0;
-    char *id_plain = NULL, *phone_plain = NULL;
-    char name[FK_NAME_MAX + 1] = "", address[FK_ADDRESS_MAX + 1] = "";
-    if (err == FK_OK) {
-        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
-        snprintf(three, sizeof(three), "%s", fk_stmt_text(st, 1));
-        snprintf(landing, sizeof(landing), "%s", fk_stmt_text(st, 2));
-        snprintf(disposition, sizeof(disposition), "%s", fk_stmt_text(st, 3));
-        household = fk_stmt_int64(st, 4);
-        has_note = !fk_stmt_is_null(st, 5);
-        snprintf(note, sizeof(note), "%s", has_note ? fk_stmt_text(st, 5) : "");
-        handled = fk_stmt_int64(st, 6) != 0;
-        person = fk_stmt_int64(st, 7);
-        snprintf(name, sizeof(name), "%s", fk_stmt_text(st, 10));
-        snprintf(address, sizeof(address), "%s", fk_stmt_text(st, 11));
-        /* Opened only to register the person in the registry (below). */
-        if (person == 0 && json_is_true(json_object_get(req->json, "register"))) {
-            err = fk_pii_open(&req->app->pii_key, "id_number", fk_stmt_text(st, 8), &id_plain);
-            if (err == FK_OK && !fk_stmt_is_null(st, 9))
-                err = fk_pii_open(&req->app->pii_key, "phone", fk_stmt_text(st, 9), &phone_plain);
-        }
-    }
-    fk_stmt_free(st);
+    /* The current state, inside the caller's jurisdiction; ID number and
+     * phone are opened only to register the person in the registry (below). */
+    struct fk_returnee_state s;
+    enum fk_err err =
+        fk_returnee_state_load(db, &req->app->pii_key, req->actor.prefix, id,
+                               json_is_true(json_object_get(req->json, "register")), &s);
     json_t *changed = NULL;
     struct fk_person_valid *valid = NULL;
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_RETURNEE_NOT_FOUND, "id");
         goto fail;
     }
     if (err != FK_OK) {
@@ -545,20 +475,20 @@ static void patch_returnee(struct fk_req *req)
     }
     changed = json_array();
     if (json_object_get(req->json, "three_code") != NULL) {
-        if (value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, NULL, three, sizeof(three)) !=
-            0)
+        if (value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, NULL, s.three_code,
+                           sizeof(s.three_code)) != 0)
             goto fail;
         json_array_append_new(changed, json_string("three_code"));
     }
     if (json_object_get(req->json, "landing_test") != NULL) {
-        if (value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, NULL, landing,
-                           sizeof(landing)) != 0)
+        if (value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, NULL, s.landing_test,
+                           sizeof(s.landing_test)) != 0)
             goto fail;
         json_array_append_new(changed, json_string("landing_test"));
     }
     if (json_object_get(req->json, "disposition") != NULL) {
-        if (value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, NULL, disposition,
-                           sizeof(disposition)) != 0)
+        if (value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, NULL, s.disposition,
+                           sizeof(s.disposition)) != 0)
             goto fail;
         json_array_append_new(changed, json_string("disposition"));
     }
@@ -571,22 +501,20 @@ static void patch_returnee(struct fk_req *req)
             /* The household must lie in the destination (hence in jurisdiction). */
             char prefix[FK_REGION_CODE_LEN], code[FK_REGION_CODE_LEN];
             const char *reason;
-            int row = 0, fits = 0;
-            if (fk_region_normalize(region, code, prefix, &reason) != FK_OK)
-                snprintf(prefix, sizeof(prefix), "%s", region);
-            err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", h);
+            int fits = 0;
+            if (fk_region_normalize(s.region, code, prefix, &reason) != FK_OK)
+                snprintf(prefix, sizeof(prefix), "%s", s.region);
+            err = fk_returnee_household_in(db, h, prefix, &fits);
             if (err != FK_OK) {
                 fk_reply_fail(req, err, NULL);
                 goto fail;
             }
-            fits = row && strncmp(fk_stmt_text(st, 0), prefix, strlen(prefix)) == 0;
-            fk_stmt_free(st);
             if (!fits) {
                 invalid(req, "household_id", "该户不存在或不在目的地区划内");
                 goto fail;
             }
         }
-        household = h;
+        s.household_id = h;
         json_array_append_new(changed, json_string("household_id"));
     }
     if (json_object_get(req->json, "note") != NULL) {
@@ -597,43 +525,42 @@ static void patch_returnee(struct fk_req *req)
             invalid(req, "note", "备注含有控制字符");
             goto fail;
         }
-        has_note = text != NULL;
-        snprintf(note, sizeof(note), "%s", text ? text : "");
+        s.has_note = text != NULL;
+        snprintf(s.note, sizeof(s.note), "%s", text ? text : "");
         json_array_append_new(changed, json_string("note"));
     }
-    int has_handled = 0, new_handled = handled;
-    if (fk_json_bool_or_reply(req, "handled", &has_handled, &new_handled) != 0)
+    struct fk_returnee_change change = {.handled = s.handled};
+    if (fk_json_bool_or_reply(req, "handled", &change.has_handled, &change.handled) != 0)
         goto fail;
-    if (has_handled)
+    if (change.has_handled)
         json_array_append_new(changed, json_string("handled"));
     /* "register": true puts a self-registered person who is not in the
      * registry there (at the destination, as a returnee), or links them if
      * they have been registered meanwhile. */
-    int has_register = 0, want_register = 0, registered = 0;
-    int64_t existing_person = 0;
+    int has_register = 0, want_register = 0;
     if (fk_json_bool_or_reply(req, "register", &has_register, &want_register) != 0)
         goto fail;
     if (has_register && !want_register) {
         invalid(req, "register", "register 只能为 true：已登记入库的人员不能取消");
         goto fail;
     }
-    if (has_register && person == 0) {
+    if (has_register && s.person_id == 0) {
         valid = calloc(1, sizeof(*valid));
-        if (valid == NULL || id_plain == NULL) {
+        if (valid == NULL || s.id_plain == NULL) {
             fk_reply_fail(req, valid == NULL ? FK_ERR_NOMEM : FK_ERR_CRYPTO, NULL);
             goto fail;
         }
-        struct fk_person_input in = {.id_number = id_plain,
-                                     .name = name,
-                                     .phone = phone_plain,
-                                     .region = region,
-                                     .address = address,
-                                     .household_id = household};
+        struct fk_person_input in = {.id_number = s.id_plain,
+                                     .name = s.name,
+                                     .phone = s.phone_plain,
+                                     .region = s.region,
+                                     .address = s.address,
+                                     .household_id = s.household_id};
         struct fk_person_error why;
         err = fk_person_validate(db, &in, req->actor.prefix, fk_now(), valid, &why);
         if (err == FK_OK)
             err = fk_person_find_by_id_number(db, &req->app->pii_key, valid->id.number,
-                                              &existing_person);
+                                              &change.existing_person);
         if (err == FK_ERR_INVALID) {
             invalid(req, "register", why.message);
             goto fail;
@@ -642,51 +569,19 @@ static void patch_returnee(struct fk_req *req)
             fk_reply_fail(req, err, NULL);
             goto fail;
         }
-        registered = 1;
+        change.register_person = valid;
         json_array_append_new(changed, json_string("register"));
     }
-    int64_t now = fk_now();
-    err = fk_db_begin(db);
-    if (err == FK_OK && registered) {
-        int64_t ignored = 0;
-        person = existing_person;
-        if (person == 0)
-            err = fk_person_insert(db, &req->app->pii_key, valid, now, &person, &ignored);
-        if (err == FK_OK)
-            err = fk_returnee_mark_person(db, person, now);
-        audit_or_fail(req, &err, existing_person ? "person_link" : "person_create", 0, person,
-                      json_pack("{s:s,s:I}", "source", "returnee", "returnee_id", (json_int_t)id));
-        if (err == FK_OK)
-            err = fk_db_run(db, NULL, "UPDATE returnees SET person_id = ? WHERE id = ?", "ii",
-                            person, id);
-    }
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE returnees SET three_code = ?, landing_test = ?, disposition = ?, "
-                        "household_id = ?, note = ?, updated_at = ? WHERE id = ?",
-                        "tttztii", three, landing, disposition, household, has_note ? note : NULL,
-                        now, id);
-    if (err == FK_OK && has_handled && new_handled != handled)
-        err = new_handled ? fk_db_run(db, NULL,
-                                      "UPDATE returnees SET handled = 1, handled_by = ?, "
-                                      "handled_at = ? WHERE id = ?",
-                                      "iii", req->actor.user_id, now, id)
-                          : fk_db_run(db, NULL,
-                                      "UPDATE returnees SET handled = 0, handled_by = NULL, "
-                                      "handled_at = NULL WHERE id = ?",
-                                      "i", id);
-    if (err == FK_OK)
-        err = fk_returnee_sync_health(db, id);
-    audit_or_fail(req, &err, "returnee_update", id, person, json_pack("{s:O}", "fields", changed));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    err = fk_returnee_update(db, &who, id, &s, &change, changed, fk_now());
     json_decref(changed);
     changed = NULL;
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         goto fail;
     }
+    int64_t person = 0;
     json_t *body = NULL;
     err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id, &body,
                            &person);
@@ -697,14 +592,7 @@ static void patch_returnee(struct fk_req *req)
 fail:
     json_decref(changed);
     free(valid);
-    if (id_plain != NULL) {
-        sodium_memzero(id_plain, strlen(id_plain));
-        free(id_plain);
-    }
-    if (phone_plain != NULL) {
-        sodium_memzero(phone_plain, strlen(phone_plain));
-        free(phone_plain);
-    }
+    fk_returnee_state_clear(&s);
 }
 
 #define PAGE_PARAMS                                                                                \

@@ -1,9 +1,12 @@
 /* Internal to src/returnees: the validated arrival, the list filter and the
- * queries shared by the staff handlers (returnees_api.c), the public page
- * (returnees_public.c) and the ledger (returnees_export.c). */
+ * store functions (returnees_store.c, the module's SQL) shared by the staff
+ * handlers (returnees_api.c), the public page (returnees_public.c) and the
+ * ledger (returnees_export.c). Store functions borrow what they take; JSON
+ * they return is a new reference the caller owns. */
 #ifndef FK_RETURNEES_INTERNAL_H
 #define FK_RETURNEES_INTERNAL_H
 
+#include "http/caller.h"
 #include "http/http.h"
 #include "residents/residents.h"
 #include "returnees/returnees.h"
@@ -52,6 +55,50 @@ enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id) FK_MUST_CHEC
 /* Adds the "returnee" category to a registry person. */
 enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id,
                                     int64_t now) FK_MUST_CHECK;
+
+/* Whether household `household_id` exists and lies under `prefix`. */
+enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,
+                                     int *fits) FK_MUST_CHECK;
+/* Stores a new arrival in one transaction: for staff (r->public_page 0) the
+ * person is registered (r->person_id 0) or linked and marked a returnee,
+ * audited person_create / person_link; then the arrival, its health facts
+ * and returnee_create (staff) or returnee_self_register (public page).
+ * r->person_id is set; *id and `reference` on success. FK_ERR_CONFLICT on a
+ * concurrent duplicate. */
+enum fk_err fk_returnee_register(struct fk_conn *db, const struct fk_caller *who,
+                                 struct fk_returnee_new *r, int64_t now, int64_t *id,
+                                 char reference[FK_RETURNEE_REFERENCE_LEN]) FK_MUST_CHECK;
+
+/* The editable state of an arrival (PATCH /returnees/{id}). */
+struct fk_returnee_state {
+    char region[19];
+    char three_code[12], landing_test[16], disposition[32];
+    char note[FK_RETURNEE_NOTE_MAX + 1];
+    int has_note, handled;
+    int64_t household_id, person_id;
+    char name[FK_NAME_MAX + 1], address[FK_ADDRESS_MAX + 1];
+    char *id_plain, *phone_plain; /* owned: opened only on request; or NULL */
+};
+/* Loads arrival `id` if its destination lies in `scope` into *s; with
+ * `open_pii` and no registry person, also the ID number and phone in clear
+ * (free with fk_returnee_state_clear, which wipes them). FK_ERR_NOT_FOUND. */
+enum fk_err fk_returnee_state_load(struct fk_conn *db, const struct fk_pii_key *key,
+                                   const char *scope, int64_t id, int open_pii,
+                                   struct fk_returnee_state *s) FK_MUST_CHECK;
+void fk_returnee_state_clear(struct fk_returnee_state *s);
+/* What a PATCH changes beyond the state's fields. */
+struct fk_returnee_change {
+    int has_handled, handled;
+    const struct fk_person_valid *register_person; /* borrowed; NULL: no registration */
+    int64_t existing_person; /* registration links this registry person (0: insert) */
+};
+/* Stores the edited state `s` of arrival `id` and the change `c` in one
+ * transaction, audited (person_create / person_link, returnee_update with
+ * `fields`, a borrowed array of the member names). */
+enum fk_err fk_returnee_update(struct fk_conn *db, const struct fk_caller *who, int64_t id,
+                               const struct fk_returnee_state *s,
+                               const struct fk_returnee_change *c, const json_t *fields,
+                               int64_t now) FK_MUST_CHECK;
 
 /* The list filter (GET /returnees, /returnees/flags, /returnees/export). */
 struct fk_returnee_filter {

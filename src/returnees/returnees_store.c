@@ -305,3 +305,168 @@ enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id)
         err = fk_health_refresh(db, person);
     return err;
 }
+
+/* --- changes: each in its own transaction, audited in it --- */
+
+enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,
+                                     int *fits)
+{
+    struct fk_stmt *st;
+    int row;
+    *fits = 0;
+    enum fk_err err =
+        fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", household_id);
+    if (err != FK_OK)
+        return err;
+    *fits = row && strncmp(fk_stmt_text(st, 0), prefix, strlen(prefix)) == 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_returnee_register(struct fk_conn *db, const struct fk_caller *who,
+                                 struct fk_returnee_new *r, int64_t now, int64_t *id,
+                                 char reference[FK_RETURNEE_REFERENCE_LEN])
+{
+    int64_t person = r->person_id;
+    *id = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    if (!r->public_page) {
+        /* A person already in the registry is linked (not moved); anyone else
+         * is registered there, at the destination, as a returnee. */
+        int64_t ignored = 0;
+        int registered = person == 0;
+        if (registered)
+            err = fk_person_insert(db, who->key, &r->person, now, &person, &ignored);
+        if (err == FK_OK)
+            err = fk_returnee_mark_person(db, person, now);
+        err = fk_caller_audit(db, err, who, registered ? "person_create" : "person_link",
+                              "returnee", 0, person, json_pack("{s:s}", "source", "returnee"));
+        r->person_id = person;
+    }
+    if (err == FK_OK)
+        err = fk_returnee_insert(db, who->key, r, r->public_page ? 0 : who->user_id, now, id,
+                                 reference);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, *id);
+    if (r->public_page)
+        err = fk_caller_audit(db, err, who, "returnee_self_register", "returnee", *id, person,
+                              json_pack("{s:s,s:s,s:s,s:b,s:b}", "region", r->person.region.code,
+                                        "arrival_date", r->arrival_date, "origin_code",
+                                        r->origin_code, "concern", r->concern, "linked",
+                                        person != 0));
+    else
+        err = fk_caller_audit(db, err, who, "returnee_create", "returnee", *id, person,
+                              json_pack("{s:s,s:s,s:s,s:b}", "region", r->person.region.code,
+                                        "arrival_date", r->arrival_date, "origin_code",
+                                        r->origin_code, "concern", r->concern));
+    return fk_caller_finish(db, err);
+}
+
+static void copy_text(char *out, size_t size, const char *text)
+{
+    snprintf(out, size, "%s", text ? text : "");
+}
+
+enum fk_err fk_returnee_state_load(struct fk_conn *db, const struct fk_pii_key *key,
+                                   const char *scope, int64_t id, int open_pii,
+                                   struct fk_returnee_state *s)
+{
+    char in_region[96], sql[512];
+    memset(s, 0, sizeof(*s));
+    fk_store_in_region("region", in_region, sizeof(in_region));
+    snprintf(sql, sizeof(sql),
+             "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
+             "person_id, id_sealed, phone_sealed, name, address FROM returnees WHERE id = ? AND %s",
+             in_region);
+    struct fk_stmt *st = NULL;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err != FK_OK)
+        return err;
+    err = fk_stmt_bind_int64(st, 1, id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, 2, scope);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK) {
+        copy_text(s->region, sizeof(s->region), fk_stmt_text(st, 0));
+        copy_text(s->three_code, sizeof(s->three_code), fk_stmt_text(st, 1));
+        copy_text(s->landing_test, sizeof(s->landing_test), fk_stmt_text(st, 2));
+        copy_text(s->disposition, sizeof(s->disposition), fk_stmt_text(st, 3));
+        s->household_id = fk_stmt_int64(st, 4);
+        s->has_note = !fk_stmt_is_null(st, 5);
+        copy_text(s->note, sizeof(s->note), fk_stmt_text(st, 5));
+        s->handled = fk_stmt_int64(st, 6) != 0;
+        s->person_id = fk_stmt_int64(st, 7);
+        copy_text(s->name, sizeof(s->name), fk_stmt_text(st, 10));
+        copy_text(s->address, sizeof(s->address), fk_stmt_text(st, 11));
+        if (open_pii && s->person_id == 0) {
+            err = fk_pii_open(key, "id_number", fk_stmt_text(st, 8), &s->id_plain);
+            if (err == FK_OK && !fk_stmt_is_null(st, 9))
+                err = fk_pii_open(key, "phone", fk_stmt_text(st, 9), &s->phone_plain);
+        }
+    }
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+}
+
+static void free_plain(char **text)
+{
+    if (*text != NULL) {
+        sodium_memzero(*text, strlen(*text));
+        free(*text);
+        *text = NULL;
+    }
+}
+
+void fk_returnee_state_clear(struct fk_returnee_state *s)
+{
+    free_plain(&s->id_plain);
+    free_plain(&s->phone_plain);
+}
+
+enum fk_err fk_returnee_update(struct fk_conn *db, const struct fk_caller *who, int64_t id,
+                               const struct fk_returnee_state *s,
+                               const struct fk_returnee_change *c, const json_t *fields,
+                               int64_t now)
+{
+    int64_t person = s->person_id;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    if (c->register_person != NULL) {
+        int64_t ignored = 0;
+        person = c->existing_person;
+        if (person == 0)
+            err = fk_person_insert(db, who->key, c->register_person, now, &person, &ignored);
+        if (err == FK_OK)
+            err = fk_returnee_mark_person(db, person, now);
+        err = fk_caller_audit(
+            db, err, who, c->existing_person ? "person_link" : "person_create", "returnee", 0,
+            person, json_pack("{s:s,s:I}", "source", "returnee", "returnee_id", (json_int_t)id));
+        if (err == FK_OK)
+            err = fk_db_run(db, NULL, "UPDATE returnees SET person_id = ? WHERE id = ?", "ii",
+                            person, id);
+    }
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE returnees SET three_code = ?, landing_test = ?, disposition = ?, "
+                        "household_id = ?, note = ?, updated_at = ? WHERE id = ?",
+                        "tttztii", s->three_code, s->landing_test, s->disposition, s->household_id,
+                        s->has_note ? s->note : NULL, now, id);
+    if (err == FK_OK && c->has_handled && c->handled != s->handled)
+        err = c->handled ? fk_db_run(db, NULL,
+                                     "UPDATE returnees SET handled = 1, handled_by = ?, "
+                                     "handled_at = ? WHERE id = ?",
+                                     "iii", who->user_id, now, id)
+                         : fk_db_run(db, NULL,
+                                     "UPDATE returnees SET handled = 0, handled_by = NULL, "
+                                     "handled_at = NULL WHERE id = ?",
+                                     "i", id);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, id);
+    err = fk_caller_audit(db, err, who, "returnee_update", "returnee", id, person,
+                          json_pack("{s:O}", "fields", (json_t *)fields));
+    return fk_caller_finish(db, err);
+}
