@@ -109,6 +109,48 @@ int fk_screening_scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
     return 0;
 }
 
+int fk_screening_work_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *campaign_id,
+                                     char scope[FK_REGION_CODE_LEN], int64_t *worker)
+{
+    struct fk_campaign c;
+    if (fk_screening_campaign_or_reply(req, db, &c) != 0)
+        return -1;
+    *campaign_id = c.id;
+    int rc = fk_screening_scope_or_reply(req, &c, scope);
+    fk_campaign_clear(&c);
+    /* A grid worker's lists and ledgers are their own grid. */
+    *worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
+    return rc;
+}
+
+int fk_screening_outcome_or_reply(struct fk_req *req, const char **outcome)
+{
+    *outcome = fk_req_query(req, "outcome");
+    if (*outcome != NULL && (*outcome)[0] == '\0')
+        *outcome = NULL;
+    if (*outcome != NULL && strcmp(*outcome, "not_visited") != 0 &&
+        strcmp(*outcome, "nobody_home") != 0 && strcmp(*outcome, "refused") != 0)
+        return invalid(req, "outcome", "outcome 应为 not_visited、nobody_home 或 refused");
+    return 0;
+}
+
+/* Replies with a page of a campaign's list (`err` its status), audited as
+ * `action` when `action` is not NULL. `items` is consumed. */
+static void reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total,
+                       int64_t page, int64_t per_page, const char *action, int64_t campaign_id,
+                       const char *scope)
+{
+    if (action != NULL)
+        audit_or_fail(req, &err, action, "screening_campaign", campaign_id, 0,
+                      json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
+
 /* --- campaigns --- */
 
 /* Reads "areas_of_concern" into a normalized array [{"code","name"}] (new
@@ -462,28 +504,17 @@ static void put_grid(struct fk_req *req)
 
 static void list_grids(struct fk_req *req)
 {
-    int64_t page, per_page;
+    int64_t page, per_page, campaign_id, worker;
+    char scope[FK_REGION_CODE_LEN];
     if (fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
-    struct fk_campaign c;
-    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
         return;
-    char scope[FK_REGION_CODE_LEN];
-    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
-        fk_campaign_clear(&c);
-        return;
-    }
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_grid_list(db, c.id, scope, page, per_page, &items, &total);
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err = fk_grid_list(db, campaign_id, scope, page, per_page, &items, &total);
+    reply_page(req, err, items, total, page, per_page, NULL, campaign_id, scope);
 }
 
 /* --- visits --- */
@@ -826,71 +857,39 @@ static void get_progress(struct fk_req *req)
 
 static void get_pending(struct fk_req *req)
 {
-    int64_t page, per_page;
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    const char *outcome = fk_req_query(req, "outcome");
-    if (outcome != NULL && outcome[0] == '\0')
-        outcome = NULL;
-    if (outcome != NULL && strcmp(outcome, "not_visited") != 0 &&
-        strcmp(outcome, "nobody_home") != 0 && strcmp(outcome, "refused") != 0) {
-        invalid(req, "outcome", "outcome 应为 not_visited、nobody_home 或 refused");
-        return;
-    }
-    struct fk_conn *db = fk_req_db(req);
-    struct fk_campaign c;
-    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
-        return;
+    int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
-    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
-        fk_campaign_clear(&c);
+    const char *outcome;
+    if (fk_page_or_reply(req, &page, &per_page) != 0 ||
+        fk_screening_outcome_or_reply(req, &outcome) != 0)
         return;
-    }
-    /* A grid worker's to-do list is their own grid. */
-    int64_t worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
+    struct fk_conn *db = fk_req_db(req);
+    if (db == NULL || fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+        return;
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_pending(db, c.id, scope, worker, outcome, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "screening_pending_list", "screening_campaign", c.id, 0,
-                  json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_pending(db, campaign_id, scope, worker, outcome, page, per_page, &items, &total);
+    reply_page(req, err, items, total, page, per_page, "screening_pending_list", campaign_id,
+               scope);
 }
 
 static void get_flags(struct fk_req *req)
 {
-    int64_t page, per_page;
+    int64_t page, per_page, campaign_id, worker;
+    char scope[FK_REGION_CODE_LEN];
     if (fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
-    struct fk_campaign c;
-    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
         return;
-    char scope[FK_REGION_CODE_LEN];
-    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
-        fk_campaign_clear(&c);
-        return;
-    }
-    int64_t worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
-    json_t *items = NULL;
-    int64_t total = 0;
     struct fk_caller who;
     fk_caller_of(req, &who);
-    enum fk_err err = fk_flags(db, &who, c.id, scope, worker, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "screening_flags_list", "screening_campaign", c.id, 0,
-                  json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    json_t *items = NULL;
+    int64_t total = 0;
+    enum fk_err err =
+        fk_flags(db, &who, campaign_id, scope, worker, page, per_page, &items, &total);
+    reply_page(req, err, items, total, page, per_page, "screening_flags_list", campaign_id, scope);
 }
 
 /* --- workers who can be given a grid --- */

@@ -47,24 +47,6 @@ static void arrivals_text(struct fk_conn *db, int64_t visit_id, char *out, size_
     fk_stmt_free(st);
 }
 
-/* The campaign of {id} and the export's scope: the caller's part of the
- * campaign, narrowed by ?region=; a grid worker's export is their own grid
- * (*worker = their user id). -1 after replying. */
-static int export_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *campaign_id,
-                                 char scope[FK_REGION_CODE_LEN], int64_t *worker)
-{
-    struct fk_campaign c;
-    if (fk_screening_campaign_or_reply(req, db, &c) != 0)
-        return -1;
-    *campaign_id = c.id;
-    int rc = fk_screening_scope_or_reply(req, &c, scope);
-    fk_campaign_clear(&c);
-    if (rc != 0)
-        return -1;
-    *worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
-    return 0;
-}
-
 void fk_screening_export_visits(struct fk_req *req)
 {
     int xlsx;
@@ -75,7 +57,7 @@ void fk_screening_export_visits(struct fk_req *req)
         return;
     int64_t campaign_id = 0, worker = 0;
     char scope[FK_REGION_CODE_LEN];
-    if (export_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+    if (fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
         return;
 
     static const char *const headers[] = {
@@ -193,21 +175,15 @@ void fk_screening_export_pending(struct fk_req *req)
     int xlsx;
     if (fk_ledger_format_or_reply(req, &xlsx) != 0)
         return;
-    const char *outcome = fk_req_query(req, "outcome");
-    if (outcome != NULL && outcome[0] == '\0')
-        outcome = NULL;
-    if (outcome != NULL && strcmp(outcome, "not_visited") != 0 &&
-        strcmp(outcome, "nobody_home") != 0 && strcmp(outcome, "refused") != 0) {
-        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "outcome",
-                      "outcome 应为 not_visited、nobody_home 或 refused");
+    const char *outcome;
+    if (fk_screening_outcome_or_reply(req, &outcome) != 0)
         return;
-    }
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
     int64_t campaign_id = 0, worker = 0;
     char scope[FK_REGION_CODE_LEN];
-    if (export_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+    if (fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
         return;
     static const char *const headers[] = {"序号",     "户编号",      "区划代码", "所属区划",
                                           "地址",     "户主",        "人数",     "最近走访结果",

@@ -187,6 +187,15 @@ int fk_screening_campaign_or_reply(struct fk_req *req, struct fk_conn *db, struc
 int fk_screening_scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
                                 char scope[FK_REGION_CODE_LEN]);
 
+/* The campaign {id} and the caller's scope in it (?region= narrowing) for a
+ * list or ledger: *campaign_id, scope, and *worker = the caller's user id
+ * when a grid worker (their grid only), else 0. -1 after replying. */
+int fk_screening_work_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *campaign_id,
+                                     char scope[FK_REGION_CODE_LEN], int64_t *worker);
+/* ?outcome= of the pending list: NULL (all not reached), "not_visited",
+ * "nobody_home" or "refused" (borrowed from the query). -1 after replying. */
+int fk_screening_outcome_or_reply(struct fk_req *req, const char **outcome);
+
 /* GET /api/v1/screening/campaigns/{id}/visits/export (screening_export.c). */
 void fk_screening_export_visits(struct fk_req *req);
 /* GET …/pending/export: the households not reached yet as a ledger. */

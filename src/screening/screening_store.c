@@ -32,6 +32,17 @@ static void copy_text(char *out, size_t size, const char *text)
     snprintf(out, size, "%s", text ? text : "");
 }
 
+/* Runs the count and the page of a campaign list; *items new. */
+static enum fk_err run_list(struct fk_conn *db, const struct fk_list_query *q, int64_t page,
+                            int64_t per_page, json_t **items, int64_t *total)
+{
+    *total = 0;
+    *items = json_array();
+    if (*items == NULL)
+        return FK_ERR_NOMEM;
+    return fk_list_run(db, q, page, per_page, *items, total);
+}
+
 void fk_campaign_clear(struct fk_campaign *c)
 {
     json_decref(c->areas);
@@ -137,57 +148,44 @@ enum fk_err fk_campaign_save(struct fk_conn *db, struct fk_campaign *c, int64_t 
     return err;
 }
 
+static enum fk_err campaigns_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const char *jurisdiction = ctx;
+    enum fk_err err = fk_stmt_bind_region(st, *idx, jurisdiction);
+    *idx += 2;
+    if (err == FK_OK)
+        err = fk_stmt_bind_text(st, (*idx)++, jurisdiction);
+    return err;
+}
+
+static json_t *campaign_row(struct fk_stmt *st, void *ctx)
+{
+    const int64_t *now = ctx;
+    struct fk_campaign c;
+    read_campaign(st, &c);
+    json_t *item = fk_campaign_json(&c, *now);
+    fk_campaign_clear(&c);
+    return item;
+}
+
 enum fk_err fk_campaign_list(struct fk_conn *db, const char *jurisdiction, int64_t page,
                              int64_t per_page, json_t **items, int64_t *total)
 {
     /* Visible: inside the jurisdiction, or containing it (a district-wide
      * campaign for a township officer). */
-    static const char where[] = " WHERE (c.region_prefix >= ? AND c.region_prefix < ?) OR "
-                                "substr(?, 1, length(c.region_prefix)) = c.region_prefix";
-    struct fk_stmt *st;
-    int row;
-    *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    enum fk_err err = fk_stmt_prepare(db,
-                                      "SELECT COUNT(*) FROM screening_campaigns c WHERE "
-                                      "(c.region_prefix >= ? AND c.region_prefix < ?) OR "
-                                      "substr(?, 1, length(c.region_prefix)) = c.region_prefix",
-                                      &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, jurisdiction);
-    if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 3, jurisdiction);
-    if (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-        *total = fk_stmt_int64(st, 0);
-    if (err == FK_ERR_DONE)
-        err = FK_OK;
-    fk_stmt_free(st);
-    if (err != FK_OK)
-        return err;
-    char sql[768];
-    snprintf(sql, sizeof(sql), "SELECT " CAMPAIGN_COLUMNS "%s ORDER BY c.id DESC LIMIT ? OFFSET ?",
-             where);
-    err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, jurisdiction);
-    if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 3, jurisdiction);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 4, per_page);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 5, (page - 1) * per_page);
+#define VISIBLE                                                                                    \
+    " WHERE (c.region_prefix >= ? AND c.region_prefix < ?) OR "                                    \
+    "substr(?, 1, length(c.region_prefix)) = c.region_prefix"
     int64_t now = fk_now();
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        struct fk_campaign c;
-        read_campaign(st, &c);
-        json_array_append_new(*items, fk_campaign_json(&c, now));
-        fk_campaign_clear(&c);
-    }
-    fk_stmt_free(st);
-    (void)row;
-    return err == FK_ERR_DONE ? FK_OK : err;
+    struct fk_list_query q = {"SELECT COUNT(*) FROM screening_campaigns c" VISIBLE,
+                              "SELECT " CAMPAIGN_COLUMNS VISIBLE
+                              " ORDER BY c.id DESC LIMIT ? OFFSET ?",
+                              campaigns_bind,
+                              jurisdiction,
+                              campaign_row,
+                              &now};
+#undef VISIBLE
+    return run_list(db, &q, page, per_page, items, total);
 }
 
 enum fk_err fk_campaign_reflag(struct fk_conn *db, const struct fk_campaign *c)
@@ -781,160 +779,135 @@ enum fk_err fk_progress(struct fk_conn *db, const struct fk_campaign *c, const c
 
 /* --- pending --- */
 
+/* What the pending and flag lists bind: the campaign, the grid worker (0
+ * none), the scope and the pending outcome filter (or NULL). */
+struct campaign_list {
+    int64_t campaign_id, worker_id;
+    const char *scope, *outcome;
+    const struct fk_caller *who;
+};
+
+static enum fk_err pending_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const struct campaign_list *l = ctx;
+    enum fk_err err = FK_OK;
+    if (l->worker_id) {
+        err = fk_stmt_bind_int64(st, (*idx)++, l->campaign_id);
+        if (err == FK_OK)
+            err = fk_stmt_bind_int64(st, (*idx)++, l->worker_id);
+    }
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, (*idx)++, l->campaign_id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, *idx, l->scope);
+    *idx += 2;
+    if (err == FK_OK && l->outcome != NULL && strcmp(l->outcome, "not_visited") != 0)
+        err = fk_stmt_bind_text(st, (*idx)++, l->outcome);
+    return err;
+}
+
+static json_t *pending_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    const char *last = fk_stmt_text(st, 5);
+    char visited[FK_RFC3339_LEN];
+    fk_time_format(fk_stmt_int64(st, 6), visited);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s?,s:s,s:s?,s:I}", "household_id",
+                     (json_int_t)fk_stmt_int64(st, 0), "region", fk_stmt_text(st, 1), "region_name",
+                     fk_stmt_text(st, 2), "address", fk_stmt_text(st, 3), "head_name",
+                     fk_stmt_text(st, 4), "member_count", (json_int_t)fk_stmt_int64(st, 8),
+                     "last_outcome", last, "last_outcome_label", fk_visit_outcome_label(last),
+                     "last_visited_at", last ? visited : NULL, "visits",
+                     (json_int_t)fk_stmt_int64(st, 7));
+}
+
 enum fk_err fk_pending(struct fk_conn *db, int64_t campaign_id, const char *scope,
                        int64_t worker_id, const char *outcome, int64_t page, int64_t per_page,
                        json_t **items, int64_t *total)
 {
-    char from[1024], sql[1536];
     const char *filter = outcome == NULL                       ? ""
                          : strcmp(outcome, "not_visited") == 0 ? " AND s.outcome IS NULL"
                                                                : " AND s.outcome = ?";
-    *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2; pass++) {
-        /* The count needs no names; the page joins regions and heads. */
-        snprintf(from, sizeof(from),
-                 " FROM households h%s%s LEFT JOIN screening_household_state s ON "
-                 "s.campaign_id = ? AND s.household_id = h.id WHERE h.region >= ? AND "
-                 "h.region < ? AND (s.outcome IS NULL OR s.outcome <> 'reached')%s",
-                 pass ? " LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons hp ON "
-                        "hp.id = h.head_person_id"
-                      : "",
-                 worker_id ? " JOIN screening_grids g ON g.campaign_id = ? AND g.user_id = ? AND "
-                             "h.region >= g.low AND h.region < g.high"
-                           : "",
-                 filter);
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", from);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT h.id, h.region, COALESCE(r.name, ''), h.address, "
-                     "COALESCE(hp.name, ''), s.outcome, COALESCE(s.last_visited_at, 0), "
-                     "COALESCE(s.visits, 0), (SELECT COUNT(*) FROM persons m WHERE "
-                     "m.household_id = h.id AND m.merged_into IS NULL)%s"
-                     " ORDER BY h.region, h.id LIMIT ? OFFSET ?",
-                     from);
-        struct fk_stmt *st;
-        int idx = 1;
-        enum fk_err err = fk_stmt_prepare(db, sql, &st);
-        if (err == FK_OK && worker_id) {
-            err = fk_stmt_bind_int64(st, idx++, campaign_id);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, worker_id);
-        }
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx++, campaign_id);
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, idx, scope);
-        idx += 2;
-        if (err == FK_OK && outcome != NULL && strcmp(outcome, "not_visited") != 0)
-            err = fk_stmt_bind_text(st, idx++, outcome);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                *total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            const char *last = fk_stmt_text(st, 5);
-            char visited[FK_RFC3339_LEN];
-            fk_time_format(fk_stmt_int64(st, 6), visited);
-            json_array_append_new(
-                *items,
-                json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s?,s:s,s:s?,s:I}", "household_id",
-                          (json_int_t)fk_stmt_int64(st, 0), "region", fk_stmt_text(st, 1),
-                          "region_name", fk_stmt_text(st, 2), "address", fk_stmt_text(st, 3),
-                          "head_name", fk_stmt_text(st, 4), "member_count",
-                          (json_int_t)fk_stmt_int64(st, 8), "last_outcome", last,
-                          "last_outcome_label", fk_visit_outcome_label(last), "last_visited_at",
-                          last ? visited : NULL, "visits", (json_int_t)fk_stmt_int64(st, 7)));
-        }
-        fk_stmt_free(st);
-        if (err != FK_ERR_DONE)
-            return err;
-    }
-    return FK_OK;
+    const char *grid = worker_id ? " JOIN screening_grids g ON g.campaign_id = ? AND g.user_id = ? "
+                                   "AND h.region >= g.low AND h.region < g.high"
+                                 : "";
+    static const char where[] =
+        " LEFT JOIN screening_household_state s ON s.campaign_id = ? AND s.household_id = h.id "
+        "WHERE h.region >= ? AND h.region < ? AND (s.outcome IS NULL OR s.outcome <> 'reached')";
+    /* The count needs no names; the page joins regions and heads. */
+    char count_sql[1024], list_sql[1536];
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM households h%s%s%s", grid, where,
+             filter);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT h.id, h.region, COALESCE(r.name, ''), h.address, COALESCE(hp.name, ''), "
+             "s.outcome, COALESCE(s.last_visited_at, 0), COALESCE(s.visits, 0), (SELECT COUNT(*) "
+             "FROM persons m WHERE m.household_id = h.id AND m.merged_into IS NULL) FROM "
+             "households h LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons hp ON hp.id "
+             "= h.head_person_id%s%s%s ORDER BY h.region, h.id LIMIT ? OFFSET ?",
+             grid, where, filter);
+    struct campaign_list l = {campaign_id, worker_id, scope, outcome, NULL};
+    struct fk_list_query q = {count_sql, list_sql, pending_bind, &l, pending_row, NULL};
+    return run_list(db, &q, page, per_page, items, total);
 }
 
 /* --- flags --- */
+
+static enum fk_err flags_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const struct campaign_list *l = ctx;
+    enum fk_err err = fk_stmt_bind_int64(st, (*idx)++, l->campaign_id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, *idx, l->scope);
+    *idx += 2;
+    if (err == FK_OK && l->worker_id)
+        err = fk_stmt_bind_int64(st, (*idx)++, l->worker_id);
+    return err;
+}
+
+static json_t *flag_row(struct fk_stmt *st, void *ctx)
+{
+    const struct campaign_list *l = ctx;
+    json_t *flag = arrival_json(l->who, st);
+    char visited[FK_RFC3339_LEN];
+    fk_time_format(fk_stmt_int64(st, 15), visited);
+    json_object_update_new(
+        flag,
+        json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o}", "household_id",
+                  (json_int_t)fk_stmt_int64(st, 10), "address", fk_stmt_text(st, 11), "region",
+                  fk_stmt_text(st, 12), "region_name", fk_stmt_text(st, 13), "visit_id",
+                  (json_int_t)fk_stmt_int64(st, 14), "visited_at", visited, "grid_worker",
+                  fk_stmt_is_null(st, 16)
+                      ? json_null()
+                      : json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 16),
+                                  "display_name", fk_stmt_text(st, 17))));
+    return flag;
+}
 
 enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t campaign_id,
                      const char *scope, int64_t worker_id, int64_t page, int64_t per_page,
                      json_t **items, int64_t *total)
 {
-    char from[768], sql[1536];
-    snprintf(from, sizeof(from),
-             " FROM screening_arrivals a LEFT JOIN screening_grids g ON g.campaign_id = "
-             "a.campaign_id AND a.region >= g.low AND a.region < g.high "
-             "WHERE a.campaign_id = ? AND a.concern = 1 AND a.region >= ? AND a.region < ?%s",
+    static const char grid[] = " LEFT JOIN screening_grids g ON g.campaign_id = a.campaign_id AND "
+                               "a.region >= g.low AND a.region < g.high";
+    char where[256], count_sql[768], list_sql[1536];
+    snprintf(where, sizeof(where),
+             " WHERE a.campaign_id = ? AND a.concern = 1 AND a.region >= ? AND a.region < ?%s",
              worker_id ? " AND g.user_id = ?" : "");
-    *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", from);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " ARRIVAL_COLUMNS ", a.household_id, COALESCE(h.address, ''), "
-                     "a.region, COALESCE(r.name, ''), a.visit_id, v.visited_at, g.user_id, "
-                     "COALESCE(u.display_name, '') FROM screening_arrivals a "
-                     "LEFT JOIN persons p ON p.id = a.person_id "
-                     "LEFT JOIN households h ON h.id = a.household_id "
-                     "LEFT JOIN regions r ON r.code = a.region "
-                     "LEFT JOIN screening_visits v ON v.id = a.visit_id "
-                     "LEFT JOIN screening_grids g ON g.campaign_id = a.campaign_id AND "
-                     "a.region >= g.low AND a.region < g.high "
-                     "LEFT JOIN users u ON u.id = g.user_id "
-                     "WHERE a.campaign_id = ? AND a.concern = 1 AND a.region >= ? AND "
-                     "a.region < ?%s ORDER BY a.id DESC LIMIT ? OFFSET ?",
-                     worker_id ? " AND g.user_id = ?" : "");
-        struct fk_stmt *st;
-        int idx = 4;
-        enum fk_err err = fk_stmt_prepare(db, sql, &st);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, 1, campaign_id);
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, 2, scope);
-        if (err == FK_OK && worker_id)
-            err = fk_stmt_bind_int64(st, idx++, worker_id);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                *total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *flag = arrival_json(who, st);
-            char visited[FK_RFC3339_LEN];
-            fk_time_format(fk_stmt_int64(st, 15), visited);
-            json_object_update_new(
-                flag,
-                json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o}", "household_id",
-                          (json_int_t)fk_stmt_int64(st, 10), "address", fk_stmt_text(st, 11),
-                          "region", fk_stmt_text(st, 12), "region_name", fk_stmt_text(st, 13),
-                          "visit_id", (json_int_t)fk_stmt_int64(st, 14), "visited_at", visited,
-                          "grid_worker",
-                          fk_stmt_is_null(st, 16)
-                              ? json_null()
-                              : json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 16),
-                                          "display_name", fk_stmt_text(st, 17))));
-            json_array_append_new(*items, flag);
-        }
-        fk_stmt_free(st);
-        if (err != FK_ERR_DONE)
-            return err;
-    }
-    return FK_OK;
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM screening_arrivals a%s%s", grid,
+             where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " ARRIVAL_COLUMNS ", a.household_id, COALESCE(h.address, ''), a.region, "
+             "COALESCE(r.name, ''), a.visit_id, v.visited_at, g.user_id, "
+             "COALESCE(u.display_name, '') FROM screening_arrivals a "
+             "LEFT JOIN persons p ON p.id = a.person_id "
+             "LEFT JOIN households h ON h.id = a.household_id "
+             "LEFT JOIN regions r ON r.code = a.region "
+             "LEFT JOIN screening_visits v ON v.id = a.visit_id%s "
+             "LEFT JOIN users u ON u.id = g.user_id%s ORDER BY a.id DESC LIMIT ? OFFSET ?",
+             grid, where);
+    struct campaign_list l = {campaign_id, worker_id, scope, NULL, who};
+    struct fk_list_query q = {count_sql, list_sql, flags_bind, &l, flag_row, &l};
+    return run_list(db, &q, page, per_page, items, total);
 }
 
 /* --- changes: each in its own transaction, audited in it --- */
