@@ -6,6 +6,7 @@
  * and write their audit entry in it. No request, no reply here. */
 #include "checkpoints/checkpoints_internal.h"
 #include "core/clock.h"
+#include "http/keyset.h"
 #include "crypto/crypto.h"
 #include "residents/residents.h"
 
@@ -204,6 +205,25 @@ enum fk_err fk_cp_load(struct fk_conn *db, const struct fk_caller *who, enum fk_
 
 #define BATCH 2000
 
+/* fk_keyset_run callback of fk_cp_each: the record as JSON to `row`. */
+struct cp_each_ctx {
+    const struct fk_caller *who;
+    enum fk_cp_kind kind;
+    void (*row)(json_t *record, int64_t seq, void *ctx);
+    void *ctx;
+};
+
+static enum fk_err cp_each_row(struct fk_stmt *st, int64_t seq, void *ctx)
+{
+    const struct cp_each_ctx *c = ctx;
+    json_t *record = row_json(c->who, c->kind, st);
+    if (record == NULL)
+        return FK_ERR_NOMEM;
+    c->row(record, seq, c->ctx);
+    json_decref(record);
+    return FK_OK;
+}
+
 enum fk_err fk_cp_each(struct fk_conn *db, const struct fk_caller *who, enum fk_cp_kind kind,
                        const struct fk_cp_filter *f,
                        void (*row)(json_t *record, int64_t seq, void *ctx), void *ctx,
@@ -214,36 +234,9 @@ enum fk_err fk_cp_each(struct fk_conn *db, const struct fk_caller *who, enum fk_
     filter_where(kind, f, &w);
     snprintf(sql, sizeof(sql), "SELECT %s%s%s AND %s > ? ORDER BY %s LIMIT %d", kinds[kind].columns,
              kinds[kind].from, w.sql, kinds[kind].id_col, kinds[kind].id_col, BATCH);
-    int64_t last = 0;
-    enum fk_err err = FK_OK;
-    *count = 0;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = fk_where_bind(st, &w, &idx);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx, last);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            json_t *record = row_json(who, kind, st);
-            if (record == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = fk_stmt_int64(st, 0);
-            row(record, ++*count, ctx);
-            json_decref(record);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
-    return err;
+    struct cp_each_ctx c = {who, kind, row, ctx};
+    struct fk_keyset_query q = {sql, BATCH, &w, cp_each_row, NULL, &c};
+    return fk_keyset_run(db, &q, count);
 }
 
 /* ---------- changes ---------- */

@@ -10,12 +10,58 @@
 
 #include "http/ledger.h"
 
-#define BATCH 2000
-
 static const char *text_of(json_t *object, const char *name)
 {
     const char *text = json_string_value(json_object_get(object, name));
     return text ? text : "";
+}
+
+enum { N = 25 };
+
+/* One arrival (`r`, borrowed) as row `n` of the ledger `ctx`. */
+static void ledger_row(json_t *r, int64_t n, void *ctx)
+{
+    char seq[24], household[24], created[FK_RFC3339_LEN];
+    snprintf(seq, sizeof(seq), "%lld", (long long)n);
+    json_t *h = json_object_get(r, "household_id");
+    snprintf(household, sizeof(household), "%s", "");
+    if (json_is_integer(h))
+        snprintf(household, sizeof(household), "%lld", (long long)json_integer_value(h));
+    snprintf(created, sizeof(created), "%s", text_of(r, "created_at"));
+    if (strlen(created) >= 19) {
+        created[19] = '\0';
+        created[10] = ' ';
+    }
+    json_t *origin = json_object_get(r, "origin");
+    json_t *worker = json_object_get(r, "grid_worker");
+    const char *cells[N] = {
+        seq,
+        text_of(r, "reference"),
+        text_of(r, "name"),
+        text_of(r, "id_number"),
+        text_of(r, "phone"),
+        text_of(origin, "code"),
+        text_of(origin, "name"),
+        json_is_true(json_object_get(r, "outside_province")) ? "是" : "否",
+        json_is_true(json_object_get(r, "concern")) ? "是" : "否",
+        text_of(r, "arrival_date"),
+        fk_returnee_value_label(FK_RETURNEE_TRANSPORT, text_of(r, "transport")),
+        text_of(r, "plate"),
+        text_of(r, "trip_no"),
+        text_of(r, "destination_region"),
+        text_of(r, "destination_name"),
+        household,
+        text_of(r, "address"),
+        fk_returnee_value_label(FK_RETURNEE_THREE_CODE, text_of(r, "three_code")),
+        fk_returnee_value_label(FK_RETURNEE_LANDING_TEST, text_of(r, "landing_test")),
+        fk_returnee_value_label(FK_RETURNEE_DISPOSITION, text_of(r, "disposition")),
+        text_of(worker, "display_name"),
+        json_is_true(json_object_get(r, "handled")) ? "是" : "否",
+        strcmp(text_of(r, "source"), "public") == 0 ? "自助报备" : "工作人员登记",
+        created,
+        text_of(r, "note"),
+    };
+    fk_ledger_row(ctx, cells, N);
 }
 
 void fk_returnees_export(struct fk_req *req)
@@ -34,84 +80,15 @@ void fk_returnees_export(struct fk_req *req)
         "已处置",   "登记方式", "登记时间", "备注"};
     static const double widths[] = {8,  12, 10, 20, 14, 10, 20, 8,  10, 12, 8,  12, 10,
                                     18, 24, 8,  36, 10, 10, 14, 12, 8,  10, 20, 30};
-    enum { N = sizeof(headers) / sizeof(headers[0]) };
+    _Static_assert(sizeof(headers) / sizeof(headers[0]) == N, "one header per cell");
     struct fk_ledger lg;
     if (fk_ledger_open(&lg, xlsx, "返乡人员台账", headers, widths, N) != 0) {
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[1024], sql[2560];
-    fk_returnee_where(&f, 1, where, sizeof(where));
-    snprintf(sql, sizeof(sql),
-             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM "%s ORDER BY r.id LIMIT %d", where,
-             BATCH);
-    int64_t last = 0, count = 0;
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        err = fk_stmt_prepare(db, sql, &st);
-        if (err != FK_OK)
-            break;
-        err = fk_returnee_bind(st, &f, 1, last, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            json_t *r = fk_returnee_json(st, &req->app->pii_key, req->actor.role);
-            if (r == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = json_integer_value(json_object_get(r, "id"));
-            char seq[24], household[24], created[FK_RFC3339_LEN];
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            json_t *h = json_object_get(r, "household_id");
-            snprintf(household, sizeof(household), "%s", "");
-            if (json_is_integer(h))
-                snprintf(household, sizeof(household), "%lld", (long long)json_integer_value(h));
-            snprintf(created, sizeof(created), "%s", text_of(r, "created_at"));
-            if (strlen(created) >= 19) {
-                created[19] = '\0';
-                created[10] = ' ';
-            }
-            json_t *origin = json_object_get(r, "origin");
-            json_t *worker = json_object_get(r, "grid_worker");
-            const char *cells[N] = {
-                seq,
-                text_of(r, "reference"),
-                text_of(r, "name"),
-                text_of(r, "id_number"),
-                text_of(r, "phone"),
-                text_of(origin, "code"),
-                text_of(origin, "name"),
-                json_is_true(json_object_get(r, "outside_province")) ? "是" : "否",
-                json_is_true(json_object_get(r, "concern")) ? "是" : "否",
-                text_of(r, "arrival_date"),
-                fk_returnee_value_label(FK_RETURNEE_TRANSPORT, text_of(r, "transport")),
-                text_of(r, "plate"),
-                text_of(r, "trip_no"),
-                text_of(r, "destination_region"),
-                text_of(r, "destination_name"),
-                household,
-                text_of(r, "address"),
-                fk_returnee_value_label(FK_RETURNEE_THREE_CODE, text_of(r, "three_code")),
-                fk_returnee_value_label(FK_RETURNEE_LANDING_TEST, text_of(r, "landing_test")),
-                fk_returnee_value_label(FK_RETURNEE_DISPOSITION, text_of(r, "disposition")),
-                text_of(worker, "display_name"),
-                json_is_true(json_object_get(r, "handled")) ? "是" : "否",
-                strcmp(text_of(r, "source"), "public") == 0 ? "自助报备" : "工作人员登记",
-                created,
-                text_of(r, "note"),
-            };
-            fk_ledger_row(&lg, cells, N);
-            json_decref(r);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
+    int64_t count = 0;
+    enum fk_err err =
+        fk_returnee_each(db, &req->app->pii_key, req->actor.role, &f, ledger_row, &lg, &count);
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
                                    xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);

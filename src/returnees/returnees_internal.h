@@ -146,11 +146,14 @@ enum fk_err fk_returnee_list(struct fk_conn *db, const struct fk_pii_key *key, u
                              const struct fk_returnee_filter *f, int64_t page, int64_t per_page,
                              json_t **items, int64_t *total) FK_MUST_CHECK;
 
-/* Writes the WHERE clause of `f` (starting " WHERE ") after `after_id`
- * (keyset; 0 = none) into sql, and binds it from parameter `idx` on. */
-void fk_returnee_where(const struct fk_returnee_filter *f, int keyset, char *sql, size_t size);
-enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter *f, int keyset,
-                             int64_t after_id, int *idx) FK_MUST_CHECK;
+/* The WHERE clause of `f` with its values (borrowed from f) into *w. */
+void fk_returnee_where(const struct fk_returnee_filter *f, struct fk_where *w);
+/* Calls `row` for each arrival matching `f` by id, in keyset batches, with
+ * the record's JSON (borrowed for the call, masked for `role`); *count rows. */
+enum fk_err fk_returnee_each(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
+                             const struct fk_returnee_filter *f,
+                             void (*row)(json_t *record, int64_t seq, void *ctx), void *ctx,
+                             int64_t *count) FK_MUST_CHECK;
 
 /* Counts one attempt of `kind` for `key_hash` in the window starting at
  * `window_start`; *hits is the count including this one. Purges windows older

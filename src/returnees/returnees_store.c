@@ -2,6 +2,7 @@
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "healthcode/healthcode.h"
+#include "http/keyset.h"
 #include "returnees/returnees_internal.h"
 
 #include <sodium.h>
@@ -160,63 +161,45 @@ enum fk_err fk_returnee_load(struct fk_conn *db, const struct fk_pii_key *key, u
     return err;
 }
 
-void fk_returnee_where(const struct fk_returnee_filter *f, int keyset, char *sql, size_t size)
+void fk_returnee_where(const struct fk_returnee_filter *f, struct fk_where *w)
 {
-    char in_region[96];
-    fk_store_in_region("r.region", in_region, sizeof(in_region));
-    static const char *const q_clauses[] = {"", " AND r.id_blind = ?", " AND r.phone_blind = ?",
-                                            " AND r.reference = ?",
-                                            " AND r.name LIKE ? ESCAPE '!'"};
-    snprintf(
-        sql, size, " WHERE %s%s%s%s%s%s%s%s%s%s%s%s", in_region,
-        f->from ? " AND r.arrival_date >= ?" : "", f->until ? " AND r.arrival_date <= ?" : "",
-        f->flagged >= 0 ? " AND r.concern = ?" : "", f->handled >= 0 ? " AND r.handled = ?" : "",
-        f->disposition ? " AND r.disposition = ?" : "",
-        f->landing_test ? " AND r.landing_test = ?" : "",
-        f->three_code ? " AND r.three_code = ?" : "", f->transport ? " AND r.transport = ?" : "",
-        f->worker_id ? " AND r.grid_worker_id = ?" : "", q_clauses[f->q_kind],
-        keyset ? " AND r.id > ?" : "");
-}
-
-enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter *f, int keyset,
-                             int64_t after_id, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->from)
-        err = fk_stmt_bind_text(st, (*idx)++, f->from);
-    if (err == FK_OK && f->until)
-        err = fk_stmt_bind_text(st, (*idx)++, f->until);
-    if (err == FK_OK && f->flagged >= 0)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->flagged);
-    if (err == FK_OK && f->handled >= 0)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->handled);
-    if (err == FK_OK && f->disposition)
-        err = fk_stmt_bind_text(st, (*idx)++, f->disposition);
-    if (err == FK_OK && f->landing_test)
-        err = fk_stmt_bind_text(st, (*idx)++, f->landing_test);
-    if (err == FK_OK && f->three_code)
-        err = fk_stmt_bind_text(st, (*idx)++, f->three_code);
-    if (err == FK_OK && f->transport)
-        err = fk_stmt_bind_text(st, (*idx)++, f->transport);
-    if (err == FK_OK && f->worker_id)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->worker_id);
-    if (err == FK_OK && f->q_kind)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
-    if (err == FK_OK && keyset)
-        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
-    return err;
+    static const char *const q_clauses[] = {"", "r.id_blind = ?", "r.phone_blind = ?",
+                                            "r.reference = ?", "r.name LIKE ? ESCAPE '!'"};
+    fk_where_init(w);
+    fk_where_region(w, "r.region", f->scope);
+    if (f->from)
+        fk_where_add(w, "r.arrival_date >= ?", "t", f->from);
+    if (f->until)
+        fk_where_add(w, "r.arrival_date <= ?", "t", f->until);
+    if (f->flagged >= 0)
+        fk_where_add(w, "r.concern = ?", "i", (int64_t)f->flagged);
+    if (f->handled >= 0)
+        fk_where_add(w, "r.handled = ?", "i", (int64_t)f->handled);
+    if (f->disposition)
+        fk_where_add(w, "r.disposition = ?", "t", f->disposition);
+    if (f->landing_test)
+        fk_where_add(w, "r.landing_test = ?", "t", f->landing_test);
+    if (f->three_code)
+        fk_where_add(w, "r.three_code = ?", "t", f->three_code);
+    if (f->transport)
+        fk_where_add(w, "r.transport = ?", "t", f->transport);
+    if (f->worker_id)
+        fk_where_add(w, "r.grid_worker_id = ?", "i", f->worker_id);
+    if (f->q_kind)
+        fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
 }
 
 /* fk_list_run callbacks of fk_returnee_list. */
 static enum fk_err returnee_bind(struct fk_stmt *st, const void *ctx, int *idx)
 {
-    return fk_returnee_bind(st, ctx, 0, 0, idx);
+    return fk_where_bind(st, ctx, idx);
 }
 
 struct returnee_view {
     const struct fk_pii_key *key;
     unsigned role;
+    void (*row)(json_t *record, int64_t seq, void *ctx);
+    void *ctx;
 };
 
 static json_t *returnee_row(struct fk_stmt *st, void *ctx)
@@ -229,17 +212,48 @@ enum fk_err fk_returnee_list(struct fk_conn *db, const struct fk_pii_key *key, u
                              const struct fk_returnee_filter *f, int64_t page, int64_t per_page,
                              json_t **items, int64_t *total)
 {
-    char where[1024], count_sql[1536], list_sql[2560];
-    fk_returnee_where(f, 0, where, sizeof(where));
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM returnees r%s", where);
+    struct fk_where w;
+    char count_sql[1536], list_sql[2560];
+    fk_returnee_where(f, &w);
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM returnees r%s", w.sql);
     snprintf(list_sql, sizeof(list_sql),
              "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
              "%s ORDER BY r.arrival_date DESC, r.id DESC LIMIT ? OFFSET ?",
-             where);
-    struct returnee_view v = {key, role};
-    struct fk_list_query q = {count_sql, list_sql, returnee_bind, f, returnee_row, &v};
+             w.sql);
+    struct returnee_view v = {key, role, NULL, NULL};
+    struct fk_list_query q = {count_sql, list_sql, returnee_bind, &w, returnee_row, &v};
     *items = json_array();
     return fk_list_run(db, &q, page, per_page, *items, total);
+}
+
+#define BATCH 2000
+
+static enum fk_err each_row(struct fk_stmt *st, int64_t seq, void *ctx)
+{
+    const struct returnee_view *v = ctx;
+    json_t *r = fk_returnee_json(st, v->key, v->role);
+    if (r == NULL)
+        return FK_ERR_NOMEM;
+    v->row(r, seq, v->ctx);
+    json_decref(r);
+    return FK_OK;
+}
+
+enum fk_err fk_returnee_each(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
+                             const struct fk_returnee_filter *f,
+                             void (*row)(json_t *record, int64_t seq, void *ctx), void *ctx,
+                             int64_t *count)
+{
+    struct fk_where w;
+    char sql[2560];
+    fk_returnee_where(f, &w);
+    snprintf(sql, sizeof(sql),
+             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
+             "%s AND r.id > ? ORDER BY r.id LIMIT %d",
+             w.sql, BATCH);
+    struct returnee_view v = {key, role, row, ctx};
+    struct fk_keyset_query q = {sql, BATCH, &w, each_row, NULL, &v};
+    return fk_keyset_run(db, &q, count);
 }
 
 enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
