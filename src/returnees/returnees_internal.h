@@ -1,7 +1,7 @@
 /* Internal to src/returnees: the validated arrival, the list filter and the
  * store functions (returnees_store.c, the module's SQL) shared by the staff
  * handlers (returnees_api.c), the public page (returnees_public.c) and the
- * ledger (returnees_export.c). Store functions borrow what they take; JSON
+ * ledger (returnees_export_api.c). Store functions borrow what they take; JSON
  * they return is a new reference the caller owns. */
 #ifndef FK_RETURNEES_INTERNAL_H
 #define FK_RETURNEES_INTERNAL_H
@@ -161,7 +161,7 @@ enum fk_err fk_returnee_each(struct fk_conn *db, const struct fk_pii_key *key, u
 enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
                                  int64_t window_start, int64_t now, int64_t *hits) FK_MUST_CHECK;
 
-/* GET /api/v1/returnees/export (returnees_export.c). */
+/* GET /api/v1/returnees/export (returnees_export_api.c). */
 void fk_returnees_export(struct fk_req *req);
 /* POST /api/v1/public/returnees, GET /api/v1/public/regions[/{code}]
  * (returnees_public.c). */

@@ -1,5 +1,5 @@
 /* Internal to src/screening: the campaign record and the queries shared by
- * the handlers (screening_api.c) and the ledger (screening_export.c). */
+ * the handlers (screening_api.c) and the ledger (screening_export_api.c). */
 #ifndef FK_SCREENING_INTERNAL_H
 #define FK_SCREENING_INTERNAL_H
 
@@ -177,6 +177,24 @@ enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t ca
                      const char *scope, int64_t worker_id, int64_t page, int64_t per_page,
                      json_t **items, int64_t *total) FK_MUST_CHECK;
 
+/* One visit of the ledger: strings borrowed for the callback. */
+struct fk_visit_line {
+    int64_t visited_at, household_id;
+    const char *region, *region_name, *address, *head_name;
+    const char *outcome; /* API name */
+    size_t members_present;
+    const char *arrivals; /* "name（origin date）★、..." (★ of concern) */
+    int64_t concern;      /* arrivals of concern */
+    unsigned symptoms;
+    const char *note, *worker_name;
+};
+/* Calls `row` for each visit of the campaign in `scope` (worker_id != 0:
+ * in their grid) by id, in keyset batches; *count is the number of visits. */
+enum fk_err fk_visit_each(struct fk_conn *db, int64_t campaign_id, const char *scope,
+                          int64_t worker_id,
+                          void (*row)(const struct fk_visit_line *v, int64_t seq, void *ctx),
+                          void *ctx, int64_t *count) FK_MUST_CHECK;
+
 /* --- handler helpers (screening_api.c) --- */
 /* Campaign {id} of the path visible to the caller into *c (the caller clears
  * it with fk_campaign_clear); -1 after replying 404 campaign_not_found or the
@@ -196,7 +214,7 @@ int fk_screening_work_scope_or_reply(struct fk_req *req, struct fk_conn *db, int
  * "nobody_home" or "refused" (borrowed from the query). -1 after replying. */
 int fk_screening_outcome_or_reply(struct fk_req *req, const char **outcome);
 
-/* GET /api/v1/screening/campaigns/{id}/visits/export (screening_export.c). */
+/* GET /api/v1/screening/campaigns/{id}/visits/export (screening_export_api.c). */
 void fk_screening_export_visits(struct fk_req *req);
 /* GET …/pending/export: the households not reached yet as a ledger. */
 void fk_screening_export_pending(struct fk_req *req);

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "http/keyset.h"
 #include "residents/residents.h"
 #include "screening/screening_internal.h"
 
@@ -908,6 +909,124 @@ enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t ca
     struct campaign_list l = {campaign_id, worker_id, scope, NULL, who};
     struct fk_list_query q = {count_sql, list_sql, flags_bind, &l, flag_row, &l};
     return run_list(db, &q, page, per_page, items, total);
+}
+
+/* --- the visit ledger --- */
+
+static void arrivals_text(struct fk_conn *db, int64_t visit_id, char *out, size_t size,
+                          int64_t *concern)
+{
+    struct fk_stmt *st;
+    size_t used = 0;
+    out[0] = '\0';
+    *concern = 0;
+    if (fk_stmt_prepare(db,
+                        "SELECT COALESCE(p.name, ''), a.origin_name, a.arrived_on, a.concern "
+                        "FROM screening_arrivals a LEFT JOIN persons p ON p.id = a.person_id "
+                        "WHERE a.visit_id = ? ORDER BY a.id",
+                        &st) != FK_OK)
+        return;
+    if (fk_stmt_bind_int64(st, 1, visit_id) == FK_OK)
+        while (fk_stmt_step(st) == FK_OK && used < size) {
+            int n = snprintf(out + used, size - used, "%s%s（%s %s）%s", used ? "、" : "",
+                             fk_stmt_text(st, 0), fk_stmt_text(st, 1), fk_stmt_text(st, 2),
+                             fk_stmt_int64(st, 3) ? "★" : "");
+            if (n < 0)
+                break;
+            used += (size_t)n;
+            *concern += fk_stmt_int64(st, 3) != 0;
+        }
+    fk_stmt_free(st);
+}
+
+#define VISIT_BATCH 5000
+
+/* fk_keyset_run callbacks of fk_visit_each: a batch's rows are kept, then
+ * their arrivals are read once the batch's statement is closed. */
+struct visit_walk {
+    struct fk_conn *db;
+    json_t *rows; /* [[seq, id, visited_at, household_id, region, ...]] */
+    void (*row)(const struct fk_visit_line *v, int64_t seq, void *ctx);
+    void *ctx;
+};
+
+static enum fk_err visit_keep(struct fk_stmt *st, int64_t seq, void *ctx)
+{
+    struct visit_walk *w = ctx;
+    json_t *row = json_array();
+    json_array_append_new(row, json_integer(seq));
+    for (int k = 0; k < 12; k++)
+        json_array_append_new(row,
+                              k <= 2 ? json_integer(fk_stmt_int64(st, k))
+                                     : json_string(fk_stmt_text(st, k) ? fk_stmt_text(st, k) : ""));
+    return json_array_append_new(w->rows, row) == 0 ? FK_OK : FK_ERR_NOMEM;
+}
+
+static enum fk_err visit_batch(void *ctx)
+{
+    struct visit_walk *w = ctx;
+    size_t i;
+    json_t *row;
+    json_array_foreach(w->rows, i, row)
+    {
+#define COL_TEXT(k) json_string_value(json_array_get(row, (k) + 1))
+        char arrivals[2048];
+        int64_t visit_id = json_integer_value(json_array_get(row, 1));
+        json_t *members = json_loads(COL_TEXT(8), 0, NULL);
+        struct fk_visit_line v = {
+            .visited_at = json_integer_value(json_array_get(row, 2)),
+            .household_id = json_integer_value(json_array_get(row, 3)),
+            .region = COL_TEXT(3),
+            .region_name = COL_TEXT(4),
+            .address = COL_TEXT(5),
+            .head_name = COL_TEXT(6),
+            .outcome = COL_TEXT(7),
+            .members_present = json_array_size(members),
+            .arrivals = arrivals,
+            .symptoms = fk_symptoms_parse(COL_TEXT(9)),
+            .note = COL_TEXT(10),
+            .worker_name = COL_TEXT(11),
+        };
+#undef COL_TEXT
+        json_decref(members);
+        arrivals_text(w->db, visit_id, arrivals, sizeof(arrivals), &v.concern);
+        w->row(&v, json_integer_value(json_array_get(row, 0)), w->ctx);
+    }
+    json_array_clear(w->rows);
+    return FK_OK;
+}
+
+enum fk_err fk_visit_each(struct fk_conn *db, int64_t campaign_id, const char *scope,
+                          int64_t worker_id,
+                          void (*row)(const struct fk_visit_line *v, int64_t seq, void *ctx),
+                          void *ctx, int64_t *count)
+{
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "v.campaign_id = ?", "i", campaign_id);
+    fk_where_region(&w, "v.region", scope);
+    if (worker_id)
+        fk_where_add(&w, "g.user_id = ?", "i", worker_id);
+    char sql[2560];
+    snprintf(sql, sizeof(sql),
+             "SELECT v.id, v.visited_at, v.household_id, v.region, COALESCE(r.name, ''), "
+             "COALESCE(h.address, ''), COALESCE(hp.name, ''), v.outcome, v.members_present, "
+             "v.symptoms, COALESCE(v.note, ''), COALESCE(u.display_name, '') "
+             "FROM screening_visits v LEFT JOIN households h ON h.id = v.household_id "
+             "LEFT JOIN regions r ON r.code = v.region "
+             "LEFT JOIN persons hp ON hp.id = h.head_person_id "
+             "LEFT JOIN users u ON u.id = v.worker_id%s%s AND v.id > ? ORDER BY v.id LIMIT %d",
+             worker_id ? " JOIN screening_grids g ON g.campaign_id = v.campaign_id AND "
+                         "v.region >= g.low AND v.region < g.high"
+                       : "",
+             w.sql, VISIT_BATCH);
+    struct visit_walk walk = {db, json_array(), row, ctx};
+    if (walk.rows == NULL)
+        return FK_ERR_NOMEM;
+    struct fk_keyset_query q = {sql, VISIT_BATCH, &w, visit_keep, visit_batch, &walk};
+    enum fk_err err = fk_keyset_run(db, &q, count);
+    json_decref(walk.rows);
+    return err;
 }
 
 /* --- changes: each in its own transaction, audited in it --- */
