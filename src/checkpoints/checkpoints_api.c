@@ -13,18 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int fk_cp_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
-
-int fk_cp_missing(struct fk_req *req, const char *field)
-{
-    fk_reply_err(req, FK_E_MISSING_FIELD, field);
-    return -1;
-}
-
 int fk_cp_only_fields_or_reply(struct fk_req *req, const char *const *allowed)
 {
     const char *name;
@@ -35,7 +23,7 @@ int fk_cp_only_fields_or_reply(struct fk_req *req, const char *const *allowed)
         while (allowed[k] != NULL && strcmp(allowed[k], name) != 0)
             k++;
         if (allowed[k] == NULL)
-            return fk_cp_invalid(req, name, "不支持的字段");
+            return fk_reply_invalid(req, name, "不支持的字段");
     }
     return 0;
 }
@@ -46,7 +34,7 @@ int fk_cp_text_or_reply(struct fk_req *req, const char *name, int required, size
     if (fk_json_str_or_reply(req, name, required, max, out) != 0)
         return -1;
     if (*out != NULL && !fk_text_plain(*out))
-        return fk_cp_invalid(req, name, "字段含有控制字符");
+        return fk_reply_invalid(req, name, "字段含有控制字符");
     return 0;
 }
 
@@ -56,7 +44,8 @@ int fk_cp_time_or_reply(struct fk_req *req, const char *name, int64_t *out)
     if (fk_json_str_or_reply(req, name, 1, 40, &text) != 0)
         return -1;
     if (fk_time_parse(text, out) != FK_OK)
-        return fk_cp_invalid(req, name, "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
+        return fk_reply_invalid(req, name,
+                                "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
     return 0;
 }
 
@@ -121,7 +110,7 @@ static int query_value_or_reply(struct fk_req *req, const char *name, int (*know
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!known(text))
-        return fk_cp_invalid(req, name, message);
+        return fk_reply_invalid(req, name, message);
     *out = text;
     return 0;
 }
@@ -146,11 +135,11 @@ int fk_cp_filter_or_reply(struct fk_req *req, enum fk_cp_kind kind, struct fk_cp
             return -1;
         const char *level = fk_req_query(req, "level");
         if (level != NULL && level[0] != '\0' && fk_parse_int64(level, 1, 4, &f->level) != FK_OK)
-            return fk_cp_invalid(req, "level", "级别应为 1–4");
+            return fk_reply_invalid(req, "level", "级别应为 1–4");
         const char *q = fk_req_query(req, "q");
         if (q != NULL && q[0] != '\0') {
             if (strlen(q) > FK_CHECKPOINT_NAME_MAX || !fk_text_plain(q))
-                return fk_cp_invalid(req, "q", "搜索词过长或含有控制字符");
+                return fk_reply_invalid(req, "q", "搜索词过长或含有控制字符");
             /* A substring of the name; ! escapes LIKE's wildcards. */
             size_t n = 0;
             f->q_like[n++] = '%';
@@ -181,7 +170,7 @@ int fk_cp_filter_or_reply(struct fk_req *req, enum fk_cp_kind kind, struct fk_cp
             f->user_id = req->actor.user_id;
         else if (user != NULL && user[0] != '\0' &&
                  fk_parse_int64(user, 1, INT64_MAX, &f->user_id) != FK_OK)
-            return fk_cp_invalid(req, "user", "应为 me 或用户编号");
+            return fk_reply_invalid(req, "user", "应为 me 或用户编号");
     }
     return 0;
 }
@@ -194,11 +183,11 @@ static int degrees_or_reply(struct fk_req *req, const char *name, double limit, 
     if (value == NULL || json_is_null(value))
         return 0;
     if (!json_is_number(value))
-        return fk_cp_invalid(req, name, "经纬度应为数字");
+        return fk_reply_invalid(req, name, "经纬度应为数字");
     double v = json_number_value(value);
     if (!isfinite(v) || v < -limit || v > limit)
-        return fk_cp_invalid(req, name,
-                             limit < 100 ? "纬度应在 -90 到 90 之间" : "经度应在 -180 到 180 之间");
+        return fk_reply_invalid(
+            req, name, limit < 100 ? "纬度应在 -90 到 90 之间" : "经度应在 -180 到 180 之间");
     *present = 1;
     *out = llround(v * 1e6);
     return 0;
@@ -216,7 +205,7 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
     if (fk_cp_only_fields_or_reply(req, create ? create_fields : patch_fields) != 0)
         return -1;
     if (!create && json_object_size(req->json) == 0)
-        return fk_cp_invalid(req, "body", "没有要修改的字段");
+        return fk_reply_invalid(req, "body", "没有要修改的字段");
     const char *text;
     int present;
     if (create || json_object_get(req->json, "name")) {
@@ -232,7 +221,7 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
         if (fk_json_str_or_reply(req, "type", 1, 20, &text) != 0)
             return -1;
         if (!fk_checkpoint_type_known(text))
-            return fk_cp_invalid(
+            return fk_reply_invalid(
                 req, "type",
                 "类型应为 highway_exit（高速出口）、road（国省道卡口）、"
                 "railway_station（火车站）、bus_station（汽车站）、airport（机场）、"
@@ -246,10 +235,10 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
         const char *reason;
         struct fk_region region;
         if (fk_region_normalize(text, code, prefix, &reason) != FK_OK)
-            return fk_cp_invalid(req, "region", "区划代码格式错误");
+            return fk_reply_invalid(req, "region", "区划代码格式错误");
         enum fk_err err = fk_region_get(db, code, &region);
         if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, region.prefix)))
-            return fk_cp_invalid(req, "region", "区划不存在或不在管辖范围内");
+            return fk_reply_invalid(req, "region", "区划不存在或不在管辖范围内");
         if (err != FK_OK) {
             fk_reply_fail(req, err, NULL);
             return -1;
@@ -268,7 +257,7 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
             degrees_or_reply(req, "lng", 180, &has_lng, &lng) != 0)
             return -1;
         if (has_lat != has_lng)
-            return fk_cp_invalid(req, has_lat ? "lng" : "lat", "经度和纬度须同时填写或同时留空");
+            return fk_reply_invalid(req, has_lat ? "lng" : "lat", "经度和纬度须同时填写或同时留空");
         v->has_position = has_lat;
         v->lat_e6 = lat;
         v->lng_e6 = lng;
@@ -283,7 +272,7 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
         if (fk_json_str_or_reply(req, "state", 1, 8, &text) != 0)
             return -1;
         if (strcmp(text, "open") != 0 && strcmp(text, "closed") != 0)
-            return fk_cp_invalid(req, "state", "状态应为 open（运行）或 closed（撤除）");
+            return fk_reply_invalid(req, "state", "状态应为 open（运行）或 closed（撤除）");
         snprintf(v->state, sizeof(v->state), "%s", text);
     }
     if (json_object_get(req->json, "note")) {
@@ -295,9 +284,9 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
     /* Community workers keep the gates of their community (level 4). */
     if (req->actor.role == FK_ROLE_COMMUNITY_WORKER) {
         if (!fk_checkpoint_type_is_gate(v->type))
-            return fk_cp_invalid(req, "type", "社区工作人员只能登记社区卡口或小区门岗");
+            return fk_reply_invalid(req, "type", "社区工作人员只能登记社区卡口或小区门岗");
         if (v->level != 4)
-            return fk_cp_invalid(req, "level", "社区卡口和小区门岗为四级卡口");
+            return fk_reply_invalid(req, "level", "社区卡口和小区门岗为四级卡口");
     }
     return 0;
 }

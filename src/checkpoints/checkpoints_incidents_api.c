@@ -22,15 +22,15 @@ static int person_str_or_reply(struct fk_req *req, json_t *person, const char *n
     if (value == NULL || json_is_null(value))
         return 0;
     if (!json_is_string(value))
-        return fk_cp_invalid(req, field, "字段类型应为字符串");
+        return fk_reply_invalid(req, field, "字段类型应为字符串");
     const char *text = json_string_value(value);
     size_t len = json_string_length(value);
     if (strlen(text) != len || !fk_text_plain(text))
-        return fk_cp_invalid(req, field, "字段含有非法字符");
+        return fk_reply_invalid(req, field, "字段含有非法字符");
     if (len > max)
-        return fk_cp_invalid(req, field, "字段过长");
+        return fk_reply_invalid(req, field, "字段过长");
     if (len > 0 && (text[0] == ' ' || text[len - 1] == ' '))
-        return fk_cp_invalid(req, field, "字段首尾不能有空格");
+        return fk_reply_invalid(req, field, "字段首尾不能有空格");
     *out = len ? text : NULL;
     return 0;
 }
@@ -53,21 +53,21 @@ void fk_cp_incident_create(struct fk_req *req)
     if (fk_json_str_or_reply(req, "kind", 1, 20, &kind) != 0)
         return;
     if (!fk_checkpoint_incident_kind_known(kind)) {
-        fk_cp_invalid(req, "kind",
-                      "事件类型应为 ran_checkpoint（闯卡）、refused_check（拒不配合检查）、"
-                      "assault（殴打工作人员）、other（其他）之一");
+        fk_reply_invalid(req, "kind",
+                         "事件类型应为 ran_checkpoint（闯卡）、refused_check（拒不配合检查）、"
+                         "assault（殴打工作人员）、other（其他）之一");
         return;
     }
     if (fk_cp_time_or_reply(req, "occurred_at", &occurred) != 0)
         return;
     if (occurred > now + CLOCK_SKEW) {
-        fk_cp_invalid(req, "occurred_at", "发生时间不能晚于现在");
+        fk_reply_invalid(req, "occurred_at", "发生时间不能晚于现在");
         return;
     }
     if (fk_json_str_or_reply(req, "plate", 0, 16, &plate) != 0)
         return;
     if (plate != NULL && fk_plate_check(plate, &reason) != FK_OK) {
-        fk_cp_invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
+        fk_reply_invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
         return;
     }
     json_t *person = json_object_get(req->json, "person");
@@ -75,7 +75,7 @@ void fk_cp_incident_create(struct fk_req *req)
     memset(&rid, 0, sizeof(rid));
     if (person != NULL && !json_is_null(person)) {
         if (!json_is_object(person)) {
-            fk_cp_invalid(req, "person", "当事人应为 {id_number,name,phone}");
+            fk_reply_invalid(req, "person", "当事人应为 {id_number,name,phone}");
             return;
         }
         const char *key;
@@ -84,7 +84,7 @@ void fk_cp_incident_create(struct fk_req *req)
         {
             if (strcmp(key, "id_number") != 0 && strcmp(key, "name") != 0 &&
                 strcmp(key, "phone") != 0) {
-                fk_cp_invalid(req, "person", "当事人只能填写 id_number、name、phone");
+                fk_reply_invalid(req, "person", "当事人只能填写 id_number、name、phone");
                 return;
             }
         }
@@ -93,15 +93,15 @@ void fk_cp_incident_create(struct fk_req *req)
             person_str_or_reply(req, person, "phone", "person.phone", 16, &phone) != 0)
             return;
         if (id_text != NULL && fk_resident_id_parse(id_text, now, &rid, &reason) != FK_OK) {
-            fk_cp_invalid(req, "person.id_number", "身份证号无效（校验位、出生日期或长度不对）");
+            fk_reply_invalid(req, "person.id_number", "身份证号无效（校验位、出生日期或长度不对）");
             return;
         }
         if (phone != NULL && fk_phone_check(phone, &reason) != FK_OK) {
-            fk_cp_invalid(req, "person.phone", "手机号应为 11 位数字，以 13–19 开头");
+            fk_reply_invalid(req, "person.phone", "手机号应为 11 位数字，以 13–19 开头");
             return;
         }
         if (id_text == NULL && name == NULL && phone == NULL) {
-            fk_cp_invalid(req, "person", "当事人至少填写一项，或不提交 person");
+            fk_reply_invalid(req, "person", "当事人至少填写一项，或不提交 person");
             return;
         }
     }
@@ -109,7 +109,7 @@ void fk_cp_incident_create(struct fk_req *req)
         return;
     json_t *ref = json_object_get(req->json, "police_referral");
     if (ref == NULL || json_is_null(ref)) {
-        fk_cp_missing(req, "police_referral");
+        fk_reply_missing(req, "police_referral");
         return;
     }
     if (fk_json_bool_or_reply(req, "police_referral", &present, &referral) != 0 ||
@@ -117,7 +117,7 @@ void fk_cp_incident_create(struct fk_req *req)
         fk_cp_text_or_reply(req, "note", 0, FK_CHECKPOINT_NOTE_MAX, &note) != 0)
         return;
     if (station != NULL && !referral) {
-        fk_cp_invalid(req, "police_station", "未移交公安时不填写派出所");
+        fk_reply_invalid(req, "police_station", "未移交公安时不填写派出所");
         return;
     }
     struct fk_caller who;
@@ -224,7 +224,7 @@ void fk_cp_incident_patch(struct fk_req *req)
     if (fk_cp_only_fields_or_reply(req, fields) != 0)
         return;
     if (json_object_size(req->json) == 0) {
-        fk_cp_invalid(req, "body", "没有要修改的字段");
+        fk_reply_invalid(req, "body", "没有要修改的字段");
         return;
     }
     int present;
@@ -250,8 +250,8 @@ void fk_cp_incident_patch(struct fk_req *req)
         snprintf(texts[i].out, texts[i].size, "%s", text ? text : "");
     }
     if (!r.police_referral && (r.has_station || r.has_outcome)) {
-        fk_cp_invalid(req, r.has_station ? "police_station" : "referral_outcome",
-                      "未移交公安时不填写派出所和处理结果");
+        fk_reply_invalid(req, r.has_station ? "police_station" : "referral_outcome",
+                         "未移交公安时不填写派出所和处理结果");
         return;
     }
     json_t *changed = fk_cp_changed_fields(req);

@@ -9,6 +9,7 @@
 #include "checkpoints/checkpoints.h"
 #include "http/caller.h"
 #include "http/http.h"
+#include "http/invalid.h"
 #include "http/ledger.h"
 #include "id/id.h"
 #include "store/store.h"
@@ -150,10 +151,6 @@ enum fk_err fk_cp_incident_update(struct fk_conn *db, const struct fk_caller *wh
 
 /* --- checkpoints_api.c: helpers of the handler files --- */
 
-/* 422 invalid_field with `message` / missing_field naming `field`; both
- * return -1. */
-int fk_cp_invalid(struct fk_req *req, const char *field, const char *message);
-int fk_cp_missing(struct fk_req *req, const char *field);
 /* Rejects body members not in `allowed` (NULL-terminated). -1 after replying. */
 int fk_cp_only_fields_or_reply(struct fk_req *req, const char *const *allowed);
 /* An optional free-text member (no control characters). -1 after replying. */

@@ -28,11 +28,11 @@ void fk_cp_shift_create(struct fk_req *req)
         fk_cp_time_or_reply(req, "ends_at", &ends) != 0)
         return;
     if (ends <= starts) {
-        fk_cp_invalid(req, "ends_at", "结束时间应晚于开始时间");
+        fk_reply_invalid(req, "ends_at", "结束时间应晚于开始时间");
         return;
     }
     if (ends - starts > FK_CHECKPOINT_SHIFT_MAX) {
-        fk_cp_invalid(req, "ends_at", "一个班次不超过 24 小时");
+        fk_reply_invalid(req, "ends_at", "一个班次不超过 24 小时");
         return;
     }
     if (fk_json_str_or_reply(req, "post", 0, 16, &post) != 0 ||
@@ -41,9 +41,9 @@ void fk_cp_shift_create(struct fk_req *req)
     if (post == NULL)
         post = "inspector";
     if (!fk_checkpoint_post_known(post)) {
-        fk_cp_invalid(req, "post",
-                      "岗位应为 leader（带班负责人）、inspector（查验员）、sampler（采样员）、"
-                      "police（民警）、medic（医务人员）、volunteer（志愿者）之一");
+        fk_reply_invalid(req, "post",
+                         "岗位应为 leader（带班负责人）、inspector（查验员）、sampler（采样员）、"
+                         "police（民警）、medic（医务人员）、volunteer（志愿者）之一");
         return;
     }
     if (!cp.open) {
@@ -58,8 +58,8 @@ void fk_cp_shift_create(struct fk_req *req)
         return;
     }
     if (!fits) {
-        fk_cp_invalid(req, "user_id",
-                      "该用户不存在、已停用、不是工作人员，或其管辖范围不包含该卡口");
+        fk_reply_invalid(req, "user_id",
+                         "该用户不存在、已停用、不是工作人员，或其管辖范围不包含该卡口");
         return;
     }
     struct fk_caller who;

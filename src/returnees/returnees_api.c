@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "http/invalid.h"
 #include "returnees/returnees_internal.h"
 #include "screening/screening.h"
 
@@ -14,18 +15,6 @@
 #include <string.h>
 
 #define STAFF (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_COMMUNITY_WORKER)
-
-static int invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
-
-static int missing(struct fk_req *req, const char *field)
-{
-    fk_reply_err(req, FK_E_MISSING_FIELD, field);
-    return -1;
-}
 
 static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
                           int64_t person_id, json_t *detail)
@@ -44,19 +33,19 @@ static int member_str_or_reply(struct fk_req *req, json_t *object, const char *n
     json_t *value = json_object_get(object, name);
     *out = NULL;
     if (value == NULL || json_is_null(value))
-        return missing(req, field);
+        return fk_reply_missing(req, field);
     if (!json_is_string(value))
-        return invalid(req, field, "字段类型应为字符串");
+        return fk_reply_invalid(req, field, "字段类型应为字符串");
     const char *text = json_string_value(value);
     size_t len = json_string_length(value);
     if (strlen(text) != len || !fk_text_plain(text))
-        return invalid(req, field, "字段含有非法字符");
+        return fk_reply_invalid(req, field, "字段含有非法字符");
     if (len == 0)
-        return missing(req, field);
+        return fk_reply_missing(req, field);
     if (len > max_len)
-        return invalid(req, field, "字段过长");
+        return fk_reply_invalid(req, field, "字段过长");
     if (text[0] == ' ' || text[len - 1] == ' ')
-        return invalid(req, field, "字段首尾不能有空格");
+        return fk_reply_invalid(req, field, "字段首尾不能有空格");
     *out = text;
     return 0;
 }
@@ -71,7 +60,7 @@ static int value_or_reply(struct fk_req *req, const char *name, enum fk_returnee
     if (text == NULL)
         text = fallback;
     if (!fk_returnee_value_known(field, text))
-        return invalid(req, name, fk_returnee_values_text(field));
+        return fk_reply_invalid(req, name, fk_returnee_values_text(field));
     snprintf(out, size, "%s", text);
     return 0;
 }
@@ -88,7 +77,8 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         for (size_t i = 0; i < sizeof(staff_only) / sizeof(staff_only[0]); i++) {
             json_t *v = json_object_get(req->json, staff_only[i]);
             if (v != NULL && !json_is_null(v))
-                return invalid(req, staff_only[i], "该字段由工作人员填写，自助登记时不能提交");
+                return fk_reply_invalid(req, staff_only[i],
+                                        "该字段由工作人员填写，自助登记时不能提交");
         }
     const char *id_number, *name, *phone, *arrival, *transport, *plate, *trip, *destination,
         *address, *note, *origin_code, *origin_name;
@@ -100,14 +90,14 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return -1;
     json_t *origin = json_object_get(req->json, "origin");
     if (origin == NULL || json_is_null(origin))
-        return missing(req, "origin");
+        return fk_reply_missing(req, "origin");
     if (!json_is_object(origin))
-        return invalid(req, "origin", "来源地应为 {code, name}");
+        return fk_reply_invalid(req, "origin", "来源地应为 {code, name}");
     if (member_str_or_reply(req, origin, "code", "origin.code", 6, &origin_code) != 0)
         return -1;
     const char *why = fk_screening_area_code_check(origin_code);
     if (why != NULL)
-        return invalid(req, "origin.code", why);
+        return fk_reply_invalid(req, "origin.code", why);
     if (member_str_or_reply(req, origin, "name", "origin.name", FK_RETURNEE_ORIGIN_MAX,
                             &origin_name) != 0)
         return -1;
@@ -115,14 +105,14 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return -1;
     int64_t day;
     if (!fk_screening_date(arrival, &day))
-        return invalid(req, "arrival_date", "到达日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, "arrival_date", "到达日期格式应为 YYYY-MM-DD");
     int64_t now = fk_now();
     if ((why = fk_returnee_date_check(day, now, public_page)) != NULL)
-        return invalid(req, "arrival_date", why);
+        return fk_reply_invalid(req, "arrival_date", why);
     if (fk_json_str_or_reply(req, "transport", 1, 16, &transport) != 0)
         return -1;
     if (!fk_returnee_value_known(FK_RETURNEE_TRANSPORT, transport))
-        return invalid(req, "transport", fk_returnee_values_text(FK_RETURNEE_TRANSPORT));
+        return fk_reply_invalid(req, "transport", fk_returnee_values_text(FK_RETURNEE_TRANSPORT));
     int car = strcmp(transport, "car") == 0;
     int scheduled = strcmp(transport, "train") == 0 || strcmp(transport, "flight") == 0 ||
                     strcmp(transport, "bus") == 0;
@@ -130,16 +120,16 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         fk_json_str_or_reply(req, "trip_no", 0, 16, &trip) != 0)
         return -1;
     if (car && plate == NULL)
-        return invalid(req, "plate", "自驾返乡须填写车牌号");
+        return fk_reply_invalid(req, "plate", "自驾返乡须填写车牌号");
     if (!car && plate != NULL)
-        return invalid(req, "plate", "只有自驾返乡填写车牌号");
+        return fk_reply_invalid(req, "plate", "只有自驾返乡填写车牌号");
     const char *reason;
     if (plate != NULL && fk_plate_check(plate, &reason) != FK_OK)
-        return invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
+        return fk_reply_invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
     if (trip != NULL && !scheduled)
-        return invalid(req, "trip_no", "只有乘火车、飞机或客车时填写车次或航班号");
+        return fk_reply_invalid(req, "trip_no", "只有乘火车、飞机或客车时填写车次或航班号");
     if (trip != NULL && (why = fk_returnee_trip_check(trip)) != NULL)
-        return invalid(req, "trip_no", why);
+        return fk_reply_invalid(req, "trip_no", why);
     if (fk_json_str_or_reply(req, "destination_region", 1, 18, &destination) != 0)
         return -1;
     if (!public_page && fk_json_int_or_reply(req, "household_id", 0, 1, INT64_MAX, &has_household,
@@ -149,7 +139,7 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &note) != 0)
         return -1;
     if (note != NULL && !fk_text_plain(note))
-        return invalid(req, "note", "备注含有控制字符");
+        return fk_reply_invalid(req, "note", "备注含有控制字符");
     if (public_page) {
         snprintf(out->three_code, sizeof(out->three_code), "unchecked");
         snprintf(out->landing_test, sizeof(out->landing_test), "pending");
@@ -188,7 +178,7 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return -1;
     }
     if (out->person.region.level < 3)
-        return invalid(req, "destination_region", "目的地应选到社区（村）、小区或楼栋");
+        return fk_reply_invalid(req, "destination_region", "目的地应选到社区（村）、小区或楼栋");
     if (out->person.household_id != 0) {
         int fits = 0;
         err = fk_returnee_household_in(db, out->person.household_id, out->person.region.prefix,
@@ -198,7 +188,7 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
             return -1;
         }
         if (!fits)
-            return invalid(req, "household_id", "该户不在目的地区划内");
+            return fk_reply_invalid(req, "household_id", "该户不在目的地区划内");
     }
     snprintf(out->origin_code, sizeof(out->origin_code), "%s", origin_code);
     snprintf(out->origin_name, sizeof(out->origin_name), "%s", origin_name);
@@ -233,10 +223,7 @@ static void create_returnee(struct fk_req *req)
         goto done;
     const struct fk_pii_key *key = &req->app->pii_key;
     int64_t existing = 0, person = 0;
-    enum fk_err err =
-        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, &existing);
-    if (err == FK_OK && existing == 0)
-        err = fk_person_find_by_id_number(db, key, r->person.id.number, &person);
+    enum fk_err err = fk_returnee_duplicate_or_person(db, key, r, &existing, &person);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         goto done;
@@ -281,7 +268,7 @@ static int flag_or_reply(struct fk_req *req, const char *name, int *out)
     else if (strcmp(text, "0") == 0 || strcmp(text, "false") == 0)
         *out = 0;
     else
-        return invalid(req, name, "应为 1 或 0");
+        return fk_reply_invalid(req, name, "应为 1 或 0");
     return 0;
 }
 
@@ -293,7 +280,7 @@ static int query_value_or_reply(struct fk_req *req, const char *name, enum fk_re
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!fk_returnee_value_known(field, text))
-        return invalid(req, name, fk_returnee_values_text(field));
+        return fk_reply_invalid(req, name, fk_returnee_values_text(field));
     *out = text;
     return 0;
 }
@@ -306,7 +293,7 @@ static int query_date_or_reply(struct fk_req *req, const char *name, const char 
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!fk_screening_date(text, &day))
-        return invalid(req, name, "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, name, "日期格式应为 YYYY-MM-DD");
     *out = text;
     return 0;
 }
@@ -325,13 +312,13 @@ int fk_returnee_filter_or_reply(struct fk_req *req, struct fk_returnee_filter *f
         query_value_or_reply(req, "transport", FK_RETURNEE_TRANSPORT, &f->transport) != 0)
         return -1;
     if (f->from && f->until && strcmp(f->from, f->until) > 0)
-        return invalid(req, "until", "结束日期不能早于开始日期");
+        return fk_reply_invalid(req, "until", "结束日期不能早于开始日期");
     const char *q = fk_req_query(req, "q");
     if (q == NULL || q[0] == '\0')
         return 0;
     size_t len = strlen(q);
     if (len > FK_NAME_MAX || !fk_text_plain(q))
-        return invalid(req, "q", "查询内容过长或含有控制字符");
+        return fk_reply_invalid(req, "q", "查询内容过长或含有控制字符");
     struct fk_resident_id id;
     const char *reason;
     const struct fk_pii_key *key = &req->app->pii_key;
@@ -463,14 +450,15 @@ static void patch_returnee(struct fk_req *req)
         while (k < sizeof(allowed) / sizeof(allowed[0]) && strcmp(allowed[k], key_name) != 0)
             k++;
         if (k == sizeof(allowed) / sizeof(allowed[0])) {
-            invalid(req, key_name,
-                    "只能修改 three_code、landing_test、disposition、household_id、note、handled、"
-                    "register");
+            fk_reply_invalid(
+                req, key_name,
+                "只能修改 three_code、landing_test、disposition、household_id、note、handled、"
+                "register");
             goto fail;
         }
     }
     if (json_object_size(req->json) == 0) {
-        invalid(req, "body", "没有要修改的字段");
+        fk_reply_invalid(req, "body", "没有要修改的字段");
         goto fail;
     }
     changed = json_array();
@@ -510,7 +498,7 @@ static void patch_returnee(struct fk_req *req)
                 goto fail;
             }
             if (!fits) {
-                invalid(req, "household_id", "该户不存在或不在目的地区划内");
+                fk_reply_invalid(req, "household_id", "该户不存在或不在目的地区划内");
                 goto fail;
             }
         }
@@ -522,7 +510,7 @@ static void patch_returnee(struct fk_req *req)
         if (fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &text) != 0)
             goto fail;
         if (text != NULL && !fk_text_plain(text)) {
-            invalid(req, "note", "备注含有控制字符");
+            fk_reply_invalid(req, "note", "备注含有控制字符");
             goto fail;
         }
         s.has_note = text != NULL;
@@ -541,7 +529,7 @@ static void patch_returnee(struct fk_req *req)
     if (fk_json_bool_or_reply(req, "register", &has_register, &want_register) != 0)
         goto fail;
     if (has_register && !want_register) {
-        invalid(req, "register", "register 只能为 true：已登记入库的人员不能取消");
+        fk_reply_invalid(req, "register", "register 只能为 true：已登记入库的人员不能取消");
         goto fail;
     }
     if (has_register && s.person_id == 0) {
@@ -562,7 +550,7 @@ static void patch_returnee(struct fk_req *req)
             err = fk_person_find_by_id_number(db, &req->app->pii_key, valid->id.number,
                                               &change.existing_person);
         if (err == FK_ERR_INVALID) {
-            invalid(req, "register", why.message);
+            fk_reply_invalid(req, "register", why.message);
             goto fail;
         }
         if (err != FK_OK) {

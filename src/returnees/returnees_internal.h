@@ -1,6 +1,6 @@
 /* Internal to src/returnees: the validated arrival, the list filter and the
  * store functions (returnees_store.c, the module's SQL) shared by the staff
- * handlers (returnees_api.c), the public page (returnees_public.c) and the
+ * handlers (returnees_api.c), the public page (returnees_public_api.c) and the
  * ledger (returnees_export_api.c). Store functions borrow what they take; JSON
  * they return is a new reference the caller owns. */
 #ifndef FK_RETURNEES_INTERNAL_H
@@ -56,6 +56,15 @@ enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id) FK_MUST_CHEC
 enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id,
                                     int64_t now) FK_MUST_CHECK;
 
+/* The arrival of the same person on the same date (*existing), or when there
+ * is none the registry person of r's ID number (*person, 0 if unknown). */
+enum fk_err fk_returnee_duplicate_or_person(struct fk_conn *db, const struct fk_pii_key *key,
+                                            const struct fk_returnee_new *r, int64_t *existing,
+                                            int64_t *person) FK_MUST_CHECK;
+/* Appends {code,name,level} of the regions under `parent` (NULL: the roots)
+ * to `out` (borrowed), at most 2000, for the public page's picker. */
+enum fk_err fk_returnee_region_children(struct fk_conn *db, const char *parent,
+                                        json_t *out) FK_MUST_CHECK;
 /* Whether household `household_id` exists and lies under `prefix`. */
 enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,
                                      int *fits) FK_MUST_CHECK;
@@ -164,7 +173,7 @@ enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const cha
 /* GET /api/v1/returnees/export (returnees_export_api.c). */
 void fk_returnees_export(struct fk_req *req);
 /* POST /api/v1/public/returnees, GET /api/v1/public/regions[/{code}]
- * (returnees_public.c). */
+ * (returnees_public_api.c). */
 void fk_returnees_public_create(struct fk_req *req);
 void fk_returnees_public_regions(struct fk_req *req);
 

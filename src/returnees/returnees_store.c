@@ -320,6 +320,39 @@ enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id)
     return err;
 }
 
+enum fk_err fk_returnee_duplicate_or_person(struct fk_conn *db, const struct fk_pii_key *key,
+                                            const struct fk_returnee_new *r, int64_t *existing,
+                                            int64_t *person)
+{
+    *person = 0;
+    enum fk_err err =
+        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, existing);
+    if (err == FK_OK && *existing == 0)
+        err = fk_person_find_by_id_number(db, key, r->person.id.number, person);
+    return err;
+}
+
+enum fk_err fk_returnee_region_children(struct fk_conn *db, const char *parent, json_t *out)
+{
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(
+        db,
+        parent ? "SELECT code, name, level FROM regions WHERE parent = ? ORDER BY code LIMIT 2000"
+               : "SELECT code, name, level FROM regions WHERE parent IS NULL ORDER BY code "
+                 "LIMIT 2000",
+        &st);
+    if (err != FK_OK)
+        return err;
+    if (parent)
+        err = fk_stmt_bind_text(st, 1, parent);
+    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
+        json_array_append_new(out, json_pack("{s:s,s:s,s:I}", "code", fk_stmt_text(st, 0), "name",
+                                             fk_stmt_text(st, 1), "level",
+                                             (json_int_t)fk_stmt_int64(st, 2)));
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_OK : err;
+}
+
 /* --- changes: each in its own transaction, audited in it --- */
 
 enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "http/invalid.h"
 #include "residents/residents.h"
 #include "screening/screening_internal.h"
 
@@ -20,18 +21,6 @@
 /* Visits may be dated up to this far ahead of the server clock (phones). */
 #define CLOCK_SKEW 300
 
-static int invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
-
-static int missing(struct fk_req *req, const char *field)
-{
-    fk_reply_err(req, FK_E_MISSING_FIELD, field);
-    return -1;
-}
-
 /* A string member of `object` (a nested object of the body): like
  * fk_json_str_or_reply, with the error naming `field` (e.g. "arrivals[0].name"). */
 static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
@@ -40,22 +29,22 @@ static int member_str_or_reply(struct fk_req *req, json_t *object, const char *n
     json_t *value = json_object_get(object, name);
     *out = NULL;
     if (value == NULL || json_is_null(value))
-        return required ? missing(req, field) : 0;
+        return required ? fk_reply_missing(req, field) : 0;
     if (!json_is_string(value))
-        return invalid(req, field, "字段类型应为字符串");
+        return fk_reply_invalid(req, field, "字段类型应为字符串");
     const char *text = json_string_value(value);
     size_t len = json_string_length(value);
     if (strlen(text) != len)
-        return invalid(req, field, "字段含有非法字符");
+        return fk_reply_invalid(req, field, "字段含有非法字符");
     if (len == 0)
-        return required ? missing(req, field) : 0;
+        return required ? fk_reply_missing(req, field) : 0;
     if (len > max_len)
-        return invalid(req, field, "字段过长");
+        return fk_reply_invalid(req, field, "字段过长");
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-            return invalid(req, field, "字段含有控制字符");
+            return fk_reply_invalid(req, field, "字段含有控制字符");
     if (text[0] == ' ' || text[len - 1] == ' ')
-        return invalid(req, field, "字段首尾不能有空格");
+        return fk_reply_invalid(req, field, "字段首尾不能有空格");
     *out = text;
     return 0;
 }
@@ -98,7 +87,7 @@ int fk_screening_scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
     if (strlen(region) > 18 || fk_region_normalize(region, code, prefix, &reason) != FK_OK)
-        return invalid(req, "region", "区划代码格式错误");
+        return fk_reply_invalid(req, "region", "区划代码格式错误");
     size_t ls = strlen(scope), lp = strlen(prefix);
     if (strncmp(scope, prefix, ls < lp ? ls : lp) != 0) {
         fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
@@ -130,7 +119,7 @@ int fk_screening_outcome_or_reply(struct fk_req *req, const char **outcome)
         *outcome = NULL;
     if (*outcome != NULL && strcmp(*outcome, "not_visited") != 0 &&
         strcmp(*outcome, "nobody_home") != 0 && strcmp(*outcome, "refused") != 0)
-        return invalid(req, "outcome", "outcome 应为 not_visited、nobody_home 或 refused");
+        return fk_reply_invalid(req, "outcome", "outcome 应为 not_visited、nobody_home 或 refused");
     return 0;
 }
 
@@ -162,9 +151,9 @@ static int areas_or_reply(struct fk_req *req, const char *campaign_region, json_
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list))
-        return invalid(req, "areas_of_concern", "关注地区应为数组");
+        return fk_reply_invalid(req, "areas_of_concern", "关注地区应为数组");
     if (json_array_size(list) > FK_SCREENING_MAX_AREAS)
-        return invalid(req, "areas_of_concern", "关注地区过多");
+        return fk_reply_invalid(req, "areas_of_concern", "关注地区过多");
     json_t *areas = json_array();
     size_t i;
     json_t *item;
@@ -174,7 +163,7 @@ static int areas_or_reply(struct fk_req *req, const char *campaign_region, json_
         snprintf(field, sizeof(field), "areas_of_concern[%zu]", i);
         if (!json_is_object(item)) {
             json_decref(areas);
-            return invalid(req, field, "关注地区应为 {code, name}");
+            return fk_reply_invalid(req, field, "关注地区应为 {code, name}");
         }
         const char *code, *name;
         snprintf(field, sizeof(field), "areas_of_concern[%zu].code", i);
@@ -196,7 +185,7 @@ static int areas_or_reply(struct fk_req *req, const char *campaign_region, json_
         }
         if (why != NULL) {
             json_decref(areas);
-            return invalid(req, field, why);
+            return fk_reply_invalid(req, field, why);
         }
         snprintf(field, sizeof(field), "areas_of_concern[%zu].name", i);
         if (member_str_or_reply(req, item, "name", field, 1, FK_SCREENING_NAME_MAX, &name) != 0) {
@@ -222,13 +211,13 @@ static int campaign_fields_or_reply(struct fk_req *req, struct fk_campaign *c, i
         return -1;
     int64_t start_day, end_day;
     if (starts != NULL && !fk_screening_date(starts, &start_day))
-        return invalid(req, "starts_on", "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, "starts_on", "日期格式应为 YYYY-MM-DD");
     if (ends != NULL && !fk_screening_date(ends, &end_day))
-        return invalid(req, "ends_on", "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, "ends_on", "日期格式应为 YYYY-MM-DD");
     if (name != NULL) {
         for (const char *p = name; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                return invalid(req, "name", "名称含有控制字符");
+                return fk_reply_invalid(req, "name", "名称含有控制字符");
         snprintf(c->name, sizeof(c->name), "%s", name);
     }
     if (starts != NULL)
@@ -236,7 +225,7 @@ static int campaign_fields_or_reply(struct fk_req *req, struct fk_campaign *c, i
     if (ends != NULL)
         snprintf(c->ends_on, sizeof(c->ends_on), "%s", ends);
     if (strcmp(c->ends_on, c->starts_on) < 0)
-        return invalid(req, ends ? "ends_on" : "starts_on", "结束日期不能早于开始日期");
+        return fk_reply_invalid(req, ends ? "ends_on" : "starts_on", "结束日期不能早于开始日期");
     if (has_flag)
         c->other_provinces = flag;
     json_t *areas;
@@ -277,7 +266,7 @@ static void create_campaign(struct fk_req *req)
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
     if (fk_region_normalize(region_text, code, prefix, &reason) != FK_OK) {
-        invalid(req, "region", "区划代码格式错误");
+        fk_reply_invalid(req, "region", "区划代码格式错误");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -286,7 +275,7 @@ static void create_campaign(struct fk_req *req)
     struct fk_region region;
     enum fk_err err = fk_region_get(db, code, &region);
     if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, region.prefix))) {
-        invalid(req, "region", "区划不存在或不在管辖范围内");
+        fk_reply_invalid(req, "region", "区划不存在或不在管辖范围内");
         return;
     }
     if (err != FK_OK) {
@@ -347,7 +336,7 @@ static void patch_campaign(struct fk_req *req)
         return;
     }
     if (json_object_get(req->json, "region") != NULL) {
-        invalid(req, "region", "排查区域不能修改：网格和走访记录依赖它");
+        fk_reply_invalid(req, "region", "排查区域不能修改：网格和走访记录依赖它");
         fk_campaign_clear(&c);
         return;
     }
@@ -395,18 +384,18 @@ static void put_grid(struct fk_req *req)
     }
     if (strcmp(worker.role, "community_worker") != 0 || worker.disabled) {
         fk_campaign_clear(&c);
-        invalid(req, "user_id", "只能为在岗的网格员（community_worker）分配网格");
+        fk_reply_invalid(req, "user_id", "只能为在岗的网格员（community_worker）分配网格");
         return;
     }
     json_t *list = json_object_get(req->json, "regions");
     if (list == NULL || json_is_null(list)) {
         fk_campaign_clear(&c);
-        missing(req, "regions");
+        fk_reply_missing(req, "regions");
         return;
     }
     if (!json_is_array(list) || json_array_size(list) > FK_SCREENING_MAX_GRID_REGIONS) {
         fk_campaign_clear(&c);
-        invalid(req, "regions", "regions 应为小区或楼栋代码数组（最多 200 个）");
+        fk_reply_invalid(req, "regions", "regions 应为小区或楼栋代码数组（最多 200 个）");
         return;
     }
     size_t n = json_array_size(list);
@@ -468,7 +457,7 @@ static void put_grid(struct fk_req *req)
         else if (status == 409)
             reply_assigned(req, field, other_user);
         else
-            invalid(req, field, why);
+            fk_reply_invalid(req, field, why);
         return;
     }
     struct fk_caller who;
@@ -525,7 +514,7 @@ static int key_or_reply(struct fk_req *req, const char **key)
         return -1;
     for (const char *p = *key; *p; p++)
         if (*p < 0x21 || *p > 0x7e)
-            return invalid(req, "idempotency_key", "幂等键只能包含可见 ASCII 字符");
+            return fk_reply_invalid(req, "idempotency_key", "幂等键只能包含可见 ASCII 字符");
     return 0;
 }
 
@@ -581,9 +570,9 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > FK_SCREENING_MAX_ARRIVALS)
-        return invalid(req, "arrivals", "arrivals 应为数组（最多 20 人）");
+        return fk_reply_invalid(req, "arrivals", "arrivals 应为数组（最多 20 人）");
     if (json_array_size(list) > 0 && in->outcome != FK_VISIT_REACHED)
-        return invalid(req, "arrivals", "未入户时不能登记新到人员");
+        return fk_reply_invalid(req, "arrivals", "未入户时不能登记新到人员");
     int64_t now = fk_now(), today;
     int y, m, d;
     fk_civil_date(now, &y, &m, &d);
@@ -597,7 +586,7 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
         memset(v, 0, sizeof(*v));
         snprintf(field, sizeof(field), "arrivals[%zu]", i);
         if (!json_is_object(item))
-            return invalid(req, field, "新到人员应为对象");
+            return fk_reply_invalid(req, field, "新到人员应为对象");
         static const char *const names[] = {"id_number",   "name",        "phone",
                                             "origin_code", "origin_name", "arrived_on"};
         const char **targets[] = {&v->a.id_number,   &v->a.name,        &v->a.phone,
@@ -611,14 +600,14 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
         const char *why = fk_screening_area_code_check(v->a.origin_code);
         if (why != NULL) {
             snprintf(field, sizeof(field), "arrivals[%zu].origin_code", i);
-            return invalid(req, field, why);
+            return fk_reply_invalid(req, field, why);
         }
         int64_t day;
         snprintf(field, sizeof(field), "arrivals[%zu].arrived_on", i);
         if (!fk_screening_date(v->a.arrived_on, &day))
-            return invalid(req, field, "日期格式应为 YYYY-MM-DD");
+            return fk_reply_invalid(req, field, "日期格式应为 YYYY-MM-DD");
         if (day > today)
-            return invalid(req, field, "到达日期不能晚于今天");
+            return fk_reply_invalid(req, field, "到达日期不能晚于今天");
         struct fk_person_input person = {
             .id_number = v->a.id_number,
             .name = v->a.name,
@@ -645,7 +634,7 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
         for (size_t k = 0; k < i; k++)
             if (strcmp(out[k].person.id.number, v->person.id.number) == 0) {
                 snprintf(field, sizeof(field), "arrivals[%zu].id_number", i);
-                return invalid(req, field, "同一身份证号重复登记");
+                return fk_reply_invalid(req, field, "同一身份证号重复登记");
             }
         v->a.concern =
             fk_screening_concern(c->areas, c->other_provinces, c->region, v->a.origin_code);
@@ -661,9 +650,9 @@ static int members_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_vi
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > FK_SCREENING_MAX_MEMBERS)
-        return invalid(req, "members_present", "members_present 应为人员编号数组");
+        return fk_reply_invalid(req, "members_present", "members_present 应为人员编号数组");
     if (json_array_size(list) > 0 && in->outcome != FK_VISIT_REACHED)
-        return invalid(req, "members_present", "未入户时不能登记在家成员");
+        return fk_reply_invalid(req, "members_present", "未入户时不能登记在家成员");
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item)
@@ -671,10 +660,10 @@ static int members_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_vi
         char field[48];
         snprintf(field, sizeof(field), "members_present[%zu]", i);
         if (!json_is_integer(item) || json_integer_value(item) < 1)
-            return invalid(req, field, "人员编号应为正整数");
+            return fk_reply_invalid(req, field, "人员编号应为正整数");
         for (size_t k = 0; k < i; k++)
             if (json_integer_value(json_array_get(list, k)) == json_integer_value(item))
-                return invalid(req, field, "人员重复");
+                return fk_reply_invalid(req, field, "人员重复");
         int member = 0;
         enum fk_err err =
             fk_visit_is_member(db, in->household_id, json_integer_value(item), &member);
@@ -683,7 +672,7 @@ static int members_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_vi
             return -1;
         }
         if (!member)
-            return invalid(req, field, "该人员不是本户成员");
+            return fk_reply_invalid(req, field, "该人员不是本户成员");
     }
     in->members = list;
     return 0;
@@ -696,9 +685,9 @@ static int symptoms_or_reply(struct fk_req *req, struct fk_visit_input *in)
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > 16)
-        return invalid(req, "symptoms", "symptoms 应为症状名称数组");
+        return fk_reply_invalid(req, "symptoms", "symptoms 应为症状名称数组");
     if (json_array_size(list) > 0 && in->outcome != FK_VISIT_REACHED)
-        return invalid(req, "symptoms", "未入户时不能登记症状");
+        return fk_reply_invalid(req, "symptoms", "未入户时不能登记症状");
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item)
@@ -707,10 +696,10 @@ static int symptoms_or_reply(struct fk_req *req, struct fk_visit_input *in)
         if (bit == 0) {
             char field[32];
             snprintf(field, sizeof(field), "symptoms[%zu]", i);
-            return invalid(req, field,
-                           "未知症状（fever、cough、sore_throat、fatigue、loss_of_smell、"
-                           "runny_nose、diarrhea、muscle_pain、shortness_of_breath、"
-                           "conjunctivitis）");
+            return fk_reply_invalid(req, field,
+                                    "未知症状（fever、cough、sore_throat、fatigue、loss_of_smell、"
+                                    "runny_nose、diarrhea、muscle_pain、shortness_of_breath、"
+                                    "conjunctivitis）");
         }
         in->symptoms |= bit;
     }
@@ -737,7 +726,7 @@ static void create_visit(struct fk_req *req)
         goto done;
     in.outcome = fk_visit_outcome_from_name(outcome_text);
     if (in.outcome == 0) {
-        invalid(req, "outcome", "outcome 应为 reached、nobody_home 或 refused");
+        fk_reply_invalid(req, "outcome", "outcome 应为 reached、nobody_home 或 refused");
         goto done;
     }
     if (fk_json_str_or_reply(req, "note", 0, FK_SCREENING_NOTE_MAX, &in.note) != 0)
@@ -748,7 +737,8 @@ static void create_visit(struct fk_req *req)
     if (fk_json_str_or_reply(req, "visited_at", 0, 40, &visited_text) != 0)
         goto done;
     if (visited_text != NULL && fk_time_parse(visited_text, &in.visited_at) != FK_OK) {
-        invalid(req, "visited_at", "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
+        fk_reply_invalid(req, "visited_at",
+                         "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
         goto done;
     }
     int64_t starts, ends;
@@ -758,7 +748,7 @@ static void create_visit(struct fk_req *req)
     }
     if (in.visited_at > now + CLOCK_SKEW || in.visited_at < starts ||
         in.visited_at >= ends + 86400) {
-        invalid(req, "visited_at", "走访时间应在排查行动期间且不晚于现在");
+        fk_reply_invalid(req, "visited_at", "走访时间应在排查行动期间且不晚于现在");
         goto done;
     }
     /* The household: in the campaign and the caller's jurisdiction, and for a
@@ -827,7 +817,7 @@ static void get_progress(struct fk_req *req)
         while (k < 4 && strcmp(levels[k].name, level_text) != 0)
             k++;
         if (k == 4) {
-            invalid(req, "level", "level 应为 grid、compound、community 或 township");
+            fk_reply_invalid(req, "level", "level 应为 grid、compound、community 或 township");
             return;
         }
         level = levels[k].level;

@@ -90,15 +90,12 @@ void fk_returnees_public_create(struct fk_req *req)
     }
     if (fk_returnee_body_or_reply(req, db, 1, r) != 0)
         goto done;
-    const struct fk_pii_key *key = &req->app->pii_key;
-    int64_t existing = 0, person = 0;
-    enum fk_err err =
-        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, &existing);
     /* Linked to the registry when the person is known there; an unknown
      * person is not added to the registry from an anonymous form (staff
      * confirm them with PATCH {"register": true}). */
-    if (err == FK_OK && existing == 0)
-        err = fk_person_find_by_id_number(db, key, r->person.id.number, &person);
+    int64_t existing = 0, person = 0;
+    enum fk_err err =
+        fk_returnee_duplicate_or_person(db, &req->app->pii_key, r, &existing, &person);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         goto done;
@@ -131,27 +128,6 @@ done:
     free(r);
 }
 
-static enum fk_err children_json(struct fk_conn *db, const char *parent, json_t *out)
-{
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(
-        db,
-        parent ? "SELECT code, name, level FROM regions WHERE parent = ? ORDER BY code LIMIT 2000"
-               : "SELECT code, name, level FROM regions WHERE parent IS NULL ORDER BY code "
-                 "LIMIT 2000",
-        &st);
-    if (err != FK_OK)
-        return err;
-    if (parent)
-        err = fk_stmt_bind_text(st, 1, parent);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-        json_array_append_new(out, json_pack("{s:s,s:s,s:I}", "code", fk_stmt_text(st, 0), "name",
-                                             fk_stmt_text(st, 1), "level",
-                                             (json_int_t)fk_stmt_int64(st, 2)));
-    fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_OK : err;
-}
-
 void fk_returnees_public_regions(struct fk_req *req)
 {
     const char *text = fk_req_param(req, "code");
@@ -162,7 +138,7 @@ void fk_returnees_public_regions(struct fk_req *req)
     json_t *body = NULL;
     enum fk_err err = FK_OK;
     if (text[0] == '\0') {
-        err = children_json(db, NULL, children);
+        err = fk_returnee_region_children(db, NULL, children);
         body = json_pack("{s:n,s:o}", "code", "children", children);
     } else {
         char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
@@ -175,7 +151,7 @@ void fk_returnees_public_regions(struct fk_req *req)
             return;
         }
         if (err == FK_OK)
-            err = children_json(db, region.code, children);
+            err = fk_returnee_region_children(db, region.code, children);
         body = json_pack("{s:s,s:s,s:i,s:s,s:o}", "code", region.code, "name", region.name, "level",
                          region.level, "parent", region.parent, "children", children);
     }
