@@ -3,7 +3,6 @@
  * module. A checkpoint outside the caller's jurisdiction does not exist
  * (404); community workers may register only community and compound gates
  * (level 4) in their community. */
-#include "audit/audit.h"
 #include "checkpoints/checkpoints_internal.h"
 #include "core/clock.h"
 #include "core/parse.h"
@@ -47,16 +46,6 @@ int fk_cp_time_or_reply(struct fk_req *req, const char *name, int64_t *out)
         return fk_reply_invalid(req, name,
                                 "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
     return 0;
-}
-
-void fk_cp_audit(struct fk_req *req, enum fk_err *err, const char *action, const char *target_type,
-                 int64_t id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, 0, detail);
-    json_decref(detail);
 }
 
 int fk_cp_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id)
@@ -319,10 +308,10 @@ void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, const struct fk_
     json_t *items = NULL;
     enum fk_err err = fk_cp_list(db, &who, kind, f, page, per_page, &items, &total);
     if (kind == FK_CP_INCIDENT)
-        fk_cp_audit(req, &err, "incident_list", "checkpoint_incident", 0,
-                    json_pack("{s:s,s:I,s:I,s:I}", "region", f->scope, "checkpoint_id",
-                              (json_int_t)f->checkpoint_id, "page", (json_int_t)page, "rows",
-                              (json_int_t)json_array_size(items)));
+        fk_req_audit(req, &err, "incident_list", "checkpoint_incident", 0, 0,
+                     json_pack("{s:s,s:I,s:I,s:I}", "region", f->scope, "checkpoint_id",
+                               (json_int_t)f->checkpoint_id, "page", (json_int_t)page, "rows",
+                               (json_int_t)json_array_size(items)));
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
@@ -350,9 +339,9 @@ void fk_cp_export(struct fk_req *req, enum fk_cp_kind kind, const struct fk_cp_l
     fk_caller_of(req, &who);
     int64_t count = 0;
     enum fk_err err = fk_cp_each(db, &who, kind, &f, ledger->row, &lg, &count);
-    fk_cp_audit(req, &err, ledger->action, ledger->target_type, 0,
-                json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
-                          "rows", (json_int_t)count));
+    fk_req_audit(req, &err, ledger->action, ledger->target_type, 0, 0,
+                 json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
+                           "rows", (json_int_t)count));
     fk_ledger_finish(req, &lg, err, ledger->base);
 }
 

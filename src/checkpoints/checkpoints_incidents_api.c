@@ -190,7 +190,7 @@ void fk_cp_incident_get(struct fk_req *req)
     if (db == NULL || incident_or_reply(req, db, &who, &id, &body) != 0)
         return;
     enum fk_err err = FK_OK;
-    fk_cp_audit(req, &err, "incident_read", "checkpoint_incident", id, NULL);
+    fk_req_audit(req, &err, "incident_read", "checkpoint_incident", id, 0, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);

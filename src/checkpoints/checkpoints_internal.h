@@ -158,10 +158,6 @@ int fk_cp_text_or_reply(struct fk_req *req, const char *name, int required, size
                         const char **out);
 /* An RFC 3339 member. -1 after replying. */
 int fk_cp_time_or_reply(struct fk_req *req, const char *name, int64_t *out);
-/* Audits a read or export `action` on a record (target id 0: none); err is
- * left alone when not FK_OK. detail is consumed. */
-void fk_cp_audit(struct fk_req *req, enum fk_err *err, const char *action, const char *target_type,
-                 int64_t id, json_t *detail);
 /* The path parameter `name` as a positive id; -1 after replying `e` (a 404
  * row of errors.def). */
 int fk_cp_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id);

@@ -41,6 +41,17 @@ enum fk_err fk_caller_audit(struct fk_conn *db, enum fk_err err, const struct fk
     return err;
 }
 
+void fk_req_audit(struct fk_req *req, enum fk_err *err, const char *action, const char *target_type,
+                  int64_t target_id, int64_t person_id, json_t *detail)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)target_id);
+    if (*err == FK_OK)
+        *err =
+            fk_audit_req(req, action, target_type, target_id ? id_text : NULL, person_id, detail);
+    json_decref(detail);
+}
+
 enum fk_err fk_caller_finish(struct fk_conn *db, enum fk_err err)
 {
     if (err == FK_OK)

@@ -35,6 +35,13 @@ enum fk_err fk_caller_audit(struct fk_conn *db, enum fk_err err, const struct fk
                             const char *action, const char *target_type, int64_t target_id,
                             int64_t person_id, json_t *detail) FK_MUST_CHECK;
 
+/* For a handler's read or export audit (outside any transaction): when *err
+ * is FK_OK writes the entry for the request's actor and sets *err to its
+ * status; `target_id` 0 writes no target id; `detail` (may be NULL) is
+ * consumed in every case. */
+void fk_req_audit(struct fk_req *req, enum fk_err *err, const char *action, const char *target_type,
+                  int64_t target_id, int64_t person_id, json_t *detail);
+
 /* Ends the transaction of a store function: commits when `err` is FK_OK,
  * rolls back otherwise (also when the commit fails); the final status. */
 enum fk_err fk_caller_finish(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;

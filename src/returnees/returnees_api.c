@@ -2,7 +2,6 @@
  * rules and queries, audit, reply. Everything personal is limited to the
  * caller's jurisdiction by the destination region; outside it an arrival does
  * not exist (404). */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -15,16 +14,6 @@
 #include <string.h>
 
 #define STAFF (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_COMMUNITY_WORKER)
-
-static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
-                          int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, "returnee", id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
 
 /* A string member of a nested object, the error naming `field`. */
 static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
@@ -352,9 +341,9 @@ static void reply_list(struct fk_req *req, struct fk_returnee_filter *f, const c
     int64_t total = 0;
     enum fk_err err = fk_returnee_list(db, &req->app->pii_key, req->actor.role, f, page, per_page,
                                        &items, &total);
-    audit_or_fail(req, &err, action, 0, 0,
-                  json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
-                            "returned", (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, action, "returnee", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
+                           "returned", (json_int_t)json_array_size(items)));
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
@@ -409,7 +398,7 @@ static void get_returnee(struct fk_req *req)
         fk_reply_err(req, FK_E_RETURNEE_NOT_FOUND, "id");
         return;
     }
-    audit_or_fail(req, &err, "returnee_read", id, person, NULL);
+    fk_req_audit(req, &err, "returnee_read", "returnee", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);

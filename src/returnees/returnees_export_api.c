@@ -1,7 +1,6 @@
 /* The returnee ledger (返乡人员台账) as .xlsx or .csv, with the list's filters,
  * streamed in keyset batches through the shared ledger writer. ID and phone
  * numbers are masked as in the list unless the role sees them in full. */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "returnees/returnees_internal.h"
 
@@ -89,11 +88,8 @@ void fk_returnees_export(struct fk_req *req)
     int64_t count = 0;
     enum fk_err err =
         fk_returnee_each(db, &req->app->pii_key, req->actor.role, &f, ledger_row, &lg, &count);
-    if (err == FK_OK) {
-        json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
-                                   xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);
-        err = fk_audit_req(req, "returnee_export", "returnee", NULL, 0, detail);
-        json_decref(detail);
-    }
+    fk_req_audit(req, &err, "returnee_export", "returnee", 0, 0,
+                 json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
+                           "rows", (json_int_t)count));
     fk_ledger_finish(req, &lg, err, "returnees");
 }

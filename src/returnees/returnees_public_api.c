@@ -4,7 +4,6 @@
  * answer never carries anyone's data but the new registration's id and
  * reference. Also the region tree the page picks the destination from: names
  * and codes only, never counts of people. */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "returnees/returnees_internal.h"

@@ -3,7 +3,6 @@
  * caller's jurisdiction overlap; everything personal is limited to the
  * narrower of the two (fk_campaign_scope), and for a grid worker to the
  * compounds and buildings assigned to them. */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -47,16 +46,6 @@ static int member_str_or_reply(struct fk_req *req, json_t *object, const char *n
         return fk_reply_invalid(req, field, "字段首尾不能有空格");
     *out = text;
     return 0;
-}
-
-static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action,
-                          const char *type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
 }
 
 int fk_screening_campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_campaign *c)
@@ -130,8 +119,8 @@ static void reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64
                        const char *scope)
 {
     if (action != NULL)
-        audit_or_fail(req, &err, action, "screening_campaign", campaign_id, 0,
-                      json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
+        fk_req_audit(req, &err, action, "screening_campaign", campaign_id, 0,
+                     json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
@@ -548,9 +537,8 @@ static int replay_or_continue(struct fk_req *req, struct fk_conn *db, int64_t ca
         fk_reply_err(req, FK_E_IDEMPOTENCY_KEY_REUSED, "idempotency_key");
         return 0;
     }
-    json_t *detail = json_pack("{s:I}", "visit_id", (json_int_t)visit_id);
-    err = fk_audit_req(req, "screening_visit_replay", "screening_visit", NULL, 0, detail);
-    json_decref(detail);
+    fk_req_audit(req, &err, "screening_visit_replay", "screening_visit", 0, 0,
+                 json_pack("{s:I}", "visit_id", (json_int_t)visit_id));
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return 0;

@@ -2,7 +2,6 @@
  * (src/http/ledger.h): the visits (走访台账, read in keyset batches by
  * fk_visit_each) and the households not reached (未入户台账). Handlers only:
  * the rows come from screening_store.c. */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "http/ledger.h"
 #include "screening/screening_internal.h"
@@ -43,57 +42,66 @@ static void visit_row(const struct fk_visit_line *v, int64_t n, void *ctx)
     fk_ledger_row(ctx, cells, VISIT_CELLS);
 }
 
+/* A campaign ledger request: ?format=, the campaign, the caller's scope in
+ * it and, for the pending ledger, ?outcome=. */
+struct campaign_export {
+    int xlsx;
+    struct fk_conn *db;
+    int64_t campaign_id, worker;
+    char scope[FK_REGION_CODE_LEN];
+    const char *outcome;
+};
+
+static int export_begin_or_reply(struct fk_req *req, int pending, struct campaign_export *e)
+{
+    e->outcome = NULL;
+    if (fk_ledger_format_or_reply(req, &e->xlsx) != 0 ||
+        (pending && fk_screening_outcome_or_reply(req, &e->outcome) != 0))
+        return -1;
+    e->db = fk_req_db(req);
+    if (e->db == NULL)
+        return -1;
+    return fk_screening_work_scope_or_reply(req, e->db, &e->campaign_id, e->scope, &e->worker);
+}
+
+/* Audits the export of `count` rows as `action` and sends the file. */
+static void export_end(struct fk_req *req, struct fk_ledger *lg, enum fk_err err,
+                       const struct campaign_export *e, const char *action, int64_t count,
+                       const char *base)
+{
+    fk_req_audit(req, &err, action, "screening_campaign", 0, 0,
+                 json_pack("{s:I,s:s,s:s,s:I}", "campaign_id", (json_int_t)e->campaign_id, "region",
+                           e->scope, "format", e->xlsx ? "xlsx" : "csv", "rows",
+                           (json_int_t)count));
+    fk_ledger_finish(req, lg, err, base);
+}
+
 void fk_screening_export_visits(struct fk_req *req)
 {
-    int xlsx;
-    if (fk_ledger_format_or_reply(req, &xlsx) != 0)
+    struct campaign_export e;
+    if (export_begin_or_reply(req, 0, &e) != 0)
         return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
-    int64_t campaign_id = 0, worker = 0;
-    char scope[FK_REGION_CODE_LEN];
-    if (fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
-        return;
-
     static const char *const headers[] = {
         "序号",     "走访时间", "户编号",   "区划代码",     "所属区划", "地址", "户主",
         "走访结果", "在家人数", "新到人员", "关注地区人员", "症状",     "备注", "网格员"};
     static const double widths[] = {8, 20, 10, 18, 24, 40, 10, 10, 8, 40, 12, 20, 30, 12};
     _Static_assert(sizeof(headers) / sizeof(headers[0]) == VISIT_CELLS, "one header per cell");
     struct fk_ledger lg;
-    if (fk_ledger_open(&lg, xlsx, "走访台账", headers, widths, VISIT_CELLS) != 0) {
+    if (fk_ledger_open(&lg, e.xlsx, "走访台账", headers, widths, VISIT_CELLS) != 0) {
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
     int64_t count = 0;
-    enum fk_err err = fk_visit_each(db, campaign_id, scope, worker, visit_row, &lg, &count);
-    json_t *detail = NULL;
-    if (err == FK_OK)
-        err = fk_audit_req(req, "screening_visit_export", "screening_campaign", NULL, 0,
-                           detail = json_pack("{s:I,s:s,s:s,s:I}", "campaign_id",
-                                              (json_int_t)campaign_id, "region", scope, "format",
-                                              xlsx ? "xlsx" : "csv", "rows", (json_int_t)count));
-    json_decref(detail);
-    fk_ledger_finish(req, &lg, err, "screening-visits");
+    enum fk_err err = fk_visit_each(e.db, e.campaign_id, e.scope, e.worker, visit_row, &lg, &count);
+    export_end(req, &lg, err, &e, "screening_visit_export", count, "screening-visits");
 }
 
 /* The households not reached yet (未入户台账), in pages of the same query the
  * pending list uses. */
 void fk_screening_export_pending(struct fk_req *req)
 {
-    int xlsx;
-    if (fk_ledger_format_or_reply(req, &xlsx) != 0)
-        return;
-    const char *outcome;
-    if (fk_screening_outcome_or_reply(req, &outcome) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
-    int64_t campaign_id = 0, worker = 0;
-    char scope[FK_REGION_CODE_LEN];
-    if (fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+    struct campaign_export e;
+    if (export_begin_or_reply(req, 1, &e) != 0)
         return;
     static const char *const headers[] = {"序号",     "户编号",      "区划代码", "所属区划",
                                           "地址",     "户主",        "人数",     "最近走访结果",
@@ -101,7 +109,7 @@ void fk_screening_export_pending(struct fk_req *req)
     static const double widths[] = {8, 10, 18, 24, 40, 10, 6, 14, 8, 20};
     enum { N = sizeof(headers) / sizeof(headers[0]) };
     struct fk_ledger lg;
-    if (fk_ledger_open(&lg, xlsx, "未入户台账", headers, widths, N) != 0) {
+    if (fk_ledger_open(&lg, e.xlsx, "未入户台账", headers, widths, N) != 0) {
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
@@ -110,7 +118,8 @@ void fk_screening_export_pending(struct fk_req *req)
     enum fk_err err = FK_OK;
     for (int64_t page = 1; err == FK_OK; page++) {
         json_t *items = NULL;
-        err = fk_pending(db, campaign_id, scope, worker, outcome, page, PAGE, &items, &total);
+        err = fk_pending(e.db, e.campaign_id, e.scope, e.worker, e.outcome, page, PAGE, &items,
+                         &total);
         size_t n = err == FK_OK ? json_array_size(items) : 0;
         for (size_t i = 0; i < n; i++) {
             const json_t *h = json_array_get(items, i);
@@ -145,12 +154,5 @@ void fk_screening_export_pending(struct fk_req *req)
         if (n < PAGE)
             break;
     }
-    if (err == FK_OK) {
-        json_t *detail =
-            json_pack("{s:I,s:s,s:s,s:I}", "campaign_id", (json_int_t)campaign_id, "region", scope,
-                      "format", xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);
-        err = fk_audit_req(req, "screening_pending_export", "screening_campaign", NULL, 0, detail);
-        json_decref(detail);
-    }
-    fk_ledger_finish(req, &lg, err, "pending-households");
+    export_end(req, &lg, err, &e, "screening_pending_export", count, "pending-households");
 }
