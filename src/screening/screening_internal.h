@@ -10,6 +10,13 @@
 #include "screening/screening.h"
 #include "store/store.h"
 
+/* Whether an arrival from `origin_code` (2/4/6 digits) is of concern for a
+ * campaign whose region code is `campaign_region`: `other_provinces` and a
+ * province other than the region's, or an area code of `areas` (JSON array of
+ * {"code","name"}, borrowed) that the origin starts with. */
+int fk_screening_concern(const json_t *areas, int other_provinces, const char *campaign_region,
+                         const char *origin_code);
+
 struct fk_campaign {
     int64_t id;
     char name[FK_SCREENING_NAME_MAX + 1];
