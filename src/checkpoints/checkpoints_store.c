@@ -182,25 +182,17 @@ enum fk_err fk_cp_list(struct fk_conn *db, const struct fk_caller *who, enum fk_
 enum fk_err fk_cp_load(struct fk_conn *db, const struct fk_caller *who, enum fk_cp_kind kind,
                        int64_t id, json_t **out)
 {
-    char in_region[96], sql[1536];
-    fk_store_in_region("c.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT %s%s WHERE %s = ? AND %s", kinds[kind].columns,
-             kinds[kind].from, kinds[kind].id_col, in_region);
+    char select_from[1536];
+    snprintf(select_from, sizeof(select_from), "SELECT %s%s", kinds[kind].columns,
+             kinds[kind].from);
     struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err =
+        fk_row_in_region(db, select_from, kinds[kind].id_col, "c.region", id, who->prefix, &st);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, who->prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK && (*out = row_json(who, kind, st)) == NULL)
-        err = FK_ERR_NOMEM;
+    *out = row_json(who, kind, st);
     fk_stmt_free(st);
-    return err;
+    return *out != NULL ? FK_OK : FK_ERR_NOMEM;
 }
 
 #define BATCH 2000

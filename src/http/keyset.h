@@ -1,5 +1,5 @@
-/* Keyset walks for ledgers: a query read in batches of `batch` rows ordered
- * by the key in column 0, each batch starting after the last key seen, so a
+/* Keyset walks for ledgers, and one-row reads by id in a jurisdiction: a query read in batches of
+ * `batch` rows ordered by the key in column 0, each batch starting after the last key seen, so a
  * ledger of any size is read in flat memory and never with OFFSET. The
  * modules' store files build the SQL; this file owns the loop. */
 #ifndef FK_HTTP_KEYSET_H
@@ -23,6 +23,14 @@ struct fk_keyset_query {
     enum fk_err (*batch_done)(void *ctx);
     void *ctx;
 };
+
+/* The one-row read the same modules do by id within a jurisdiction: prepares
+ * `select_from` + " WHERE <id_col> = ? AND <region_col in prefix>" and steps
+ * to its row. FK_OK with *st on the row (the caller frees it with
+ * fk_stmt_free); FK_ERR_NOT_FOUND (nothing to free) when there is none. */
+enum fk_err fk_row_in_region(struct fk_conn *db, const char *select_from, const char *id_col,
+                             const char *region_col, int64_t id, const char *prefix,
+                             struct fk_stmt **st) FK_MUST_CHECK;
 
 /* Runs the walk on `db`; *count is the number of rows seen. */
 enum fk_err fk_keyset_run(struct fk_conn *db, const struct fk_keyset_query *q,

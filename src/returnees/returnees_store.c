@@ -136,29 +136,15 @@ json_t *fk_returnee_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
 enum fk_err fk_returnee_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                              const char *scope, int64_t id, json_t **out, int64_t *person_id)
 {
-    char in_region[96], sql[1536];
-    fk_store_in_region("r.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM " WHERE r.id = ? AND %s", in_region);
     struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err = fk_row_in_region(db, "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM, "r.id",
+                                       "r.region", id, scope, &st);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK) {
-        *person_id = fk_stmt_is_null(st, 2) ? 0 : fk_stmt_int64(st, 2);
-        *out = fk_returnee_json(st, key, role);
-        if (*out == NULL)
-            err = FK_ERR_NOMEM;
-    }
+    *person_id = fk_stmt_is_null(st, 2) ? 0 : fk_stmt_int64(st, 2);
+    *out = fk_returnee_json(st, key, role);
     fk_stmt_free(st);
-    return err;
+    return *out != NULL ? FK_OK : FK_ERR_NOMEM;
 }
 
 void fk_returnee_where(const struct fk_returnee_filter *f, struct fk_where *w)
@@ -420,42 +406,33 @@ enum fk_err fk_returnee_state_load(struct fk_conn *db, const struct fk_pii_key *
                                    const char *scope, int64_t id, int open_pii,
                                    struct fk_returnee_state *s)
 {
-    char in_region[96], sql[512];
     memset(s, 0, sizeof(*s));
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
-             "person_id, id_sealed, phone_sealed, name, address FROM returnees WHERE id = ? AND %s",
-             in_region);
     struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err = fk_row_in_region(
+        db,
+        "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
+        "person_id, id_sealed, phone_sealed, name, address FROM returnees",
+        "id", "region", id, scope, &st);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
-        copy_text(s->region, sizeof(s->region), fk_stmt_text(st, 0));
-        copy_text(s->three_code, sizeof(s->three_code), fk_stmt_text(st, 1));
-        copy_text(s->landing_test, sizeof(s->landing_test), fk_stmt_text(st, 2));
-        copy_text(s->disposition, sizeof(s->disposition), fk_stmt_text(st, 3));
-        s->household_id = fk_stmt_int64(st, 4);
-        s->has_note = !fk_stmt_is_null(st, 5);
-        copy_text(s->note, sizeof(s->note), fk_stmt_text(st, 5));
-        s->handled = fk_stmt_int64(st, 6) != 0;
-        s->person_id = fk_stmt_int64(st, 7);
-        copy_text(s->name, sizeof(s->name), fk_stmt_text(st, 10));
-        copy_text(s->address, sizeof(s->address), fk_stmt_text(st, 11));
-        if (open_pii && s->person_id == 0) {
-            err = fk_pii_open(key, "id_number", fk_stmt_text(st, 8), &s->id_plain);
-            if (err == FK_OK && !fk_stmt_is_null(st, 9))
-                err = fk_pii_open(key, "phone", fk_stmt_text(st, 9), &s->phone_plain);
-        }
+    copy_text(s->region, sizeof(s->region), fk_stmt_text(st, 0));
+    copy_text(s->three_code, sizeof(s->three_code), fk_stmt_text(st, 1));
+    copy_text(s->landing_test, sizeof(s->landing_test), fk_stmt_text(st, 2));
+    copy_text(s->disposition, sizeof(s->disposition), fk_stmt_text(st, 3));
+    s->household_id = fk_stmt_int64(st, 4);
+    s->has_note = !fk_stmt_is_null(st, 5);
+    copy_text(s->note, sizeof(s->note), fk_stmt_text(st, 5));
+    s->handled = fk_stmt_int64(st, 6) != 0;
+    s->person_id = fk_stmt_int64(st, 7);
+    copy_text(s->name, sizeof(s->name), fk_stmt_text(st, 10));
+    copy_text(s->address, sizeof(s->address), fk_stmt_text(st, 11));
+    if (open_pii && s->person_id == 0) {
+        err = fk_pii_open(key, "id_number", fk_stmt_text(st, 8), &s->id_plain);
+        if (err == FK_OK && !fk_stmt_is_null(st, 9))
+            err = fk_pii_open(key, "phone", fk_stmt_text(st, 9), &s->phone_plain);
     }
     fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+    return err;
 }
 
 static void free_plain(char **text)
