@@ -13,28 +13,6 @@
 /* A reported time may run ahead of the server's clock by this much. */
 #define CLOCK_SKEW 600
 
-/* A string member of the nested `person` object. */
-static int person_str_or_reply(struct fk_req *req, json_t *person, const char *name,
-                               const char *field, size_t max, const char **out)
-{
-    json_t *value = json_object_get(person, name);
-    *out = NULL;
-    if (value == NULL || json_is_null(value))
-        return 0;
-    if (!json_is_string(value))
-        return fk_reply_invalid(req, field, "字段类型应为字符串");
-    const char *text = json_string_value(value);
-    size_t len = json_string_length(value);
-    if (strlen(text) != len || !fk_text_plain(text))
-        return fk_reply_invalid(req, field, "字段含有非法字符");
-    if (len > max)
-        return fk_reply_invalid(req, field, "字段过长");
-    if (len > 0 && (text[0] == ' ' || text[len - 1] == ' '))
-        return fk_reply_invalid(req, field, "字段首尾不能有空格");
-    *out = len ? text : NULL;
-    return 0;
-}
-
 void fk_cp_incident_create(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -88,9 +66,11 @@ void fk_cp_incident_create(struct fk_req *req)
                 return;
             }
         }
-        if (person_str_or_reply(req, person, "id_number", "person.id_number", 32, &id_text) != 0 ||
-            person_str_or_reply(req, person, "name", "person.name", FK_NAME_MAX, &name) != 0 ||
-            person_str_or_reply(req, person, "phone", "person.phone", 16, &phone) != 0)
+        if (fk_member_str_or_reply(req, person, "id_number", "person.id_number", 0, 32, &id_text) !=
+                0 ||
+            fk_member_str_or_reply(req, person, "name", "person.name", 0, FK_NAME_MAX, &name) !=
+                0 ||
+            fk_member_str_or_reply(req, person, "phone", "person.phone", 0, 16, &phone) != 0)
             return;
         if (id_text != NULL && fk_resident_id_parse(id_text, now, &rid, &reason) != FK_OK) {
             fk_reply_invalid(req, "person.id_number", "身份证号无效（校验位、出生日期或长度不对）");

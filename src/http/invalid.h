@@ -3,6 +3,9 @@
 #ifndef FK_HTTP_INVALID_H
 #define FK_HTTP_INVALID_H
 
+#include <jansson.h>
+#include <stddef.h>
+
 struct fk_req;
 
 /* Replies 422 invalid_field with `message` (borrowed) naming `field`
@@ -11,5 +14,13 @@ int fk_reply_invalid(struct fk_req *req, const char *field, const char *message)
 /* Replies 422 missing_field naming `field` (errors.def MISSING_FIELD);
  * returns -1. */
 int fk_reply_missing(struct fk_req *req, const char *field);
+
+/* A string member `name` of `object` (a nested object of the body, borrowed),
+ * errors naming `field` (e.g. "person.phone"): absent, null or "" is
+ * missing_field when `required`, else *out NULL; otherwise a string of at
+ * most `max` bytes without NUL or control characters nor spaces at either
+ * end. *out is borrowed from `object`. -1 after replying 422. */
+int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char *name,
+                           const char *field, int required, size_t max, const char **out);
 
 #endif

@@ -15,30 +15,6 @@
 
 #define STAFF (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_COMMUNITY_WORKER)
 
-/* A string member of a nested object, the error naming `field`. */
-static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
-                               const char *field, size_t max_len, const char **out)
-{
-    json_t *value = json_object_get(object, name);
-    *out = NULL;
-    if (value == NULL || json_is_null(value))
-        return fk_reply_missing(req, field);
-    if (!json_is_string(value))
-        return fk_reply_invalid(req, field, "字段类型应为字符串");
-    const char *text = json_string_value(value);
-    size_t len = json_string_length(value);
-    if (strlen(text) != len || !fk_text_plain(text))
-        return fk_reply_invalid(req, field, "字段含有非法字符");
-    if (len == 0)
-        return fk_reply_missing(req, field);
-    if (len > max_len)
-        return fk_reply_invalid(req, field, "字段过长");
-    if (text[0] == ' ' || text[len - 1] == ' ')
-        return fk_reply_invalid(req, field, "字段首尾不能有空格");
-    *out = text;
-    return 0;
-}
-
 /* An enumerated string member, optional with a default. */
 static int value_or_reply(struct fk_req *req, const char *name, enum fk_returnee_field field,
                           const char *fallback, char *out, size_t size)
@@ -82,13 +58,13 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return fk_reply_missing(req, "origin");
     if (!json_is_object(origin))
         return fk_reply_invalid(req, "origin", "来源地应为 {code, name}");
-    if (member_str_or_reply(req, origin, "code", "origin.code", 6, &origin_code) != 0)
+    if (fk_member_str_or_reply(req, origin, "code", "origin.code", 1, 6, &origin_code) != 0)
         return -1;
     const char *why = fk_screening_area_code_check(origin_code);
     if (why != NULL)
         return fk_reply_invalid(req, "origin.code", why);
-    if (member_str_or_reply(req, origin, "name", "origin.name", FK_RETURNEE_ORIGIN_MAX,
-                            &origin_name) != 0)
+    if (fk_member_str_or_reply(req, origin, "name", "origin.name", 1, FK_RETURNEE_ORIGIN_MAX,
+                               &origin_name) != 0)
         return -1;
     if (fk_json_str_or_reply(req, "arrival_date", 1, 10, &arrival) != 0)
         return -1;

@@ -129,6 +129,21 @@ static void reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64
     fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
 }
 
+/* ?page=&per_page= (and ?outcome= when `outcome` is not NULL), then the
+ * campaign and the caller's scope in it, for a list. -1 after replying. */
+static int list_or_reply(struct fk_req *req, struct fk_conn **db, int64_t *page, int64_t *per_page,
+                         const char **outcome, int64_t *campaign_id, char scope[FK_REGION_CODE_LEN],
+                         int64_t *worker)
+{
+    if (fk_page_or_reply(req, page, per_page) != 0 ||
+        (outcome != NULL && fk_screening_outcome_or_reply(req, outcome) != 0))
+        return -1;
+    *db = fk_req_db(req);
+    if (*db == NULL)
+        return -1;
+    return fk_screening_work_scope_or_reply(req, *db, campaign_id, scope, worker);
+}
+
 /* --- campaigns --- */
 
 /* Reads "areas_of_concern" into a normalized array [{"code","name"}] (new
@@ -484,10 +499,8 @@ static void list_grids(struct fk_req *req)
 {
     int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+    struct fk_conn *db;
+    if (list_or_reply(req, &db, &page, &per_page, NULL, &campaign_id, scope, &worker) != 0)
         return;
     json_t *items = NULL;
     int64_t total = 0;
@@ -838,11 +851,8 @@ static void get_pending(struct fk_req *req)
     int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
     const char *outcome;
-    if (fk_page_or_reply(req, &page, &per_page) != 0 ||
-        fk_screening_outcome_or_reply(req, &outcome) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+    struct fk_conn *db;
+    if (list_or_reply(req, &db, &page, &per_page, &outcome, &campaign_id, scope, &worker) != 0)
         return;
     json_t *items = NULL;
     int64_t total = 0;
@@ -856,10 +866,8 @@ static void get_flags(struct fk_req *req)
 {
     int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_screening_work_scope_or_reply(req, db, &campaign_id, scope, &worker) != 0)
+    struct fk_conn *db;
+    if (list_or_reply(req, &db, &page, &per_page, NULL, &campaign_id, scope, &worker) != 0)
         return;
     struct fk_caller who;
     fk_caller_of(req, &who);
