@@ -48,19 +48,10 @@ int fk_cp_time_or_reply(struct fk_req *req, const char *name, int64_t *out)
     return 0;
 }
 
-int fk_cp_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id)
-{
-    if (fk_parse_int64(fk_req_param(req, name), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_err(req, e, name);
-        return -1;
-    }
-    return 0;
-}
-
 int fk_cp_checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *out)
 {
     int64_t id;
-    if (fk_cp_id_or_reply(req, "id", FK_E_CHECKPOINT_NOT_FOUND, &id) != 0)
+    if (fk_path_id_or_reply(req, "id", FK_E_CHECKPOINT_NOT_FOUND, &id) != 0)
         return -1;
     enum fk_err err = fk_checkpoint_get(db, id, out);
     if (err == FK_OK && !fk_req_covers(req, out->region))

@@ -158,9 +158,6 @@ int fk_cp_text_or_reply(struct fk_req *req, const char *name, int required, size
                         const char **out);
 /* An RFC 3339 member. -1 after replying. */
 int fk_cp_time_or_reply(struct fk_req *req, const char *name, int64_t *out);
-/* The path parameter `name` as a positive id; -1 after replying `e` (a 404
- * row of errors.def). */
-int fk_cp_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id);
 /* Loads checkpoint {id} of the path within the caller's jurisdiction; -1
  * after replying 404 checkpoint_not_found. */
 int fk_cp_checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *out);

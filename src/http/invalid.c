@@ -1,5 +1,6 @@
 /* The two 422 replies of input checks (invalid.h). */
 #include "http/invalid.h"
+#include "core/parse.h"
 #include "http/http.h"
 
 #include <string.h>
@@ -14,6 +15,15 @@ int fk_reply_missing(struct fk_req *req, const char *field)
 {
     fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
+}
+
+int fk_path_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id)
+{
+    if (fk_parse_int64(fk_req_param(req, name), 1, INT64_MAX, id) != FK_OK) {
+        fk_reply_err(req, e, name);
+        return -1;
+    }
+    return 0;
 }
 
 int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char *name,
