@@ -304,25 +304,34 @@ enum fk_err fk_cp_checkpoint_insert(struct fk_conn *db, const struct fk_caller *
     return fk_caller_finish(db, err);
 }
 
+/* Ends an update begun by the caller (`err` its status so far): audits
+ * `action` with the changed `fields` (borrowed) and commits, or rolls back.
+ * A failed begin is rolled back harmlessly. */
+static enum fk_err finish_update(struct fk_conn *db, enum fk_err err, const struct fk_caller *who,
+                                 const char *action, const char *target_type, int64_t id,
+                                 const json_t *fields)
+{
+    err = fk_caller_audit(db, err, who, action, target_type, id, 0,
+                          json_pack("{s:O}", "fields", (json_t *)fields));
+    return fk_caller_finish(db, err);
+}
+
 enum fk_err fk_cp_checkpoint_update(struct fk_conn *db, const struct fk_caller *who, int64_t id,
                                     const struct fk_cp_values *v, const json_t *fields, int64_t now)
 {
     enum fk_err err = fk_db_begin(db);
-    if (err != FK_OK)
-        return err;
-    err = fk_db_run(db, NULL,
-                    "UPDATE checkpoints SET name = ?, level = ?, type = ?, location = ?, "
-                    "sampling_point = ?, state = ?, note = ?, updated_at = ? WHERE id = ?",
-                    "tittttt"
-                    "ii",
-                    v->name, v->level, v->type, v->location,
-                    v->has_sampling ? v->sampling_point : NULL, v->state,
-                    v->has_note ? v->note : NULL, now, id);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE checkpoints SET name = ?, level = ?, type = ?, location = ?, "
+                        "sampling_point = ?, state = ?, note = ?, updated_at = ? WHERE id = ?",
+                        "tittttt"
+                        "ii",
+                        v->name, v->level, v->type, v->location,
+                        v->has_sampling ? v->sampling_point : NULL, v->state,
+                        v->has_note ? v->note : NULL, now, id);
     if (err == FK_OK)
         err = store_position(db, id, v);
-    err = fk_caller_audit(db, err, who, "checkpoint_update", "checkpoint", id, 0,
-                          json_pack("{s:O}", "fields", (json_t *)fields));
-    return fk_caller_finish(db, err);
+    return finish_update(db, err, who, "checkpoint_update", "checkpoint", id, fields);
 }
 
 /* Roles that work shifts at checkpoints; residents, enterprises and school
@@ -492,16 +501,13 @@ enum fk_err fk_cp_incident_update(struct fk_conn *db, const struct fk_caller *wh
                                   const struct fk_cp_referral *r, const json_t *fields, int64_t now)
 {
     enum fk_err err = fk_db_begin(db);
-    if (err != FK_OK)
-        return err;
-    err = fk_db_run(db, NULL,
-                    "UPDATE checkpoint_incidents SET police_referral = ?, police_station = ?, "
-                    "referral_outcome = ?, note = ?, updated_at = ? WHERE id = ?",
-                    "itttii", (int64_t)r->police_referral, r->has_station ? r->station : NULL,
-                    r->has_outcome ? r->outcome : NULL, r->has_note ? r->note : NULL, now, id);
-    err = fk_caller_audit(db, err, who, "incident_update", "checkpoint_incident", id, 0,
-                          json_pack("{s:O}", "fields", (json_t *)fields));
-    return fk_caller_finish(db, err);
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE checkpoint_incidents SET police_referral = ?, police_station = ?, "
+                        "referral_outcome = ?, note = ?, updated_at = ? WHERE id = ?",
+                        "itttii", (int64_t)r->police_referral, r->has_station ? r->station : NULL,
+                        r->has_outcome ? r->outcome : NULL, r->has_note ? r->note : NULL, now, id);
+    return finish_update(db, err, who, "incident_update", "checkpoint_incident", id, fields);
 }
 
 /* ---------- the lookups other modules use (checkpoints.h) ---------- */
