@@ -303,12 +303,7 @@ void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, const struct fk_
                      json_pack("{s:s,s:I,s:I,s:I}", "region", f->scope, "checkpoint_id",
                                (json_int_t)f->checkpoint_id, "page", (json_int_t)page, "rows",
                                (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_page(req, err, items, total, page, per_page);
 }
 
 void fk_cp_export(struct fk_req *req, enum fk_cp_kind kind, const struct fk_cp_ledger *ledger)

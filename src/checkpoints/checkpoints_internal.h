@@ -9,7 +9,7 @@
 #include "checkpoints/checkpoints.h"
 #include "http/caller.h"
 #include "http/http.h"
-#include "http/invalid.h"
+#include "http/handler.h"
 #include "http/ledger.h"
 #include "id/id.h"
 #include "store/store.h"

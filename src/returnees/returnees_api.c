@@ -5,7 +5,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
-#include "http/invalid.h"
+#include "http/handler.h"
 #include "returnees/returnees_internal.h"
 #include "screening/screening.h"
 
@@ -320,12 +320,7 @@ static void reply_list(struct fk_req *req, struct fk_returnee_filter *f, const c
     fk_req_audit(req, &err, action, "returnee", 0, 0,
                  json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
                            "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_page(req, err, items, total, page, per_page);
 }
 
 static void list_returnees(struct fk_req *req)

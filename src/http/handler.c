@@ -1,5 +1,5 @@
-/* The two 422 replies of input checks (invalid.h). */
-#include "http/invalid.h"
+/* Helpers of the modules' handlers (handler.h). */
+#include "http/handler.h"
 #include "core/parse.h"
 #include "http/http.h"
 
@@ -47,4 +47,15 @@ int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char 
         return fk_reply_invalid(req, field, "字段首尾不能有空格");
     *out = text;
     return 0;
+}
+
+void fk_reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
+                   int64_t per_page)
+{
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
 }

@@ -1,11 +1,14 @@
-/* The two 422 replies every input check ends in, as one-liners for the
- * `..._or_reply` helpers: `return fk_reply_invalid(req, "name", "...");`. */
-#ifndef FK_HTTP_INVALID_H
-#define FK_HTTP_INVALID_H
+/* Small helpers the modules' handlers share: the two 422 replies every input
+ * check ends in, as one-liners for the `..._or_reply` helpers
+ * (`return fk_reply_invalid(req, "name", "...");`), a path id, a nested string
+ * member, and the reply of a list page. */
+#ifndef FK_HTTP_HANDLER_H
+#define FK_HTTP_HANDLER_H
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/err.h"
 #include "http/errors.h"
 
 struct fk_req;
@@ -28,5 +31,10 @@ int fk_path_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, i
  * end. *out is borrowed from `object`. -1 after replying 422. */
 int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char *name,
                            const char *field, int required, size_t max, const char **out);
+
+/* Replies with a page of a list: `items` (consumed) as fk_list_json when
+ * `err` is FK_OK, else the failure (items freed). */
+void fk_reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
+                   int64_t per_page);
 
 #endif
