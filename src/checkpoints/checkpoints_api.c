@@ -214,8 +214,10 @@ static int values_or_reply(struct fk_req *req, struct fk_conn *db, int create,
         char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
         const char *reason;
         struct fk_region region;
-        if (fk_region_normalize(text, code, prefix, &reason) != FK_OK)
-            return fk_reply_invalid(req, "region", "区划代码格式错误");
+        if (fk_region_normalize(text, code, prefix, &reason) != FK_OK) {
+            fk_reply_err(req, FK_E_REGION_FORMAT, "region");
+            return -1;
+        }
         enum fk_err err = fk_region_get(db, code, &region);
         if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, region.prefix)))
             return fk_reply_invalid(req, "region", "区划不存在或不在管辖范围内");

@@ -75,8 +75,10 @@ int fk_screening_scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
         return 0;
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
-    if (strlen(region) > 18 || fk_region_normalize(region, code, prefix, &reason) != FK_OK)
-        return fk_reply_invalid(req, "region", "区划代码格式错误");
+    if (strlen(region) > 18 || fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
+        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
+        return -1;
+    }
     size_t ls = strlen(scope), lp = strlen(prefix);
     if (strncmp(scope, prefix, ls < lp ? ls : lp) != 0) {
         fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
@@ -265,7 +267,7 @@ static void create_campaign(struct fk_req *req)
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
     if (fk_region_normalize(region_text, code, prefix, &reason) != FK_OK) {
-        fk_reply_invalid(req, "region", "区划代码格式错误");
+        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -728,8 +730,7 @@ static void create_visit(struct fk_req *req)
     if (fk_json_str_or_reply(req, "visited_at", 0, 40, &visited_text) != 0)
         goto done;
     if (visited_text != NULL && fk_time_parse(visited_text, &in.visited_at) != FK_OK) {
-        fk_reply_invalid(req, "visited_at",
-                         "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
+        fk_reply_err(req, FK_E_TIME_FORMAT, "visited_at");
         goto done;
     }
     int64_t starts, ends;
