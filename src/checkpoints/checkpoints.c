@@ -1,5 +1,5 @@
-/* Checkpoint enumerations and their Chinese labels (pure), and the two
- * lookups other modules use. */
+/* Checkpoint enumerations and their Chinese labels: the pure rules. The two
+ * lookups other modules use live with the SQL in checkpoints_store.c. */
 #include "checkpoints/checkpoints.h"
 
 #include <stdio.h>
@@ -79,44 +79,4 @@ const char *fk_checkpoint_incident_kind_label(const char *name)
 {
     const struct label *l = find(kinds, N(kinds), name);
     return l ? l->label : name;
-}
-
-enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoint *out)
-{
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT id, name, level, type, region, state FROM checkpoints WHERE id = ?",
-        "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row) {
-        fk_stmt_free(st);
-        return FK_ERR_NOT_FOUND;
-    }
-    memset(out, 0, sizeof(*out));
-    out->id = fk_stmt_int64(st, 0);
-    snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 1));
-    out->level = (int)fk_stmt_int64(st, 2);
-    snprintf(out->type, sizeof(out->type), "%s", fk_stmt_text(st, 3));
-    snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 4));
-    out->open = strcmp(fk_stmt_text(st, 5), "open") == 0;
-    fk_stmt_free(st);
-    return FK_OK;
-}
-
-enum fk_err fk_checkpoint_staff_on_duty(struct fk_conn *db, int64_t checkpoint_id, int64_t user_id,
-                                        int64_t at, int *yes)
-{
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT 1 FROM checkpoint_shifts WHERE checkpoint_id = ? AND "
-                                  "user_id = ? AND starts_at <= ? AND ends_at > ?",
-                                  "iiii", checkpoint_id, user_id, at, at);
-    if (err != FK_OK)
-        return err;
-    *yes = row;
-    fk_stmt_free(st);
-    return FK_OK;
 }

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
-#include "store/store.h"
+
+struct fk_conn;
 
 #define FK_CHECKPOINT_NAME_MAX 64           /* bytes of UTF-8 */
 #define FK_CHECKPOINT_LOCATION_MAX 200      /* bytes of UTF-8 */
@@ -51,7 +52,7 @@ const char *fk_checkpoint_incident_kind_label(const char *name);
 /* Community-level types (社区卡口, 小区门岗): what community workers may create. */
 int fk_checkpoint_type_is_gate(const char *name);
 
-/* The demo district's checkpoints of all levels (checkpoints_demo.c): a
+/* The demo district's checkpoints of all levels (checkpoints_demo_store.c): a
  * province/city boundary highway exit and airport, district boundary road,
  * railway and bus posts, a road post per township and `gates_per_community`
  * (0..3) community gates per community. *created counts them. */

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
-#include "store/store.h"
+
+struct fk_conn;
 
 #define FK_RETURNEE_NOTE_MAX 500     /* bytes of UTF-8 */
 #define FK_RETURNEE_ORIGIN_MAX 64    /* bytes of UTF-8: origin name */

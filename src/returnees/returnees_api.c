@@ -2,65 +2,18 @@
  * rules and queries, audit, reply. Everything personal is limited to the
  * caller's jurisdiction by the destination region; outside it an arrival does
  * not exist (404). */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "http/handler.h"
 #include "returnees/returnees_internal.h"
 #include "screening/screening.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define STAFF (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_COMMUNITY_WORKER)
-
-static int invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_error(req, 422, "invalid_field", message, field);
-    return -1;
-}
-
-static int missing(struct fk_req *req, const char *field)
-{
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
-    return -1;
-}
-
-static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
-                          int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, "returnee", id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
-/* A string member of a nested object, the error naming `field`. */
-static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
-                               const char *field, size_t max_len, const char **out)
-{
-    json_t *value = json_object_get(object, name);
-    *out = NULL;
-    if (value == NULL || json_is_null(value))
-        return missing(req, field);
-    if (!json_is_string(value))
-        return invalid(req, field, "字段类型应为字符串");
-    const char *text = json_string_value(value);
-    size_t len = json_string_length(value);
-    if (strlen(text) != len || !fk_text_plain(text))
-        return invalid(req, field, "字段含有非法字符");
-    if (len == 0)
-        return missing(req, field);
-    if (len > max_len)
-        return invalid(req, field, "字段过长");
-    if (text[0] == ' ' || text[len - 1] == ' ')
-        return invalid(req, field, "字段首尾不能有空格");
-    *out = text;
-    return 0;
-}
 
 /* An enumerated string member, optional with a default. */
 static int value_or_reply(struct fk_req *req, const char *name, enum fk_returnee_field field,
@@ -72,7 +25,7 @@ static int value_or_reply(struct fk_req *req, const char *name, enum fk_returnee
     if (text == NULL)
         text = fallback;
     if (!fk_returnee_value_known(field, text))
-        return invalid(req, name, fk_returnee_values_text(field));
+        return fk_reply_invalid(req, name, fk_returnee_values_text(field));
     snprintf(out, size, "%s", text);
     return 0;
 }
@@ -89,7 +42,8 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         for (size_t i = 0; i < sizeof(staff_only) / sizeof(staff_only[0]); i++) {
             json_t *v = json_object_get(req->json, staff_only[i]);
             if (v != NULL && !json_is_null(v))
-                return invalid(req, staff_only[i], "该字段由工作人员填写，自助登记时不能提交");
+                return fk_reply_invalid(req, staff_only[i],
+                                        "该字段由工作人员填写，自助登记时不能提交");
         }
     const char *id_number, *name, *phone, *arrival, *transport, *plate, *trip, *destination,
         *address, *note, *origin_code, *origin_name;
@@ -101,29 +55,29 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return -1;
     json_t *origin = json_object_get(req->json, "origin");
     if (origin == NULL || json_is_null(origin))
-        return missing(req, "origin");
+        return fk_reply_missing(req, "origin");
     if (!json_is_object(origin))
-        return invalid(req, "origin", "来源地应为 {code, name}");
-    if (member_str_or_reply(req, origin, "code", "origin.code", 6, &origin_code) != 0)
+        return fk_reply_invalid(req, "origin", "来源地应为 {code, name}");
+    if (fk_member_str_or_reply(req, origin, "code", "origin.code", 1, 6, &origin_code) != 0)
         return -1;
     const char *why = fk_screening_area_code_check(origin_code);
     if (why != NULL)
-        return invalid(req, "origin.code", why);
-    if (member_str_or_reply(req, origin, "name", "origin.name", FK_RETURNEE_ORIGIN_MAX,
-                            &origin_name) != 0)
+        return fk_reply_invalid(req, "origin.code", why);
+    if (fk_member_str_or_reply(req, origin, "name", "origin.name", 1, FK_RETURNEE_ORIGIN_MAX,
+                               &origin_name) != 0)
         return -1;
     if (fk_json_str_or_reply(req, "arrival_date", 1, 10, &arrival) != 0)
         return -1;
     int64_t day;
     if (!fk_screening_date(arrival, &day))
-        return invalid(req, "arrival_date", "到达日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, "arrival_date", "到达日期格式应为 YYYY-MM-DD");
     int64_t now = fk_now();
     if ((why = fk_returnee_date_check(day, now, public_page)) != NULL)
-        return invalid(req, "arrival_date", why);
+        return fk_reply_invalid(req, "arrival_date", why);
     if (fk_json_str_or_reply(req, "transport", 1, 16, &transport) != 0)
         return -1;
     if (!fk_returnee_value_known(FK_RETURNEE_TRANSPORT, transport))
-        return invalid(req, "transport", fk_returnee_values_text(FK_RETURNEE_TRANSPORT));
+        return fk_reply_invalid(req, "transport", fk_returnee_values_text(FK_RETURNEE_TRANSPORT));
     int car = strcmp(transport, "car") == 0;
     int scheduled = strcmp(transport, "train") == 0 || strcmp(transport, "flight") == 0 ||
                     strcmp(transport, "bus") == 0;
@@ -131,16 +85,16 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         fk_json_str_or_reply(req, "trip_no", 0, 16, &trip) != 0)
         return -1;
     if (car && plate == NULL)
-        return invalid(req, "plate", "自驾返乡须填写车牌号");
+        return fk_reply_invalid(req, "plate", "自驾返乡须填写车牌号");
     if (!car && plate != NULL)
-        return invalid(req, "plate", "只有自驾返乡填写车牌号");
+        return fk_reply_invalid(req, "plate", "只有自驾返乡填写车牌号");
     const char *reason;
     if (plate != NULL && fk_plate_check(plate, &reason) != FK_OK)
-        return invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
+        return fk_reply_invalid(req, "plate", "车牌号格式错误，例如 晋J12345（字母大写）");
     if (trip != NULL && !scheduled)
-        return invalid(req, "trip_no", "只有乘火车、飞机或客车时填写车次或航班号");
+        return fk_reply_invalid(req, "trip_no", "只有乘火车、飞机或客车时填写车次或航班号");
     if (trip != NULL && (why = fk_returnee_trip_check(trip)) != NULL)
-        return invalid(req, "trip_no", why);
+        return fk_reply_invalid(req, "trip_no", why);
     if (fk_json_str_or_reply(req, "destination_region", 1, 18, &destination) != 0)
         return -1;
     if (!public_page && fk_json_int_or_reply(req, "household_id", 0, 1, INT64_MAX, &has_household,
@@ -150,7 +104,7 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &note) != 0)
         return -1;
     if (note != NULL && !fk_text_plain(note))
-        return invalid(req, "note", "备注含有控制字符");
+        return fk_reply_invalid(req, "note", "备注含有控制字符");
     if (public_page) {
         snprintf(out->three_code, sizeof(out->three_code), "unchecked");
         snprintf(out->landing_test, sizeof(out->landing_test), "pending");
@@ -180,9 +134,8 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
                                          &out->person, &error);
     if (err == FK_ERR_INVALID) {
         const char *field = strcmp(error.field, "region") == 0 ? "destination_region" : error.field;
-        json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_field",
-                                 "message", error.message, "field", field, "reason", error.reason);
-        fk_reply_json(req, 422, body);
+        fk_reply_err_ex(req, FK_E_INVALID_FIELD_MSG, field, error.message,
+                        json_pack("{s:s}", "reason", error.reason), NULL);
         return -1;
     }
     if (err != FK_OK) {
@@ -190,21 +143,17 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
         return -1;
     }
     if (out->person.region.level < 3)
-        return invalid(req, "destination_region", "目的地应选到社区（村）、小区或楼栋");
+        return fk_reply_invalid(req, "destination_region", "目的地应选到社区（村）、小区或楼栋");
     if (out->person.household_id != 0) {
-        struct fk_stmt *st;
-        int row;
-        err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i",
-                          out->person.household_id);
+        int fits = 0;
+        err = fk_returnee_household_in(db, out->person.household_id, out->person.region.prefix,
+                                       &fits);
         if (err != FK_OK) {
             fk_reply_fail(req, err, NULL);
             return -1;
         }
-        int fits = row && strncmp(fk_stmt_text(st, 0), out->person.region.prefix,
-                                  strlen(out->person.region.prefix)) == 0;
-        fk_stmt_free(st);
         if (!fits)
-            return invalid(req, "household_id", "该户不在目的地区划内");
+            return fk_reply_invalid(req, "household_id", "该户不在目的地区划内");
     }
     snprintf(out->origin_code, sizeof(out->origin_code), "%s", origin_code);
     snprintf(out->origin_name, sizeof(out->origin_name), "%s", origin_name);
@@ -225,19 +174,6 @@ int fk_returnee_body_or_reply(struct fk_req *req, struct fk_conn *db, int public
     return 0;
 }
 
-static void reply_duplicate(struct fk_req *req, int64_t existing, int public_page)
-{
-    if (public_page) {
-        fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经登记过，无需重复登记",
-                       "arrival_date");
-        return;
-    }
-    fk_reply_json(req, 409,
-                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "duplicate", "message",
-                            "此人在该到达日期已有返乡登记", "field", "arrival_date", "existing_id",
-                            (json_int_t)existing));
-}
-
 static void create_returnee(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -252,44 +188,25 @@ static void create_returnee(struct fk_req *req)
         goto done;
     const struct fk_pii_key *key = &req->app->pii_key;
     int64_t existing = 0, person = 0;
-    enum fk_err err =
-        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, &existing);
-    if (err == FK_OK && existing == 0)
-        err = fk_person_find_by_id_number(db, key, r->person.id.number, &person);
+    enum fk_err err = fk_returnee_duplicate_or_person(db, key, r, &existing, &person);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         goto done;
     }
     if (existing != 0) {
-        reply_duplicate(req, existing, 0);
+        fk_reply_err_ex(req, FK_E_RETURNEE_DUPLICATE, "arrival_date", NULL,
+                        json_pack("{s:I}", "existing_id", (json_int_t)existing), NULL);
         goto done;
     }
-    /* A person already in the registry is linked (not moved); anyone else is
-     * registered there, at the destination, as a returnee. */
-    int64_t now = fk_now(), id = 0, ignored = 0;
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    int64_t id = 0;
     char reference[FK_RETURNEE_REFERENCE_LEN];
-    int registered = person == 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK && registered)
-        err = fk_person_insert(db, key, &r->person, now, &person, &ignored);
-    if (err == FK_OK)
-        err = fk_returnee_mark_person(db, person, now);
-    audit_or_fail(req, &err, registered ? "person_create" : "person_link", 0, person,
-                  json_pack("{s:s}", "source", "returnee"));
     r->person_id = person;
-    if (err == FK_OK)
-        err = fk_returnee_insert(db, key, r, req->actor.user_id, now, &id, reference);
-    if (err == FK_OK)
-        err = fk_returnee_sync_health(db, id);
-    audit_or_fail(req, &err, "returnee_create", id, person,
-                  json_pack("{s:s,s:s,s:s,s:b}", "region", r->person.region.code, "arrival_date",
-                            r->arrival_date, "origin_code", r->origin_code, "concern", r->concern));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    err = fk_returnee_register(db, &who, r, fk_now(), &id, reference);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "conflict", "同时有相同的登记，请刷新后重试", "id_number");
+            fk_reply_err(req, FK_E_RETURNEE_CONFLICT, "id_number");
         else
             fk_reply_fail(req, err, NULL);
         goto done;
@@ -316,7 +233,7 @@ static int flag_or_reply(struct fk_req *req, const char *name, int *out)
     else if (strcmp(text, "0") == 0 || strcmp(text, "false") == 0)
         *out = 0;
     else
-        return invalid(req, name, "应为 1 或 0");
+        return fk_reply_invalid(req, name, "应为 1 或 0");
     return 0;
 }
 
@@ -328,7 +245,7 @@ static int query_value_or_reply(struct fk_req *req, const char *name, enum fk_re
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!fk_returnee_value_known(field, text))
-        return invalid(req, name, fk_returnee_values_text(field));
+        return fk_reply_invalid(req, name, fk_returnee_values_text(field));
     *out = text;
     return 0;
 }
@@ -341,7 +258,7 @@ static int query_date_or_reply(struct fk_req *req, const char *name, const char 
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!fk_screening_date(text, &day))
-        return invalid(req, name, "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, name, "日期格式应为 YYYY-MM-DD");
     *out = text;
     return 0;
 }
@@ -360,13 +277,13 @@ int fk_returnee_filter_or_reply(struct fk_req *req, struct fk_returnee_filter *f
         query_value_or_reply(req, "transport", FK_RETURNEE_TRANSPORT, &f->transport) != 0)
         return -1;
     if (f->from && f->until && strcmp(f->from, f->until) > 0)
-        return invalid(req, "until", "结束日期不能早于开始日期");
+        return fk_reply_invalid(req, "until", "结束日期不能早于开始日期");
     const char *q = fk_req_query(req, "q");
     if (q == NULL || q[0] == '\0')
         return 0;
     size_t len = strlen(q);
     if (len > FK_NAME_MAX || !fk_text_plain(q))
-        return invalid(req, "q", "查询内容过长或含有控制字符");
+        return fk_reply_invalid(req, "q", "查询内容过长或含有控制字符");
     struct fk_resident_id id;
     const char *reason;
     const struct fk_pii_key *key = &req->app->pii_key;
@@ -400,15 +317,10 @@ static void reply_list(struct fk_req *req, struct fk_returnee_filter *f, const c
     int64_t total = 0;
     enum fk_err err = fk_returnee_list(db, &req->app->pii_key, req->actor.role, f, page, per_page,
                                        &items, &total);
-    audit_or_fail(req, &err, action, 0, 0,
-                  json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
-                            "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_req_audit(req, &err, action, "returnee", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
+                           "returned", (json_int_t)json_array_size(items)));
+    fk_reply_page(req, err, items, total, page, per_page);
 }
 
 static void list_returnees(struct fk_req *req)
@@ -435,29 +347,20 @@ static void list_flags(struct fk_req *req)
     reply_list(req, &f, "returnee_flags_list");
 }
 
-static int id_or_reply(struct fk_req *req, int64_t *id)
-{
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
-        return -1;
-    }
-    return 0;
-}
-
 static void get_returnee(struct fk_req *req)
 {
     int64_t id, person = 0;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || id_or_reply(req, &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_RETURNEE_NOT_FOUND, &id) != 0)
         return;
     json_t *body = NULL;
     enum fk_err err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix,
                                        id, &body, &person);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_RETURNEE_NOT_FOUND, "id");
         return;
     }
-    audit_or_fail(req, &err, "returnee_read", id, person, NULL);
+    fk_req_audit(req, &err, "returnee_read", "returnee", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -470,53 +373,18 @@ static void patch_returnee(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || id_or_reply(req, &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_RETURNEE_NOT_FOUND, &id) != 0)
         return;
-    /* The current state, inside the caller's jurisdiction. */
-    char in_region[96], sql[512];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
-             "person_id, id_sealed, phone_sealed, name, address FROM returnees WHERE id = ? AND %s",
-             in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    char region[FK_REGION_CODE_LEN] = "", three[12] = "", landing[16] = "", disposition[32] = "";
-    char note[FK_RETURNEE_NOTE_MAX + 1] = "";
-    int64_t household = 0, person = 0;
-    int handled = 0, has_note = 0;
-    char *id_plain = NULL, *phone_plain = NULL;
-    char name[FK_NAME_MAX + 1] = "", address[FK_ADDRESS_MAX + 1] = "";
-    if (err == FK_OK) {
-        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
-        snprintf(three, sizeof(three), "%s", fk_stmt_text(st, 1));
-        snprintf(landing, sizeof(landing), "%s", fk_stmt_text(st, 2));
-        snprintf(disposition, sizeof(disposition), "%s", fk_stmt_text(st, 3));
-        household = fk_stmt_int64(st, 4);
-        has_note = !fk_stmt_is_null(st, 5);
-        snprintf(note, sizeof(note), "%s", has_note ? fk_stmt_text(st, 5) : "");
-        handled = fk_stmt_int64(st, 6) != 0;
-        person = fk_stmt_int64(st, 7);
-        snprintf(name, sizeof(name), "%s", fk_stmt_text(st, 10));
-        snprintf(address, sizeof(address), "%s", fk_stmt_text(st, 11));
-        /* Opened only to register the person in the registry (below). */
-        if (person == 0 && json_is_true(json_object_get(req->json, "register"))) {
-            err = fk_pii_open(&req->app->pii_key, "id_number", fk_stmt_text(st, 8), &id_plain);
-            if (err == FK_OK && !fk_stmt_is_null(st, 9))
-                err = fk_pii_open(&req->app->pii_key, "phone", fk_stmt_text(st, 9), &phone_plain);
-        }
-    }
-    fk_stmt_free(st);
+    /* The current state, inside the caller's jurisdiction; ID number and
+     * phone are opened only to register the person in the registry (below). */
+    struct fk_returnee_state s;
+    enum fk_err err =
+        fk_returnee_state_load(db, &req->app->pii_key, req->actor.prefix, id,
+                               json_is_true(json_object_get(req->json, "register")), &s);
     json_t *changed = NULL;
     struct fk_person_valid *valid = NULL;
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "returnee_not_found", "返乡登记不存在或不在管辖范围内", "id");
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_RETURNEE_NOT_FOUND, "id");
         goto fail;
     }
     if (err != FK_OK) {
@@ -533,32 +401,33 @@ static void patch_returnee(struct fk_req *req)
         while (k < sizeof(allowed) / sizeof(allowed[0]) && strcmp(allowed[k], key_name) != 0)
             k++;
         if (k == sizeof(allowed) / sizeof(allowed[0])) {
-            invalid(req, key_name,
-                    "只能修改 three_code、landing_test、disposition、household_id、note、handled、"
-                    "register");
+            fk_reply_invalid(
+                req, key_name,
+                "只能修改 three_code、landing_test、disposition、household_id、note、handled、"
+                "register");
             goto fail;
         }
     }
     if (json_object_size(req->json) == 0) {
-        invalid(req, "body", "没有要修改的字段");
+        fk_reply_invalid(req, "body", "没有要修改的字段");
         goto fail;
     }
     changed = json_array();
     if (json_object_get(req->json, "three_code") != NULL) {
-        if (value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, NULL, three, sizeof(three)) !=
-            0)
+        if (value_or_reply(req, "three_code", FK_RETURNEE_THREE_CODE, NULL, s.three_code,
+                           sizeof(s.three_code)) != 0)
             goto fail;
         json_array_append_new(changed, json_string("three_code"));
     }
     if (json_object_get(req->json, "landing_test") != NULL) {
-        if (value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, NULL, landing,
-                           sizeof(landing)) != 0)
+        if (value_or_reply(req, "landing_test", FK_RETURNEE_LANDING_TEST, NULL, s.landing_test,
+                           sizeof(s.landing_test)) != 0)
             goto fail;
         json_array_append_new(changed, json_string("landing_test"));
     }
     if (json_object_get(req->json, "disposition") != NULL) {
-        if (value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, NULL, disposition,
-                           sizeof(disposition)) != 0)
+        if (value_or_reply(req, "disposition", FK_RETURNEE_DISPOSITION, NULL, s.disposition,
+                           sizeof(s.disposition)) != 0)
             goto fail;
         json_array_append_new(changed, json_string("disposition"));
     }
@@ -571,22 +440,20 @@ static void patch_returnee(struct fk_req *req)
             /* The household must lie in the destination (hence in jurisdiction). */
             char prefix[FK_REGION_CODE_LEN], code[FK_REGION_CODE_LEN];
             const char *reason;
-            int row = 0, fits = 0;
-            if (fk_region_normalize(region, code, prefix, &reason) != FK_OK)
-                snprintf(prefix, sizeof(prefix), "%s", region);
-            err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", h);
+            int fits = 0;
+            if (fk_region_normalize(s.region, code, prefix, &reason) != FK_OK)
+                snprintf(prefix, sizeof(prefix), "%s", s.region);
+            err = fk_returnee_household_in(db, h, prefix, &fits);
             if (err != FK_OK) {
                 fk_reply_fail(req, err, NULL);
                 goto fail;
             }
-            fits = row && strncmp(fk_stmt_text(st, 0), prefix, strlen(prefix)) == 0;
-            fk_stmt_free(st);
             if (!fits) {
-                invalid(req, "household_id", "该户不存在或不在目的地区划内");
+                fk_reply_invalid(req, "household_id", "该户不存在或不在目的地区划内");
                 goto fail;
             }
         }
-        household = h;
+        s.household_id = h;
         json_array_append_new(changed, json_string("household_id"));
     }
     if (json_object_get(req->json, "note") != NULL) {
@@ -594,99 +461,66 @@ static void patch_returnee(struct fk_req *req)
         if (fk_json_str_or_reply(req, "note", 0, FK_RETURNEE_NOTE_MAX, &text) != 0)
             goto fail;
         if (text != NULL && !fk_text_plain(text)) {
-            invalid(req, "note", "备注含有控制字符");
+            fk_reply_invalid(req, "note", "备注含有控制字符");
             goto fail;
         }
-        has_note = text != NULL;
-        snprintf(note, sizeof(note), "%s", text ? text : "");
+        s.has_note = text != NULL;
+        snprintf(s.note, sizeof(s.note), "%s", text ? text : "");
         json_array_append_new(changed, json_string("note"));
     }
-    int has_handled = 0, new_handled = handled;
-    if (fk_json_bool_or_reply(req, "handled", &has_handled, &new_handled) != 0)
+    struct fk_returnee_change change = {.handled = s.handled};
+    if (fk_json_bool_or_reply(req, "handled", &change.has_handled, &change.handled) != 0)
         goto fail;
-    if (has_handled)
+    if (change.has_handled)
         json_array_append_new(changed, json_string("handled"));
     /* "register": true puts a self-registered person who is not in the
      * registry there (at the destination, as a returnee), or links them if
      * they have been registered meanwhile. */
-    int has_register = 0, want_register = 0, registered = 0;
-    int64_t existing_person = 0;
+    int has_register = 0, want_register = 0;
     if (fk_json_bool_or_reply(req, "register", &has_register, &want_register) != 0)
         goto fail;
     if (has_register && !want_register) {
-        invalid(req, "register", "register 只能为 true：已登记入库的人员不能取消");
+        fk_reply_invalid(req, "register", "register 只能为 true：已登记入库的人员不能取消");
         goto fail;
     }
-    if (has_register && person == 0) {
+    if (has_register && s.person_id == 0) {
         valid = calloc(1, sizeof(*valid));
-        if (valid == NULL || id_plain == NULL) {
+        if (valid == NULL || s.id_plain == NULL) {
             fk_reply_fail(req, valid == NULL ? FK_ERR_NOMEM : FK_ERR_CRYPTO, NULL);
             goto fail;
         }
-        struct fk_person_input in = {.id_number = id_plain,
-                                     .name = name,
-                                     .phone = phone_plain,
-                                     .region = region,
-                                     .address = address,
-                                     .household_id = household};
+        struct fk_person_input in = {.id_number = s.id_plain,
+                                     .name = s.name,
+                                     .phone = s.phone_plain,
+                                     .region = s.region,
+                                     .address = s.address,
+                                     .household_id = s.household_id};
         struct fk_person_error why;
         err = fk_person_validate(db, &in, req->actor.prefix, fk_now(), valid, &why);
         if (err == FK_OK)
             err = fk_person_find_by_id_number(db, &req->app->pii_key, valid->id.number,
-                                              &existing_person);
+                                              &change.existing_person);
         if (err == FK_ERR_INVALID) {
-            invalid(req, "register", why.message);
+            fk_reply_invalid(req, "register", why.message);
             goto fail;
         }
         if (err != FK_OK) {
             fk_reply_fail(req, err, NULL);
             goto fail;
         }
-        registered = 1;
+        change.register_person = valid;
         json_array_append_new(changed, json_string("register"));
     }
-    int64_t now = fk_now();
-    err = fk_db_begin(db);
-    if (err == FK_OK && registered) {
-        int64_t ignored = 0;
-        person = existing_person;
-        if (person == 0)
-            err = fk_person_insert(db, &req->app->pii_key, valid, now, &person, &ignored);
-        if (err == FK_OK)
-            err = fk_returnee_mark_person(db, person, now);
-        audit_or_fail(req, &err, existing_person ? "person_link" : "person_create", 0, person,
-                      json_pack("{s:s,s:I}", "source", "returnee", "returnee_id", (json_int_t)id));
-        if (err == FK_OK)
-            err = fk_db_run(db, NULL, "UPDATE returnees SET person_id = ? WHERE id = ?", "ii",
-                            person, id);
-    }
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE returnees SET three_code = ?, landing_test = ?, disposition = ?, "
-                        "household_id = ?, note = ?, updated_at = ? WHERE id = ?",
-                        "tttztii", three, landing, disposition, household, has_note ? note : NULL,
-                        now, id);
-    if (err == FK_OK && has_handled && new_handled != handled)
-        err = new_handled ? fk_db_run(db, NULL,
-                                      "UPDATE returnees SET handled = 1, handled_by = ?, "
-                                      "handled_at = ? WHERE id = ?",
-                                      "iii", req->actor.user_id, now, id)
-                          : fk_db_run(db, NULL,
-                                      "UPDATE returnees SET handled = 0, handled_by = NULL, "
-                                      "handled_at = NULL WHERE id = ?",
-                                      "i", id);
-    if (err == FK_OK)
-        err = fk_returnee_sync_health(db, id);
-    audit_or_fail(req, &err, "returnee_update", id, person, json_pack("{s:O}", "fields", changed));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    err = fk_returnee_update(db, &who, id, &s, &change, changed, fk_now());
     json_decref(changed);
     changed = NULL;
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         goto fail;
     }
+    int64_t person = 0;
     json_t *body = NULL;
     err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id, &body,
                            &person);
@@ -697,14 +531,7 @@ static void patch_returnee(struct fk_req *req)
 fail:
     json_decref(changed);
     free(valid);
-    if (id_plain != NULL) {
-        sodium_memzero(id_plain, strlen(id_plain));
-        free(id_plain);
-    }
-    if (phone_plain != NULL) {
-        sodium_memzero(phone_plain, strlen(phone_plain));
-        free(phone_plain);
-    }
+    fk_returnee_state_clear(&s);
 }
 
 #define PAGE_PARAMS                                                                                \

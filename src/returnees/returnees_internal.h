@@ -1,9 +1,12 @@
 /* Internal to src/returnees: the validated arrival, the list filter and the
- * queries shared by the staff handlers (returnees_api.c), the public page
- * (returnees_public.c) and the ledger (returnees_export.c). */
+ * store functions (returnees_store.c, the module's SQL) shared by the staff
+ * handlers (returnees_api.c), the public page (returnees_public_api.c) and the
+ * ledger (returnees_export_api.c). Store functions borrow what they take; JSON
+ * they return is a new reference the caller owns. */
 #ifndef FK_RETURNEES_INTERNAL_H
 #define FK_RETURNEES_INTERNAL_H
 
+#include "http/caller.h"
 #include "http/http.h"
 #include "residents/residents.h"
 #include "returnees/returnees.h"
@@ -53,6 +56,59 @@ enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id) FK_MUST_CHEC
 enum fk_err fk_returnee_mark_person(struct fk_conn *db, int64_t person_id,
                                     int64_t now) FK_MUST_CHECK;
 
+/* The arrival of the same person on the same date (*existing), or when there
+ * is none the registry person of r's ID number (*person, 0 if unknown). */
+enum fk_err fk_returnee_duplicate_or_person(struct fk_conn *db, const struct fk_pii_key *key,
+                                            const struct fk_returnee_new *r, int64_t *existing,
+                                            int64_t *person) FK_MUST_CHECK;
+/* Appends {code,name,level} of the regions under `parent` (NULL: the roots)
+ * to `out` (borrowed), at most 2000, for the public page's picker. */
+enum fk_err fk_returnee_region_children(struct fk_conn *db, const char *parent,
+                                        json_t *out) FK_MUST_CHECK;
+/* Whether household `household_id` exists and lies under `prefix`. */
+enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,
+                                     int *fits) FK_MUST_CHECK;
+/* Stores a new arrival in one transaction: for staff (r->public_page 0) the
+ * person is registered (r->person_id 0) or linked and marked a returnee,
+ * audited person_create / person_link; then the arrival, its health facts
+ * and returnee_create (staff) or returnee_self_register (public page).
+ * r->person_id is set; *id and `reference` on success. FK_ERR_CONFLICT on a
+ * concurrent duplicate. */
+enum fk_err fk_returnee_register(struct fk_conn *db, const struct fk_caller *who,
+                                 struct fk_returnee_new *r, int64_t now, int64_t *id,
+                                 char reference[FK_RETURNEE_REFERENCE_LEN]) FK_MUST_CHECK;
+
+/* The editable state of an arrival (PATCH /returnees/{id}). */
+struct fk_returnee_state {
+    char region[19];
+    char three_code[12], landing_test[16], disposition[32];
+    char note[FK_RETURNEE_NOTE_MAX + 1];
+    int has_note, handled;
+    int64_t household_id, person_id;
+    char name[FK_NAME_MAX + 1], address[FK_ADDRESS_MAX + 1];
+    char *id_plain, *phone_plain; /* owned: opened only on request; or NULL */
+};
+/* Loads arrival `id` if its destination lies in `scope` into *s; with
+ * `open_pii` and no registry person, also the ID number and phone in clear
+ * (free with fk_returnee_state_clear, which wipes them). FK_ERR_NOT_FOUND. */
+enum fk_err fk_returnee_state_load(struct fk_conn *db, const struct fk_pii_key *key,
+                                   const char *scope, int64_t id, int open_pii,
+                                   struct fk_returnee_state *s) FK_MUST_CHECK;
+void fk_returnee_state_clear(struct fk_returnee_state *s);
+/* What a PATCH changes beyond the state's fields. */
+struct fk_returnee_change {
+    int has_handled, handled;
+    const struct fk_person_valid *register_person; /* borrowed; NULL: no registration */
+    int64_t existing_person; /* registration links this registry person (0: insert) */
+};
+/* Stores the edited state `s` of arrival `id` and the change `c` in one
+ * transaction, audited (person_create / person_link, returnee_update with
+ * `fields`, a borrowed array of the member names). */
+enum fk_err fk_returnee_update(struct fk_conn *db, const struct fk_caller *who, int64_t id,
+                               const struct fk_returnee_state *s,
+                               const struct fk_returnee_change *c, const json_t *fields,
+                               int64_t now) FK_MUST_CHECK;
+
 /* The list filter (GET /returnees, /returnees/flags, /returnees/export). */
 struct fk_returnee_filter {
     char scope[19];                /* jurisdiction prefix */
@@ -99,11 +155,14 @@ enum fk_err fk_returnee_list(struct fk_conn *db, const struct fk_pii_key *key, u
                              const struct fk_returnee_filter *f, int64_t page, int64_t per_page,
                              json_t **items, int64_t *total) FK_MUST_CHECK;
 
-/* Writes the WHERE clause of `f` (starting " WHERE ") after `after_id`
- * (keyset; 0 = none) into sql, and binds it from parameter `idx` on. */
-void fk_returnee_where(const struct fk_returnee_filter *f, int keyset, char *sql, size_t size);
-enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter *f, int keyset,
-                             int64_t after_id, int *idx) FK_MUST_CHECK;
+/* The WHERE clause of `f` with its values (borrowed from f) into *w. */
+void fk_returnee_where(const struct fk_returnee_filter *f, struct fk_where *w);
+/* Calls `row` for each arrival matching `f` by id, in keyset batches, with
+ * the record's JSON (borrowed for the call, masked for `role`); *count rows. */
+enum fk_err fk_returnee_each(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
+                             const struct fk_returnee_filter *f,
+                             void (*row)(json_t *record, int64_t seq, void *ctx), void *ctx,
+                             int64_t *count) FK_MUST_CHECK;
 
 /* Counts one attempt of `kind` for `key_hash` in the window starting at
  * `window_start`; *hits is the count including this one. Purges windows older
@@ -111,10 +170,10 @@ enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter
 enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
                                  int64_t window_start, int64_t now, int64_t *hits) FK_MUST_CHECK;
 
-/* GET /api/v1/returnees/export (returnees_export.c). */
+/* GET /api/v1/returnees/export (returnees_export_api.c). */
 void fk_returnees_export(struct fk_req *req);
 /* POST /api/v1/public/returnees, GET /api/v1/public/regions[/{code}]
- * (returnees_public.c). */
+ * (returnees_public_api.c). */
 void fk_returnees_public_create(struct fk_req *req);
 void fk_returnees_public_regions(struct fk_req *req);
 

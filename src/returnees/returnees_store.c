@@ -2,6 +2,7 @@
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "healthcode/healthcode.h"
+#include "http/keyset.h"
 #include "returnees/returnees_internal.h"
 
 #include <sodium.h>
@@ -135,88 +136,56 @@ json_t *fk_returnee_json(struct fk_stmt *st, const struct fk_pii_key *key, unsig
 enum fk_err fk_returnee_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                              const char *scope, int64_t id, json_t **out, int64_t *person_id)
 {
-    char in_region[96], sql[1536];
-    fk_store_in_region("r.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM " WHERE r.id = ? AND %s", in_region);
     struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err = fk_row_in_region(db, "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM, "r.id",
+                                       "r.region", id, scope, &st);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK) {
-        *person_id = fk_stmt_is_null(st, 2) ? 0 : fk_stmt_int64(st, 2);
-        *out = fk_returnee_json(st, key, role);
-        if (*out == NULL)
-            err = FK_ERR_NOMEM;
-    }
+    *person_id = fk_stmt_is_null(st, 2) ? 0 : fk_stmt_int64(st, 2);
+    *out = fk_returnee_json(st, key, role);
     fk_stmt_free(st);
-    return err;
+    return *out != NULL ? FK_OK : FK_ERR_NOMEM;
 }
 
-void fk_returnee_where(const struct fk_returnee_filter *f, int keyset, char *sql, size_t size)
+void fk_returnee_where(const struct fk_returnee_filter *f, struct fk_where *w)
 {
-    char in_region[96];
-    fk_store_in_region("r.region", in_region, sizeof(in_region));
-    static const char *const q_clauses[] = {"", " AND r.id_blind = ?", " AND r.phone_blind = ?",
-                                            " AND r.reference = ?",
-                                            " AND r.name LIKE ? ESCAPE '!'"};
-    snprintf(
-        sql, size, " WHERE %s%s%s%s%s%s%s%s%s%s%s%s", in_region,
-        f->from ? " AND r.arrival_date >= ?" : "", f->until ? " AND r.arrival_date <= ?" : "",
-        f->flagged >= 0 ? " AND r.concern = ?" : "", f->handled >= 0 ? " AND r.handled = ?" : "",
-        f->disposition ? " AND r.disposition = ?" : "",
-        f->landing_test ? " AND r.landing_test = ?" : "",
-        f->three_code ? " AND r.three_code = ?" : "", f->transport ? " AND r.transport = ?" : "",
-        f->worker_id ? " AND r.grid_worker_id = ?" : "", q_clauses[f->q_kind],
-        keyset ? " AND r.id > ?" : "");
-}
-
-enum fk_err fk_returnee_bind(struct fk_stmt *st, const struct fk_returnee_filter *f, int keyset,
-                             int64_t after_id, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->from)
-        err = fk_stmt_bind_text(st, (*idx)++, f->from);
-    if (err == FK_OK && f->until)
-        err = fk_stmt_bind_text(st, (*idx)++, f->until);
-    if (err == FK_OK && f->flagged >= 0)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->flagged);
-    if (err == FK_OK && f->handled >= 0)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->handled);
-    if (err == FK_OK && f->disposition)
-        err = fk_stmt_bind_text(st, (*idx)++, f->disposition);
-    if (err == FK_OK && f->landing_test)
-        err = fk_stmt_bind_text(st, (*idx)++, f->landing_test);
-    if (err == FK_OK && f->three_code)
-        err = fk_stmt_bind_text(st, (*idx)++, f->three_code);
-    if (err == FK_OK && f->transport)
-        err = fk_stmt_bind_text(st, (*idx)++, f->transport);
-    if (err == FK_OK && f->worker_id)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->worker_id);
-    if (err == FK_OK && f->q_kind)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
-    if (err == FK_OK && keyset)
-        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
-    return err;
+    static const char *const q_clauses[] = {"", "r.id_blind = ?", "r.phone_blind = ?",
+                                            "r.reference = ?", "r.name LIKE ? ESCAPE '!'"};
+    fk_where_init(w);
+    fk_where_region(w, "r.region", f->scope);
+    if (f->from)
+        fk_where_add(w, "r.arrival_date >= ?", "t", f->from);
+    if (f->until)
+        fk_where_add(w, "r.arrival_date <= ?", "t", f->until);
+    if (f->flagged >= 0)
+        fk_where_add(w, "r.concern = ?", "i", (int64_t)f->flagged);
+    if (f->handled >= 0)
+        fk_where_add(w, "r.handled = ?", "i", (int64_t)f->handled);
+    if (f->disposition)
+        fk_where_add(w, "r.disposition = ?", "t", f->disposition);
+    if (f->landing_test)
+        fk_where_add(w, "r.landing_test = ?", "t", f->landing_test);
+    if (f->three_code)
+        fk_where_add(w, "r.three_code = ?", "t", f->three_code);
+    if (f->transport)
+        fk_where_add(w, "r.transport = ?", "t", f->transport);
+    if (f->worker_id)
+        fk_where_add(w, "r.grid_worker_id = ?", "i", f->worker_id);
+    if (f->q_kind)
+        fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
 }
 
 /* fk_list_run callbacks of fk_returnee_list. */
 static enum fk_err returnee_bind(struct fk_stmt *st, const void *ctx, int *idx)
 {
-    return fk_returnee_bind(st, ctx, 0, 0, idx);
+    return fk_where_bind(st, ctx, idx);
 }
 
 struct returnee_view {
     const struct fk_pii_key *key;
     unsigned role;
+    void (*row)(json_t *record, int64_t seq, void *ctx);
+    void *ctx;
 };
 
 static json_t *returnee_row(struct fk_stmt *st, void *ctx)
@@ -229,17 +198,48 @@ enum fk_err fk_returnee_list(struct fk_conn *db, const struct fk_pii_key *key, u
                              const struct fk_returnee_filter *f, int64_t page, int64_t per_page,
                              json_t **items, int64_t *total)
 {
-    char where[1024], count_sql[1536], list_sql[2560];
-    fk_returnee_where(f, 0, where, sizeof(where));
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM returnees r%s", where);
+    struct fk_where w;
+    char count_sql[1536], list_sql[2560];
+    fk_returnee_where(f, &w);
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM returnees r%s", w.sql);
     snprintf(list_sql, sizeof(list_sql),
              "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
              "%s ORDER BY r.arrival_date DESC, r.id DESC LIMIT ? OFFSET ?",
-             where);
-    struct returnee_view v = {key, role};
-    struct fk_list_query q = {count_sql, list_sql, returnee_bind, f, returnee_row, &v};
+             w.sql);
+    struct returnee_view v = {key, role, NULL, NULL};
+    struct fk_list_query q = {count_sql, list_sql, returnee_bind, &w, returnee_row, &v};
     *items = json_array();
     return fk_list_run(db, &q, page, per_page, *items, total);
+}
+
+#define BATCH 2000
+
+static enum fk_err each_row(struct fk_stmt *st, int64_t seq, void *ctx)
+{
+    const struct returnee_view *v = ctx;
+    json_t *r = fk_returnee_json(st, v->key, v->role);
+    if (r == NULL)
+        return FK_ERR_NOMEM;
+    v->row(r, seq, v->ctx);
+    json_decref(r);
+    return FK_OK;
+}
+
+enum fk_err fk_returnee_each(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
+                             const struct fk_returnee_filter *f,
+                             void (*row)(json_t *record, int64_t seq, void *ctx), void *ctx,
+                             int64_t *count)
+{
+    struct fk_where w;
+    char sql[2560];
+    fk_returnee_where(f, &w);
+    snprintf(sql, sizeof(sql),
+             "SELECT " FK_RETURNEE_COLUMNS FK_RETURNEE_FROM
+             "%s AND r.id > ? ORDER BY r.id LIMIT %d",
+             w.sql, BATCH);
+    struct returnee_view v = {key, role, row, ctx};
+    struct fk_keyset_query q = {sql, BATCH, &w, each_row, NULL, &v};
+    return fk_keyset_run(db, &q, count);
 }
 
 enum fk_err fk_returnee_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
@@ -304,4 +304,193 @@ enum fk_err fk_returnee_sync_health(struct fk_conn *db, int64_t id)
     if (err == FK_OK)
         err = fk_health_refresh(db, person);
     return err;
+}
+
+enum fk_err fk_returnee_duplicate_or_person(struct fk_conn *db, const struct fk_pii_key *key,
+                                            const struct fk_returnee_new *r, int64_t *existing,
+                                            int64_t *person)
+{
+    *person = 0;
+    enum fk_err err =
+        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, existing);
+    if (err == FK_OK && *existing == 0)
+        err = fk_person_find_by_id_number(db, key, r->person.id.number, person);
+    return err;
+}
+
+enum fk_err fk_returnee_region_children(struct fk_conn *db, const char *parent, json_t *out)
+{
+    struct fk_stmt *st;
+    enum fk_err err = fk_stmt_prepare(
+        db,
+        parent ? "SELECT code, name, level FROM regions WHERE parent = ? ORDER BY code LIMIT 2000"
+               : "SELECT code, name, level FROM regions WHERE parent IS NULL ORDER BY code "
+                 "LIMIT 2000",
+        &st);
+    if (err != FK_OK)
+        return err;
+    if (parent)
+        err = fk_stmt_bind_text(st, 1, parent);
+    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
+        json_array_append_new(out, json_pack("{s:s,s:s,s:I}", "code", fk_stmt_text(st, 0), "name",
+                                             fk_stmt_text(st, 1), "level",
+                                             (json_int_t)fk_stmt_int64(st, 2)));
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_OK : err;
+}
+
+/* --- changes: each in its own transaction, audited in it --- */
+
+enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,
+                                     int *fits)
+{
+    struct fk_stmt *st;
+    int row;
+    *fits = 0;
+    enum fk_err err =
+        fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", household_id);
+    if (err != FK_OK)
+        return err;
+    *fits = row && strncmp(fk_stmt_text(st, 0), prefix, strlen(prefix)) == 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_returnee_register(struct fk_conn *db, const struct fk_caller *who,
+                                 struct fk_returnee_new *r, int64_t now, int64_t *id,
+                                 char reference[FK_RETURNEE_REFERENCE_LEN])
+{
+    int64_t person = r->person_id;
+    *id = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    if (!r->public_page) {
+        /* A person already in the registry is linked (not moved); anyone else
+         * is registered there, at the destination, as a returnee. */
+        int64_t ignored = 0;
+        int registered = person == 0;
+        if (registered)
+            err = fk_person_insert(db, who->key, &r->person, now, &person, &ignored);
+        if (err == FK_OK)
+            err = fk_returnee_mark_person(db, person, now);
+        err = fk_caller_audit(db, err, who, registered ? "person_create" : "person_link",
+                              "returnee", 0, person, json_pack("{s:s}", "source", "returnee"));
+        r->person_id = person;
+    }
+    if (err == FK_OK)
+        err = fk_returnee_insert(db, who->key, r, r->public_page ? 0 : who->user_id, now, id,
+                                 reference);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, *id);
+    if (r->public_page)
+        err = fk_caller_audit(db, err, who, "returnee_self_register", "returnee", *id, person,
+                              json_pack("{s:s,s:s,s:s,s:b,s:b}", "region", r->person.region.code,
+                                        "arrival_date", r->arrival_date, "origin_code",
+                                        r->origin_code, "concern", r->concern, "linked",
+                                        person != 0));
+    else
+        err = fk_caller_audit(db, err, who, "returnee_create", "returnee", *id, person,
+                              json_pack("{s:s,s:s,s:s,s:b}", "region", r->person.region.code,
+                                        "arrival_date", r->arrival_date, "origin_code",
+                                        r->origin_code, "concern", r->concern));
+    return fk_caller_finish(db, err);
+}
+
+static void copy_text(char *out, size_t size, const char *text)
+{
+    snprintf(out, size, "%s", text ? text : "");
+}
+
+enum fk_err fk_returnee_state_load(struct fk_conn *db, const struct fk_pii_key *key,
+                                   const char *scope, int64_t id, int open_pii,
+                                   struct fk_returnee_state *s)
+{
+    memset(s, 0, sizeof(*s));
+    struct fk_stmt *st = NULL;
+    enum fk_err err = fk_row_in_region(
+        db,
+        "SELECT region, three_code, landing_test, disposition, household_id, note, handled, "
+        "person_id, id_sealed, phone_sealed, name, address FROM returnees",
+        "id", "region", id, scope, &st);
+    if (err != FK_OK)
+        return err;
+    copy_text(s->region, sizeof(s->region), fk_stmt_text(st, 0));
+    copy_text(s->three_code, sizeof(s->three_code), fk_stmt_text(st, 1));
+    copy_text(s->landing_test, sizeof(s->landing_test), fk_stmt_text(st, 2));
+    copy_text(s->disposition, sizeof(s->disposition), fk_stmt_text(st, 3));
+    s->household_id = fk_stmt_int64(st, 4);
+    s->has_note = !fk_stmt_is_null(st, 5);
+    copy_text(s->note, sizeof(s->note), fk_stmt_text(st, 5));
+    s->handled = fk_stmt_int64(st, 6) != 0;
+    s->person_id = fk_stmt_int64(st, 7);
+    copy_text(s->name, sizeof(s->name), fk_stmt_text(st, 10));
+    copy_text(s->address, sizeof(s->address), fk_stmt_text(st, 11));
+    if (open_pii && s->person_id == 0) {
+        err = fk_pii_open(key, "id_number", fk_stmt_text(st, 8), &s->id_plain);
+        if (err == FK_OK && !fk_stmt_is_null(st, 9))
+            err = fk_pii_open(key, "phone", fk_stmt_text(st, 9), &s->phone_plain);
+    }
+    fk_stmt_free(st);
+    return err;
+}
+
+static void free_plain(char **text)
+{
+    if (*text != NULL) {
+        sodium_memzero(*text, strlen(*text));
+        free(*text);
+        *text = NULL;
+    }
+}
+
+void fk_returnee_state_clear(struct fk_returnee_state *s)
+{
+    free_plain(&s->id_plain);
+    free_plain(&s->phone_plain);
+}
+
+enum fk_err fk_returnee_update(struct fk_conn *db, const struct fk_caller *who, int64_t id,
+                               const struct fk_returnee_state *s,
+                               const struct fk_returnee_change *c, const json_t *fields,
+                               int64_t now)
+{
+    int64_t person = s->person_id;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    if (c->register_person != NULL) {
+        int64_t ignored = 0;
+        person = c->existing_person;
+        if (person == 0)
+            err = fk_person_insert(db, who->key, c->register_person, now, &person, &ignored);
+        if (err == FK_OK)
+            err = fk_returnee_mark_person(db, person, now);
+        err = fk_caller_audit(
+            db, err, who, c->existing_person ? "person_link" : "person_create", "returnee", 0,
+            person, json_pack("{s:s,s:I}", "source", "returnee", "returnee_id", (json_int_t)id));
+        if (err == FK_OK)
+            err = fk_db_run(db, NULL, "UPDATE returnees SET person_id = ? WHERE id = ?", "ii",
+                            person, id);
+    }
+    if (err == FK_OK)
+        err = fk_db_run(db, NULL,
+                        "UPDATE returnees SET three_code = ?, landing_test = ?, disposition = ?, "
+                        "household_id = ?, note = ?, updated_at = ? WHERE id = ?",
+                        "tttztii", s->three_code, s->landing_test, s->disposition, s->household_id,
+                        s->has_note ? s->note : NULL, now, id);
+    if (err == FK_OK && c->has_handled && c->handled != s->handled)
+        err = c->handled ? fk_db_run(db, NULL,
+                                     "UPDATE returnees SET handled = 1, handled_by = ?, "
+                                     "handled_at = ? WHERE id = ?",
+                                     "iii", who->user_id, now, id)
+                         : fk_db_run(db, NULL,
+                                     "UPDATE returnees SET handled = 0, handled_by = NULL, "
+                                     "handled_at = NULL WHERE id = ?",
+                                     "i", id);
+    if (err == FK_OK)
+        err = fk_returnee_sync_health(db, id);
+    err = fk_caller_audit(db, err, who, "returnee_update", "returnee", id, person,
+                          json_pack("{s:O}", "fields", (json_t *)fields));
+    return fk_caller_finish(db, err);
 }

@@ -2,7 +2,7 @@
  * No HTTP and no SQL here. The rule itself comes from DESIGN.md §2 and seed
  * 002 (网格员分片开展敲门行动, 对外省、太原市、忻州市忻府区、晋中市太谷区来离人员
  * 全方位摸排, 完成率 100%). */
-#include "screening/screening.h"
+#include "screening/screening_internal.h"
 #include "core/clock.h"
 
 #include <stdio.h>

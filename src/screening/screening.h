@@ -8,7 +8,7 @@
 #ifndef FK_SCREENING_SCREENING_H
 #define FK_SCREENING_SCREENING_H
 
-#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
 
@@ -49,13 +49,6 @@ int fk_screening_date(const char *text, int64_t *days);
  * or 6 (county), with a province part that exists and city/county parts that
  * are not "00". NULL when fine, else a Chinese reason (static). */
 const char *fk_screening_area_code_check(const char *code);
-
-/* Whether an arrival from `origin_code` (2/4/6 digits) is of concern for a
- * campaign whose region code is `campaign_region`: `other_provinces` and a
- * province other than the region's, or an area code of `areas` (JSON array of
- * {"code","name"}, borrowed) that the origin starts with. */
-int fk_screening_concern(const json_t *areas, int other_provinces, const char *campaign_region,
-                         const char *origin_code);
 
 struct fk_conn;
 

@@ -3,10 +3,10 @@
  * caller's jurisdiction overlap; everything personal is limited to the
  * narrower of the two (fk_campaign_scope), and for a grid worker to the
  * compounds and buildings assigned to them. */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "http/handler.h"
 #include "residents/residents.h"
 #include "screening/screening_internal.h"
 
@@ -20,18 +20,6 @@
 /* Visits may be dated up to this far ahead of the server clock (phones). */
 #define CLOCK_SKEW 300
 
-static int invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_error(req, 422, "invalid_field", message, field);
-    return -1;
-}
-
-static int missing(struct fk_req *req, const char *field)
-{
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
-    return -1;
-}
-
 /* A string member of `object` (a nested object of the body): like
  * fk_json_str_or_reply, with the error naming `field` (e.g. "arrivals[0].name"). */
 static int member_str_or_reply(struct fk_req *req, json_t *object, const char *name,
@@ -40,47 +28,35 @@ static int member_str_or_reply(struct fk_req *req, json_t *object, const char *n
     json_t *value = json_object_get(object, name);
     *out = NULL;
     if (value == NULL || json_is_null(value))
-        return required ? missing(req, field) : 0;
+        return required ? fk_reply_missing(req, field) : 0;
     if (!json_is_string(value))
-        return invalid(req, field, "字段类型应为字符串");
+        return fk_reply_invalid(req, field, "字段类型应为字符串");
     const char *text = json_string_value(value);
     size_t len = json_string_length(value);
     if (strlen(text) != len)
-        return invalid(req, field, "字段含有非法字符");
+        return fk_reply_invalid(req, field, "字段含有非法字符");
     if (len == 0)
-        return required ? missing(req, field) : 0;
+        return required ? fk_reply_missing(req, field) : 0;
     if (len > max_len)
-        return invalid(req, field, "字段过长");
+        return fk_reply_invalid(req, field, "字段过长");
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-            return invalid(req, field, "字段含有控制字符");
+            return fk_reply_invalid(req, field, "字段含有控制字符");
     if (text[0] == ' ' || text[len - 1] == ' ')
-        return invalid(req, field, "字段首尾不能有空格");
+        return fk_reply_invalid(req, field, "字段首尾不能有空格");
     *out = text;
     return 0;
 }
 
-static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action,
-                          const char *type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
-static int campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_campaign *c)
+int fk_screening_campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_campaign *c)
 {
     int64_t id;
     memset(c, 0, sizeof(*c));
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) != FK_OK) {
-        fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
-        return -1;
-    }
-    enum fk_err err = fk_campaign_load(req, db, id, c);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "campaign_not_found", "排查行动不存在或不在管辖范围内", "id");
+    enum fk_err err = fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id);
+    if (err == FK_OK)
+        err = fk_campaign_load(db, req->actor.prefix, id, c);
+    if (err == FK_ERR_NOT_FOUND || err == FK_ERR_INVALID) {
+        fk_reply_err(req, FK_E_CAMPAIGN_NOT_FOUND, "id");
         return -1;
     }
     if (err != FK_OK) {
@@ -90,26 +66,79 @@ static int campaign_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_c
     return 0;
 }
 
-/* ?region= narrows the campaign scope; it must overlap it. -1 after replying. */
-static int scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
-                          char scope[FK_REGION_CODE_LEN])
+int fk_screening_scope_or_reply(struct fk_req *req, const struct fk_campaign *c,
+                                char scope[FK_REGION_CODE_LEN])
 {
-    fk_campaign_scope(req, c, scope);
+    fk_campaign_scope(req->actor.prefix, c, scope);
     const char *region = fk_req_query(req, "region");
     if (region == NULL || region[0] == '\0')
         return 0;
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
-    if (strlen(region) > 18 || fk_region_normalize(region, code, prefix, &reason) != FK_OK)
-        return invalid(req, "region", "区划代码格式错误");
+    if (strlen(region) > 18 || fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
+        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
+        return -1;
+    }
     size_t ls = strlen(scope), lp = strlen(prefix);
     if (strncmp(scope, prefix, ls < lp ? ls : lp) != 0) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return -1;
     }
     if (lp > ls)
         snprintf(scope, FK_REGION_CODE_LEN, "%s", prefix);
     return 0;
+}
+
+int fk_screening_work_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *campaign_id,
+                                     char scope[FK_REGION_CODE_LEN], int64_t *worker)
+{
+    struct fk_campaign c;
+    if (fk_screening_campaign_or_reply(req, db, &c) != 0)
+        return -1;
+    *campaign_id = c.id;
+    int rc = fk_screening_scope_or_reply(req, &c, scope);
+    fk_campaign_clear(&c);
+    /* A grid worker's lists and ledgers are their own grid. */
+    *worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
+    return rc;
+}
+
+int fk_screening_outcome_or_reply(struct fk_req *req, const char **outcome)
+{
+    *outcome = fk_req_query(req, "outcome");
+    if (*outcome != NULL && (*outcome)[0] == '\0')
+        *outcome = NULL;
+    if (*outcome != NULL && strcmp(*outcome, "not_visited") != 0 &&
+        strcmp(*outcome, "nobody_home") != 0 && strcmp(*outcome, "refused") != 0)
+        return fk_reply_invalid(req, "outcome", "outcome 应为 not_visited、nobody_home 或 refused");
+    return 0;
+}
+
+/* Replies with a page of a campaign's list (`err` its status), audited as
+ * `action` when `action` is not NULL. `items` is consumed. */
+static void reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total,
+                       int64_t page, int64_t per_page, const char *action, int64_t campaign_id,
+                       const char *scope)
+{
+    if (action != NULL)
+        fk_req_audit(req, &err, action, "screening_campaign", campaign_id, 0,
+                     json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
+    fk_reply_page(req, err, items, total, page, per_page);
+}
+
+/* ?page=&per_page= (and ?outcome= when `outcome` is not NULL), then the
+ * campaign and the caller's scope in it, for a list. -1 after replying. */
+static int list_or_reply(struct fk_req *req, struct fk_conn **db, int64_t *page, int64_t *per_page,
+                         const char **outcome, int64_t *campaign_id, char scope[FK_REGION_CODE_LEN],
+                         int64_t *worker)
+{
+    if (fk_page_or_reply(req, page, per_page) != 0 ||
+        (outcome != NULL && fk_screening_outcome_or_reply(req, outcome) != 0))
+        return -1;
+    *db = fk_req_db(req);
+    if (*db == NULL)
+        return -1;
+    return fk_screening_work_scope_or_reply(req, *db, campaign_id, scope, worker);
 }
 
 /* --- campaigns --- */
@@ -123,9 +152,9 @@ static int areas_or_reply(struct fk_req *req, const char *campaign_region, json_
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list))
-        return invalid(req, "areas_of_concern", "关注地区应为数组");
+        return fk_reply_invalid(req, "areas_of_concern", "关注地区应为数组");
     if (json_array_size(list) > FK_SCREENING_MAX_AREAS)
-        return invalid(req, "areas_of_concern", "关注地区过多");
+        return fk_reply_invalid(req, "areas_of_concern", "关注地区过多");
     json_t *areas = json_array();
     size_t i;
     json_t *item;
@@ -135,7 +164,7 @@ static int areas_or_reply(struct fk_req *req, const char *campaign_region, json_
         snprintf(field, sizeof(field), "areas_of_concern[%zu]", i);
         if (!json_is_object(item)) {
             json_decref(areas);
-            return invalid(req, field, "关注地区应为 {code, name}");
+            return fk_reply_invalid(req, field, "关注地区应为 {code, name}");
         }
         const char *code, *name;
         snprintf(field, sizeof(field), "areas_of_concern[%zu].code", i);
@@ -157,7 +186,7 @@ static int areas_or_reply(struct fk_req *req, const char *campaign_region, json_
         }
         if (why != NULL) {
             json_decref(areas);
-            return invalid(req, field, why);
+            return fk_reply_invalid(req, field, why);
         }
         snprintf(field, sizeof(field), "areas_of_concern[%zu].name", i);
         if (member_str_or_reply(req, item, "name", field, 1, FK_SCREENING_NAME_MAX, &name) != 0) {
@@ -183,13 +212,13 @@ static int campaign_fields_or_reply(struct fk_req *req, struct fk_campaign *c, i
         return -1;
     int64_t start_day, end_day;
     if (starts != NULL && !fk_screening_date(starts, &start_day))
-        return invalid(req, "starts_on", "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, "starts_on", "日期格式应为 YYYY-MM-DD");
     if (ends != NULL && !fk_screening_date(ends, &end_day))
-        return invalid(req, "ends_on", "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, "ends_on", "日期格式应为 YYYY-MM-DD");
     if (name != NULL) {
         for (const char *p = name; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                return invalid(req, "name", "名称含有控制字符");
+                return fk_reply_invalid(req, "name", "名称含有控制字符");
         snprintf(c->name, sizeof(c->name), "%s", name);
     }
     if (starts != NULL)
@@ -197,7 +226,7 @@ static int campaign_fields_or_reply(struct fk_req *req, struct fk_campaign *c, i
     if (ends != NULL)
         snprintf(c->ends_on, sizeof(c->ends_on), "%s", ends);
     if (strcmp(c->ends_on, c->starts_on) < 0)
-        return invalid(req, ends ? "ends_on" : "starts_on", "结束日期不能早于开始日期");
+        return fk_reply_invalid(req, ends ? "ends_on" : "starts_on", "结束日期不能早于开始日期");
     if (has_flag)
         c->other_provinces = flag;
     json_t *areas;
@@ -212,6 +241,23 @@ static int campaign_fields_or_reply(struct fk_req *req, struct fk_campaign *c, i
     return 0;
 }
 
+/* After a create or update with status `err`: clears c and replies with the
+ * campaign as stored (`status`) or the failure. */
+static void reply_campaign(struct fk_req *req, struct fk_conn *db, enum fk_err err,
+                           struct fk_campaign *c, unsigned status, int64_t now)
+{
+    int64_t id = c->id;
+    fk_campaign_clear(c);
+    if (err == FK_OK)
+        err = fk_campaign_load(db, req->actor.prefix, id, c);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, status, fk_campaign_json(c, now));
+    fk_campaign_clear(c);
+}
+
 static void create_campaign(struct fk_req *req)
 {
     struct fk_campaign c = {0};
@@ -221,7 +267,7 @@ static void create_campaign(struct fk_req *req)
     char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
     const char *reason;
     if (fk_region_normalize(region_text, code, prefix, &reason) != FK_OK) {
-        invalid(req, "region", "区划代码格式错误");
+        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -230,7 +276,7 @@ static void create_campaign(struct fk_req *req)
     struct fk_region region;
     enum fk_err err = fk_region_get(db, code, &region);
     if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, region.prefix))) {
-        invalid(req, "region", "区划不存在或不在管辖范围内");
+        fk_reply_invalid(req, "region", "区划不存在或不在管辖范围内");
         return;
     }
     if (err != FK_OK) {
@@ -243,27 +289,11 @@ static void create_campaign(struct fk_req *req)
         fk_campaign_clear(&c);
         return;
     }
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t now = fk_now();
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_campaign_save(db, &c, req->actor.user_id, now);
-    audit_or_fail(req, &err, "screening_campaign_create", "screening_campaign", c.id, 0,
-                  json_pack("{s:s,s:s}", "region", c.region, "name", c.name));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    int64_t id = c.id;
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if ((err = fk_campaign_load(req, db, id, &c)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 201, fk_campaign_json(&c, now));
-    fk_campaign_clear(&c);
+    err = fk_campaign_create(db, &who, &c, now);
+    reply_campaign(req, db, err, &c, 201, now);
 }
 
 static void list_campaigns(struct fk_req *req)
@@ -276,20 +306,15 @@ static void list_campaigns(struct fk_req *req)
         return;
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_campaign_list(req, db, page, per_page, &items, &total);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err = fk_campaign_list(db, req->actor.prefix, page, per_page, &items, &total);
+    fk_reply_page(req, err, items, total, page, per_page);
 }
 
 static void get_campaign(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     fk_reply_json(req, 200, fk_campaign_json(&c, fk_now()));
     fk_campaign_clear(&c);
@@ -299,15 +324,15 @@ static void patch_campaign(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     if (!fk_req_covers(req, c.prefix)) {
-        fk_reply_error(req, 403, "forbidden", "只有上级或本级可以修改此排查行动", NULL);
+        fk_reply_err(req, FK_E_CAMPAIGN_FORBIDDEN, NULL);
         fk_campaign_clear(&c);
         return;
     }
     if (json_object_get(req->json, "region") != NULL) {
-        invalid(req, "region", "排查区域不能修改：网格和走访记录依赖它");
+        fk_reply_invalid(req, "region", "排查区域不能修改：网格和走访记录依赖它");
         fk_campaign_clear(&c);
         return;
     }
@@ -315,80 +340,58 @@ static void patch_campaign(struct fk_req *req)
         fk_campaign_clear(&c);
         return;
     }
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t now = fk_now();
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_campaign_save(db, &c, req->actor.user_id, now);
-    /* Changed areas of concern re-flag the arrivals already recorded. */
-    if (err == FK_OK)
-        err = fk_campaign_reflag(db, &c);
-    audit_or_fail(req, &err, "screening_campaign_update", "screening_campaign", c.id, 0, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    int64_t id = c.id;
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if ((err = fk_campaign_load(req, db, id, &c)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_campaign_json(&c, now));
-    fk_campaign_clear(&c);
+    enum fk_err err = fk_campaign_update(db, &who, &c, now);
+    reply_campaign(req, db, err, &c, 200, now);
 }
 
 /* --- grids --- */
+
+/* 409 region_assigned naming `field`, with the worker who holds it. */
+static void reply_assigned(struct fk_req *req, const char *field, int64_t other_user)
+{
+    fk_reply_err_ex(req, FK_E_REGION_ASSIGNED, field, NULL, NULL,
+                    json_pack("{s:I}", "assigned_to", (json_int_t)other_user));
+}
 
 static void put_grid(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     int64_t user_id;
-    char worker_prefix[FK_REGION_CODE_LEN] = "", role[32] = "";
-    int found = 0, disabled = 0;
+    struct fk_grid_worker worker = {0};
     enum fk_err err = FK_OK;
-    if (fk_parse_int64(fk_req_param(req, "user_id"), 1, INT64_MAX, &user_id) == FK_OK) {
-        struct fk_stmt *st;
-        err = fk_db_query(db, &st, &found,
-                          "SELECT role, region_prefix, disabled FROM users WHERE id = ?", "i",
-                          user_id);
-        if (err == FK_OK && found) {
-            snprintf(role, sizeof(role), "%s", fk_stmt_text(st, 0));
-            snprintf(worker_prefix, sizeof(worker_prefix), "%s", fk_stmt_text(st, 1));
-            disabled = fk_stmt_int64(st, 2) != 0;
-        }
-        if (err == FK_OK)
-            fk_stmt_free(st);
-    }
+    if (fk_parse_int64(fk_req_param(req, "user_id"), 1, INT64_MAX, &user_id) == FK_OK)
+        err = fk_grid_worker(db, user_id, &worker);
     if (err != FK_OK) {
         fk_campaign_clear(&c);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    if (!found || !fk_req_covers(req, worker_prefix)) {
+    const char *worker_prefix = worker.prefix;
+    if (!worker.found || !fk_req_covers(req, worker_prefix)) {
         fk_campaign_clear(&c);
-        fk_reply_error(req, 404, "user_not_found", "用户不存在或不在管辖范围内", "user_id");
+        fk_reply_err(req, FK_E_SCREENING_USER_NOT_FOUND, "user_id");
         return;
     }
-    if (strcmp(role, "community_worker") != 0 || disabled) {
+    if (strcmp(worker.role, "community_worker") != 0 || worker.disabled) {
         fk_campaign_clear(&c);
-        invalid(req, "user_id", "只能为在岗的网格员（community_worker）分配网格");
+        fk_reply_invalid(req, "user_id", "只能为在岗的网格员（community_worker）分配网格");
         return;
     }
     json_t *list = json_object_get(req->json, "regions");
     if (list == NULL || json_is_null(list)) {
         fk_campaign_clear(&c);
-        missing(req, "regions");
+        fk_reply_missing(req, "regions");
         return;
     }
     if (!json_is_array(list) || json_array_size(list) > FK_SCREENING_MAX_GRID_REGIONS) {
         fk_campaign_clear(&c);
-        invalid(req, "regions", "regions 应为小区或楼栋代码数组（最多 200 个）");
+        fk_reply_invalid(req, "regions", "regions 应为小区或楼栋代码数组（最多 200 个）");
         return;
     }
     size_t n = json_array_size(list);
@@ -448,55 +451,28 @@ static void put_grid(struct fk_req *req)
         if (err != FK_OK)
             fk_reply_fail(req, err, NULL);
         else if (status == 409)
-            fk_reply_json(req, 409,
-                          json_pack("{s:{s:s,s:s,s:s},s:I}", "error", "code", "region_assigned",
-                                    "message", why, "field", field, "assigned_to",
-                                    (json_int_t)other_user));
+            reply_assigned(req, field, other_user);
         else
-            invalid(req, field, why);
+            fk_reply_invalid(req, field, why);
         return;
     }
-    /* The overlap is looked for again inside the transaction, under the
-     * campaign's lock: two officers giving a compound and one of its
-     * buildings to two workers at once cannot both succeed (the unique
-     * (campaign, region) only catches the very same region). */
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_lock(db, FK_LOCK_SCREENING_CAMPAIGN, c.id);
-    for (size_t i = 0; i < n && err == FK_OK && other_user == 0; i++) {
-        char other_region[FK_REGION_CODE_LEN];
-        err = fk_grid_overlap(db, c.id, user_id, codes[i], &other_user, other_region);
-        if (err == FK_OK && other_user != 0)
-            snprintf(field, sizeof(field), "regions[%zu]", i);
-    }
-    if (err == FK_OK && other_user != 0) {
-        fk_db_rollback(db);
-        free(codes);
-        free(code_list);
-        fk_campaign_clear(&c);
-        fk_reply_json(req, 409,
-                      json_pack("{s:{s:s,s:s,s:s},s:I}", "error", "code", "region_assigned",
-                                "message", "该区域已分配给其他网格员", "field", field,
-                                "assigned_to", (json_int_t)other_user));
-        return;
-    }
-    if (err == FK_OK)
-        err = fk_grid_replace(db, c.id, user_id, code_list, n, req->actor.user_id, fk_now());
-    json_t *regions = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(regions, json_string(codes[i]));
-    audit_or_fail(req, &err, "screening_grid_assign", "screening_campaign", c.id, 0,
-                  json_pack("{s:I,s:o}", "user_id", (json_int_t)user_id, "regions", regions));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    size_t at = 0;
+    err = fk_grid_assign(db, &who, c.id, user_id, code_list, n, fk_now(), &other_user, &at);
     free(codes);
     free(code_list);
+    if (err == FK_OK && other_user != 0) {
+        fk_campaign_clear(&c);
+        snprintf(field, sizeof(field), "regions[%zu]", at);
+        reply_assigned(req, field, other_user);
+        return;
+    }
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_campaign_clear(&c);
         /* Two officers assigning the same compound at once: one loses. */
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "region_assigned", "该区域已分配给其他网格员", "regions");
+            fk_reply_err(req, FK_E_REGION_ASSIGNED, "regions");
         else
             fk_reply_fail(req, err, NULL);
         return;
@@ -513,28 +489,15 @@ static void put_grid(struct fk_req *req)
 
 static void list_grids(struct fk_req *req)
 {
-    int64_t page, per_page;
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
-        return;
+    int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
-        fk_campaign_clear(&c);
+    struct fk_conn *db;
+    if (list_or_reply(req, &db, &page, &per_page, NULL, &campaign_id, scope, &worker) != 0)
         return;
-    }
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_grid_list(db, c.id, scope, page, per_page, &items, &total);
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err = fk_grid_list(db, campaign_id, scope, page, per_page, &items, &total);
+    reply_page(req, err, items, total, page, per_page, NULL, campaign_id, scope);
 }
 
 /* --- visits --- */
@@ -545,14 +508,16 @@ static int key_or_reply(struct fk_req *req, const char **key)
         return -1;
     for (const char *p = *key; *p; p++)
         if (*p < 0x21 || *p > 0x7e)
-            return invalid(req, "idempotency_key", "幂等键只能包含可见 ASCII 字符");
+            return fk_reply_invalid(req, "idempotency_key", "幂等键只能包含可见 ASCII 字符");
     return 0;
 }
 
 static void reply_visit(struct fk_req *req, struct fk_conn *db, unsigned status, int64_t visit_id)
 {
     json_t *visit = NULL;
-    enum fk_err err = fk_visit_json(req, db, visit_id, &visit);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    enum fk_err err = fk_visit_json(db, &who, visit_id, &visit);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -574,13 +539,11 @@ static int replay_or_continue(struct fk_req *req, struct fk_conn *db, int64_t ca
     if (visit_id == 0)
         return -1;
     if (other_campaign != campaign_id) {
-        fk_reply_error(req, 409, "idempotency_key_reused", "该幂等键已用于其他排查行动",
-                       "idempotency_key");
+        fk_reply_err(req, FK_E_IDEMPOTENCY_KEY_REUSED, "idempotency_key");
         return 0;
     }
-    json_t *detail = json_pack("{s:I}", "visit_id", (json_int_t)visit_id);
-    err = fk_audit_req(req, "screening_visit_replay", "screening_visit", NULL, 0, detail);
-    json_decref(detail);
+    fk_req_audit(req, &err, "screening_visit_replay", "screening_visit", 0, 0,
+                 json_pack("{s:I}", "visit_id", (json_int_t)visit_id));
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return 0;
@@ -589,16 +552,10 @@ static int replay_or_continue(struct fk_req *req, struct fk_conn *db, int64_t ca
     return 0;
 }
 
-struct arrival_valid {
-    struct fk_visit_arrival a;
-    struct fk_person_valid person;
-    int64_t existing;
-};
-
 /* Validates "arrivals" fully (lookups included) before anything is written:
  * on PostgreSQL a failed statement would abort the transaction. */
 static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struct fk_campaign *c,
-                             const struct fk_visit_input *in, struct arrival_valid *out,
+                             const struct fk_visit_input *in, struct fk_visit_arrival_in *out,
                              size_t *count)
 {
     json_t *list = json_object_get(req->json, "arrivals");
@@ -606,9 +563,9 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > FK_SCREENING_MAX_ARRIVALS)
-        return invalid(req, "arrivals", "arrivals 应为数组（最多 20 人）");
+        return fk_reply_invalid(req, "arrivals", "arrivals 应为数组（最多 20 人）");
     if (json_array_size(list) > 0 && in->outcome != FK_VISIT_REACHED)
-        return invalid(req, "arrivals", "未入户时不能登记新到人员");
+        return fk_reply_invalid(req, "arrivals", "未入户时不能登记新到人员");
     int64_t now = fk_now(), today;
     int y, m, d;
     fk_civil_date(now, &y, &m, &d);
@@ -618,11 +575,11 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
     json_array_foreach(list, i, item)
     {
         char field[64];
-        struct arrival_valid *v = &out[i];
+        struct fk_visit_arrival_in *v = &out[i];
         memset(v, 0, sizeof(*v));
         snprintf(field, sizeof(field), "arrivals[%zu]", i);
         if (!json_is_object(item))
-            return invalid(req, field, "新到人员应为对象");
+            return fk_reply_invalid(req, field, "新到人员应为对象");
         static const char *const names[] = {"id_number",   "name",        "phone",
                                             "origin_code", "origin_name", "arrived_on"};
         const char **targets[] = {&v->a.id_number,   &v->a.name,        &v->a.phone,
@@ -636,14 +593,14 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
         const char *why = fk_screening_area_code_check(v->a.origin_code);
         if (why != NULL) {
             snprintf(field, sizeof(field), "arrivals[%zu].origin_code", i);
-            return invalid(req, field, why);
+            return fk_reply_invalid(req, field, why);
         }
         int64_t day;
         snprintf(field, sizeof(field), "arrivals[%zu].arrived_on", i);
         if (!fk_screening_date(v->a.arrived_on, &day))
-            return invalid(req, field, "日期格式应为 YYYY-MM-DD");
+            return fk_reply_invalid(req, field, "日期格式应为 YYYY-MM-DD");
         if (day > today)
-            return invalid(req, field, "到达日期不能晚于今天");
+            return fk_reply_invalid(req, field, "到达日期不能晚于今天");
         struct fk_person_input person = {
             .id_number = v->a.id_number,
             .name = v->a.name,
@@ -656,10 +613,8 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
             fk_person_validate(db, &person, req->actor.prefix, now, &v->person, &error);
         if (err == FK_ERR_INVALID) {
             snprintf(field, sizeof(field), "arrivals[%zu].%s", i, error.field);
-            json_t *body =
-                json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_field", "message",
-                          error.message, "field", field, "reason", error.reason);
-            fk_reply_json(req, 422, body);
+            fk_reply_err_ex(req, FK_E_INVALID_FIELD_MSG, field, error.message,
+                            json_pack("{s:s}", "reason", error.reason), NULL);
             return -1;
         }
         if (err == FK_OK)
@@ -672,7 +627,7 @@ static int arrivals_or_reply(struct fk_req *req, struct fk_conn *db, const struc
         for (size_t k = 0; k < i; k++)
             if (strcmp(out[k].person.id.number, v->person.id.number) == 0) {
                 snprintf(field, sizeof(field), "arrivals[%zu].id_number", i);
-                return invalid(req, field, "同一身份证号重复登记");
+                return fk_reply_invalid(req, field, "同一身份证号重复登记");
             }
         v->a.concern =
             fk_screening_concern(c->areas, c->other_provinces, c->region, v->a.origin_code);
@@ -688,9 +643,9 @@ static int members_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_vi
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > FK_SCREENING_MAX_MEMBERS)
-        return invalid(req, "members_present", "members_present 应为人员编号数组");
+        return fk_reply_invalid(req, "members_present", "members_present 应为人员编号数组");
     if (json_array_size(list) > 0 && in->outcome != FK_VISIT_REACHED)
-        return invalid(req, "members_present", "未入户时不能登记在家成员");
+        return fk_reply_invalid(req, "members_present", "未入户时不能登记在家成员");
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item)
@@ -698,10 +653,10 @@ static int members_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_vi
         char field[48];
         snprintf(field, sizeof(field), "members_present[%zu]", i);
         if (!json_is_integer(item) || json_integer_value(item) < 1)
-            return invalid(req, field, "人员编号应为正整数");
+            return fk_reply_invalid(req, field, "人员编号应为正整数");
         for (size_t k = 0; k < i; k++)
             if (json_integer_value(json_array_get(list, k)) == json_integer_value(item))
-                return invalid(req, field, "人员重复");
+                return fk_reply_invalid(req, field, "人员重复");
         int member = 0;
         enum fk_err err =
             fk_visit_is_member(db, in->household_id, json_integer_value(item), &member);
@@ -710,7 +665,7 @@ static int members_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_vi
             return -1;
         }
         if (!member)
-            return invalid(req, field, "该人员不是本户成员");
+            return fk_reply_invalid(req, field, "该人员不是本户成员");
     }
     in->members = list;
     return 0;
@@ -723,9 +678,9 @@ static int symptoms_or_reply(struct fk_req *req, struct fk_visit_input *in)
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > 16)
-        return invalid(req, "symptoms", "symptoms 应为症状名称数组");
+        return fk_reply_invalid(req, "symptoms", "symptoms 应为症状名称数组");
     if (json_array_size(list) > 0 && in->outcome != FK_VISIT_REACHED)
-        return invalid(req, "symptoms", "未入户时不能登记症状");
+        return fk_reply_invalid(req, "symptoms", "未入户时不能登记症状");
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item)
@@ -734,10 +689,10 @@ static int symptoms_or_reply(struct fk_req *req, struct fk_visit_input *in)
         if (bit == 0) {
             char field[32];
             snprintf(field, sizeof(field), "symptoms[%zu]", i);
-            return invalid(req, field,
-                           "未知症状（fever、cough、sore_throat、fatigue、loss_of_smell、"
-                           "runny_nose、diarrhea、muscle_pain、shortness_of_breath、"
-                           "conjunctivitis）");
+            return fk_reply_invalid(req, field,
+                                    "未知症状（fever、cough、sore_throat、fatigue、loss_of_smell、"
+                                    "runny_nose、diarrhea、muscle_pain、shortness_of_breath、"
+                                    "conjunctivitis）");
         }
         in->symptoms |= bit;
     }
@@ -748,10 +703,10 @@ static void create_visit(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     struct fk_visit_input in = {.campaign_id = c.id};
-    struct arrival_valid *arrivals = NULL;
+    struct fk_visit_arrival_in *arrivals = NULL;
     size_t n_arrivals = 0;
     const char *outcome_text;
     int has_household;
@@ -764,7 +719,7 @@ static void create_visit(struct fk_req *req)
         goto done;
     in.outcome = fk_visit_outcome_from_name(outcome_text);
     if (in.outcome == 0) {
-        invalid(req, "outcome", "outcome 应为 reached、nobody_home 或 refused");
+        fk_reply_invalid(req, "outcome", "outcome 应为 reached、nobody_home 或 refused");
         goto done;
     }
     if (fk_json_str_or_reply(req, "note", 0, FK_SCREENING_NOTE_MAX, &in.note) != 0)
@@ -775,7 +730,7 @@ static void create_visit(struct fk_req *req)
     if (fk_json_str_or_reply(req, "visited_at", 0, 40, &visited_text) != 0)
         goto done;
     if (visited_text != NULL && fk_time_parse(visited_text, &in.visited_at) != FK_OK) {
-        invalid(req, "visited_at", "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
+        fk_reply_err(req, FK_E_TIME_FORMAT, "visited_at");
         goto done;
     }
     int64_t starts, ends;
@@ -785,7 +740,7 @@ static void create_visit(struct fk_req *req)
     }
     if (in.visited_at > now + CLOCK_SKEW || in.visited_at < starts ||
         in.visited_at >= ends + 86400) {
-        invalid(req, "visited_at", "走访时间应在排查行动期间且不晚于现在");
+        fk_reply_invalid(req, "visited_at", "走访时间应在排查行动期间且不晚于现在");
         goto done;
     }
     /* The household: in the campaign and the caller's jurisdiction, and for a
@@ -793,7 +748,7 @@ static void create_visit(struct fk_req *req)
     int found = 0, covers = 1;
     enum fk_err err = fk_visit_household(db, in.household_id, in.region, &found);
     char scope[FK_REGION_CODE_LEN];
-    fk_campaign_scope(req, &c, scope);
+    fk_campaign_scope(req->actor.prefix, &c, scope);
     if (err == FK_OK && found && (req->actor.role & FK_ROLE_COMMUNITY_WORKER))
         err = fk_grid_covers(db, c.id, req->actor.user_id, in.region, &covers);
     if (err != FK_OK) {
@@ -801,7 +756,7 @@ static void create_visit(struct fk_req *req)
         goto done;
     }
     if (!found || strncmp(in.region, scope, strlen(scope)) != 0 || !covers) {
-        fk_reply_error(req, 404, "household_not_found", "户不存在或不在您的网格内", "household_id");
+        fk_reply_err(req, FK_E_HOUSEHOLD_NOT_IN_GRID, "household_id");
         goto done;
     }
     if (members_or_reply(req, db, &in) != 0 || symptoms_or_reply(req, &in) != 0)
@@ -814,42 +769,18 @@ static void create_visit(struct fk_req *req)
     if (arrivals_or_reply(req, db, &c, &in, arrivals, &n_arrivals) != 0)
         goto done;
 
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t visit_id = 0;
     int visit_conflict = 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK) {
-        err = fk_visit_insert(db, &in, req->actor.user_id, now, &visit_id);
-        visit_conflict = err == FK_ERR_CONFLICT;
-    }
-    for (size_t i = 0; i < n_arrivals && err == FK_OK; i++) {
-        struct arrival_valid *v = &arrivals[i];
-        int64_t existing = 0;
-        v->a.person_id = v->existing;
-        if (v->existing == 0) {
-            err = fk_person_insert(db, &req->app->pii_key, &v->person, now, &v->a.person_id,
-                                   &existing);
-            v->a.registered = 1;
-        }
-        audit_or_fail(req, &err, v->a.registered ? "person_create" : "person_link", "person",
-                      v->a.person_id, v->a.person_id,
-                      json_pack("{s:s,s:I,s:s}", "source", "screening_visit", "visit_id",
-                                (json_int_t)visit_id, "origin_code", v->a.origin_code));
-        if (err == FK_OK)
-            err = fk_visit_add_arrival(db, &in, visit_id, &v->a, now);
-    }
-    audit_or_fail(req, &err, "screening_visit_create", "screening_visit", visit_id, 0,
-                  json_pack("{s:I,s:I,s:s,s:I}", "campaign_id", (json_int_t)c.id, "household_id",
-                            (json_int_t)in.household_id, "outcome", outcome_text, "arrivals",
-                            (json_int_t)n_arrivals));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    err = fk_visit_record(db, &who, &in, arrivals, n_arrivals, outcome_text, now, &visit_id,
+                          &visit_conflict);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         /* The same key from a concurrent retry won the race: answer its result. */
         if (visit_conflict && replay_or_continue(req, db, c.id, in.idempotency_key) != -1)
             goto done;
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "conflict", "同时有其他登记，请重试", NULL);
+            fk_reply_err(req, FK_E_CONFLICT_RETRY, NULL);
         else
             fk_reply_fail(req, err, NULL);
         goto done;
@@ -878,17 +809,17 @@ static void get_progress(struct fk_req *req)
         while (k < 4 && strcmp(levels[k].name, level_text) != 0)
             k++;
         if (k == 4) {
-            invalid(req, "level", "level 应为 grid、compound、community 或 township");
+            fk_reply_invalid(req, "level", "level 应为 grid、compound、community 或 township");
             return;
         }
         level = levels[k].level;
     }
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
+    if (fk_screening_scope_or_reply(req, &c, scope) != 0) {
         fk_campaign_clear(&c);
         return;
     }
@@ -908,69 +839,34 @@ static void get_progress(struct fk_req *req)
 
 static void get_pending(struct fk_req *req)
 {
-    int64_t page, per_page;
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    const char *outcome = fk_req_query(req, "outcome");
-    if (outcome != NULL && outcome[0] == '\0')
-        outcome = NULL;
-    if (outcome != NULL && strcmp(outcome, "not_visited") != 0 &&
-        strcmp(outcome, "nobody_home") != 0 && strcmp(outcome, "refused") != 0) {
-        invalid(req, "outcome", "outcome 应为 not_visited、nobody_home 或 refused");
-        return;
-    }
-    struct fk_conn *db = fk_req_db(req);
-    struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
-        return;
+    int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
-        fk_campaign_clear(&c);
+    const char *outcome;
+    struct fk_conn *db;
+    if (list_or_reply(req, &db, &page, &per_page, &outcome, &campaign_id, scope, &worker) != 0)
         return;
-    }
-    /* A grid worker's to-do list is their own grid. */
-    int64_t worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_pending(db, c.id, scope, worker, outcome, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "screening_pending_list", "screening_campaign", c.id, 0,
-                  json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_pending(db, campaign_id, scope, worker, outcome, page, per_page, &items, &total);
+    reply_page(req, err, items, total, page, per_page, "screening_pending_list", campaign_id,
+               scope);
 }
 
 static void get_flags(struct fk_req *req)
 {
-    int64_t page, per_page;
-    if (fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
-    struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
-        return;
+    int64_t page, per_page, campaign_id, worker;
     char scope[FK_REGION_CODE_LEN];
-    if (scope_or_reply(req, &c, scope) != 0) {
-        fk_campaign_clear(&c);
+    struct fk_conn *db;
+    if (list_or_reply(req, &db, &page, &per_page, NULL, &campaign_id, scope, &worker) != 0)
         return;
-    }
-    int64_t worker = (req->actor.role & FK_ROLE_COMMUNITY_WORKER) ? req->actor.user_id : 0;
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = fk_flags(req, db, c.id, scope, worker, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "screening_flags_list", "screening_campaign", c.id, 0,
-                  json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
-    fk_campaign_clear(&c);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_flags(db, &who, campaign_id, scope, worker, page, per_page, &items, &total);
+    reply_page(req, err, items, total, page, per_page, "screening_flags_list", campaign_id, scope);
 }
 
 /* --- workers who can be given a grid --- */
@@ -990,80 +886,16 @@ static void list_workers(struct fk_req *req)
         q = NULL;
     struct fk_conn *db = fk_req_db(req);
     struct fk_campaign c;
-    if (db == NULL || campaign_or_reply(req, db, &c) != 0)
+    if (db == NULL || fk_screening_campaign_or_reply(req, db, &c) != 0)
         return;
     char scope[FK_REGION_CODE_LEN];
-    fk_campaign_scope(req, &c, scope);
+    fk_campaign_scope(req->actor.prefix, &c, scope);
     fk_campaign_clear(&c);
-    /* The scope's ancestors (significant prefixes of 6, 9, 12 and 15 digits). */
-    char ancestors[4][FK_REGION_CODE_LEN];
-    static const size_t lengths[4] = {6, 9, 12, 15};
-    for (size_t i = 0; i < 4; i++)
-        snprintf(ancestors[i], sizeof(ancestors[i]), "%.*s",
-                 (int)(lengths[i] < strlen(scope) ? lengths[i] : strlen(scope)), scope);
-    char in_jurisdiction[96], in_scope[96], where[640], sql[1024], like[80];
-    fk_store_in_region("u.region_prefix", in_jurisdiction, sizeof(in_jurisdiction));
-    fk_store_in_region("u.region_prefix", in_scope, sizeof(in_scope));
-    snprintf(where, sizeof(where),
-             " FROM users u LEFT JOIN regions r ON r.code = u.region WHERE u.role = "
-             "'community_worker' AND u.disabled = 0 AND %s AND (%s OR u.region_prefix IN "
-             "(?, ?, ?, ?))%s",
-             in_jurisdiction, in_scope,
-             q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "");
-    if (q)
-        snprintf(like, sizeof(like), "%%%s%%", q);
-    json_t *items = json_array();
+    json_t *items = NULL;
     int64_t total = 0;
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '')%s "
-                     "ORDER BY u.region, u.id LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_stmt_bind_region(st, idx, req->actor.prefix);
-        idx += 2;
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, idx, scope);
-        idx += 2;
-        for (size_t i = 0; i < 4 && err == FK_OK; i++)
-            err = fk_stmt_bind_text(st, idx++, ancestors[i]);
-        if (err == FK_OK && q) {
-            err = fk_stmt_bind_text(st, idx++, like);
-            if (err == FK_OK)
-                err = fk_stmt_bind_text(st, idx++, like);
-        }
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0)
-                total = fk_stmt_int64(st, 0);
-            else
-                json_array_append_new(
-                    items,
-                    json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                              "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                              "region", fk_stmt_text(st, 3), "region_name", fk_stmt_text(st, 4)));
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_screening_workers(db, req->actor.prefix, scope, q, page, per_page, &items, &total);
+    fk_reply_page(req, err, items, total, page, per_page);
 }
 
 static const struct fk_route routes[] = {

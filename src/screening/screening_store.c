@@ -1,9 +1,14 @@
-/* Screening queries through src/store. Everything that returns personal data
- * is limited to a scope inside the caller's jurisdiction (fk_campaign_scope,
- * which is never wider than req->actor.prefix). */
+/* The screening store: the only place with the module's SQL (tables
+ * screening_campaigns, screening_grids, screening_visits, screening_arrivals,
+ * screening_household_state). Everything that returns personal data is
+ * limited to a scope inside the caller's jurisdiction (fk_campaign_scope,
+ * never wider than the caller's prefix). Changes that span statements hold
+ * their own transaction and write their audit entries in it. It takes a
+ * struct fk_caller (http/caller.h), never an HTTP request. */
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "http/keyset.h"
 #include "residents/residents.h"
 #include "screening/screening_internal.h"
 
@@ -26,6 +31,17 @@
 static void copy_text(char *out, size_t size, const char *text)
 {
     snprintf(out, size, "%s", text ? text : "");
+}
+
+/* Runs the count and the page of a campaign list; *items new. */
+static enum fk_err run_list(struct fk_conn *db, const struct fk_list_query *q, int64_t page,
+                            int64_t per_page, json_t **items, int64_t *total)
+{
+    *total = 0;
+    *items = json_array();
+    if (*items == NULL)
+        return FK_ERR_NOMEM;
+    return fk_list_run(db, q, page, per_page, *items, total);
 }
 
 void fk_campaign_clear(struct fk_campaign *c)
@@ -82,15 +98,14 @@ static int overlaps(const char *a, const char *b)
     return strncmp(a, b, la < lb ? la : lb) == 0;
 }
 
-void fk_campaign_scope(const struct fk_req *req, const struct fk_campaign *c,
+void fk_campaign_scope(const char *jurisdiction, const struct fk_campaign *c,
                        char scope[FK_REGION_CODE_LEN])
 {
-    const char *narrower =
-        strlen(c->prefix) > strlen(req->actor.prefix) ? c->prefix : req->actor.prefix;
+    const char *narrower = strlen(c->prefix) > strlen(jurisdiction) ? c->prefix : jurisdiction;
     snprintf(scope, FK_REGION_CODE_LEN, "%s", narrower);
 }
 
-enum fk_err fk_campaign_load(struct fk_req *req, struct fk_conn *db, int64_t id,
+enum fk_err fk_campaign_load(struct fk_conn *db, const char *jurisdiction, int64_t id,
                              struct fk_campaign *out)
 {
     struct fk_stmt *st;
@@ -103,7 +118,7 @@ enum fk_err fk_campaign_load(struct fk_req *req, struct fk_conn *db, int64_t id,
     if (row)
         read_campaign(st, out);
     fk_stmt_free(st);
-    if (!row || req->actor.prefix[0] == '\0' || !overlaps(out->prefix, req->actor.prefix)) {
+    if (!row || jurisdiction[0] == '\0' || !overlaps(out->prefix, jurisdiction)) {
         fk_campaign_clear(out);
         return FK_ERR_NOT_FOUND;
     }
@@ -134,57 +149,44 @@ enum fk_err fk_campaign_save(struct fk_conn *db, struct fk_campaign *c, int64_t 
     return err;
 }
 
-enum fk_err fk_campaign_list(struct fk_req *req, struct fk_conn *db, int64_t page, int64_t per_page,
-                             json_t **items, int64_t *total)
+static enum fk_err campaigns_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const char *jurisdiction = ctx;
+    enum fk_err err = fk_stmt_bind_region(st, *idx, jurisdiction);
+    *idx += 2;
+    if (err == FK_OK)
+        err = fk_stmt_bind_text(st, (*idx)++, jurisdiction);
+    return err;
+}
+
+static json_t *campaign_row(struct fk_stmt *st, void *ctx)
+{
+    const int64_t *now = ctx;
+    struct fk_campaign c;
+    read_campaign(st, &c);
+    json_t *item = fk_campaign_json(&c, *now);
+    fk_campaign_clear(&c);
+    return item;
+}
+
+enum fk_err fk_campaign_list(struct fk_conn *db, const char *jurisdiction, int64_t page,
+                             int64_t per_page, json_t **items, int64_t *total)
 {
     /* Visible: inside the jurisdiction, or containing it (a district-wide
      * campaign for a township officer). */
-    static const char where[] = " WHERE (c.region_prefix >= ? AND c.region_prefix < ?) OR "
-                                "substr(?, 1, length(c.region_prefix)) = c.region_prefix";
-    struct fk_stmt *st;
-    int row;
-    *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    enum fk_err err = fk_stmt_prepare(db,
-                                      "SELECT COUNT(*) FROM screening_campaigns c WHERE "
-                                      "(c.region_prefix >= ? AND c.region_prefix < ?) OR "
-                                      "substr(?, 1, length(c.region_prefix)) = c.region_prefix",
-                                      &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 3, req->actor.prefix);
-    if (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-        *total = fk_stmt_int64(st, 0);
-    if (err == FK_ERR_DONE)
-        err = FK_OK;
-    fk_stmt_free(st);
-    if (err != FK_OK)
-        return err;
-    char sql[768];
-    snprintf(sql, sizeof(sql), "SELECT " CAMPAIGN_COLUMNS "%s ORDER BY c.id DESC LIMIT ? OFFSET ?",
-             where);
-    err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 3, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 4, per_page);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 5, (page - 1) * per_page);
+#define VISIBLE                                                                                    \
+    " WHERE (c.region_prefix >= ? AND c.region_prefix < ?) OR "                                    \
+    "substr(?, 1, length(c.region_prefix)) = c.region_prefix"
     int64_t now = fk_now();
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        struct fk_campaign c;
-        read_campaign(st, &c);
-        json_array_append_new(*items, fk_campaign_json(&c, now));
-        fk_campaign_clear(&c);
-    }
-    fk_stmt_free(st);
-    (void)row;
-    return err == FK_ERR_DONE ? FK_OK : err;
+    struct fk_list_query q = {"SELECT COUNT(*) FROM screening_campaigns c" VISIBLE,
+                              "SELECT " CAMPAIGN_COLUMNS VISIBLE
+                              " ORDER BY c.id DESC LIMIT ? OFFSET ?",
+                              campaigns_bind,
+                              jurisdiction,
+                              campaign_row,
+                              &now};
+#undef VISIBLE
+    return run_list(db, &q, page, per_page, items, total);
 }
 
 enum fk_err fk_campaign_reflag(struct fk_conn *db, const struct fk_campaign *c)
@@ -514,13 +516,13 @@ enum fk_err fk_visit_add_arrival(struct fk_conn *db, const struct fk_visit_input
     "a.id, a.person_id, COALESCE(p.name, ''), p.id_sealed, p.phone_sealed, a.origin_code, "        \
     "a.origin_name, a.arrived_on, a.registered, a.concern"
 
-static json_t *arrival_json(struct fk_req *req, struct fk_stmt *st)
+static json_t *arrival_json(const struct fk_caller *who, struct fk_stmt *st)
 {
     char id_number[32], phone[32];
-    fk_pii_open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 3),
-                       fk_role_sees_full_id(req->actor.role), id_number, sizeof(id_number));
-    fk_pii_open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 4),
-                       fk_role_sees_full_phone(req->actor.role), phone, sizeof(phone));
+    fk_pii_open_masked(who->key, "id_number", fk_stmt_text(st, 3), fk_role_sees_full_id(who->role),
+                       id_number, sizeof(id_number));
+    fk_pii_open_masked(who->key, "phone", fk_stmt_text(st, 4), fk_role_sees_full_phone(who->role),
+                       phone, sizeof(phone));
     return json_pack(
         "{s:I,s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0),
         "person_id", (json_int_t)fk_stmt_int64(st, 1), "name", fk_stmt_text(st, 2), "id_number",
@@ -529,7 +531,8 @@ static json_t *arrival_json(struct fk_req *req, struct fk_stmt *st)
         (int)fk_stmt_int64(st, 8), "concern", (int)fk_stmt_int64(st, 9));
 }
 
-enum fk_err fk_visit_json(struct fk_req *req, struct fk_conn *db, int64_t visit_id, json_t **out)
+enum fk_err fk_visit_json(struct fk_conn *db, const struct fk_caller *who, int64_t visit_id,
+                          json_t **out)
 {
     struct fk_stmt *st;
     int row;
@@ -580,7 +583,7 @@ enum fk_err fk_visit_json(struct fk_req *req, struct fk_conn *db, int64_t visit_
         err = fk_stmt_bind_int64(st, 1, visit_id);
     json_t *arrivals = json_object_get(visit, "arrivals");
     while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-        json_array_append_new(arrivals, arrival_json(req, st));
+        json_array_append_new(arrivals, arrival_json(who, st));
     fk_stmt_free(st);
     if (err == FK_ERR_DONE)
         err = FK_OK;
@@ -777,158 +780,423 @@ enum fk_err fk_progress(struct fk_conn *db, const struct fk_campaign *c, const c
 
 /* --- pending --- */
 
+/* What the pending and flag lists bind: the campaign, the grid worker (0
+ * none), the scope and the pending outcome filter (or NULL). */
+struct campaign_list {
+    int64_t campaign_id, worker_id;
+    const char *scope, *outcome;
+    const struct fk_caller *who;
+};
+
+static enum fk_err pending_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    const struct campaign_list *l = ctx;
+    enum fk_err err = FK_OK;
+    if (l->worker_id) {
+        err = fk_stmt_bind_int64(st, (*idx)++, l->campaign_id);
+        if (err == FK_OK)
+            err = fk_stmt_bind_int64(st, (*idx)++, l->worker_id);
+    }
+    if (err == FK_OK)
+        err = fk_stmt_bind_int64(st, (*idx)++, l->campaign_id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, *idx, l->scope);
+    *idx += 2;
+    if (err == FK_OK && l->outcome != NULL && strcmp(l->outcome, "not_visited") != 0)
+        err = fk_stmt_bind_text(st, (*idx)++, l->outcome);
+    return err;
+}
+
+static json_t *pending_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    const char *last = fk_stmt_text(st, 5);
+    char visited[FK_RFC3339_LEN];
+    fk_time_format(fk_stmt_int64(st, 6), visited);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s?,s:s,s:s?,s:I}", "household_id",
+                     (json_int_t)fk_stmt_int64(st, 0), "region", fk_stmt_text(st, 1), "region_name",
+                     fk_stmt_text(st, 2), "address", fk_stmt_text(st, 3), "head_name",
+                     fk_stmt_text(st, 4), "member_count", (json_int_t)fk_stmt_int64(st, 8),
+                     "last_outcome", last, "last_outcome_label", fk_visit_outcome_label(last),
+                     "last_visited_at", last ? visited : NULL, "visits",
+                     (json_int_t)fk_stmt_int64(st, 7));
+}
+
 enum fk_err fk_pending(struct fk_conn *db, int64_t campaign_id, const char *scope,
                        int64_t worker_id, const char *outcome, int64_t page, int64_t per_page,
                        json_t **items, int64_t *total)
 {
-    char from[1024], sql[1536];
     const char *filter = outcome == NULL                       ? ""
                          : strcmp(outcome, "not_visited") == 0 ? " AND s.outcome IS NULL"
                                                                : " AND s.outcome = ?";
-    *items = json_array();
-    *total = 0;
-    if (*items == NULL)
-        return FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2; pass++) {
-        /* The count needs no names; the page joins regions and heads. */
-        snprintf(from, sizeof(from),
-                 " FROM households h%s%s LEFT JOIN screening_household_state s ON "
-                 "s.campaign_id = ? AND s.household_id = h.id WHERE h.region >= ? AND "
-                 "h.region < ? AND (s.outcome IS NULL OR s.outcome <> 'reached')%s",
-                 pass ? " LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons hp ON "
-                        "hp.id = h.head_person_id"
-                      : "",
-                 worker_id ? " JOIN screening_grids g ON g.campaign_id = ? AND g.user_id = ? AND "
-                             "h.region >= g.low AND h.region < g.high"
-                           : "",
-                 filter);
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", from);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT h.id, h.region, COALESCE(r.name, ''), h.address, "
-                     "COALESCE(hp.name, ''), s.outcome, COALESCE(s.last_visited_at, 0), "
-                     "COALESCE(s.visits, 0), (SELECT COUNT(*) FROM persons m WHERE "
-                     "m.household_id = h.id AND m.merged_into IS NULL)%s"
-                     " ORDER BY h.region, h.id LIMIT ? OFFSET ?",
-                     from);
-        struct fk_stmt *st;
-        int idx = 1;
-        enum fk_err err = fk_stmt_prepare(db, sql, &st);
-        if (err == FK_OK && worker_id) {
-            err = fk_stmt_bind_int64(st, idx++, campaign_id);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, worker_id);
-        }
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx++, campaign_id);
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, idx, scope);
-        idx += 2;
-        if (err == FK_OK && outcome != NULL && strcmp(outcome, "not_visited") != 0)
-            err = fk_stmt_bind_text(st, idx++, outcome);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                *total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            const char *last = fk_stmt_text(st, 5);
-            char visited[FK_RFC3339_LEN];
-            fk_time_format(fk_stmt_int64(st, 6), visited);
-            json_array_append_new(
-                *items,
-                json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s?,s:s,s:s?,s:I}", "household_id",
-                          (json_int_t)fk_stmt_int64(st, 0), "region", fk_stmt_text(st, 1),
-                          "region_name", fk_stmt_text(st, 2), "address", fk_stmt_text(st, 3),
-                          "head_name", fk_stmt_text(st, 4), "member_count",
-                          (json_int_t)fk_stmt_int64(st, 8), "last_outcome", last,
-                          "last_outcome_label", fk_visit_outcome_label(last), "last_visited_at",
-                          last ? visited : NULL, "visits", (json_int_t)fk_stmt_int64(st, 7)));
-        }
-        fk_stmt_free(st);
-        if (err != FK_ERR_DONE)
-            return err;
-    }
-    return FK_OK;
+    const char *grid = worker_id ? " JOIN screening_grids g ON g.campaign_id = ? AND g.user_id = ? "
+                                   "AND h.region >= g.low AND h.region < g.high"
+                                 : "";
+    static const char where[] =
+        " LEFT JOIN screening_household_state s ON s.campaign_id = ? AND s.household_id = h.id "
+        "WHERE h.region >= ? AND h.region < ? AND (s.outcome IS NULL OR s.outcome <> 'reached')";
+    /* The count needs no names; the page joins regions and heads. */
+    char count_sql[1024], list_sql[1536];
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM households h%s%s%s", grid, where,
+             filter);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT h.id, h.region, COALESCE(r.name, ''), h.address, COALESCE(hp.name, ''), "
+             "s.outcome, COALESCE(s.last_visited_at, 0), COALESCE(s.visits, 0), (SELECT COUNT(*) "
+             "FROM persons m WHERE m.household_id = h.id AND m.merged_into IS NULL) FROM "
+             "households h LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons hp ON hp.id "
+             "= h.head_person_id%s%s%s ORDER BY h.region, h.id LIMIT ? OFFSET ?",
+             grid, where, filter);
+    struct campaign_list l = {campaign_id, worker_id, scope, outcome, NULL};
+    struct fk_list_query q = {count_sql, list_sql, pending_bind, &l, pending_row, NULL};
+    return run_list(db, &q, page, per_page, items, total);
 }
 
 /* --- flags --- */
 
-enum fk_err fk_flags(struct fk_req *req, struct fk_conn *db, int64_t campaign_id, const char *scope,
-                     int64_t worker_id, int64_t page, int64_t per_page, json_t **items,
-                     int64_t *total)
+static enum fk_err flags_bind(struct fk_stmt *st, const void *ctx, int *idx)
 {
-    char from[768], sql[1536];
-    snprintf(from, sizeof(from),
-             " FROM screening_arrivals a LEFT JOIN screening_grids g ON g.campaign_id = "
-             "a.campaign_id AND a.region >= g.low AND a.region < g.high "
-             "WHERE a.campaign_id = ? AND a.concern = 1 AND a.region >= ? AND a.region < ?%s",
+    const struct campaign_list *l = ctx;
+    enum fk_err err = fk_stmt_bind_int64(st, (*idx)++, l->campaign_id);
+    if (err == FK_OK)
+        err = fk_stmt_bind_region(st, *idx, l->scope);
+    *idx += 2;
+    if (err == FK_OK && l->worker_id)
+        err = fk_stmt_bind_int64(st, (*idx)++, l->worker_id);
+    return err;
+}
+
+static json_t *flag_row(struct fk_stmt *st, void *ctx)
+{
+    const struct campaign_list *l = ctx;
+    json_t *flag = arrival_json(l->who, st);
+    char visited[FK_RFC3339_LEN];
+    fk_time_format(fk_stmt_int64(st, 15), visited);
+    json_object_update_new(
+        flag,
+        json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o}", "household_id",
+                  (json_int_t)fk_stmt_int64(st, 10), "address", fk_stmt_text(st, 11), "region",
+                  fk_stmt_text(st, 12), "region_name", fk_stmt_text(st, 13), "visit_id",
+                  (json_int_t)fk_stmt_int64(st, 14), "visited_at", visited, "grid_worker",
+                  fk_stmt_is_null(st, 16)
+                      ? json_null()
+                      : json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 16),
+                                  "display_name", fk_stmt_text(st, 17))));
+    return flag;
+}
+
+enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t campaign_id,
+                     const char *scope, int64_t worker_id, int64_t page, int64_t per_page,
+                     json_t **items, int64_t *total)
+{
+    static const char grid[] = " LEFT JOIN screening_grids g ON g.campaign_id = a.campaign_id AND "
+                               "a.region >= g.low AND a.region < g.high";
+    char where[256], count_sql[768], list_sql[1536];
+    snprintf(where, sizeof(where),
+             " WHERE a.campaign_id = ? AND a.concern = 1 AND a.region >= ? AND a.region < ?%s",
              worker_id ? " AND g.user_id = ?" : "");
-    *items = json_array();
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM screening_arrivals a%s%s", grid,
+             where);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " ARRIVAL_COLUMNS ", a.household_id, COALESCE(h.address, ''), a.region, "
+             "COALESCE(r.name, ''), a.visit_id, v.visited_at, g.user_id, "
+             "COALESCE(u.display_name, '') FROM screening_arrivals a "
+             "LEFT JOIN persons p ON p.id = a.person_id "
+             "LEFT JOIN households h ON h.id = a.household_id "
+             "LEFT JOIN regions r ON r.code = a.region "
+             "LEFT JOIN screening_visits v ON v.id = a.visit_id%s "
+             "LEFT JOIN users u ON u.id = g.user_id%s ORDER BY a.id DESC LIMIT ? OFFSET ?",
+             grid, where);
+    struct campaign_list l = {campaign_id, worker_id, scope, NULL, who};
+    struct fk_list_query q = {count_sql, list_sql, flags_bind, &l, flag_row, &l};
+    return run_list(db, &q, page, per_page, items, total);
+}
+
+/* --- the visit ledger --- */
+
+static void arrivals_text(struct fk_conn *db, int64_t visit_id, char *out, size_t size,
+                          int64_t *concern)
+{
+    struct fk_stmt *st;
+    size_t used = 0;
+    out[0] = '\0';
+    *concern = 0;
+    if (fk_stmt_prepare(db,
+                        "SELECT COALESCE(p.name, ''), a.origin_name, a.arrived_on, a.concern "
+                        "FROM screening_arrivals a LEFT JOIN persons p ON p.id = a.person_id "
+                        "WHERE a.visit_id = ? ORDER BY a.id",
+                        &st) != FK_OK)
+        return;
+    if (fk_stmt_bind_int64(st, 1, visit_id) == FK_OK)
+        while (fk_stmt_step(st) == FK_OK && used < size) {
+            int n = snprintf(out + used, size - used, "%s%s（%s %s）%s", used ? "、" : "",
+                             fk_stmt_text(st, 0), fk_stmt_text(st, 1), fk_stmt_text(st, 2),
+                             fk_stmt_int64(st, 3) ? "★" : "");
+            if (n < 0)
+                break;
+            used += (size_t)n;
+            *concern += fk_stmt_int64(st, 3) != 0;
+        }
+    fk_stmt_free(st);
+}
+
+#define VISIT_BATCH 5000
+
+/* fk_keyset_run callbacks of fk_visit_each: a batch's rows are kept, then
+ * their arrivals are read once the batch's statement is closed. */
+struct visit_walk {
+    struct fk_conn *db;
+    json_t *rows; /* [[seq, id, visited_at, household_id, region, ...]] */
+    void (*row)(const struct fk_visit_line *v, int64_t seq, void *ctx);
+    void *ctx;
+};
+
+static enum fk_err visit_keep(struct fk_stmt *st, int64_t seq, void *ctx)
+{
+    struct visit_walk *w = ctx;
+    json_t *row = json_array();
+    json_array_append_new(row, json_integer(seq));
+    for (int k = 0; k < 12; k++)
+        json_array_append_new(row,
+                              k <= 2 ? json_integer(fk_stmt_int64(st, k))
+                                     : json_string(fk_stmt_text(st, k) ? fk_stmt_text(st, k) : ""));
+    return json_array_append_new(w->rows, row) == 0 ? FK_OK : FK_ERR_NOMEM;
+}
+
+static enum fk_err visit_batch(void *ctx)
+{
+    struct visit_walk *w = ctx;
+    size_t i;
+    json_t *row;
+    json_array_foreach(w->rows, i, row)
+    {
+#define COL_TEXT(k) json_string_value(json_array_get(row, (k) + 1))
+        char arrivals[2048];
+        int64_t visit_id = json_integer_value(json_array_get(row, 1));
+        json_t *members = json_loads(COL_TEXT(8), 0, NULL);
+        struct fk_visit_line v = {
+            .visited_at = json_integer_value(json_array_get(row, 2)),
+            .household_id = json_integer_value(json_array_get(row, 3)),
+            .region = COL_TEXT(3),
+            .region_name = COL_TEXT(4),
+            .address = COL_TEXT(5),
+            .head_name = COL_TEXT(6),
+            .outcome = COL_TEXT(7),
+            .members_present = json_array_size(members),
+            .arrivals = arrivals,
+            .symptoms = fk_symptoms_parse(COL_TEXT(9)),
+            .note = COL_TEXT(10),
+            .worker_name = COL_TEXT(11),
+        };
+#undef COL_TEXT
+        json_decref(members);
+        arrivals_text(w->db, visit_id, arrivals, sizeof(arrivals), &v.concern);
+        w->row(&v, json_integer_value(json_array_get(row, 0)), w->ctx);
+    }
+    json_array_clear(w->rows);
+    return FK_OK;
+}
+
+enum fk_err fk_visit_each(struct fk_conn *db, int64_t campaign_id, const char *scope,
+                          int64_t worker_id,
+                          void (*row)(const struct fk_visit_line *v, int64_t seq, void *ctx),
+                          void *ctx, int64_t *count)
+{
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "v.campaign_id = ?", "i", campaign_id);
+    fk_where_region(&w, "v.region", scope);
+    if (worker_id)
+        fk_where_add(&w, "g.user_id = ?", "i", worker_id);
+    char sql[2560];
+    snprintf(sql, sizeof(sql),
+             "SELECT v.id, v.visited_at, v.household_id, v.region, COALESCE(r.name, ''), "
+             "COALESCE(h.address, ''), COALESCE(hp.name, ''), v.outcome, v.members_present, "
+             "v.symptoms, COALESCE(v.note, ''), COALESCE(u.display_name, '') "
+             "FROM screening_visits v LEFT JOIN households h ON h.id = v.household_id "
+             "LEFT JOIN regions r ON r.code = v.region "
+             "LEFT JOIN persons hp ON hp.id = h.head_person_id "
+             "LEFT JOIN users u ON u.id = v.worker_id%s%s AND v.id > ? ORDER BY v.id LIMIT %d",
+             worker_id ? " JOIN screening_grids g ON g.campaign_id = v.campaign_id AND "
+                         "v.region >= g.low AND v.region < g.high"
+                       : "",
+             w.sql, VISIT_BATCH);
+    struct visit_walk walk = {db, json_array(), row, ctx};
+    if (walk.rows == NULL)
+        return FK_ERR_NOMEM;
+    struct fk_keyset_query q = {sql, VISIT_BATCH, &w, visit_keep, visit_batch, &walk};
+    enum fk_err err = fk_keyset_run(db, &q, count);
+    json_decref(walk.rows);
+    return err;
+}
+
+/* --- changes: each in its own transaction, audited in it --- */
+
+enum fk_err fk_campaign_create(struct fk_conn *db, const struct fk_caller *who,
+                               struct fk_campaign *c, int64_t now)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_campaign_save(db, c, who->user_id, now);
+    err = fk_caller_audit(db, err, who, "screening_campaign_create", "screening_campaign", c->id, 0,
+                          json_pack("{s:s,s:s}", "region", c->region, "name", c->name));
+    return fk_caller_finish(db, err);
+}
+
+enum fk_err fk_campaign_update(struct fk_conn *db, const struct fk_caller *who,
+                               struct fk_campaign *c, int64_t now)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_campaign_save(db, c, who->user_id, now);
+    /* Changed areas of concern re-flag the arrivals already recorded. */
+    if (err == FK_OK)
+        err = fk_campaign_reflag(db, c);
+    err = fk_caller_audit(db, err, who, "screening_campaign_update", "screening_campaign", c->id, 0,
+                          NULL);
+    return fk_caller_finish(db, err);
+}
+
+enum fk_err fk_grid_worker(struct fk_conn *db, int64_t user_id, struct fk_grid_worker *out)
+{
+    struct fk_stmt *st;
+    memset(out, 0, sizeof(*out));
+    enum fk_err err =
+        fk_db_query(db, &st, &out->found,
+                    "SELECT role, region_prefix, disabled FROM users WHERE id = ?", "i", user_id);
+    if (err != FK_OK)
+        return err;
+    if (out->found) {
+        copy_text(out->role, sizeof(out->role), fk_stmt_text(st, 0));
+        copy_text(out->prefix, sizeof(out->prefix), fk_stmt_text(st, 1));
+        out->disabled = fk_stmt_int64(st, 2) != 0;
+    }
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_grid_assign(struct fk_conn *db, const struct fk_caller *who, int64_t campaign_id,
+                           int64_t user_id, const char *const *codes, size_t n, int64_t now,
+                           int64_t *other_user, size_t *at)
+{
+    /* The overlap is looked for again inside the transaction, under the
+     * campaign's lock: two officers giving a compound and one of its
+     * buildings to two workers at once cannot both succeed (the unique
+     * (campaign, region) only catches the very same region). */
+    *other_user = 0;
+    *at = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_db_lock(db, FK_LOCK_SCREENING_CAMPAIGN, campaign_id);
+    for (size_t i = 0; i < n && err == FK_OK && *other_user == 0; i++) {
+        char other_region[FK_REGION_CODE_LEN];
+        err = fk_grid_overlap(db, campaign_id, user_id, codes[i], other_user, other_region);
+        if (err == FK_OK && *other_user != 0)
+            *at = i;
+    }
+    if (err == FK_OK && *other_user != 0) {
+        fk_db_rollback(db);
+        return FK_OK;
+    }
+    if (err == FK_OK)
+        err = fk_grid_replace(db, campaign_id, user_id, codes, n, who->user_id, now);
+    json_t *regions = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(regions, json_string(codes[i]));
+    err =
+        fk_caller_audit(db, err, who, "screening_grid_assign", "screening_campaign", campaign_id, 0,
+                        json_pack("{s:I,s:o}", "user_id", (json_int_t)user_id, "regions", regions));
+    return fk_caller_finish(db, err);
+}
+
+enum fk_err fk_visit_record(struct fk_conn *db, const struct fk_caller *who,
+                            const struct fk_visit_input *in, struct fk_visit_arrival_in *arrivals,
+                            size_t n, const char *outcome_name, int64_t now, int64_t *visit_id,
+                            int *key_conflict)
+{
+    *visit_id = 0;
+    *key_conflict = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_visit_insert(db, in, who->user_id, now, visit_id);
+    *key_conflict = err == FK_ERR_CONFLICT;
+    for (size_t i = 0; i < n && err == FK_OK; i++) {
+        struct fk_visit_arrival_in *v = &arrivals[i];
+        int64_t existing = 0;
+        v->a.person_id = v->existing;
+        if (v->existing == 0) {
+            err = fk_person_insert(db, who->key, &v->person, now, &v->a.person_id, &existing);
+            v->a.registered = 1;
+        }
+        err = fk_caller_audit(db, err, who, v->a.registered ? "person_create" : "person_link",
+                              "person", v->a.person_id, v->a.person_id,
+                              json_pack("{s:s,s:I,s:s}", "source", "screening_visit", "visit_id",
+                                        (json_int_t)*visit_id, "origin_code", v->a.origin_code));
+        if (err == FK_OK)
+            err = fk_visit_add_arrival(db, in, *visit_id, &v->a, now);
+    }
+    err = fk_caller_audit(db, err, who, "screening_visit_create", "screening_visit", *visit_id, 0,
+                          json_pack("{s:I,s:I,s:s,s:I}", "campaign_id", (json_int_t)in->campaign_id,
+                                    "household_id", (json_int_t)in->household_id, "outcome",
+                                    outcome_name, "arrivals", (json_int_t)n));
+    return fk_caller_finish(db, err);
+}
+
+/* --- workers who can be given a grid --- */
+
+static enum fk_err workers_bind(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return fk_where_bind(st, ctx, idx);
+}
+
+static json_t *worker_row(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0), "username",
+                     fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2), "region",
+                     fk_stmt_text(st, 3), "region_name", fk_stmt_text(st, 4));
+}
+
+enum fk_err fk_screening_workers(struct fk_conn *db, const char *jurisdiction, const char *scope,
+                                 const char *q, int64_t page, int64_t per_page, json_t **items,
+                                 int64_t *total)
+{
+    /* The scope's ancestors (significant prefixes of 6, 9, 12 and 15 digits). */
+    char ancestors[4][FK_REGION_CODE_LEN];
+    static const size_t lengths[4] = {6, 9, 12, 15};
+    for (size_t i = 0; i < 4; i++)
+        snprintf(ancestors[i], sizeof(ancestors[i]), "%.*s",
+                 (int)(lengths[i] < strlen(scope) ? lengths[i] : strlen(scope)), scope);
+    char in_scope[96], clause[192], low[24], high[24], like[80];
+    fk_store_in_region("u.region_prefix", in_scope, sizeof(in_scope));
+    snprintf(clause, sizeof(clause), "(%s OR u.region_prefix IN (?, ?, ?, ?))", in_scope);
+    fk_store_region_bounds(scope, low, high);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "u.role = 'community_worker'", "");
+    fk_where_add(&w, "u.disabled = 0", "");
+    fk_where_region(&w, "u.region_prefix", jurisdiction);
+    fk_where_add(&w, clause, "tttttt", low, high, ancestors[0], ancestors[1], ancestors[2],
+                 ancestors[3]);
+    if (q) {
+        snprintf(like, sizeof(like), "%%%s%%", q);
+        fk_where_add(&w, "(u.username LIKE ? OR u.display_name LIKE ?)", "tt", like, like);
+    }
+    char count_sql[1536], list_sql[1792];
+    snprintf(count_sql, sizeof(count_sql),
+             "SELECT COUNT(*) FROM users u LEFT JOIN regions r ON r.code = u.region%s", w.sql);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '') FROM users "
+             "u LEFT JOIN regions r ON r.code = u.region%s ORDER BY u.region, u.id LIMIT ? "
+             "OFFSET ?",
+             w.sql);
+    struct fk_list_query lq = {count_sql, list_sql, workers_bind, &w, worker_row, NULL};
     *total = 0;
+    *items = json_array();
     if (*items == NULL)
         return FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", from);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " ARRIVAL_COLUMNS ", a.household_id, COALESCE(h.address, ''), "
-                     "a.region, COALESCE(r.name, ''), a.visit_id, v.visited_at, g.user_id, "
-                     "COALESCE(u.display_name, '') FROM screening_arrivals a "
-                     "LEFT JOIN persons p ON p.id = a.person_id "
-                     "LEFT JOIN households h ON h.id = a.household_id "
-                     "LEFT JOIN regions r ON r.code = a.region "
-                     "LEFT JOIN screening_visits v ON v.id = a.visit_id "
-                     "LEFT JOIN screening_grids g ON g.campaign_id = a.campaign_id AND "
-                     "a.region >= g.low AND a.region < g.high "
-                     "LEFT JOIN users u ON u.id = g.user_id "
-                     "WHERE a.campaign_id = ? AND a.concern = 1 AND a.region >= ? AND "
-                     "a.region < ?%s ORDER BY a.id DESC LIMIT ? OFFSET ?",
-                     worker_id ? " AND g.user_id = ?" : "");
-        struct fk_stmt *st;
-        int idx = 4;
-        enum fk_err err = fk_stmt_prepare(db, sql, &st);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, 1, campaign_id);
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, 2, scope);
-        if (err == FK_OK && worker_id)
-            err = fk_stmt_bind_int64(st, idx++, worker_id);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                *total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *flag = arrival_json(req, st);
-            char visited[FK_RFC3339_LEN];
-            fk_time_format(fk_stmt_int64(st, 15), visited);
-            json_object_update_new(
-                flag,
-                json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o}", "household_id",
-                          (json_int_t)fk_stmt_int64(st, 10), "address", fk_stmt_text(st, 11),
-                          "region", fk_stmt_text(st, 12), "region_name", fk_stmt_text(st, 13),
-                          "visit_id", (json_int_t)fk_stmt_int64(st, 14), "visited_at", visited,
-                          "grid_worker",
-                          fk_stmt_is_null(st, 16)
-                              ? json_null()
-                              : json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 16),
-                                          "display_name", fk_stmt_text(st, 17))));
-            json_array_append_new(*items, flag);
-        }
-        fk_stmt_free(st);
-        if (err != FK_ERR_DONE)
-            return err;
-    }
-    return FK_OK;
+    return fk_list_run(db, &lq, page, per_page, *items, total);
 }

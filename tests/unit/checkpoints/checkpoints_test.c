@@ -14,6 +14,7 @@
 #include "checkpoints/checkpoints.h"
 #include "core/clock.h"
 #include "regions/regions.h"
+#include "http/keyset.h"
 #include "store/store.h"
 
 static int64_t at(const char *text)
@@ -115,11 +116,100 @@ static void test_get_and_on_duty(void **state)
     rmdir(dir);
 }
 
+/* fk_keyset_run as the ledgers use it: batches of `batch` rows after the
+ * last key, a filter from an fk_where, batch_done after each batch. */
+struct walk {
+    int64_t keys[16];
+    int64_t seqs;
+    int batches;
+};
+
+static enum fk_err walk_row(struct fk_stmt *st, int64_t seq, void *ctx)
+{
+    struct walk *w = ctx;
+    assert_int_equal(seq, w->seqs + 1);
+    w->keys[w->seqs++] = fk_stmt_int64(st, 0);
+    return FK_OK;
+}
+
+static enum fk_err walk_batch(void *ctx)
+{
+    ((struct walk *)ctx)->batches++;
+    return FK_OK;
+}
+
+static void test_keyset_walk(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fk-checkpoints-keyset-XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/cp.db", dir);
+    struct fk_store *store = NULL;
+    struct fk_conn *db;
+    assert_int_equal(fk_store_open(path, &store), FK_OK);
+    assert_int_equal(fk_store_migrate(store), FK_OK);
+    assert_int_equal(fk_store_conn(store, &db), FK_OK);
+    assert_int_equal(fk_region_add(db, "141102000000", NULL, "离石区", 1), FK_OK);
+    assert_int_equal(fk_region_add(db, "141103000000", NULL, "另一区", 1), FK_OK);
+    int64_t user = 0;
+    assert_int_equal(
+        fk_db_run(db, &user,
+                  "INSERT INTO users(username, display_name, password_hash, role, "
+                  "region, region_prefix, created_at, updated_at) VALUES ('s', '卡口员', "
+                  "'x', 'checkpoint_staff', '141102000000', '141102', 0, 0) RETURNING id",
+                  ""),
+        FK_OK);
+    int64_t ids[7];
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(fk_db_run(db, &ids[i],
+                                   "INSERT INTO checkpoints(name, level, type, region, state, "
+                                   "created_by, created_at, updated_at) VALUES ('k', 4, 'road', ?, "
+                                   "'open', ?, 0, 0) RETURNING id",
+                                   "ti", i == 3 ? "141103000000" : "141102000000", user),
+                         FK_OK);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_region(&w, "c.region", "141102");
+    char sql[1536];
+    snprintf(sql, sizeof(sql),
+             "SELECT c.id FROM checkpoints c%s AND c.id > ? ORDER BY c.id LIMIT 2", w.sql);
+    struct walk seen = {{0}, 0, 0};
+    struct fk_keyset_query q = {sql, 2, &w, walk_row, walk_batch, &seen};
+    int64_t count = 0;
+    assert_int_equal(fk_keyset_run(db, &q, &count), FK_OK);
+    assert_int_equal(count, 6); /* the one in 141103 is outside the filter */
+    assert_int_equal(seen.seqs, 6);
+    assert_int_equal(seen.batches, 4); /* 2 + 2 + 2, then an empty batch ends it */
+    int64_t expect[6] = {ids[0], ids[1], ids[2], ids[4], ids[5], ids[6]};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(seen.keys[i], expect[i]);
+
+    struct fk_stmt *st = NULL;
+    assert_int_equal(fk_row_in_region(db, "SELECT c.id, c.region FROM checkpoints c", "c.id",
+                                      "c.region", ids[1], "141102", &st),
+                     FK_OK);
+    assert_int_equal(fk_stmt_int64(st, 0), ids[1]);
+    fk_stmt_free(st);
+    assert_int_equal(fk_row_in_region(db, "SELECT c.id FROM checkpoints c", "c.id", "c.region",
+                                      ids[3], "141102", &st),
+                     FK_ERR_NOT_FOUND); /* outside the jurisdiction */
+    assert_null(st);
+    fk_store_close(store);
+    unlink(path);
+    char side[160];
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_get_and_on_duty),
+        cmocka_unit_test(test_keyset_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/clock.h"
+#include "store/store.h"
 
 struct demo_region {
     char code[19];

@@ -1,7 +1,7 @@
 /* Whether an arrival registered outside a door-knock visit (returnee
  * registration) is of concern for a campaign, and whose grid it falls in.
  * The rule is fk_screening_concern's; this file only finds the campaigns. */
-#include "screening/screening.h"
+#include "screening/screening_internal.h"
 #include "store/store.h"
 
 #include <stdio.h>

@@ -4,7 +4,6 @@
  * answer never carries anyone's data but the new registration's id and
  * reference. Also the region tree the page picks the destination from: names
  * and codes only, never counts of people. */
-#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "returnees/returnees_internal.h"
@@ -57,7 +56,7 @@ static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, con
     else
         snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
     snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_error(req, 429, "too_many_requests", text, field);
+    fk_reply_errf(req, FK_E_RETURNEE_RATE_LIMITED, field, text);
     fk_reply_header(req, "Retry-After", seconds);
     return 1;
 }
@@ -77,7 +76,7 @@ void fk_returnees_public_create(struct fk_req *req)
     struct fk_resident_id id;
     const char *reason = NULL;
     if (fk_resident_id_parse(id_text, fk_now(), &id, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", id_message(reason), "id_number");
+        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", id_message(reason));
         return;
     }
     if (limited(req, db, "id_number", id.number, FK_RETURNEE_LIMIT_ID_WINDOW, FK_RETURNEE_LIMIT_ID,
@@ -90,48 +89,29 @@ void fk_returnees_public_create(struct fk_req *req)
     }
     if (fk_returnee_body_or_reply(req, db, 1, r) != 0)
         goto done;
-    const struct fk_pii_key *key = &req->app->pii_key;
-    int64_t existing = 0, person = 0;
-    enum fk_err err =
-        fk_returnee_find_duplicate(db, key, r->person.id.number, r->arrival_date, &existing);
     /* Linked to the registry when the person is known there; an unknown
      * person is not added to the registry from an anonymous form (staff
      * confirm them with PATCH {"register": true}). */
-    if (err == FK_OK && existing == 0)
-        err = fk_person_find_by_id_number(db, key, r->person.id.number, &person);
+    int64_t existing = 0, person = 0;
+    enum fk_err err =
+        fk_returnee_duplicate_or_person(db, &req->app->pii_key, r, &existing, &person);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         goto done;
     }
     if (existing != 0) {
-        fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经报备过，无需重复登记",
-                       "arrival_date");
+        fk_reply_err(req, FK_E_RETURNEE_SELF_DUPLICATE, "arrival_date");
         goto done;
     }
     r->person_id = person;
-    int64_t now = fk_now(), new_id = 0;
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    int64_t new_id = 0;
     char reference[FK_RETURNEE_REFERENCE_LEN] = "";
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_returnee_insert(db, key, r, 0, now, &new_id, reference);
-    if (err == FK_OK)
-        err = fk_returnee_sync_health(db, new_id);
-    if (err == FK_OK) {
-        char id_str[24];
-        snprintf(id_str, sizeof(id_str), "%lld", (long long)new_id);
-        json_t *detail = json_pack("{s:s,s:s,s:s,s:b,s:b}", "region", r->person.region.code,
-                                   "arrival_date", r->arrival_date, "origin_code", r->origin_code,
-                                   "concern", r->concern, "linked", person != 0);
-        err = fk_audit_req(req, "returnee_self_register", "returnee", id_str, person, detail);
-        json_decref(detail);
-    }
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    err = fk_returnee_register(db, &who, r, fk_now(), &new_id, reference);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "duplicate", "该身份证号在这一到达日期已经报备过",
-                           "arrival_date");
+            fk_reply_err(req, FK_E_RETURNEE_SELF_CONFLICT, "arrival_date");
         else
             fk_reply_fail(req, err, NULL);
         goto done;
@@ -147,27 +127,6 @@ done:
     free(r);
 }
 
-static enum fk_err children_json(struct fk_conn *db, const char *parent, json_t *out)
-{
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(
-        db,
-        parent ? "SELECT code, name, level FROM regions WHERE parent = ? ORDER BY code LIMIT 2000"
-               : "SELECT code, name, level FROM regions WHERE parent IS NULL ORDER BY code "
-                 "LIMIT 2000",
-        &st);
-    if (err != FK_OK)
-        return err;
-    if (parent)
-        err = fk_stmt_bind_text(st, 1, parent);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
-        json_array_append_new(out, json_pack("{s:s,s:s,s:I}", "code", fk_stmt_text(st, 0), "name",
-                                             fk_stmt_text(st, 1), "level",
-                                             (json_int_t)fk_stmt_int64(st, 2)));
-    fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_OK : err;
-}
-
 void fk_returnees_public_regions(struct fk_req *req)
 {
     const char *text = fk_req_param(req, "code");
@@ -178,7 +137,7 @@ void fk_returnees_public_regions(struct fk_req *req)
     json_t *body = NULL;
     enum fk_err err = FK_OK;
     if (text[0] == '\0') {
-        err = children_json(db, NULL, children);
+        err = fk_returnee_region_children(db, NULL, children);
         body = json_pack("{s:n,s:o}", "code", "children", children);
     } else {
         char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
@@ -187,11 +146,11 @@ void fk_returnees_public_regions(struct fk_req *req)
         if (strlen(text) > 18 || fk_region_normalize(text, code, prefix, &reason) != FK_OK ||
             (err = fk_region_get(db, code, &region)) == FK_ERR_NOT_FOUND) {
             json_decref(children);
-            fk_reply_error(req, 404, "region_not_found", "区划不存在", "code");
+            fk_reply_err(req, FK_E_PUBLIC_REGION_NOT_FOUND, "code");
             return;
         }
         if (err == FK_OK)
-            err = children_json(db, region.code, children);
+            err = fk_returnee_region_children(db, region.code, children);
         body = json_pack("{s:s,s:s,s:i,s:s,s:o}", "code", region.code, "name", region.name, "level",
                          region.level, "parent", region.parent, "children", children);
     }

@@ -1,5 +1,6 @@
 /* A person's registered arrivals, for other modules' itineraries (returnees.h). */
 #include "returnees/returnees.h"
+#include "store/store.h"
 
 enum fk_err fk_returnee_trips(struct fk_conn *db, const char *id_blind, const char *since_date,
                               int max, int (*cb)(void *ctx, const struct fk_returnee_trip *trip),

@@ -1,0 +1,61 @@
+/* Helpers of the modules' handlers (handler.h). */
+#include "http/handler.h"
+#include "core/parse.h"
+#include "http/http.h"
+
+#include <string.h>
+
+int fk_reply_invalid(struct fk_req *req, const char *field, const char *message)
+{
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
+    return -1;
+}
+
+int fk_reply_missing(struct fk_req *req, const char *field)
+{
+    fk_reply_err(req, FK_E_MISSING_FIELD, field);
+    return -1;
+}
+
+int fk_path_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id)
+{
+    if (fk_parse_int64(fk_req_param(req, name), 1, INT64_MAX, id) != FK_OK) {
+        fk_reply_err(req, e, name);
+        return -1;
+    }
+    return 0;
+}
+
+int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char *name,
+                           const char *field, int required, size_t max, const char **out)
+{
+    json_t *value = json_object_get(object, name);
+    *out = NULL;
+    if (value == NULL || json_is_null(value))
+        return required ? fk_reply_missing(req, field) : 0;
+    if (!json_is_string(value))
+        return fk_reply_invalid(req, field, "字段类型应为字符串");
+    const char *text = json_string_value(value);
+    size_t len = json_string_length(value);
+    if (strlen(text) != len || !fk_text_plain(text))
+        return fk_reply_invalid(req, field, "字段含有非法字符");
+    if (len == 0)
+        return required ? fk_reply_missing(req, field) : 0;
+    if (len > max)
+        return fk_reply_invalid(req, field, "字段过长");
+    if (text[0] == ' ' || text[len - 1] == ' ')
+        return fk_reply_invalid(req, field, "字段首尾不能有空格");
+    *out = text;
+    return 0;
+}
+
+void fk_reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
+                   int64_t per_page)
+{
+    if (err != FK_OK) {
+        json_decref(items);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+}
