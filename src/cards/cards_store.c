@@ -4,6 +4,7 @@
 #include "cards/cards_internal.h"
 #include "codes/codes.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "quarantine/quarantine.h"
 
 #include <stdio.h>
@@ -98,8 +99,11 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
     return err;
 }
 
-enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id, int64_t now)
+/* Quarantine started: the active card turns yellow (FK_EVENT_HOMEQ_STARTED). */
+static enum fk_err follow_quarantine(struct fk_conn *db, const struct fk_event *event, void *ctx)
 {
+    (void)ctx;
+    int64_t person_id = event->person_id, now = event->at;
     return fk_db_run(db, NULL,
                      "UPDATE cards SET color_before_quarantine = color, color = 'yellow', "
                      "active_green_household = NULL, updated_at = ? WHERE active_person = ? AND "
@@ -107,10 +111,16 @@ enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id, in
                      "ii", now, person_id);
 }
 
-enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64_t now, int *kept)
+/* Quarantine ended: a released person's card gets its colour back
+ * (FK_EVENT_HOMEQ_ENDED). A green card stays yellow while another card of the
+ * household holds the green slot. */
+static enum fk_err follow_release(struct fk_conn *db, const struct fk_event *event, void *ctx)
 {
-    if (kept != NULL)
-        *kept = 0;
+    (void)ctx;
+    const struct fk_homeq_ended *ended = event->detail;
+    if (ended == NULL || ended->outcome == NULL || strcmp(ended->outcome, "released") != 0)
+        return FK_OK;
+    int64_t person_id = event->person_id, now = event->at;
     struct fk_stmt *st = NULL;
     int row = 0;
     enum fk_err err = fk_db_query(db, &st, &row,
@@ -136,16 +146,23 @@ enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64
                              "i", household)) != FK_OK)
             return err;
         fk_stmt_free(st);
-        if (row) {
-            if (kept != NULL)
-                *kept = 1;
+        if (row)
             return FK_OK;
-        }
     }
     return fk_db_run(db, NULL,
                      "UPDATE cards SET color = ?, color_before_quarantine = NULL, "
                      "active_green_household = ?, updated_at = ? WHERE id = ?",
                      "tzii", before, green ? household : (int64_t)0, now, id);
+}
+
+enum fk_err fk_cards_subscribe(void)
+{
+    enum fk_err err = fk_event_subscribe(FK_EVENT_HOMEQ_STARTED, follow_quarantine, NULL,
+                                         "cards.follow_quarantine");
+    if (err == FK_OK)
+        err =
+            fk_event_subscribe(FK_EVENT_HOMEQ_ENDED, follow_release, NULL, "cards.follow_release");
+    return err;
 }
 
 /* Whether the comma-separated `list` contains `name`. */

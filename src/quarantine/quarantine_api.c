@@ -3,9 +3,9 @@
  * routes of the whole module. Every quarantine belongs to the jurisdiction of
  * its person's region; outside it a quarantine does not exist (404). */
 #include "audit/audit.h"
-#include "cards/cards.h"
 #include "healthcode/healthcode.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "quarantine/homeq_internal.h"
@@ -366,9 +366,16 @@ static void create_homeq(struct fk_req *req)
                         planned_end, note, req->actor.user_id, now, now);
     for (size_t i = 0; err == FK_OK && i < n_team; i++)
         err = team_write(db, &req->app->pii_key, id, &team[i], now);
-    /* Entering quarantine turns the person's card yellow. */
-    if (err == FK_OK)
-        err = fk_cards_follow_quarantine(db, person_id, now);
+    /* Entering quarantine turns the person's card yellow (cards subscribe). */
+    if (err == FK_OK) {
+        struct fk_event started = {.kind = FK_EVENT_HOMEQ_STARTED,
+                                   .at = now,
+                                   .person_id = person_id,
+                                   .subject_id = id,
+                                   .actor_id = req->actor.user_id,
+                                   .region = region};
+        err = fk_event_publish(db, &started);
+    }
     /* ... and the health code red while it lasts (the rules decide). */
     if (err == FK_OK) {
         struct fk_health_fact fact = {.person_id = person_id,
@@ -707,9 +714,19 @@ static void patch_homeq(struct fk_req *req)
                         "tiii", outcome, ended_at, req->actor.user_id, id);
     if (err == FK_OK && outcome != NULL)
         err = fk_health_fact_close(db, "homeq", id, FK_FACT_HOME_QUARANTINE, ended_at);
-    /* Released: the card the quarantine turned yellow gets its colour back. */
-    if (err == FK_OK && outcome != NULL && strcmp(outcome, "released") == 0)
-        err = fk_cards_follow_release(db, cur.person_id, now, NULL);
+    /* Released: the card the quarantine turned yellow gets its colour back
+     * (cards subscribe). */
+    if (err == FK_OK && outcome != NULL) {
+        struct fk_homeq_ended detail = {.outcome = outcome};
+        struct fk_event ended = {.kind = FK_EVENT_HOMEQ_ENDED,
+                                 .at = now,
+                                 .person_id = cur.person_id,
+                                 .subject_id = id,
+                                 .actor_id = req->actor.user_id,
+                                 .region = cur.region,
+                                 .detail = &detail};
+        err = fk_event_publish(db, &ended);
+    }
     if (err == FK_OK && outcome != NULL)
         err = fk_health_refresh(db, cur.person_id);
     if (err == FK_OK)
