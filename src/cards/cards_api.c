@@ -17,7 +17,7 @@
 
 int fk_cards_invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -33,7 +33,7 @@ void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
 
 static void card_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "card_not_found", "通行证不存在或不在管辖范围内", "id");
+    fk_reply_err(req, FK_E_CARD_NOT_FOUND, "id");
 }
 
 static int card_id_or_reply(struct fk_req *req, int64_t *id)
@@ -45,12 +45,10 @@ static int card_id_or_reply(struct fk_req *req, int64_t *id)
     return 0;
 }
 
-static void reply_existing(struct fk_req *req, const char *code, const char *message,
-                           int64_t existing, const char *field)
+static void reply_existing(struct fk_req *req, enum fk_ecode e, int64_t existing, const char *field)
 {
-    fk_reply_json(req, 409,
-                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", code, "message", message,
-                            "field", field, "existing_id", (json_int_t)existing));
+    fk_reply_err_ex(req, e, field, NULL, json_pack("{s:I}", "existing_id", (json_int_t)existing),
+                    NULL);
 }
 
 /* The id of the card found by `sql` (one int64 parameter), or 0. */
@@ -138,7 +136,7 @@ static void create_card(struct fk_req *req)
     if (st != NULL)
         fk_stmt_free(st);
     if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "person_id");
+        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
     }
     if (err != FK_OK) {
@@ -172,13 +170,11 @@ static void create_card(struct fk_req *req)
         return;
     }
     if (existing != 0 && !replace) {
-        reply_existing(req, "card_exists", "此人已有有效的通行证（可用 replace 重新发放）",
-                       existing, "person_id");
+        reply_existing(req, FK_E_CARD_EXISTS_REPLACE, existing, "person_id");
         return;
     }
     if (green != 0 && green != existing) {
-        reply_existing(req, "green_taken", "该户已有一张绿卡，每户只能有一名采购人员", green,
-                       "color");
+        reply_existing(req, FK_E_CARD_GREEN_TAKEN, green, "color");
         return;
     }
     err = fk_db_begin(db);
@@ -206,10 +202,9 @@ static void create_card(struct fk_req *req)
             card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, &existing) ==
                 FK_OK &&
             existing)
-            reply_existing(req, "card_exists", "此人已有有效的通行证", existing, "person_id");
+            reply_existing(req, FK_E_CARD_EXISTS, existing, "person_id");
         else if (err == FK_ERR_CONFLICT)
-            reply_existing(req, "green_taken", "该户已有一张绿卡，每户只能有一名采购人员", 0,
-                           "color");
+            reply_existing(req, FK_E_CARD_GREEN_TAKEN, 0, "color");
         else
             fk_reply_fail(req, err, NULL);
         return;
@@ -234,7 +229,7 @@ static void bulk_cards(struct fk_req *req)
         return;
     }
     if (!fk_req_covers(req, prefix)) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return;
     }
     if (expiry_or_reply(req, now, &expires_at) != 0)
@@ -423,7 +418,7 @@ static void revoke_card(struct fk_req *req)
         return;
     }
     if (revoked) {
-        fk_reply_error(req, 409, "card_revoked", "通行证已作废", "state");
+        fk_reply_err(req, FK_E_CARD_REVOKED, "state");
         return;
     }
     int64_t now = fk_now();

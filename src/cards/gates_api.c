@@ -22,7 +22,7 @@
 
 static void checkpoint_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "checkpoint_not_found", "卡口不存在或不在管辖范围内", "checkpoint_id");
+    fk_reply_err(req, FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 /* The {checkpoint_id} gate inside the caller's jurisdiction. -1 after
@@ -560,7 +560,7 @@ void fk_gate_refusal_patch(struct fk_req *req)
     if (db == NULL)
         return;
     if (fk_parse_int64(fk_req_param(req, "scan_id"), 1, INT64_MAX, &id) != FK_OK) {
-        fk_reply_error(req, 404, "scan_not_found", "记录不存在或不在管辖范围内", "scan_id");
+        fk_reply_err(req, FK_E_SCAN_NOT_FOUND, "scan_id");
         return;
     }
     int present, handled;
@@ -569,7 +569,7 @@ void fk_gate_refusal_patch(struct fk_req *req)
         fk_json_str_or_reply(req, "note", 0, FK_CARD_NOTE_MAX, &note) != 0)
         return;
     if (!present) {
-        fk_reply_error(req, 422, "missing_field", "缺少必填字段", "handled");
+        fk_reply_err(req, FK_E_MISSING_FIELD, "handled");
         return;
     }
     if (note != NULL && !fk_text_plain(note)) {
@@ -591,7 +591,7 @@ void fk_gate_refusal_patch(struct fk_req *req)
     int64_t person = row && !fk_stmt_is_null(st, 2) ? fk_stmt_int64(st, 2) : 0;
     fk_stmt_free(st);
     if (!covered) {
-        fk_reply_error(req, 404, "scan_not_found", "记录不存在或不在管辖范围内", "scan_id");
+        fk_reply_err(req, FK_E_SCAN_NOT_FOUND, "scan_id");
         return;
     }
     int64_t now = fk_now();

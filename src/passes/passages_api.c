@@ -74,7 +74,7 @@ enum fk_err fk_passages_of_person(struct fk_conn *db, const char *id_blind, int6
 
 static void checkpoint_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "checkpoint_not_found", "卡口不存在或不在管辖范围内", "checkpoint_id");
+    fk_reply_err(req, FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 /* The {id} checkpoint inside the caller's jurisdiction. -1 after replying. */
@@ -145,9 +145,8 @@ static int pass_of_code_or_reply(struct fk_req *req, struct fk_conn *db, const c
     if (reason != NULL) {
         json_decref(*pass);
         *pass = NULL;
-        fk_reply_json(req, 422,
-                      json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_code", "message",
-                                why, "field", "code", "reason", reason));
+        fk_reply_err_ex(req, FK_E_PASS_CODE_INVALID, "code", why,
+                        json_pack("{s:s}", "reason", reason), NULL);
         return -1;
     }
     return 0;
@@ -304,7 +303,7 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
     json_t *list = json_object_get(req->json, "temperatures");
     *stored = NULL;
     if (list == NULL || json_is_null(list)) {
-        fk_reply_error(req, 422, "missing_field", "缺少体温（每位乘车人一个）", "temperatures");
+        fk_reply_err(req, FK_E_PASS_TEMPS_MISSING, "temperatures");
         return -1;
     }
     if (!json_is_array(list))
@@ -468,11 +467,9 @@ void fk_passage_create(struct fk_req *req)
         goto done;
     }
     if (strcmp(decision, "pass") == 0 && json_array_size(reasons) > 0) {
-        fk_reply_json(
-            req, 409,
-            json_pack("{s:{s:s,s:s,s:s,s:O,s:o}}", "error", "code", "pass_not_allowed", "message",
-                      "有人发热或正在隔离，不能放行：可就地检测、劝返或转送隔离", "field",
-                      "decision", "reasons", reasons, "allowed_decisions", allowed_json(0)));
+        fk_reply_err_ex(
+            req, FK_E_PASS_NOT_ALLOWED, "decision", NULL,
+            json_pack("{s:O,s:o}", "reasons", reasons, "allowed_decisions", allowed_json(0)), NULL);
         goto done;
     }
     char *temps_text = json_dumps(temps, JSON_COMPACT);

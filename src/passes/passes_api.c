@@ -30,7 +30,7 @@
 
 int fk_pass_invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -87,7 +87,7 @@ static int member_str(struct fk_req *req, json_t *obj, const char *name, const c
     *out = NULL;
     if (v == NULL || json_is_null(v)) {
         if (required) {
-            fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+            fk_reply_err(req, FK_E_MISSING_FIELD, field);
             return -1;
         }
         return 0;
@@ -97,7 +97,7 @@ static int member_str(struct fk_req *req, json_t *obj, const char *name, const c
         return fk_pass_invalid(req, field, "应为字符串");
     size_t len = strlen(text);
     if (len == 0 && required) {
-        fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+        fk_reply_err(req, FK_E_MISSING_FIELD, field);
         return -1;
     }
     if (len > max || !fk_text_plain(text))
@@ -157,7 +157,7 @@ static int body_or_reply(struct fk_req *req, struct pass_new *p)
                                "车辆类型应为 car、truck、bus、van、motorcycle 或 other");
     json_t *driver = json_object_get(body, "driver");
     if (driver == NULL || json_is_null(driver)) {
-        fk_reply_error(req, 422, "missing_field", "缺少驾驶员信息", "driver");
+        fk_reply_err(req, FK_E_PASS_DRIVER_MISSING, "driver");
         return -1;
     }
     if (occupant_or_reply(req, driver, "driver", 1, &p->occ[0]) != 0)
@@ -386,7 +386,7 @@ static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, con
     else
         snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
     snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_error(req, 429, "too_many_requests", text, field);
+    fk_reply_errf(req, FK_E_PASS_TOO_MANY, field, text);
     fk_reply_header(req, "Retry-After", seconds);
     return 1;
 }
@@ -464,7 +464,7 @@ static enum fk_err pass_visible(struct fk_req *req, struct fk_conn *db, int64_t 
 
 static void pass_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "pass_not_found", "通行证不存在或不在管辖范围内", "id");
+    fk_reply_err(req, FK_E_PASS_NOT_FOUND, "id");
 }
 
 /* The visible {id} pass loaded; -1 after replying. */
@@ -532,7 +532,7 @@ static void revoke_pass(struct fk_req *req)
         return;
     }
     if (revoked) {
-        fk_reply_error(req, 409, "pass_revoked", "通行证已作废", "state");
+        fk_reply_err(req, FK_E_PASS_REVOKED, "state");
         return;
     }
     int64_t now = fk_now();
@@ -590,7 +590,7 @@ static void public_pass_qr(struct fk_req *req)
     const char *code = fk_req_query(req, "code");
     struct fk_code_info info;
     if (code == NULL || code[0] == '\0') {
-        fk_reply_error(req, 422, "missing_field", "缺少通行码", "code");
+        fk_reply_err(req, FK_E_PASS_CODE_MISSING, "code");
         return;
     }
     struct fk_conn *db = fk_req_db(req);

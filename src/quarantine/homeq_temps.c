@@ -127,8 +127,7 @@ static void reply_replay(struct fk_req *req, struct fk_conn *db, int64_t id, int
                          int64_t expected, int64_t person_id)
 {
     if (quarantine != expected) {
-        fk_reply_error(req, 409, "idempotency_conflict", "该幂等键已用于另一名隔离人员的体温记录",
-                       "idempotency_key");
+        fk_reply_err(req, FK_E_HOMEQ_TEMP_KEY_REUSED, "idempotency_key");
         return;
     }
     json_t *body = NULL;
@@ -186,7 +185,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
     json_t *celsius = json_object_get(req->json, "celsius");
     int x10 = 0;
     if (celsius == NULL || json_is_null(celsius)) {
-        fk_reply_error(req, 422, "missing_field", "缺少必填字段", "celsius");
+        fk_reply_err(req, FK_E_MISSING_FIELD, "celsius");
         return;
     }
     if (!json_is_number(celsius) || fk_homeq_celsius_x10(json_number_value(celsius), &x10) != 0) {
@@ -263,7 +262,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
         }
     }
     if (ended) {
-        fk_reply_error(req, 409, "quarantine_ended", "隔离已解除，不能再登记体温", "state");
+        fk_reply_err(req, FK_E_HOMEQ_ENDED_TEMP, "state");
         return;
     }
     char day_text[11], symptoms_text[256];

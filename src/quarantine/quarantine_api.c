@@ -23,13 +23,13 @@
 
 int fk_homeq_invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
 static int missing(struct fk_req *req, const char *field)
 {
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+    fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
 }
 
@@ -45,8 +45,7 @@ void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, in
 
 void fk_homeq_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "home_quarantine_not_found", "居家隔离记录不存在或不在管辖范围内",
-                   "id");
+    fk_reply_err(req, FK_E_HOMEQ_NOT_FOUND, "id");
 }
 
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id)
@@ -240,10 +239,8 @@ static enum fk_err active_of(struct fk_conn *db, int64_t person_id, int64_t *exi
 
 static void reply_active(struct fk_req *req, int64_t existing)
 {
-    fk_reply_json(req, 409,
-                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "already_in_quarantine",
-                            "message", "此人已在居家隔离中", "field", "person_id", "existing_id",
-                            (json_int_t)existing));
+    fk_reply_err_ex(req, FK_E_HOMEQ_ALREADY, "person_id", NULL,
+                    json_pack("{s:I}", "existing_id", (json_int_t)existing), NULL);
 }
 
 static void create_homeq(struct fk_req *req)
@@ -277,7 +274,7 @@ static void create_homeq(struct fk_req *req)
     if (st != NULL)
         fk_stmt_free(st);
     if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "person_id");
+        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
     }
     if (err != FK_OK) {
@@ -633,7 +630,7 @@ static void patch_homeq(struct fk_req *req)
         return;
     }
     if (cur.ended && changes_state) {
-        fk_reply_error(req, 409, "quarantine_ended", "隔离已解除，只能修改备注", "state");
+        fk_reply_err(req, FK_E_HOMEQ_ENDED_NOTE_ONLY, "state");
         return;
     }
     int64_t now = fk_now(), planned_end = cur.planned_end, ended_at = now;
@@ -789,16 +786,17 @@ static void letter_homeq(struct fk_req *req)
         return;
     }
     if (cur.ended) {
-        fk_reply_error(req, 409, "quarantine_ended", "隔离已解除，不能再登记文书", "state");
+        fk_reply_err(req, FK_E_HOMEQ_ENDED_LETTER, "state");
         return;
     }
     if (cur.letters[letter][step] != 0) {
-        fk_reply_error(req, 409, "letter_already_recorded",
-                       step == FK_HOMEQ_ISSUED ? "该文书已登记送达" : "该文书已登记签订", "action");
+        fk_reply_err(req,
+                     step == FK_HOMEQ_ISSUED ? FK_E_HOMEQ_LETTER_ISSUED : FK_E_HOMEQ_LETTER_SIGNED,
+                     "action");
         return;
     }
     if (step == FK_HOMEQ_SIGNED && cur.letters[letter][FK_HOMEQ_ISSUED] == 0) {
-        fk_reply_error(req, 409, "letter_not_issued", "文书须先送达才能签订", "action");
+        fk_reply_err(req, FK_E_HOMEQ_LETTER_NOT_ISSUED, "action");
         return;
     }
     if (step == FK_HOMEQ_SIGNED && at < cur.letters[letter][FK_HOMEQ_ISSUED]) {
@@ -845,7 +843,7 @@ static void list_members(struct fk_req *req)
         return;
     }
     if (!fk_req_covers(req, prefix)) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return;
     }
     const char *q = fk_req_query(req, "q");
