@@ -99,6 +99,204 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
     return err;
 }
 
+enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
+                           int64_t *household_id)
+{
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "id = ? AND merged_into IS NULL", "i", person_id);
+    fk_where_region(&w, "region", scope);
+    char sql[256 + FK_WHERE_SQL_MAX];
+    snprintf(sql, sizeof(sql), "SELECT region, household_id FROM persons%s", w.sql);
+    struct fk_stmt *st = NULL;
+    int idx = 1;
+    *household_id = 0;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_where_bind(st, &w, &idx);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK) {
+        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
+        *household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
+    }
+    if (st != NULL)
+        fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+}
+
+/* The id of the card found by `sql` (one int64 parameter), or 0. */
+static enum fk_err card_by(struct fk_conn *db, const char *sql, int64_t value, int64_t *id)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    *id = 0;
+    enum fk_err err = fk_db_query(db, &st, &row, sql, "i", value);
+    if (err != FK_OK)
+        return err;
+    *id = row ? fk_stmt_int64(st, 0) : 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_card_active_of(struct fk_conn *db, int64_t person_id, int64_t *id)
+{
+    return card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, id);
+}
+
+enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *id)
+{
+    return card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id, id);
+}
+
+/* Writes `audit` for card `id` of `person_id` (inside the transaction). */
+static enum fk_err card_audit(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                              int64_t person_id)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    struct fk_audit_entry e = *audit;
+    e.target_id = id ? id_text : NULL;
+    e.person_id = person_id;
+    return fk_audit_write(db, &e);
+}
+
+/* Revokes active card `id` and its code (inside the caller's transaction). */
+static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason, int64_t now,
+                              int64_t actor)
+{
+    enum fk_err err = fk_db_run(db, NULL,
+                                "UPDATE cards SET state = 'revoked', active_person = NULL, "
+                                "active_green_household = NULL, revoked_at = ?, revoked_reason = "
+                                "?, updated_at = ? WHERE id = ? AND state = 'active'",
+                                "itii", now, reason, now, id);
+    if (err == FK_OK)
+        err = fk_code_revoke(db, FK_CODE_CARD, id, reason, actor);
+    return err;
+}
+
+enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err)
+{
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK)
+        fk_db_rollback(db);
+    return err;
+}
+
+enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
+                          const struct fk_audit_entry *audit, int64_t *id)
+{
+    *id = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err == FK_OK && in->replaces != 0)
+        err = revoke_row(db, in->replaces, "重新发放", in->now, audit->actor_id);
+    if (err == FK_OK)
+        err = fk_card_insert(db, in->person_id, in->household_id, in->region, in->color,
+                             in->expires_at, in->note, audit->actor_id, in->now, id);
+    if (err == FK_OK)
+        err = card_audit(db, audit, *id, in->person_id);
+    return fk_cards_finish(db, err);
+}
+
+enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
+                           int64_t now, const struct fk_audit_entry *audit)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = revoke_row(db, id, reason, now, audit->actor_id);
+    if (err == FK_OK)
+        err = card_audit(db, audit, id, person_id);
+    return fk_cards_finish(db, err);
+}
+
+/* The WHERE clause of filter `f` (cards c joined with persons p). */
+static void filter_where(const struct fk_card_filter *f, struct fk_where *w)
+{
+    static const char *const states[] = {NULL, "c.state = 'active'", "c.state = 'revoked'"};
+    static const char *const q_clauses[] = {NULL, "p.id_blind = ?", "p.name LIKE ? ESCAPE '!'"};
+    fk_where_init(w);
+    fk_where_region(w, "c.region", f->scope);
+    if (states[f->state] != NULL)
+        fk_where_add(w, states[f->state], "");
+    if (f->color != NULL)
+        fk_where_add(w, "c.color = ?", "t", f->color);
+    if (f->q_kind != 0)
+        fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
+}
+
+static enum fk_err bind_where(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return fk_where_bind(st, ctx, idx);
+}
+
+static json_t *card_row(struct fk_stmt *st, void *ctx)
+{
+    const struct fk_card_view *v = ctx;
+    return fk_card_json(st, v->key, v->role, v->now);
+}
+
+enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
+                          const struct fk_card_view *view, int64_t page, int64_t per_page,
+                          json_t *items, int64_t *total)
+{
+    struct fk_where w;
+    filter_where(f, &w);
+    char count_sql[256 + FK_WHERE_SQL_MAX], list_sql[1024 + FK_WHERE_SQL_MAX];
+    snprintf(count_sql, sizeof(count_sql),
+             "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id%s", w.sql);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.region, c.id LIMIT ? OFFSET ?",
+             w.sql);
+    struct fk_list_query q = {count_sql, list_sql, bind_where, &w, card_row, (void *)view};
+    return fk_list_run(db, &q, page, per_page, items, total);
+}
+
+#define BATCH 500
+
+enum fk_err fk_cards_each(struct fk_conn *db, const struct fk_card_filter *f,
+                          const struct fk_card_view *view, int (*each)(void *ctx, json_t *card),
+                          void *ctx)
+{
+    struct fk_where base;
+    filter_where(f, &base);
+    int64_t last = 0;
+    enum fk_err err = FK_OK;
+    for (;;) {
+        /* Keyset paging: the filter plus "after the last id seen". */
+        struct fk_where w = base;
+        fk_where_add(&w, "c.id > ?", "i", last);
+        char sql[1024 + FK_WHERE_SQL_MAX];
+        snprintf(sql, sizeof(sql),
+                 "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.id LIMIT %d", w.sql, BATCH);
+        struct fk_stmt *st;
+        int64_t batch_rows = 0;
+        int idx = 1, stop = 0;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        err = fk_where_bind(st, &w, &idx);
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            json_t *c = fk_card_json(st, view->key, view->role, view->now);
+            if (c == NULL) {
+                err = FK_ERR_NOMEM;
+                break;
+            }
+            batch_rows++;
+            last = fk_stmt_int64(st, 0);
+            stop = each(ctx, c);
+            json_decref(c);
+            if (stop)
+                break;
+        }
+        fk_stmt_free(st);
+        if (err == FK_ERR_DONE || (err == FK_OK && stop))
+            err = FK_OK;
+        if (err != FK_OK || stop || batch_rows < BATCH)
+            break;
+    }
+    return err;
+}
+
 /* Quarantine started: the active card turns yellow (FK_EVENT_HOMEQ_STARTED). */
 static enum fk_err follow_quarantine(struct fk_conn *db, const struct fk_event *event, void *ctx)
 {
