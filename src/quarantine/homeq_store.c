@@ -302,37 +302,122 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
     return FK_OK;
 }
 
-void fk_homeq_where(const struct fk_homeq_filter *f, int keyset, char *sql, size_t size)
+/* The WHERE clause of filter `f` (home_quarantines q joined with persons p). */
+static void filter_where(const struct fk_homeq_filter *f, struct fk_where *w)
 {
-    char in_region[96];
-    fk_store_in_region("q.region", in_region, sizeof(in_region));
-    static const char *const states[] = {"", " AND q.state = 'active'", " AND q.state = 'ended'"};
-    static const char *const q_clauses[] = {"", " AND p.id_blind = ?",
-                                            " AND p.name LIKE ? ESCAPE '!'"};
-    snprintf(sql, size, " WHERE %s%s%s%s%s%s%s", in_region, states[f->state],
-             f->from ? " AND (q.ended_at IS NULL OR q.ended_at >= ?)" : "",
-             f->until ? " AND q.starts_at < ?" : "",
-             f->member ? " AND EXISTS (SELECT 1 FROM home_quarantine_team t WHERE "
-                         "t.quarantine_id = q.id AND t.user_id = ?)"
-                       : "",
-             q_clauses[f->q_kind], keyset ? " AND q.id > ?" : "");
+    static const char *const states[] = {NULL, "q.state = 'active'", "q.state = 'ended'"};
+    static const char *const q_clauses[] = {NULL, "p.id_blind = ?", "p.name LIKE ? ESCAPE '!'"};
+    fk_where_init(w);
+    fk_where_region(w, "q.region", f->scope);
+    if (states[f->state] != NULL)
+        fk_where_add(w, states[f->state], "");
+    if (f->from)
+        fk_where_add(w, "(q.ended_at IS NULL OR q.ended_at >= ?)", "i", f->from);
+    if (f->until)
+        fk_where_add(w, "q.starts_at < ?", "i", f->until);
+    if (f->member)
+        fk_where_add(w,
+                     "EXISTS (SELECT 1 FROM home_quarantine_team t WHERE t.quarantine_id = q.id "
+                     "AND t.user_id = ?)",
+                     "i", f->member);
+    if (f->q_kind)
+        fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
 }
 
-enum fk_err fk_homeq_bind(struct fk_stmt *st, const struct fk_homeq_filter *f, int keyset,
-                          int64_t after_id, int *idx)
+enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
+                          const struct fk_pii_key *key, unsigned role, int64_t now, int64_t page,
+                          int64_t per_page, json_t *items, int64_t *total)
 {
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->from)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->from);
-    if (err == FK_OK && f->until)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->until);
-    if (err == FK_OK && f->member)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->member);
-    if (err == FK_OK && f->q_kind)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
-    if (err == FK_OK && keyset)
-        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
+    struct fk_where w;
+    filter_where(f, &w);
+    char sql[1536 + FK_WHERE_SQL_MAX];
+    *total = 0;
+    enum fk_err err = FK_OK;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql),
+                     "SELECT COUNT(*) FROM home_quarantines q JOIN persons p ON p.id = "
+                     "q.person_id%s",
+                     w.sql);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM
+                     "%s ORDER BY q.starts_at DESC, q.id DESC LIMIT ? OFFSET ?",
+                     w.sql);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = fk_where_bind(st, &w, &idx);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                *total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            struct fk_homeq_row row;
+            json_t *item = fk_homeq_json(st, key, role, &row);
+            if (item == NULL)
+                err = FK_ERR_NOMEM;
+            else if ((err = fk_homeq_follow_up(db, &row, now, item, 0, NULL, NULL)) == FK_OK)
+                json_array_append(items, item);
+            json_decref(item);
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
+    return err;
+}
+
+#define BATCH 500
+
+enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
+                          const struct fk_pii_key *key, unsigned role,
+                          enum fk_err (*each)(void *ctx, json_t *quarantine,
+                                              const struct fk_homeq_row *row),
+                          void *ctx)
+{
+    struct fk_where base;
+    filter_where(f, &base);
+    int64_t last = 0;
+    enum fk_err err = FK_OK;
+    for (;;) {
+        /* Keyset paging: the filter plus "after the last id seen". */
+        struct fk_where w = base;
+        fk_where_add(&w, "q.id > ?", "i", last);
+        char sql[1536 + FK_WHERE_SQL_MAX];
+        snprintf(sql, sizeof(sql),
+                 "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM "%s ORDER BY q.id LIMIT %d", w.sql,
+                 BATCH);
+        struct fk_stmt *st;
+        int64_t batch_rows = 0;
+        int idx = 1;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        err = fk_where_bind(st, &w, &idx);
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            struct fk_homeq_row row;
+            json_t *q = fk_homeq_json(st, key, role, &row);
+            if (q == NULL) {
+                err = FK_ERR_NOMEM;
+                break;
+            }
+            batch_rows++;
+            last = row.id;
+            err = each(ctx, q, &row);
+            json_decref(q);
+        }
+        fk_stmt_free(st);
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        if (err != FK_OK || batch_rows < BATCH)
+            break;
+    }
     return err;
 }
 

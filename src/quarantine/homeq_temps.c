@@ -75,30 +75,14 @@ static enum fk_err quarantine_of(struct fk_req *req, struct fk_conn *db, int64_t
                                  char region[FK_REGION_CODE_LEN], int64_t *person_id,
                                  int64_t *starts_at, int *ended)
 {
-    char in_region[96], sql[256];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, person_id, starts_at, state FROM home_quarantines WHERE id = ? AND "
-             "%s",
-             in_region);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err != FK_OK)
-        return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
+    struct fk_homeq_current cur;
+    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
     if (err == FK_OK) {
-        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
-        *person_id = fk_stmt_int64(st, 1);
-        *starts_at = fk_stmt_int64(st, 2);
-        *ended = strcmp(fk_stmt_text(st, 3), "ended") == 0;
+        snprintf(region, FK_REGION_CODE_LEN, "%s", cur.region);
+        *person_id = cur.person_id;
+        *starts_at = cur.starts_at;
+        *ended = cur.ended;
     }
-    fk_stmt_free(st);
     return err;
 }
 
@@ -149,8 +133,8 @@ void fk_homeq_temperature_create(struct fk_req *req)
     if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
         return;
     char region[FK_REGION_CODE_LEN];
-    int64_t person_id, starts_at;
-    int ended;
+    int64_t person_id = 0, starts_at = 0;
+    int ended = 0;
     enum fk_err err = quarantine_of(req, db, id, region, &person_id, &starts_at, &ended);
     if (err == FK_ERR_NOT_FOUND) {
         fk_homeq_not_found(req);
@@ -339,8 +323,8 @@ void fk_homeq_temperature_list(struct fk_req *req)
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     char region[FK_REGION_CODE_LEN];
-    int64_t person_id, starts_at;
-    int ended;
+    int64_t person_id = 0, starts_at = 0;
+    int ended = 0;
     enum fk_err err = quarantine_of(req, db, id, region, &person_id, &starts_at, &ended);
     if (err == FK_ERR_NOT_FOUND) {
         fk_homeq_not_found(req);
@@ -563,6 +547,23 @@ static enum fk_err overdue_of(struct fk_req *req, struct fk_conn *db, json_t *qu
     return err;
 }
 
+/* fk_homeq_each over the active quarantines: their overdue items. */
+struct overdue_scan {
+    struct fk_req *req;
+    struct fk_conn *db;
+    int64_t now, member;
+    int kind;
+    struct overdue_item *list;
+    size_t n, cap;
+};
+
+static enum fk_err overdue_each(void *ctx, json_t *quarantine, const struct fk_homeq_row *row)
+{
+    struct overdue_scan *x = ctx;
+    return overdue_of(x->req, x->db, quarantine, row, x->now, x->member, x->kind, &x->list, &x->n,
+                      &x->cap);
+}
+
 void fk_homeq_overdue_list(struct fk_req *req)
 {
     struct fk_homeq_filter f;
@@ -587,31 +588,12 @@ void fk_homeq_overdue_list(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[1024], sql[2560];
-    fk_homeq_where(&f, 0, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM "%s ORDER BY q.id", where);
-    struct overdue_item *list = NULL;
-    size_t n = 0, cap = 0;
-    int64_t now = fk_now();
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK) {
-        int idx = 1;
-        err = fk_homeq_bind(st, &f, 0, 0, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            struct fk_homeq_row row;
-            json_t *q = fk_homeq_json(st, &req->app->pii_key, req->actor.role, &row);
-            if (q == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            err = overdue_of(req, db, q, &row, now, f.member, kind, &list, &n, &cap);
-            json_decref(q);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    struct overdue_scan scan = {
+        .req = req, .db = db, .now = fk_now(), .member = f.member, .kind = kind};
+    enum fk_err err =
+        fk_homeq_each(db, &f, &req->app->pii_key, req->actor.role, overdue_each, &scan);
+    struct overdue_item *list = scan.list;
+    size_t n = scan.n;
     json_t *items = json_array();
     if (err == FK_OK && items == NULL)
         err = FK_ERR_NOMEM;

@@ -43,6 +43,19 @@ void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, in
     json_decref(detail);
 }
 
+struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action)
+{
+    struct fk_audit_entry e = {
+        .actor_id = req->actor.user_id,
+        .actor = req->actor.username,
+        .action = action,
+        .target_type = "home_quarantine",
+        .region = req->actor.region,
+        .ip = req->ip,
+    };
+    return e;
+}
+
 void fk_homeq_not_found(struct fk_req *req)
 {
     fk_reply_err(req, FK_E_HOMEQ_NOT_FOUND, "id");
@@ -74,16 +87,8 @@ static int time_or_reply(struct fk_req *req, const char *name, int *present, int
     return 0;
 }
 
-/* One validated team member. */
-struct member {
-    int role;
-    int64_t user_id; /* 0 = named contact */
-    char name[FK_NAME_MAX + 1];
-    char phone[12];
-};
-
 static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value, size_t i,
-                           const char *region, struct member *out)
+                           const char *region, struct fk_homeq_member *out)
 {
     char field[48];
     memset(out, 0, sizeof(*out));
@@ -125,25 +130,18 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (!json_is_integer(user) || json_integer_value(user) < 1)
             return fk_homeq_invalid(req, field, "user_id 应为正整数");
         out->user_id = json_integer_value(user);
-        struct fk_stmt *st = NULL;
-        int row = 0;
-        enum fk_err err = fk_db_query(db, &st, &row,
-                                      "SELECT display_name, region_prefix, disabled, role FROM "
-                                      "users WHERE id = ?",
-                                      "i", out->user_id);
-        if (err != FK_OK) {
+        struct fk_homeq_staff staff;
+        enum fk_err err = fk_homeq_staff_user(db, out->user_id, &staff);
+        if (err != FK_OK && err != FK_ERR_NOT_FOUND) {
             fk_reply_fail(req, err, NULL);
             return -1;
         }
         int ok = 0, covers = 0;
-        if (row) {
-            const char *prefix = fk_stmt_text(st, 1);
-            unsigned r = fk_role_from_name(fk_stmt_text(st, 3));
-            ok = fk_stmt_int64(st, 2) == 0 && (r & FK_HOMEQ_STAFF) != 0;
-            covers = strncmp(region, prefix, strlen(prefix)) == 0;
-            snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 0));
+        if (err == FK_OK) {
+            ok = !staff.disabled && (staff.role & FK_HOMEQ_STAFF) != 0;
+            covers = strncmp(region, staff.prefix, strlen(staff.prefix)) == 0;
+            snprintf(out->name, sizeof(out->name), "%s", staff.name);
         }
-        fk_stmt_free(st);
         if (!ok)
             return fk_homeq_invalid(
                 req, field,
@@ -175,7 +173,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
 /* Reads "team": an array of members, each role at most once; `all` requires
  * all five. *n receives the count. */
 static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *region, int all,
-                         struct member team[FK_HOMEQ_ROLES], size_t *n)
+                         struct fk_homeq_member team[FK_HOMEQ_ROLES], size_t *n)
 {
     json_t *value = json_object_get(req->json, "team");
     *n = 0;
@@ -202,41 +200,6 @@ static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *reg
     return 0;
 }
 
-static enum fk_err team_write(struct fk_conn *db, const struct fk_pii_key *key, int64_t id,
-                              const struct member *m, int64_t now)
-{
-    char *sealed = NULL;
-    enum fk_err err = FK_OK;
-    if (m->phone[0] != '\0')
-        err = fk_pii_seal(key, "phone", m->phone, &sealed);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "DELETE FROM home_quarantine_team WHERE quarantine_id = ? AND "
-                        "role = ?",
-                        "it", id, fk_homeq_role_name(m->role));
-    if (err == FK_OK)
-        err =
-            fk_db_run(db, NULL,
-                      "INSERT INTO home_quarantine_team(quarantine_id, role, user_id, name, "
-                      "phone_sealed, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                      "itztti", id, fk_homeq_role_name(m->role), m->user_id, m->name, sealed, now);
-    free(sealed);
-    return err;
-}
-
-static enum fk_err active_of(struct fk_conn *db, int64_t person_id, int64_t *existing)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT id FROM home_quarantines WHERE active_person = ?", "i", person_id);
-    if (err != FK_OK)
-        return err;
-    *existing = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    return FK_OK;
-}
-
 static void reply_active(struct fk_req *req, int64_t existing)
 {
     fk_reply_err_ex(req, FK_E_HOMEQ_ALREADY, "person_id", NULL,
@@ -254,26 +217,9 @@ static void create_homeq(struct fk_req *req)
         return;
     /* The person, inside the caller's jurisdiction: their region becomes the
      * quarantine's. */
-    char in_region[96], sql[256], region[FK_REGION_CODE_LEN], address[FK_ADDRESS_MAX + 1];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, address FROM persons WHERE id = ? AND merged_into IS NULL AND %s",
-             in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, person_id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
-        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
-        snprintf(address, sizeof(address), "%s", fk_stmt_text(st, 1));
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
+    char region[FK_REGION_CODE_LEN], address[FK_ADDRESS_MAX + 1];
+    enum fk_err err = fk_homeq_subject(db, person_id, req->actor.prefix, region, address);
+    if (err == FK_ERR_NOT_FOUND) {
         fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
     }
@@ -339,12 +285,12 @@ static void create_homeq(struct fk_req *req)
     }
     if (addr != NULL)
         snprintf(address, sizeof(address), "%s", addr);
-    struct member team[FK_HOMEQ_ROLES];
+    struct fk_homeq_member team[FK_HOMEQ_ROLES];
     size_t n_team;
     if (team_or_reply(req, db, region, 1, team, &n_team) != 0)
         return;
     int64_t existing = 0, id = 0;
-    if ((err = active_of(db, person_id, &existing)) != FK_OK) {
+    if ((err = fk_homeq_active_of(db, person_id, &existing)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -352,47 +298,23 @@ static void create_homeq(struct fk_req *req)
         reply_active(req, existing);
         return;
     }
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &id,
-                        "INSERT INTO home_quarantines(person_id, active_person, region, address, "
-                        "reason, starts_at, planned_end, state, note, created_by, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING "
-                        "id",
-                        "iitttiitiii", person_id, person_id, region, address, reason, starts_at,
-                        planned_end, note, req->actor.user_id, now, now);
-    for (size_t i = 0; err == FK_OK && i < n_team; i++)
-        err = team_write(db, &req->app->pii_key, id, &team[i], now);
-    /* Entering quarantine turns the person's card yellow (cards subscribe). */
-    if (err == FK_OK) {
-        struct fk_event started = {.kind = FK_EVENT_HOMEQ_STARTED,
-                                   .at = now,
-                                   .person_id = person_id,
-                                   .subject_id = id,
-                                   .actor_id = req->actor.user_id,
-                                   .region = region};
-        err = fk_event_publish(db, &started);
-    }
-    /* ... and the health code red while it lasts (the rules decide). */
-    if (err == FK_OK) {
-        struct fk_health_fact fact = {.person_id = person_id,
-                                      .kind = FK_FACT_HOME_QUARANTINE,
-                                      .started_at = starts_at,
-                                      .source = "homeq",
-                                      .source_id = id,
-                                      .detail = "居家隔离"};
-        err = fk_health_fact_record(db, &fact);
-    }
-    if (err == FK_OK)
-        err = fk_health_refresh(db, person_id);
-    fk_homeq_audit(req, &err, "home_quarantine_create", id, person_id,
-                   json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
-                             (json_int_t)starts_at, "planned_end", (json_int_t)planned_end));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_homeq_new in = {.person_id = person_id,
+                              .region = region,
+                              .address = address,
+                              .reason = reason,
+                              .note = note,
+                              .starts_at = starts_at,
+                              .planned_end = planned_end,
+                              .now = now};
+    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_create");
+    audit.detail = json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
+                             (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
+    err = audit.detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &audit, &id)
+                       : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_CONFLICT && active_of(db, person_id, &existing) == FK_OK && existing)
+        if (err == FK_ERR_CONFLICT && fk_homeq_active_of(db, person_id, &existing) == FK_OK &&
+            existing)
             reply_active(req, existing);
         else
             fk_reply_fail(req, err, NULL);
@@ -460,49 +382,11 @@ static void list_homeq(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[1024], sql[2560];
-    fk_homeq_where(&f, 0, where, sizeof(where));
     json_t *items = json_array();
-    int64_t total = 0, now = fk_now();
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql),
-                     "SELECT COUNT(*) FROM home_quarantines q JOIN persons p ON p.id = "
-                     "q.person_id%s",
-                     where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM
-                     "%s ORDER BY q.starts_at DESC, q.id DESC LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_homeq_bind(st, &f, 0, 0, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            struct fk_homeq_row row;
-            json_t *item = fk_homeq_json(st, &req->app->pii_key, req->actor.role, &row);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else if ((err = fk_homeq_follow_up(db, &row, now, item, 0, NULL, NULL)) == FK_OK)
-                json_array_append(items, item);
-            json_decref(item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    int64_t total = 0;
+    enum fk_err err = items ? fk_homeq_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(),
+                                            page, per_page, items, &total)
+                            : FK_ERR_NOMEM;
     fk_homeq_audit(req, &err, "home_quarantine_list", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                              "returned", (json_int_t)json_array_size(items)));
@@ -536,50 +420,6 @@ static void get_homeq(struct fk_req *req)
     fk_reply_json(req, 200, body);
 }
 
-/* The stored state PATCH and the letters need, inside the caller's
- * jurisdiction. FK_ERR_NOT_FOUND outside. */
-struct current {
-    char region[FK_REGION_CODE_LEN];
-    int64_t person_id, starts_at, planned_end;
-    int ended;
-    int64_t letters[2][2];
-};
-
-static enum fk_err current_of(struct fk_req *req, struct fk_conn *db, int64_t id,
-                              struct current *out)
-{
-    char in_region[96], sql[512];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, person_id, starts_at, planned_end, state, commitment_issued_at, "
-             "commitment_signed_at, notification_issued_at, notification_signed_at FROM "
-             "home_quarantines WHERE id = ? AND %s",
-             in_region);
-    struct fk_stmt *st;
-    memset(out, 0, sizeof(*out));
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err != FK_OK)
-        return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK) {
-        snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 0));
-        out->person_id = fk_stmt_int64(st, 1);
-        out->starts_at = fk_stmt_int64(st, 2);
-        out->planned_end = fk_stmt_int64(st, 3);
-        out->ended = strcmp(fk_stmt_text(st, 4), "ended") == 0;
-        for (int i = 0; i < 4; i++)
-            out->letters[i / 2][i % 2] = fk_stmt_is_null(st, 5 + i) ? 0 : fk_stmt_int64(st, 5 + i);
-    }
-    fk_stmt_free(st);
-    return err;
-}
-
 static void reply_loaded(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status)
 {
     json_t *body = NULL;
@@ -597,8 +437,8 @@ static void patch_homeq(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
         return;
-    struct current cur;
-    enum fk_err err = current_of(req, db, id, &cur);
+    struct fk_homeq_current cur;
+    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
     if (err == FK_ERR_NOT_FOUND) {
         fk_homeq_not_found(req);
         return;
@@ -681,7 +521,7 @@ static void patch_homeq(struct fk_req *req)
             return;
         }
     }
-    struct member team[FK_HOMEQ_ROLES];
+    struct fk_homeq_member team[FK_HOMEQ_ROLES];
     size_t n_team = 0;
     if (json_object_get(req->json, "team") != NULL &&
         team_or_reply(req, db, cur.region, 0, team, &n_team) != 0)
@@ -691,51 +531,25 @@ static void patch_homeq(struct fk_req *req)
     {
         json_array_append_new(fields, json_string(key_name));
     }
-    err = fk_db_begin(db);
-    if (err == FK_OK && has_end)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET planned_end = ? WHERE id = ?", "ii",
-                        planned_end, id);
-    if (err == FK_OK && has_note)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET note = ? WHERE id = ?", "ti", note,
-                        id);
-    if (err == FK_OK && address != NULL)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET address = ? WHERE id = ?", "ti",
-                        address, id);
-    for (size_t i = 0; err == FK_OK && i < n_team; i++)
-        err = team_write(db, &req->app->pii_key, id, &team[i], now);
-    if (err == FK_OK && outcome != NULL)
-        err = fk_db_run(db, NULL,
-                        "UPDATE home_quarantines SET state = 'ended', active_person = NULL, "
-                        "outcome = ?, ended_at = ?, ended_by = ? WHERE id = ? AND state = "
-                        "'active'",
-                        "tiii", outcome, ended_at, req->actor.user_id, id);
-    if (err == FK_OK && outcome != NULL)
-        err = fk_health_fact_close(db, "homeq", id, FK_FACT_HOME_QUARANTINE, ended_at);
-    /* Released: the card the quarantine turned yellow gets its colour back
-     * (cards subscribe). */
-    if (err == FK_OK && outcome != NULL) {
-        struct fk_homeq_ended detail = {.outcome = outcome};
-        struct fk_event ended = {.kind = FK_EVENT_HOMEQ_ENDED,
-                                 .at = now,
+    struct fk_homeq_change ch = {.id = id,
                                  .person_id = cur.person_id,
-                                 .subject_id = id,
-                                 .actor_id = req->actor.user_id,
                                  .region = cur.region,
-                                 .detail = &detail};
-        err = fk_event_publish(db, &ended);
-    }
-    if (err == FK_OK && outcome != NULL)
-        err = fk_health_refresh(db, cur.person_id);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET updated_at = ? WHERE id = ?", "ii",
-                        now, id);
-    fk_homeq_audit(
-        req, &err, outcome ? "home_quarantine_end" : "home_quarantine_update", id, cur.person_id,
-        json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+                                 .has_end = has_end,
+                                 .planned_end = planned_end,
+                                 .has_note = has_note,
+                                 .note = note,
+                                 .address = address,
+                                 .outcome = outcome,
+                                 .ended_at = ended_at,
+                                 .now = now};
+    struct fk_audit_entry audit =
+        fk_homeq_entry(req, outcome ? "home_quarantine_end" : "home_quarantine_update");
+    audit.detail =
+        json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region);
+    err = audit.detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &audit)
+                       : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -748,8 +562,8 @@ static void letter_homeq(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
         return;
-    struct current cur;
-    enum fk_err err = current_of(req, db, id, &cur);
+    struct fk_homeq_current cur;
+    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
     if (err == FK_ERR_NOT_FOUND) {
         fk_homeq_not_found(req);
         return;
@@ -803,23 +617,13 @@ static void letter_homeq(struct fk_req *req)
         fk_homeq_invalid(req, "at", "签订时间不能早于送达时间");
         return;
     }
-    /* The column comes from this fixed table, never from the request. */
-    static const char *const columns[2][2] = {{"commitment_issued_at", "commitment_signed_at"},
-                                              {"notification_issued_at", "notification_signed_at"}};
-    char sql[160];
-    snprintf(sql, sizeof(sql),
-             "UPDATE home_quarantines SET %s = ?, updated_at = ? WHERE id = ? AND %s IS NULL",
-             columns[letter][step], columns[letter][step]);
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL, sql, "iii", at, now, id);
-    fk_homeq_audit(
-        req, &err, "home_quarantine_letter", id, cur.person_id,
-        json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_letter");
+    audit.detail = json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
+    err = audit.detail
+              ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &audit)
+              : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -858,34 +662,10 @@ static void list_members(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_stmt *st = NULL;
-    int has = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &has,
-        "SELECT u.id, u.username, u.display_name, u.role, u.region, COALESCE(g.name, '') FROM "
-        "users u LEFT JOIN regions g ON g.code = u.region WHERE u.disabled = 0 AND u.role IN "
-        "('district_admin', 'township_officer', 'community_worker', 'quarantine_staff') AND "
-        "substr(?, 1, length(u.region_prefix)) = u.region_prefix AND (u.display_name LIKE ? "
-        "ESCAPE '!' OR u.username LIKE ? ESCAPE '!') ORDER BY length(u.region_prefix) DESC, "
-        "u.display_name, u.id LIMIT 200",
-        "ttt", prefix, like, like);
-    json_t *items = json_array();
-    while (err == FK_OK && has && items != NULL) {
-        json_array_append_new(
-            items, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                             "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                             "role", fk_stmt_text(st, 3), "region", fk_stmt_text(st, 4),
-                             "region_name", fk_stmt_text(st, 5)));
-        err = fk_stmt_step(st);
-        has = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err != FK_OK || items == NULL) {
-        json_decref(items);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
+    json_t *items = NULL;
+    enum fk_err err = fk_homeq_member_candidates(db, prefix, like, &items);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
         return;
     }
     fk_reply_json(req, 200, json_pack("{s:o}", "items", items));
