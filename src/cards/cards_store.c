@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/events.h"
 #include "quarantine/quarantine.h"
+#include "store/where_query.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,21 +52,18 @@ json_t *fk_card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned 
 enum fk_err fk_card_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                          const char *scope, int64_t id, json_t **out, int64_t *person_id)
 {
-    char in_region[96], sql[1024];
-    fk_store_in_region("c.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT " FK_CARD_COLUMNS FK_CARD_FROM " WHERE c.id = ? AND %s",
-             in_region);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "c.id = ?", "i", id);
+    fk_where_region(&w, "c.region", scope);
     struct fk_stmt *st;
+    int row;
     *out = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err =
+        fk_db_query_where(db, &st, &row, "SELECT " FK_CARD_COLUMNS FK_CARD_FROM, &w, NULL);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
+    if (!row)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK) {
         *out = fk_card_json(st, key, role, fk_now());
@@ -106,23 +104,19 @@ enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *sc
     fk_where_init(&w);
     fk_where_add(&w, "id = ? AND merged_into IS NULL", "i", person_id);
     fk_where_region(&w, "region", scope);
-    char sql[256 + FK_WHERE_SQL_MAX];
-    snprintf(sql, sizeof(sql), "SELECT region, household_id FROM persons%s", w.sql);
-    struct fk_stmt *st = NULL;
-    int idx = 1;
+    struct fk_stmt *st;
+    int row;
     *household_id = 0;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_where_bind(st, &w, &idx);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
+    enum fk_err err =
+        fk_db_query_where(db, &st, &row, "SELECT region, household_id FROM persons", &w, NULL);
+    if (err != FK_OK)
+        return err;
+    if (row) {
         snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
         *household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
     }
-    if (st != NULL)
-        fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+    fk_stmt_free(st);
+    return row ? FK_OK : FK_ERR_NOT_FOUND;
 }
 
 /* The id of the card found by `sql` (one int64 parameter), or 0. */
@@ -252,49 +246,33 @@ enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
     return fk_list_run(db, &q, page, per_page, items, total);
 }
 
-#define BATCH 500
+/* fk_db_walk_where callback of fk_cards_each. */
+struct card_walk {
+    const struct fk_card_view *view;
+    int (*each)(void *ctx, json_t *card);
+    void *ctx;
+};
+
+static enum fk_err card_step(struct fk_stmt *st, void *arg)
+{
+    struct card_walk *x = arg;
+    json_t *c = fk_card_json(st, x->view->key, x->view->role, x->view->now);
+    if (c == NULL)
+        return FK_ERR_NOMEM;
+    int stop = x->each(x->ctx, c);
+    json_decref(c);
+    return stop ? FK_ERR_DONE : FK_OK;
+}
 
 enum fk_err fk_cards_each(struct fk_conn *db, const struct fk_card_filter *f,
                           const struct fk_card_view *view, int (*each)(void *ctx, json_t *card),
                           void *ctx)
 {
-    struct fk_where base;
-    filter_where(f, &base);
-    int64_t last = 0;
-    enum fk_err err = FK_OK;
-    for (;;) {
-        /* Keyset paging: the filter plus "after the last id seen". */
-        struct fk_where w = base;
-        fk_where_add(&w, "c.id > ?", "i", last);
-        char sql[1024 + FK_WHERE_SQL_MAX];
-        snprintf(sql, sizeof(sql),
-                 "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.id LIMIT %d", w.sql, BATCH);
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1, stop = 0;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = fk_where_bind(st, &w, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            json_t *c = fk_card_json(st, view->key, view->role, view->now);
-            if (c == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = fk_stmt_int64(st, 0);
-            stop = each(ctx, c);
-            json_decref(c);
-            if (stop)
-                break;
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE || (err == FK_OK && stop))
-            err = FK_OK;
-        if (err != FK_OK || stop || batch_rows < BATCH)
-            break;
-    }
-    return err;
+    struct fk_where w;
+    filter_where(f, &w);
+    struct card_walk x = {view, each, ctx};
+    return fk_db_walk_where(db, "SELECT " FK_CARD_COLUMNS FK_CARD_FROM, &w, "c.id", 500, card_step,
+                            &x);
 }
 
 /* Quarantine started: the active card turns yellow (FK_EVENT_HOMEQ_STARTED). */

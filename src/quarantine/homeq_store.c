@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "quarantine/homeq_internal.h"
+#include "store/where_query.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -259,21 +260,18 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
                           const char *scope, int64_t id, int detail, json_t **out,
                           int64_t *person_id)
 {
-    char in_region[96], sql[1536];
-    fk_store_in_region("q.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM " WHERE q.id = ? AND %s",
-             in_region);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "q.id = ?", "i", id);
+    fk_where_region(&w, "q.region", scope);
     struct fk_stmt *st;
+    int found;
     *out = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err =
+        fk_db_query_where(db, &st, &found, "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM, &w, NULL);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
+    if (!found)
         err = FK_ERR_NOT_FOUND;
     struct fk_homeq_row row;
     json_t *item = NULL;
@@ -374,7 +372,25 @@ enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
     return err;
 }
 
-#define BATCH 500
+/* fk_db_walk_where callback of fk_homeq_each. */
+struct homeq_walk {
+    const struct fk_pii_key *key;
+    unsigned role;
+    enum fk_err (*each)(void *ctx, json_t *quarantine, const struct fk_homeq_row *row);
+    void *ctx;
+};
+
+static enum fk_err homeq_step(struct fk_stmt *st, void *arg)
+{
+    struct homeq_walk *x = arg;
+    struct fk_homeq_row row;
+    json_t *q = fk_homeq_json(st, x->key, x->role, &row);
+    if (q == NULL)
+        return FK_ERR_NOMEM;
+    enum fk_err err = x->each(x->ctx, q, &row);
+    json_decref(q);
+    return err;
+}
 
 enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
                           const struct fk_pii_key *key, unsigned role,
@@ -382,55 +398,17 @@ enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
                                               const struct fk_homeq_row *row),
                           void *ctx)
 {
-    struct fk_where base;
-    filter_where(f, &base);
-    int64_t last = 0;
-    enum fk_err err = FK_OK;
-    for (;;) {
-        /* Keyset paging: the filter plus "after the last id seen". */
-        struct fk_where w = base;
-        fk_where_add(&w, "q.id > ?", "i", last);
-        char sql[1536 + FK_WHERE_SQL_MAX];
-        snprintf(sql, sizeof(sql),
-                 "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM "%s ORDER BY q.id LIMIT %d", w.sql,
-                 BATCH);
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = fk_where_bind(st, &w, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            struct fk_homeq_row row;
-            json_t *q = fk_homeq_json(st, key, role, &row);
-            if (q == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = row.id;
-            err = each(ctx, q, &row);
-            json_decref(q);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
-    return err;
+    struct fk_where w;
+    filter_where(f, &w);
+    struct homeq_walk x = {key, role, each, ctx};
+    return fk_db_walk_where(db, "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM, &w, "q.id", 500,
+                            homeq_step, &x);
 }
 
 enum fk_err fk_homeq_person_active(struct fk_conn *db, int64_t person_id, int *yes)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *yes = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT 1 FROM home_quarantines WHERE active_person = ?", "i", person_id);
-    if (err != FK_OK)
-        return err;
-    *yes = row;
-    fk_stmt_free(st);
-    return FK_OK;
+    int64_t id = 0;
+    enum fk_err err = fk_homeq_active_of(db, person_id, &id);
+    *yes = err == FK_OK && id != 0;
+    return err;
 }

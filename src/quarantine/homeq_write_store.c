@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/homeq_internal.h"
+#include "store/where_query.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,22 +20,18 @@ enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *
     fk_where_init(&w);
     fk_where_add(&w, "id = ? AND merged_into IS NULL", "i", person_id);
     fk_where_region(&w, "region", scope);
-    char sql[128 + FK_WHERE_SQL_MAX];
-    snprintf(sql, sizeof(sql), "SELECT region, address FROM persons%s", w.sql);
-    struct fk_stmt *st = NULL;
-    int idx = 1;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_where_bind(st, &w, &idx);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
+    struct fk_stmt *st;
+    int row;
+    enum fk_err err =
+        fk_db_query_where(db, &st, &row, "SELECT region, address FROM persons", &w, NULL);
+    if (err != FK_OK)
+        return err;
+    if (row) {
         snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
         snprintf(address, FK_ADDRESS_MAX + 1, "%s", fk_stmt_text(st, 1));
     }
-    if (st != NULL)
-        fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+    fk_stmt_free(st);
+    return row ? FK_OK : FK_ERR_NOT_FOUND;
 }
 
 enum fk_err fk_homeq_staff_user(struct fk_conn *db, int64_t user_id, struct fk_homeq_staff *out)
@@ -172,22 +169,18 @@ enum fk_err fk_homeq_current(struct fk_conn *db, const char *scope, int64_t id,
     fk_where_init(&w);
     fk_where_add(&w, "id = ?", "i", id);
     fk_where_region(&w, "region", scope);
-    char sql[256 + FK_WHERE_SQL_MAX];
-    snprintf(sql, sizeof(sql),
-             "SELECT region, person_id, starts_at, planned_end, state, commitment_issued_at, "
-             "commitment_signed_at, notification_issued_at, notification_signed_at FROM "
-             "home_quarantines%s",
-             w.sql);
     struct fk_stmt *st;
-    int idx = 1;
+    int row;
     memset(out, 0, sizeof(*out));
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err = fk_db_query_where(
+        db, &st, &row,
+        "SELECT region, person_id, starts_at, planned_end, state, commitment_issued_at, "
+        "commitment_signed_at, notification_issued_at, notification_signed_at FROM "
+        "home_quarantines",
+        &w, NULL);
     if (err != FK_OK)
         return err;
-    err = fk_where_bind(st, &w, &idx);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
+    if (!row)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK) {
         snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 0));
