@@ -34,6 +34,19 @@ int fk_pass_invalid(struct fk_req *req, const char *field, const char *message)
     return -1;
 }
 
+struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action)
+{
+    struct fk_audit_entry e = {
+        .actor_id = req->actor.user_id,
+        .actor = req->actor.username,
+        .action = action,
+        .target_type = "vehicle_pass",
+        .region = req->actor.region,
+        .ip = req->ip,
+    };
+    return e;
+}
+
 void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
                    const char *target_type, int64_t id, int64_t person_id, json_t *detail)
 {
@@ -65,19 +78,6 @@ static const char *id_message(const char *reason)
     return "身份证号无效";
 }
 
-/* One occupant as registered. */
-struct occupant {
-    char name[FK_NAME_MAX + 1];
-    char id_number[19];
-    char phone[32];
-};
-
-struct pass_new {
-    const char *plate, *vehicle_type, *origin, *destination, *purpose;
-    struct occupant occ[1 + FK_PASS_MAX_PASSENGERS];
-    int n; /* occupants, driver included */
-};
-
 /* A string member `name` of `obj`; `field` names it in errors. 0 when fine
  * (*out NULL when absent and not required), -1 after replying 422. */
 static int member_str(struct fk_req *req, json_t *obj, const char *name, const char *field,
@@ -108,7 +108,7 @@ static int member_str(struct fk_req *req, json_t *obj, const char *name, const c
 
 /* Reads one occupant object (`prefix` is "driver" or "passengers[i]"). */
 static int occupant_or_reply(struct fk_req *req, json_t *obj, const char *prefix, int phone_needed,
-                             struct occupant *o)
+                             struct fk_pass_occupant *o)
 {
     char field[72];
     const char *text;
@@ -138,7 +138,7 @@ static int occupant_or_reply(struct fk_req *req, json_t *obj, const char *prefix
     return 0;
 }
 
-static int body_or_reply(struct fk_req *req, struct pass_new *p)
+static int body_or_reply(struct fk_req *req, struct fk_pass_new *p)
 {
     memset(p, 0, sizeof(*p));
     const char *reason;
@@ -172,7 +172,7 @@ static int body_or_reply(struct fk_req *req, struct pass_new *p)
         for (size_t i = 0; i < json_array_size(passengers); i++) {
             char prefix[40], field[72];
             snprintf(prefix, sizeof(prefix), "passengers[%zu]", i);
-            struct occupant *o = &p->occ[p->n];
+            struct fk_pass_occupant *o = &p->occ[p->n];
             if (occupant_or_reply(req, json_array_get(passengers, i), prefix, 0, o) != 0)
                 return -1;
             for (int j = 0; j < p->n; j++)
@@ -190,153 +190,37 @@ static int body_or_reply(struct fk_req *req, struct pass_new *p)
     return 0;
 }
 
-/* Inserts the pass and its occupants and signs the code, inside the caller's
- * transaction. */
-static enum fk_err pass_insert(struct fk_conn *db, const struct fk_pii_key *key,
-                               const struct pass_new *p, int64_t actor, const char *region,
-                               int64_t now, int64_t expires_at, int64_t *id, char *code,
-                               int64_t *driver_person)
+/* Registers `p` for the caller (the staff member's region, or none for the
+ * public form) with audit `action`; replies on failure (-1). */
+static int register_or_reply(struct fk_req *req, struct fk_conn *db, const struct fk_pass_new *p,
+                             int64_t actor, const char *region, const char *action, int64_t now,
+                             int64_t expires_at, int64_t *id, char code[FK_CODE_MAX_LEN])
 {
-    enum fk_err err =
-        fk_db_run(db, id,
-                  "INSERT INTO vehicle_passes(plate, vehicle_type, origin, destination, purpose, "
-                  "state, source, created_by, created_region, issued_at, expires_at, created_at) "
-                  "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?) RETURNING id",
-                  "ttttttztiii", p->plate, p->vehicle_type, p->origin, p->destination, p->purpose,
-                  actor ? "staff" : "public", actor, region, now, expires_at, now);
-    for (int i = 0; err == FK_OK && i < p->n; i++) {
-        const struct occupant *o = &p->occ[i];
-        char *id_sealed = NULL, *phone_sealed = NULL;
-        char id_blind[FK_BLIND_LEN], phone_blind[FK_BLIND_LEN] = "";
-        int64_t person = 0;
-        fk_pii_blind(key, "id_number", o->id_number, id_blind);
-        err = fk_pii_seal(key, "id_number", o->id_number, &id_sealed);
-        if (err == FK_OK && o->phone[0]) {
-            fk_pii_blind(key, "phone", o->phone, phone_blind);
-            err = fk_pii_seal(key, "phone", o->phone, &phone_sealed);
-        }
-        if (err == FK_OK)
-            err = fk_person_find_by_id_number(db, key, o->id_number, &person);
-        if (err == FK_OK)
-            err = fk_db_run(db, NULL,
-                            "INSERT INTO pass_occupants(pass_id, seat, name, id_sealed, id_blind, "
-                            "phone_sealed, phone_blind, person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            "iitttttz", *id, (int64_t)i, o->name, id_sealed, id_blind, phone_sealed,
-                            phone_blind[0] ? phone_blind : NULL, person);
-        if (i == 0)
-            *driver_person = person;
-        free(id_sealed);
-        free(phone_sealed);
-    }
-    if (err == FK_OK)
-        err = fk_code_issue(db, FK_CODE_VEHICLE_PASS, *id, expires_at, code, FK_CODE_MAX_LEN);
-    if (err == FK_OK)
-        err =
-            fk_db_run(db, NULL, "UPDATE vehicle_passes SET code = ? WHERE id = ?", "ti", code, *id);
-    return err;
-}
-
-static json_t *occupant_json(struct fk_stmt *st, const struct fk_pii_key *key, int full)
-{
-    return json_pack(
-        "{s:i,s:s,s:o,s:o,s:o}", "seat", (int)fk_stmt_int64(st, 0), "name", fk_stmt_text(st, 1),
-        "id_number", fk_pii_json(key, "id_number", fk_stmt_text(st, 2), full), "phone",
-        fk_stmt_is_null(st, 3) ? json_null() : fk_pii_json(key, "phone", fk_stmt_text(st, 3), full),
-        "person_id", fk_stmt_is_null(st, 4) ? json_null() : json_integer(fk_stmt_int64(st, 4)));
-}
-
-enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
-                         int64_t id, int64_t now, json_t **out)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *out = NULL;
-    enum fk_err err = fk_db_query(
-        db, &st, &row,
-        "SELECT v.id, v.plate, v.vehicle_type, v.origin, v.destination, v.purpose, v.state, "
-        "v.source, v.created_by, COALESCE(u.display_name, ''), v.created_region, v.code, "
-        "v.issued_at, v.expires_at, v.revoked_at, v.revoked_reason, v.created_at FROM "
-        "vehicle_passes v LEFT JOIN users u ON u.id = v.created_by WHERE v.id = ?",
-        "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row)
-        return FK_ERR_NOT_FOUND;
-    int64_t expires_at = fk_stmt_int64(st, 13);
-    json_t *pass = json_pack(
-        "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "id",
-        (json_int_t)id, "plate", fk_stmt_text(st, 1), "vehicle_type", fk_stmt_text(st, 2), "origin",
-        fk_stmt_text(st, 3), "destination", fk_stmt_text(st, 4), "purpose", fk_stmt_text(st, 5),
-        "state", fk_stmt_text(st, 6), "source", fk_stmt_text(st, 7), "created_by",
-        fk_stmt_is_null(st, 8) ? json_null()
-                               : json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 8),
-                                           "name", fk_stmt_text(st, 9)),
-        "created_region", fk_stmt_is_null(st, 10) ? json_null() : json_string(fk_stmt_text(st, 10)),
-        "code", fk_stmt_is_null(st, 11) ? json_null() : json_string(fk_stmt_text(st, 11)),
-        "issued_at", fk_time_json(fk_stmt_int64(st, 12), 1), "expires_at",
-        fk_time_json(expires_at, 1), "expired", expires_at <= now, "revoked_at",
-        fk_time_json(fk_stmt_int64(st, 14), !fk_stmt_is_null(st, 14)), "revoked_reason",
-        fk_stmt_is_null(st, 15) ? json_null() : json_string(fk_stmt_text(st, 15)), "created_at",
-        fk_time_json(fk_stmt_int64(st, 16), 1));
-    fk_stmt_free(st);
-    if (pass == NULL)
-        return FK_ERR_NOMEM;
-    json_t *passengers = json_array();
-    json_object_set_new(pass, "passengers", passengers);
-    if ((err = fk_stmt_prepare(db,
-                               "SELECT seat, name, id_sealed, phone_sealed, person_id FROM "
-                               "pass_occupants WHERE pass_id = ? ORDER BY seat",
-                               &st)) != FK_OK) {
-        json_decref(pass);
-        return err;
-    }
-    err = fk_stmt_bind_int64(st, 1, id);
-    int full = fk_role_sees_full_id(role);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        json_t *o = occupant_json(st, key, full);
-        if (o == NULL) {
-            err = FK_ERR_NOMEM;
-            break;
-        }
-        if (fk_stmt_int64(st, 0) == 0)
-            json_object_set_new(pass, "driver", o);
-        else
-            json_array_append_new(passengers, o);
-    }
-    fk_stmt_free(st);
-    if (err == FK_ERR_DONE)
-        err = FK_OK;
-    json_object_set_new(pass, "occupants_count", json_integer(1 + json_array_size(passengers)));
+    struct fk_audit_entry audit = fk_pass_entry(req, action);
+    audit.detail = json_pack("{s:s,s:i}", "plate", p->plate, "occupants", p->n);
+    enum fk_err err = audit.detail ? fk_pass_create(db, &req->app->pii_key, p, actor, region, now,
+                                                    expires_at, &audit, id, code)
+                                   : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        json_decref(pass);
-        return err;
+        fk_reply_fail(req, err, NULL);
+        return -1;
     }
-    *out = pass;
-    return FK_OK;
+    return 0;
 }
 
 static void create_pass(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
-    struct pass_new p;
+    struct fk_pass_new p;
     if (db == NULL || body_or_reply(req, &p) != 0)
         return;
-    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0,
-            driver = 0;
+    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0;
     char code[FK_CODE_MAX_LEN] = "";
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = pass_insert(db, &req->app->pii_key, &p, req->actor.user_id, req->actor.region, now,
-                          expires_at, &id, code, &driver);
-    fk_pass_audit(req, &err, "vehicle_pass_create", "vehicle_pass", id, driver,
-                  json_pack("{s:s,s:i}", "plate", p.plate, "occupants", p.n));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
+    if (register_or_reply(req, db, &p, req->actor.user_id, req->actor.region, "vehicle_pass_create",
+                          now, expires_at, &id, code) != 0)
         return;
-    }
+    enum fk_err err;
     json_t *body = NULL;
     if ((err = fk_pass_load(db, &req->app->pii_key, req->actor.role, id, now, &body)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
@@ -363,15 +247,7 @@ static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, con
     fk_pii_blind(&req->app->pii_key, context, plain, hash);
     int64_t now = fk_now(), retry, hits = 0;
     int64_t start = window_start(now, window, &retry);
-    enum fk_err err =
-        fk_db_run(db, NULL, "DELETE FROM vehicle_pass_rate_limits WHERE window_start < ?", "i",
-                  now - 2 * 86400);
-    if (err == FK_OK)
-        err = fk_db_run(db, &hits,
-                        "INSERT INTO vehicle_pass_rate_limits(kind, key_hash, window_start, hits) "
-                        "VALUES (?, ?, ?, 1) ON CONFLICT (kind, key_hash, window_start) DO UPDATE "
-                        "SET hits = vehicle_pass_rate_limits.hits + 1 RETURNING hits",
-                        "tti", kind, hash, start);
+    enum fk_err err = fk_pass_rate_hit(db, kind, hash, start, now, &hits);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return -1;
@@ -399,27 +275,17 @@ static void public_create_pass(struct fk_req *req)
         return;
     if (limited(req, db, "ip", req->ip, LIMIT_IP_WINDOW, LIMIT_IP, "本网络提交次数过多", NULL) != 0)
         return;
-    struct pass_new p;
+    struct fk_pass_new p;
     if (body_or_reply(req, &p) != 0)
         return;
     if (limited(req, db, "plate", p.plate, LIMIT_PLATE_WINDOW, LIMIT_PLATE,
                 "该车牌今天登记次数过多", "plate") != 0)
         return;
-    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0,
-            driver = 0;
+    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0;
     char code[FK_CODE_MAX_LEN] = "";
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = pass_insert(db, &req->app->pii_key, &p, 0, NULL, now, expires_at, &id, code, &driver);
-    fk_pass_audit(req, &err, "vehicle_pass_self_register", "vehicle_pass", id, driver,
-                  json_pack("{s:s,s:i}", "plate", p.plate, "occupants", p.n));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
+    if (register_or_reply(req, db, &p, 0, NULL, "vehicle_pass_self_register", now, expires_at, &id,
+                          code) != 0)
         return;
-    }
     char expires[FK_RFC3339_LEN];
     fk_time_format(expires_at, expires);
     fk_reply_json(
@@ -427,39 +293,6 @@ static void public_create_pass(struct fk_req *req)
         json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "code", code, "expires_at", expires,
                   "message",
                   "登记成功。请保存此通行码（截图即可），途经卡口时出示，配合测温查验。"));
-}
-
-/* Whether the caller sees pass `id`: district-level users see all; others
- * those registered in their jurisdiction or scanned at its checkpoints. */
-static enum fk_err pass_visible(struct fk_req *req, struct fk_conn *db, int64_t id, int *yes)
-{
-    *yes = 0;
-    if (strlen(req->actor.prefix) <= 6) {
-        *yes = 1;
-        return FK_OK;
-    }
-    char a[96], b[96], sql[512];
-    fk_store_in_region("v.created_region", a, sizeof(a));
-    fk_store_in_region("g.region", b, sizeof(b));
-    snprintf(sql, sizeof(sql),
-             "SELECT 1 FROM vehicle_passes v WHERE v.id = ? AND (%s OR EXISTS (SELECT 1 FROM "
-             "passages g WHERE g.pass_id = v.id AND %s))",
-             a, b);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err != FK_OK)
-        return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 4, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    fk_stmt_free(st);
-    if (err == FK_OK)
-        *yes = 1;
-    return err == FK_ERR_DONE ? FK_OK : err;
 }
 
 static void pass_not_found(struct fk_req *req)
@@ -476,7 +309,7 @@ static int pass_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, js
         pass_not_found(req);
         return -1;
     }
-    enum fk_err err = pass_visible(req, db, *id, &yes);
+    enum fk_err err = fk_pass_visible(db, req->actor.prefix, *id, &yes);
     if (err == FK_OK && !yes)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
@@ -536,22 +369,13 @@ static void revoke_pass(struct fk_req *req)
         return;
     }
     int64_t now = fk_now();
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE vehicle_passes SET state = 'revoked', revoked_at = ?, "
-                        "revoked_reason = ? WHERE id = ? AND state = 'active'",
-                        "iti", now, reason, id);
-    if (err == FK_OK)
-        err = fk_code_revoke(db, FK_CODE_VEHICLE_PASS, id, reason, req->actor.user_id);
-    fk_pass_audit(req, &err, "vehicle_pass_revoke", "vehicle_pass", id, person,
-                  json_pack("{s:s}", "reason", reason));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_audit_entry audit = fk_pass_entry(req, "vehicle_pass_revoke");
+    audit.detail = json_pack("{s:s}", "reason", reason);
+    enum fk_err err =
+        audit.detail ? fk_pass_revoke(db, id, person, reason, now, &audit) : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err == FK_OK)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, id, now, &pass);
-    else
-        fk_db_rollback(db);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -637,64 +461,16 @@ static void list_passes(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    int district = strlen(req->actor.prefix) <= 6;
-    char a[96], b[96], where[640], sql[1024];
-    fk_store_in_region("v.created_region", a, sizeof(a));
-    fk_store_in_region("g.region", b, sizeof(b));
-    char scope[400] = "1 = 1";
-    if (!district)
-        snprintf(scope, sizeof(scope),
-                 "(%s OR EXISTS (SELECT 1 FROM passages g WHERE g.pass_id = v.id AND %s))", a, b);
-    snprintf(where, sizeof(where), " WHERE %s%s%s%s", scope, plate ? " AND v.plate = ?" : "",
-             has_from ? " AND v.created_at >= ?" : "", has_until ? " AND v.created_at < ?" : "");
+    struct fk_pass_filter f = {.scope = req->actor.prefix,
+                               .plate = plate,
+                               .has_from = has_from,
+                               .has_until = has_until,
+                               .from = from,
+                               .until = until};
     json_t *items = json_array();
-    int64_t total = 0, now = fk_now();
-    enum fk_err err = FK_OK;
-    int64_t ids[200];
-    size_t n = 0;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        snprintf(sql, sizeof(sql),
-                 pass == 0 ? "SELECT COUNT(*) FROM vehicle_passes v%s"
-                           : "SELECT v.id FROM vehicle_passes v%s ORDER BY v.id DESC LIMIT ? "
-                             "OFFSET ?",
-                 where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        if (!district) {
-            err = fk_stmt_bind_region(st, idx, req->actor.prefix);
-            if (err == FK_OK)
-                err = fk_stmt_bind_region(st, idx + 2, req->actor.prefix);
-            idx += 4;
-        }
-        if (err == FK_OK && plate)
-            err = fk_stmt_bind_text(st, idx++, plate);
-        if (err == FK_OK && has_from)
-            err = fk_stmt_bind_int64(st, idx++, from);
-        if (err == FK_OK && has_until)
-            err = fk_stmt_bind_int64(st, idx++, until);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0)
-                total = fk_stmt_int64(st, 0);
-            else if (n < sizeof(ids) / sizeof(ids[0]))
-                ids[n++] = fk_stmt_int64(st, 0);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
-    for (size_t i = 0; i < n && err == FK_OK; i++) {
-        json_t *item = NULL;
-        err = fk_pass_load(db, &req->app->pii_key, req->actor.role, ids[i], now, &item);
-        if (err == FK_OK)
-            json_array_append_new(items, item);
-    }
+    int64_t total = 0;
+    enum fk_err err = fk_passes_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(), page,
+                                     per_page, items, &total);
     fk_pass_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
                   json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
                             (json_int_t)json_array_size(items)));
