@@ -86,6 +86,66 @@ struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action);
 void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
                    const char *target_type, int64_t id, int64_t person_id, json_t *detail);
 
+/* --- passages (passages_store.c) --- */
+
+/* A passage to store. Strings are borrowed. */
+struct fk_passage_new {
+    int64_t checkpoint_id;
+    const char *region; /* the checkpoint's */
+    int64_t pass_id, scanned_at;
+    const char *decision;
+    int fever, n;
+    const char *temps;  /* JSON text [{seat,celsius}] */
+    const char *note;   /* may be NULL */
+    const char *key;    /* idempotency key */
+    const char *review; /* JSON text, or NULL */
+    int64_t now;
+    int offline;
+};
+/* Stores `in` and the "passage_create" audit entry `audit` (borrowed,
+ * complete but for its target, filled here; its actor is the scanner) in one
+ * write shared with concurrent passages (fk_db_write_shared). *id receives
+ * the passage, or 0 when (scanner, key) was stored already. */
+enum fk_err fk_passage_store(struct fk_conn *db, const struct fk_passage_new *in,
+                             const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
+/* The JSON of passage `id`, or (key not NULL) of the passage of (user, key):
+ * a new reference in *out. FK_ERR_NOT_FOUND when there is none. */
+enum fk_err fk_passage_load(struct fk_conn *db, int64_t id, int64_t user, const char *key,
+                            json_t **out) FK_MUST_CHECK;
+
+/* A passage query: one checkpoint's log (scope NULL) or the passages at the
+ * checkpoints of `scope` (borrowed). */
+struct fk_passage_filter {
+    int64_t checkpoint_id;
+    const char *scope;
+    int has_from, has_until;
+    int64_t from, until; /* scanned in [from, until) */
+    int review;          /* 1 only those to review, 0 none of them, -1 any */
+};
+/* One page, newest first, appended to `items` (borrowed); *total the count. */
+enum fk_err fk_passages_page(struct fk_conn *db, const struct fk_passage_filter *f, int64_t page,
+                             int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
+/* A passage as the ledger reads it; strings borrowed for the callback. */
+struct fk_passage_row {
+    int64_t id, scanned_at, occupants_count;
+    const char *checkpoint_name, *region, *plate, *vehicle_type, *decision;
+    const char *temperatures; /* JSON text */
+    const char *note;         /* or NULL */
+    const char *scanned_by_name;
+    int fever;
+};
+/* Calls `each` for every passage matching `f` in id order, in batches; a
+ * non-zero return stops (FK_OK). */
+enum fk_err fk_passages_each(struct fk_conn *db, const struct fk_passage_filter *f,
+                             int (*each)(void *ctx, const struct fk_passage_row *row),
+                             void *ctx) FK_MUST_CHECK;
+/* Counts (vehicles, persons) of checkpoint `checkpoint` in buckets
+ * `(scanned_at + 8 h) / width` over [from, until): bucket `first + i` goes to
+ * counts[i] for i < n. */
+enum fk_err fk_passages_count_by(struct fk_conn *db, int64_t checkpoint, int64_t width,
+                                 int64_t from, int64_t until, int64_t first, int64_t n,
+                                 int64_t (*counts)[2]) FK_MUST_CHECK;
+
 /* Passage handlers (passages_api.c). */
 void fk_passage_scan(struct fk_req *req);
 void fk_passage_create(struct fk_req *req);
