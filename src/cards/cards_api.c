@@ -45,18 +45,17 @@ void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
     json_decref(detail);
 }
 
-static void card_not_found(struct fk_req *req)
+/* The {id} card inside the caller's jurisdiction: its id, JSON (a new
+ * reference the caller frees) and holder. -1 after replying 404 or 5xx. */
+static int card_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, json_t **card,
+                         int64_t *person)
 {
-    fk_reply_err(req, FK_E_CARD_NOT_FOUND, "id");
-}
-
-static int card_id_or_reply(struct fk_req *req, int64_t *id)
-{
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        card_not_found(req);
+    *card = NULL;
+    if (db == NULL || fk_req_id_or_reply(req, "id", FK_E_CARD_NOT_FOUND, "id", id) != 0)
         return -1;
-    }
-    return 0;
+    enum fk_err err =
+        fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, *id, card, person);
+    return fk_found_or_reply(req, err, 1, FK_E_CARD_NOT_FOUND, "id");
 }
 
 static void reply_existing(struct fk_req *req, enum fk_ecode e, int64_t existing, const char *field)
@@ -273,27 +272,16 @@ static void list_cards(struct fk_req *req)
     fk_cards_audit(req, &err, "card_list", "card", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                              "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_card(struct fk_req *req)
 {
     int64_t id, person = 0;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || card_id_or_reply(req, &id) != 0)
+    json_t *body;
+    if (card_or_reply(req, fk_req_db(req), &id, &body, &person) != 0)
         return;
-    json_t *body = NULL;
-    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
-                                   &body, &person);
-    if (err == FK_ERR_NOT_FOUND) {
-        card_not_found(req);
-        return;
-    }
+    enum fk_err err = FK_OK;
     fk_cards_audit(req, &err, "card_read", "card", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
@@ -307,19 +295,10 @@ static void revoke_card(struct fk_req *req)
 {
     int64_t id, person = 0;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || card_id_or_reply(req, &id) != 0)
+    json_t *card;
+    if (card_or_reply(req, db, &id, &card, &person) != 0)
         return;
-    json_t *card = NULL;
-    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
-                                   &card, &person);
-    if (err == FK_ERR_NOT_FOUND) {
-        card_not_found(req);
-        return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    enum fk_err err;
     int revoked = strcmp(json_string_value(json_object_get(card, "state")), "revoked") == 0;
     json_decref(card);
     const char *reason;
@@ -347,16 +326,10 @@ static void revoke_card(struct fk_req *req)
 static void card_qr(struct fk_req *req)
 {
     int64_t id, person = 0;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || card_id_or_reply(req, &id) != 0)
+    json_t *card;
+    if (card_or_reply(req, fk_req_db(req), &id, &card, &person) != 0)
         return;
-    json_t *card = NULL;
-    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
-                                   &card, &person);
-    if (err == FK_ERR_NOT_FOUND) {
-        card_not_found(req);
-        return;
-    }
+    enum fk_err err = FK_OK;
     const char *code = json_string_value(json_object_get(card, "code"));
     struct fk_buf image;
     fk_buf_init(&image, 1024 * 1024);
@@ -366,14 +339,7 @@ static void card_qr(struct fk_req *req)
         err = fk_code_qr_svg(code, &image);
     fk_cards_audit(req, &err, "card_qr", "card", id, person, NULL);
     json_decref(card);
-    if (err != FK_OK) {
-        fk_buf_free(&image);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
-    fk_reply_header(req, "Cache-Control", "private, max-age=300");
-    fk_buf_free(&image);
+    fk_reply_svg(req, err, &image);
 }
 
 static const char *text_of(json_t *object, const char *name)

@@ -20,30 +20,16 @@
 #define SCAN_AHEAD 300
 #define SCAN_BEHIND (7 * 86400)
 
-static void checkpoint_not_found(struct fk_req *req)
-{
-    fk_reply_err(req, FK_E_GATE_NOT_FOUND, "checkpoint_id");
-}
-
 /* The {checkpoint_id} gate inside the caller's jurisdiction. -1 after
  * replying 404 (or 500). */
 static int gate_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *cp)
 {
     int64_t id;
-    if (fk_parse_int64(fk_req_param(req, "checkpoint_id"), 1, INT64_MAX, &id) != FK_OK) {
-        checkpoint_not_found(req);
+    if (fk_req_id_or_reply(req, "checkpoint_id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
         return -1;
-    }
     enum fk_err err = fk_checkpoint_get(db, id, cp);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, cp->region))) {
-        checkpoint_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_found_or_reply(req, err, err == FK_OK && fk_req_covers(req, cp->region),
+                             FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 static void refuse(struct fk_gate_scan *f, const char *code, const char *reason)
@@ -213,12 +199,7 @@ static void reply_scans(struct fk_req *req, struct fk_conn *db, const struct fk_
                    json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)q->checkpoint_id,
                              "total", (json_int_t)total, "returned",
                              (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 /* ?name=0|1 → 0/1, -1 when absent. -2 after replying 422. */
@@ -284,12 +265,8 @@ void fk_gate_refusal_patch(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     int64_t id;
-    if (db == NULL)
+    if (db == NULL || fk_req_id_or_reply(req, "scan_id", FK_E_SCAN_NOT_FOUND, "scan_id", &id) != 0)
         return;
-    if (fk_parse_int64(fk_req_param(req, "scan_id"), 1, INT64_MAX, &id) != FK_OK) {
-        fk_reply_err(req, FK_E_SCAN_NOT_FOUND, "scan_id");
-        return;
-    }
     int present, handled;
     const char *note;
     if (fk_json_bool_or_reply(req, "handled", &present, &handled) != 0 ||

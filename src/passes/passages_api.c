@@ -36,29 +36,15 @@ const char *fk_passage_decision_label(const char *name)
     return name;
 }
 
-static void checkpoint_not_found(struct fk_req *req)
-{
-    fk_reply_err(req, FK_E_GATE_NOT_FOUND, "checkpoint_id");
-}
-
 /* The {id} checkpoint inside the caller's jurisdiction. -1 after replying. */
 static int checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *cp)
 {
     int64_t id;
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) != FK_OK) {
-        checkpoint_not_found(req);
+    if (fk_req_id_or_reply(req, "id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
         return -1;
-    }
     enum fk_err err = fk_checkpoint_get(db, id, cp);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, cp->region))) {
-        checkpoint_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_found_or_reply(req, err, err == FK_OK && fk_req_covers(req, cp->region),
+                             FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 /* A checkpoint that may scan vehicle passes (not a gate). */
@@ -433,12 +419,7 @@ void fk_passage_list(struct fk_req *req)
     fk_pass_audit(req, &err, "passage_list", "passage", 0, 0,
                   json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)cp.id, "total",
                             (json_int_t)total, "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 /* "YYYY-MM-DD" → Shanghai day number (days since 1970-01-01). */

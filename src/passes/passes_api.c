@@ -295,34 +295,17 @@ static void public_create_pass(struct fk_req *req)
                   "登记成功。请保存此通行码（截图即可），途经卡口时出示，配合测温查验。"));
 }
 
-static void pass_not_found(struct fk_req *req)
-{
-    fk_reply_err(req, FK_E_PASS_NOT_FOUND, "id");
-}
-
 /* The visible {id} pass loaded; -1 after replying. */
 static int pass_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, json_t **pass)
 {
     int yes = 0;
     *pass = NULL;
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        pass_not_found(req);
+    if (fk_req_id_or_reply(req, "id", FK_E_PASS_NOT_FOUND, "id", id) != 0)
         return -1;
-    }
     enum fk_err err = fk_pass_visible(db, req->actor.prefix, *id, &yes);
-    if (err == FK_OK && !yes)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK)
+    if (err == FK_OK && yes)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, *id, fk_now(), pass);
-    if (err == FK_ERR_NOT_FOUND) {
-        pass_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_found_or_reply(req, err, yes, FK_E_PASS_NOT_FOUND, "id");
 }
 
 static int64_t driver_person(json_t *pass)
@@ -396,14 +379,7 @@ static void pass_qr(struct fk_req *req)
     enum fk_err err = code ? fk_code_qr_svg(code, &image) : FK_ERR_NOT_FOUND;
     fk_pass_audit(req, &err, "vehicle_pass_qr", "vehicle_pass", id, driver_person(pass), NULL);
     json_decref(pass);
-    if (err != FK_OK) {
-        fk_buf_free(&image);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
-    fk_reply_header(req, "Cache-Control", "private, max-age=300");
-    fk_buf_free(&image);
+    fk_reply_svg(req, err, &image);
 }
 
 /* The QR image of a valid vehicle-pass code for the driver's phone (the
@@ -432,14 +408,7 @@ static void public_pass_qr(struct fk_req *req)
     struct fk_buf image;
     fk_buf_init(&image, 1024 * 1024);
     enum fk_err err = fk_code_qr_svg(code, &image);
-    if (err != FK_OK) {
-        fk_buf_free(&image);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
-    fk_reply_header(req, "Cache-Control", "private, max-age=300");
-    fk_buf_free(&image);
+    fk_reply_svg(req, err, &image);
 }
 
 static void list_passes(struct fk_req *req)
@@ -474,12 +443,7 @@ static void list_passes(struct fk_req *req)
     fk_pass_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
                   json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
                             (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 #define P(name, type) "{\"name\":\"" name "\",\"in\":\"query\",\"schema\":{\"type\":\"" type "\"}}"

@@ -203,5 +203,9 @@ struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action);
 /* The {id} path parameter; -1 after replying 404 home_quarantine_not_found. */
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id);
 void fk_homeq_not_found(struct fk_req *req);
+/* The {id} quarantine inside the caller's jurisdiction (`db` may be NULL:
+ * fk_req_db replied). -1 after replying 404 or 5xx. */
+int fk_homeq_current_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id,
+                              struct fk_homeq_current *cur);
 
 #endif

@@ -69,23 +69,6 @@ static enum fk_err temperature_load(struct fk_conn *db, int64_t id, json_t **out
     return err;
 }
 
-/* The quarantine's region, person, start and state inside the caller's
- * jurisdiction; FK_ERR_NOT_FOUND outside. */
-static enum fk_err quarantine_of(struct fk_req *req, struct fk_conn *db, int64_t id,
-                                 char region[FK_REGION_CODE_LEN], int64_t *person_id,
-                                 int64_t *starts_at, int *ended)
-{
-    struct fk_homeq_current cur;
-    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
-    if (err == FK_OK) {
-        snprintf(region, FK_REGION_CODE_LEN, "%s", cur.region);
-        *person_id = cur.person_id;
-        *starts_at = cur.starts_at;
-        *ended = cur.ended;
-    }
-    return err;
-}
-
 /* A stored reading by (recorder, key): its id and quarantine, or 0. */
 static enum fk_err replay_of(struct fk_conn *db, int64_t user, const char *key, int64_t *id,
                              int64_t *quarantine)
@@ -129,21 +112,14 @@ static void reply_replay(struct fk_req *req, struct fk_conn *db, int64_t id, int
 void fk_homeq_temperature_create(struct fk_req *req)
 {
     int64_t id;
+    struct fk_homeq_current cur;
+    if (fk_homeq_current_or_reply(req, fk_req_db(req), &id, &cur) != 0)
+        return;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
-        return;
-    char region[FK_REGION_CODE_LEN];
-    int64_t person_id = 0, starts_at = 0;
-    int ended = 0;
-    enum fk_err err = quarantine_of(req, db, id, region, &person_id, &starts_at, &ended);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_homeq_not_found(req);
-        return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    const char *region = cur.region;
+    int64_t person_id = cur.person_id, starts_at = cur.starts_at;
+    int ended = cur.ended;
+    enum fk_err err;
     /* The idempotency key first: a retry answers the stored reading even if
      * the rest of the body would no longer pass (the clock moved on). */
     const char *key;
@@ -322,10 +298,8 @@ void fk_homeq_temperature_list(struct fk_req *req)
     if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0 ||
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
-    char region[FK_REGION_CODE_LEN];
-    int64_t person_id = 0, starts_at = 0;
-    int ended = 0;
-    enum fk_err err = quarantine_of(req, db, id, region, &person_id, &starts_at, &ended);
+    struct fk_homeq_current cur;
+    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
     if (err == FK_ERR_NOT_FOUND) {
         fk_homeq_not_found(req);
         return;
@@ -365,13 +339,8 @@ void fk_homeq_temperature_list(struct fk_req *req)
     }
     if (st != NULL)
         fk_stmt_free(st);
-    fk_homeq_audit(req, &err, "home_quarantine_temperature_list", id, person_id, NULL);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_homeq_audit(req, &err, "home_quarantine_temperature_list", id, cur.person_id, NULL);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 void fk_homeq_fever_list(struct fk_req *req)
@@ -446,12 +415,7 @@ void fk_homeq_fever_list(struct fk_req *req)
     }
     fk_homeq_audit(req, &err, "home_quarantine_fever_list", 0, 0,
                    json_pack("{s:s,s:I}", "region", f.scope, "total", (json_int_t)total));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 struct overdue_item {
@@ -609,10 +573,5 @@ void fk_homeq_overdue_list(struct fk_req *req)
     fk_homeq_audit(req, &err, "home_quarantine_overdue_list", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "member", (json_int_t)f.member,
                              "total", (json_int_t)n));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, (int64_t)n, page, per_page));
+    fk_reply_list(req, err, items, (int64_t)n, page, per_page);
 }

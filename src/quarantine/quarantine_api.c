@@ -63,11 +63,16 @@ void fk_homeq_not_found(struct fk_req *req)
 
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id)
 {
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_homeq_not_found(req);
+    return fk_req_id_or_reply(req, "id", FK_E_HOMEQ_NOT_FOUND, "id", id);
+}
+
+int fk_homeq_current_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id,
+                              struct fk_homeq_current *cur)
+{
+    if (db == NULL || fk_homeq_id_or_reply(req, id) != 0)
         return -1;
-    }
-    return 0;
+    enum fk_err err = fk_homeq_current(db, req->actor.prefix, *id, cur);
+    return fk_found_or_reply(req, err, 1, FK_E_HOMEQ_NOT_FOUND, "id");
 }
 
 /* An RFC 3339 time (or a plain date, midnight Asia/Shanghai) in the body. */
@@ -390,12 +395,7 @@ static void list_homeq(struct fk_req *req)
     fk_homeq_audit(req, &err, "home_quarantine_list", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                              "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_homeq(struct fk_req *req)
@@ -435,18 +435,10 @@ static void patch_homeq(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
-        return;
     struct fk_homeq_current cur;
-    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_homeq_not_found(req);
+    if (fk_homeq_current_or_reply(req, db, &id, &cur) != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    enum fk_err err;
     static const char *const allowed[] = {"planned_end", "team", "outcome",
                                           "ended_at",    "note", "address"};
     const char *key_name;
@@ -560,18 +552,10 @@ static void letter_homeq(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
-        return;
     struct fk_homeq_current cur;
-    enum fk_err err = fk_homeq_current(db, req->actor.prefix, id, &cur);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_homeq_not_found(req);
+    if (fk_homeq_current_or_reply(req, db, &id, &cur) != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    enum fk_err err;
     const char *kind, *action;
     if (fk_json_str_or_reply(req, "kind", 1, 16, &kind) != 0)
         return;
