@@ -53,9 +53,7 @@ enum fk_err fk_card_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
                          const char *scope, int64_t id, json_t **out, int64_t *person_id)
 {
     struct fk_where w;
-    fk_where_init(&w);
-    fk_where_add(&w, "c.id = ?", "i", id);
-    fk_where_region(&w, "c.region", scope);
+    fk_where_record(&w, "c.id = ?", id, "c.region", scope);
     struct fk_stmt *st;
     int row;
     *out = NULL;
@@ -101,9 +99,7 @@ enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *sc
                            int64_t *household_id)
 {
     struct fk_where w;
-    fk_where_init(&w);
-    fk_where_add(&w, "id = ? AND merged_into IS NULL", "i", person_id);
-    fk_where_region(&w, "region", scope);
+    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
     struct fk_stmt *st;
     int row;
     *household_id = 0;
@@ -219,11 +215,6 @@ static void filter_where(const struct fk_card_filter *f, struct fk_where *w)
         fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
 }
 
-static enum fk_err bind_where(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    return fk_where_bind(st, ctx, idx);
-}
-
 static json_t *card_row(struct fk_stmt *st, void *ctx)
 {
     const struct fk_card_view *v = ctx;
@@ -236,14 +227,10 @@ enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
 {
     struct fk_where w;
     filter_where(f, &w);
-    char count_sql[256 + FK_WHERE_SQL_MAX], list_sql[1024 + FK_WHERE_SQL_MAX];
-    snprintf(count_sql, sizeof(count_sql),
-             "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id%s", w.sql);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.region, c.id LIMIT ? OFFSET ?",
-             w.sql);
-    struct fk_list_query q = {count_sql, list_sql, bind_where, &w, card_row, (void *)view};
-    return fk_list_run(db, &q, page, per_page, items, total);
+    return fk_list_where(db, "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id",
+                         "SELECT " FK_CARD_COLUMNS FK_CARD_FROM, &w,
+                         " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row, (void *)view, page,
+                         per_page, items, total);
 }
 
 /* fk_db_walk_where callback of fk_cards_each. */

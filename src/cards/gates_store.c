@@ -263,11 +263,6 @@ static void scan_where(const struct fk_gate_scan_filter *q, struct fk_where *w)
         fk_where_add(w, "s.review = ?", "i", (int64_t)q->review);
 }
 
-static enum fk_err bind_where(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    return fk_where_bind(st, ctx, idx);
-}
-
 struct scan_view {
     const struct fk_pii_key *key;
     unsigned role;
@@ -285,15 +280,10 @@ enum fk_err fk_gate_scans_page(struct fk_conn *db, const struct fk_gate_scan_fil
 {
     struct fk_where w;
     scan_where(q, &w);
-    char count_sql[128 + FK_WHERE_SQL_MAX], list_sql[1536 + FK_WHERE_SQL_MAX];
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM gate_scans s%s", w.sql);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " SCAN_COLUMNS SCAN_FROM
-             "%s ORDER BY s.scanned_at DESC, s.id DESC LIMIT ? OFFSET ?",
-             w.sql);
     struct scan_view view = {key, role};
-    struct fk_list_query lq = {count_sql, list_sql, bind_where, &w, scan_row, &view};
-    return fk_list_run(db, &lq, page, per_page, items, total);
+    return fk_list_where(db, "SELECT COUNT(*) FROM gate_scans s", "SELECT " SCAN_COLUMNS SCAN_FROM,
+                         &w, " ORDER BY s.scanned_at DESC, s.id DESC LIMIT ? OFFSET ?", scan_row,
+                         &view, page, per_page, items, total);
 }
 
 enum fk_err fk_gate_refusal_get(struct fk_conn *db, int64_t id, struct fk_gate_refusal *out)

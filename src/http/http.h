@@ -146,6 +146,15 @@ void fk_reply_errf(struct fk_req *req, enum fk_ecode e, const char *field, const
  * a "%s" message as in fk_reply_errf (NULL otherwise). */
 void fk_reply_err_ex(struct fk_req *req, enum fk_ecode e, const char *field, const char *arg,
                      json_t *in_error, json_t *top);
+/* fk_list_run over a struct fk_where: counts `count_head` + w->sql and lists
+ * `list_head` + w->sql + `order` (which ends "LIMIT ? OFFSET ?"), rows made
+ * by `row` (see struct fk_list_query). `w` is borrowed. */
+enum fk_err fk_list_where(struct fk_conn *db, const char *count_head, const char *list_head,
+                          const struct fk_where *w, const char *order,
+                          json_t *(*row)(struct fk_stmt *st, void *ctx), void *row_ctx,
+                          int64_t page, int64_t per_page, json_t *items,
+                          int64_t *total) FK_MUST_CHECK;
+
 /* Helpers that fold what every record handler repeated (http/reply_found.c,
  * added with the module contract by cards, passes and quarantine). */
 /* The positive int64 path parameter `param` in *id; -1 after replying row

@@ -3,6 +3,8 @@
 #include "core/parse.h"
 #include "http/http.h"
 
+#include <stdio.h>
+
 int fk_req_id_or_reply(struct fk_req *req, const char *param, enum fk_ecode e, const char *field,
                        int64_t *id)
 {
@@ -47,4 +49,23 @@ void fk_reply_svg(struct fk_req *req, enum fk_err err, struct fk_buf *image)
         fk_reply_header(req, "Cache-Control", "private, max-age=300");
     }
     fk_buf_free(image);
+}
+
+static enum fk_err bind_where(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return fk_where_bind(st, ctx, idx);
+}
+
+enum fk_err fk_list_where(struct fk_conn *db, const char *count_head, const char *list_head,
+                          const struct fk_where *w, const char *order,
+                          json_t *(*row)(struct fk_stmt *st, void *ctx), void *row_ctx,
+                          int64_t page, int64_t per_page, json_t *items, int64_t *total)
+{
+    char count_sql[512 + FK_WHERE_SQL_MAX], list_sql[3072 + FK_WHERE_SQL_MAX];
+    int a = snprintf(count_sql, sizeof(count_sql), "%s%s", count_head, w->sql);
+    int b = snprintf(list_sql, sizeof(list_sql), "%s%s%s", list_head, w->sql, order);
+    if (a < 0 || (size_t)a >= sizeof(count_sql) || b < 0 || (size_t)b >= sizeof(list_sql))
+        return FK_ERR_TOO_LARGE;
+    struct fk_list_query q = {count_sql, list_sql, bind_where, w, row, row_ctx};
+    return fk_list_run(db, &q, page, per_page, items, total);
 }

@@ -157,11 +157,6 @@ static void passage_where(const struct fk_passage_filter *f, struct fk_where *w)
         fk_where_add(w, "g.review IS NULL", "");
 }
 
-static enum fk_err bind_where(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    return fk_where_bind(st, ctx, idx);
-}
-
 static json_t *passage_row(struct fk_stmt *st, void *ctx)
 {
     (void)ctx;
@@ -173,14 +168,10 @@ enum fk_err fk_passages_page(struct fk_conn *db, const struct fk_passage_filter 
 {
     struct fk_where w;
     passage_where(f, &w);
-    char count_sql[128 + FK_WHERE_SQL_MAX], list_sql[1024 + FK_WHERE_SQL_MAX];
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM passages g%s", w.sql);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " PASSAGE_COLUMNS PASSAGE_FROM
-             "%s ORDER BY g.scanned_at DESC, g.id DESC LIMIT ? OFFSET ?",
-             w.sql);
-    struct fk_list_query q = {count_sql, list_sql, bind_where, &w, passage_row, NULL};
-    return fk_list_run(db, &q, page, per_page, items, total);
+    return fk_list_where(db, "SELECT COUNT(*) FROM passages g",
+                         "SELECT " PASSAGE_COLUMNS PASSAGE_FROM, &w,
+                         " ORDER BY g.scanned_at DESC, g.id DESC LIMIT ? OFFSET ?", passage_row,
+                         NULL, page, per_page, items, total);
 }
 
 /* fk_db_walk_where callback of fk_passages_each. */

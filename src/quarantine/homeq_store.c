@@ -261,9 +261,7 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
                           int64_t *person_id)
 {
     struct fk_where w;
-    fk_where_init(&w);
-    fk_where_add(&w, "q.id = ?", "i", id);
-    fk_where_region(&w, "q.region", scope);
+    fk_where_record(&w, "q.id = ?", id, "q.region", scope);
     struct fk_stmt *st;
     int found;
     *out = NULL;

@@ -17,9 +17,7 @@ enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *
                              char *address)
 {
     struct fk_where w;
-    fk_where_init(&w);
-    fk_where_add(&w, "id = ? AND merged_into IS NULL", "i", person_id);
-    fk_where_region(&w, "region", scope);
+    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
     struct fk_stmt *st;
     int row;
     enum fk_err err =
@@ -166,9 +164,7 @@ enum fk_err fk_homeq_current(struct fk_conn *db, const char *scope, int64_t id,
                              struct fk_homeq_current *out)
 {
     struct fk_where w;
-    fk_where_init(&w);
-    fk_where_add(&w, "id = ?", "i", id);
-    fk_where_region(&w, "region", scope);
+    fk_where_record(&w, "id = ?", id, "region", scope);
     struct fk_stmt *st;
     int row;
     memset(out, 0, sizeof(*out));

@@ -5,6 +5,14 @@
 
 #define SQL_MAX (4096 + FK_WHERE_SQL_MAX)
 
+void fk_where_record(struct fk_where *w, const char *id_clause, int64_t id,
+                     const char *region_column, const char *scope)
+{
+    fk_where_init(w);
+    fk_where_add(w, id_clause, "i", id);
+    fk_where_region(w, region_column, scope);
+}
+
 enum fk_err fk_db_query_where(struct fk_conn *conn, struct fk_stmt **out, int *row,
                               const char *head, const struct fk_where *w, const char *tail)
 {

@@ -7,6 +7,12 @@
 
 #include "store/store.h"
 
+/* Starts `w` as the clause of one record: `id_clause` (one int64 '?', e.g.
+ * "c.id = ?") bound to `id`, and the jurisdiction clause of `region_column`
+ * for `scope` (copied). */
+void fk_where_record(struct fk_where *w, const char *id_clause, int64_t id,
+                     const char *region_column, const char *scope);
+
 /* Runs `head` + w->sql + `tail` (tail may be NULL) with the values of `w`,
  * as fk_db_query does: on FK_OK the first row (if any) is current, `*row`
  * says whether one exists and `*out` receives the statement, which the
