@@ -342,23 +342,6 @@ static void card_qr(struct fk_req *req)
     fk_reply_svg(req, err, &image);
 }
 
-static const char *text_of(json_t *object, const char *name)
-{
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
-}
-
-/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
-static void local_time(json_t *value, char out[20])
-{
-    const char *text = json_string_value(value);
-    snprintf(out, 20, "%s", text ? text : "");
-    if (strlen(out) >= 16) {
-        out[16] = '\0';
-        out[10] = ' ';
-    }
-}
-
 /* One ledger row per card (fk_cards_each). */
 struct export_rows {
     struct fk_ledger *lg;
@@ -371,28 +354,28 @@ static int export_row(void *ctx, json_t *c)
     char seq[24], id[24], issued[20], expires[20], revoked[20];
     snprintf(seq, sizeof(seq), "%lld", (long long)++x->count);
     snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(c, "id")));
-    local_time(json_object_get(c, "issued_at"), issued);
-    local_time(json_object_get(c, "expires_at"), expires);
-    local_time(json_object_get(c, "revoked_at"), revoked);
+    fk_ledger_local_time(json_object_get(c, "issued_at"), issued);
+    fk_ledger_local_time(json_object_get(c, "expires_at"), expires);
+    fk_ledger_local_time(json_object_get(c, "revoked_at"), revoked);
     json_t *person = json_object_get(c, "person");
-    const char *state = strcmp(text_of(c, "state"), "revoked") == 0   ? "已作废"
-                        : json_is_true(json_object_get(c, "expired")) ? "已过期"
-                                                                      : "有效";
+    const char *state = strcmp(fk_ledger_text(c, "state"), "revoked") == 0 ? "已作废"
+                        : json_is_true(json_object_get(c, "expired"))      ? "已过期"
+                                                                           : "有效";
     const char *cells[] = {seq,
                            id,
-                           text_of(person, "name"),
-                           text_of(person, "id_number"),
-                           text_of(person, "phone"),
-                           text_of(c, "region"),
-                           text_of(c, "region_name"),
-                           text_of(c, "color_label"),
+                           fk_ledger_text(person, "name"),
+                           fk_ledger_text(person, "id_number"),
+                           fk_ledger_text(person, "phone"),
+                           fk_ledger_text(c, "region"),
+                           fk_ledger_text(c, "region_name"),
+                           fk_ledger_text(c, "color_label"),
                            state,
                            issued,
                            expires,
-                           text_of(json_object_get(c, "issued_by"), "name"),
+                           fk_ledger_text(json_object_get(c, "issued_by"), "name"),
                            revoked,
-                           text_of(c, "revoked_reason"),
-                           text_of(c, "note")};
+                           fk_ledger_text(c, "revoked_reason"),
+                           fk_ledger_text(c, "note")};
     fk_ledger_row(x->lg, cells, sizeof(cells) / sizeof(cells[0]));
     return 0;
 }

@@ -10,31 +10,14 @@
 
 #include "http/ledger.h"
 
-static const char *text_of(json_t *object, const char *name)
-{
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
-}
-
-/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
-static void local_time(json_t *value, char out[20])
-{
-    const char *text = json_string_value(value);
-    snprintf(out, 20, "%s", text ? text : "");
-    if (strlen(out) >= 16) {
-        out[16] = '\0';
-        out[10] = ' ';
-    }
-}
-
 static void letter_text(json_t *letter, char *out, size_t size)
 {
     char at[20];
     if (json_is_string(json_object_get(letter, "signed_at"))) {
-        local_time(json_object_get(letter, "signed_at"), at);
+        fk_ledger_local_time(json_object_get(letter, "signed_at"), at);
         snprintf(out, size, "已签订 %s", at);
     } else if (json_is_string(json_object_get(letter, "issued_at"))) {
-        local_time(json_object_get(letter, "issued_at"), at);
+        fk_ledger_local_time(json_object_get(letter, "issued_at"), at);
         snprintf(out, size, "已送达 %s，未签订", at);
     } else {
         snprintf(out, size, "未送达");
@@ -67,11 +50,11 @@ static enum fk_err export_row(void *ctx, json_t *q, const struct fk_homeq_row *r
     snprintf(days, sizeof(days), "第%lld天/共%lld天",
              (long long)json_integer_value(json_object_get(q, "day")),
              (long long)json_integer_value(json_object_get(q, "days_total")));
-    local_time(json_object_get(q, "starts_at"), starts);
-    local_time(json_object_get(q, "planned_end"), planned);
-    local_time(json_object_get(q, "ended_at"), ended);
+    fk_ledger_local_time(json_object_get(q, "starts_at"), starts);
+    fk_ledger_local_time(json_object_get(q, "planned_end"), planned);
+    fk_ledger_local_time(json_object_get(q, "ended_at"), ended);
     json_t *lt = json_object_get(q, "last_temperature");
-    local_time(json_object_get(lt, "measured_at"), last_at);
+    fk_ledger_local_time(json_object_get(lt, "measured_at"), last_at);
     if (json_is_number(json_object_get(lt, "celsius")))
         snprintf(celsius, sizeof(celsius), "%.1f",
                  json_number_value(json_object_get(lt, "celsius")));
@@ -86,7 +69,7 @@ static enum fk_err export_row(void *ctx, json_t *q, const struct fk_homeq_row *r
     json_array_foreach(json_object_get(q, "overdue_items"), k, item)
     {
         int w = snprintf(overdue + used, sizeof(overdue) - used, "%s%s", used ? "；" : "",
-                         text_of(item, "label"));
+                         fk_ledger_text(item, "label"));
         if (w < 0 || (size_t)w >= sizeof(overdue) - used) {
             overdue[used] = '\0';
             break;
@@ -97,29 +80,29 @@ static enum fk_err export_row(void *ctx, json_t *q, const struct fk_homeq_row *r
         members[r][0] = '\0';
     json_array_foreach(team, k, item)
     {
-        int r = fk_homeq_role_from_name(text_of(item, "role"));
+        int r = fk_homeq_role_from_name(fk_ledger_text(item, "role"));
         if (r < 0)
             continue;
-        const char *phone = text_of(item, "phone");
-        snprintf(members[r], sizeof(members[r]), "%s%s%s", text_of(item, "name"),
+        const char *phone = fk_ledger_text(item, "phone");
+        snprintf(members[r], sizeof(members[r]), "%s%s%s", fk_ledger_text(item, "name"),
                  phone[0] ? " " : "", phone);
     }
     json_t *person = json_object_get(q, "person");
-    const char *state = text_of(q, "state");
+    const char *state = fk_ledger_text(q, "state");
     const char *cells[] = {
         seq,
-        text_of(person, "name"),
-        text_of(person, "id_number"),
-        text_of(person, "phone"),
-        text_of(q, "region"),
-        text_of(q, "region_name"),
-        text_of(q, "address"),
-        text_of(q, "reason_label"),
+        fk_ledger_text(person, "name"),
+        fk_ledger_text(person, "id_number"),
+        fk_ledger_text(person, "phone"),
+        fk_ledger_text(q, "region"),
+        fk_ledger_text(q, "region_name"),
+        fk_ledger_text(q, "address"),
+        fk_ledger_text(q, "reason_label"),
         starts,
         planned,
         days,
         strcmp(state, "ended") == 0 ? "已解除" : "隔离中",
-        text_of(q, "outcome_label"),
+        fk_ledger_text(q, "outcome_label"),
         ended,
         celsius,
         last_at,
@@ -132,7 +115,7 @@ static enum fk_err export_row(void *ctx, json_t *q, const struct fk_homeq_row *r
         members[FK_HOMEQ_VILLAGE_DOCTOR],
         members[FK_HOMEQ_POLICE],
         members[FK_HOMEQ_GRID_WORKER],
-        text_of(q, "note"),
+        fk_ledger_text(q, "note"),
     };
     fk_ledger_row(x->lg, cells, sizeof(cells) / sizeof(cells[0]));
     json_decref(team);
