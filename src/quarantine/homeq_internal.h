@@ -185,6 +185,42 @@ enum fk_err fk_homeq_letter_record(struct fk_conn *db, int64_t id, int64_t perso
 enum fk_err fk_homeq_member_candidates(struct fk_conn *db, const char *prefix, const char *like,
                                        json_t **out) FK_MUST_CHECK;
 
+/* --- temperatures (homeq_temps_store.c) --- */
+
+/* The JSON of reading `id` (a new reference). FK_ERR_NOT_FOUND when absent. */
+enum fk_err fk_homeq_temp_load(struct fk_conn *db, int64_t id, json_t **out) FK_MUST_CHECK;
+/* A stored reading by (recorder `user`, `key`): its id and quarantine, or 0. */
+enum fk_err fk_homeq_temp_replay_of(struct fk_conn *db, int64_t user, const char *key, int64_t *id,
+                                    int64_t *quarantine) FK_MUST_CHECK;
+/* Whether user `user_id` is in the team of quarantine `id`. */
+enum fk_err fk_homeq_team_has_user(struct fk_conn *db, int64_t id, int64_t user_id,
+                                   int *yes) FK_MUST_CHECK;
+/* A reading to record. Strings are borrowed. */
+struct fk_homeq_temp_new {
+    int64_t id, person_id; /* the quarantine and its person */
+    const char *region;    /* the quarantine's */
+    const char *day;       /* "YYYY-MM-DD" of the slot */
+    int pm;                /* the slot: 0 am, 1 pm */
+    int x10;               /* tenths of a degree */
+    const char *symptoms;  /* stored symptom names */
+    int64_t measured_at, by_user, now;
+    const char *key; /* idempotency key, or NULL */
+};
+/* Records `in` in one transaction: the reading, the quarantine's latest
+ * value, a fever's health fact and code refresh, and `audit` (borrowed; its
+ * actor is the recorder; target, person and detail filled here). *temp_id
+ * receives the reading. FK_ERR_CONFLICT when the key was stored meanwhile. */
+enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_new *in,
+                                 const struct fk_audit_entry *audit,
+                                 int64_t *temp_id) FK_MUST_CHECK;
+/* One page of quarantine `id`'s readings (oldest first) / of the fever
+ * readings matching `f` (newest first, with person, region and state),
+ * appended to `items` (borrowed); *total the count. */
+enum fk_err fk_homeq_temps_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
+                                json_t *items, int64_t *total) FK_MUST_CHECK;
+enum fk_err fk_homeq_fevers_page(struct fk_conn *db, const struct fk_homeq_filter *f, int64_t page,
+                                 int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
+
 /* Handlers in other files. */
 void fk_homeq_temperature_create(struct fk_req *req); /* homeq_temps.c */
 void fk_homeq_temperature_list(struct fk_req *req);

@@ -18,78 +18,6 @@
 /* Most overdue items one answer is computed from. */
 #define OVERDUE_ITEMS_MAX 100000
 
-#define TEMP_COLUMNS                                                                               \
-    "t.id, t.quarantine_id, t.day, t.slot, t.celsius_x10, t.fever, t.symptoms, t.measured_at, "    \
-    "t.measured_by, COALESCE(mu.display_name, ''), t.recorded_by, COALESCE(ru.display_name, ''), " \
-    "t.idempotency_key, t.created_at"
-#define TEMP_FROM                                                                                  \
-    " FROM home_quarantine_temperatures t LEFT JOIN users mu ON mu.id = t.measured_by LEFT JOIN "  \
-    "users ru ON ru.id = t.recorded_by"
-
-static json_t *temperature_json(struct fk_stmt *st)
-{
-    unsigned bits = fk_symptoms_parse(fk_stmt_text(st, 6));
-    char names[256], labels[256];
-    fk_symptoms_format(bits, 0, names, sizeof(names));
-    fk_symptoms_format(bits, 1, labels, sizeof(labels));
-    json_t *symptoms = json_array();
-    for (char *p = names; symptoms != NULL && *p != '\0';) {
-        char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        json_array_append_new(symptoms, json_stringn(p, len));
-        p += len + (comma ? 1 : 0);
-    }
-    return json_pack("{s:I,s:I,s:s,s:s,s:f,s:b,s:o,s:s,s:o,s:{s:I,s:s},s:{s:I,s:s},s:o,s:o}", "id",
-                     (json_int_t)fk_stmt_int64(st, 0), "quarantine_id",
-                     (json_int_t)fk_stmt_int64(st, 1), "day", fk_stmt_text(st, 2), "slot",
-                     fk_stmt_text(st, 3), "celsius", (double)fk_stmt_int64(st, 4) / 10.0, "fever",
-                     fk_stmt_int64(st, 5) != 0, "symptoms", symptoms ? symptoms : json_array(),
-                     "symptoms_label", labels, "measured_at", fk_time_json(fk_stmt_int64(st, 7), 1),
-                     "measured_by", "id", (json_int_t)fk_stmt_int64(st, 8), "display_name",
-                     fk_stmt_text(st, 9), "recorded_by", "id", (json_int_t)fk_stmt_int64(st, 10),
-                     "display_name", fk_stmt_text(st, 11), "idempotency_key",
-                     fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)),
-                     "created_at", fk_time_json(fk_stmt_int64(st, 13), 1));
-}
-
-static enum fk_err temperature_load(struct fk_conn *db, int64_t id, json_t **out)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *out = NULL;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT " TEMP_COLUMNS TEMP_FROM " WHERE t.id = ?", "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row)
-        err = FK_ERR_NOT_FOUND;
-    else if ((*out = temperature_json(st)) == NULL)
-        err = FK_ERR_NOMEM;
-    fk_stmt_free(st);
-    return err;
-}
-
-/* A stored reading by (recorder, key): its id and quarantine, or 0. */
-static enum fk_err replay_of(struct fk_conn *db, int64_t user, const char *key, int64_t *id,
-                             int64_t *quarantine)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *id = *quarantine = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT id, quarantine_id FROM home_quarantine_temperatures "
-                                  "WHERE recorded_by = ? AND idempotency_key = ?",
-                                  "it", user, key);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        *id = fk_stmt_int64(st, 0);
-        *quarantine = fk_stmt_int64(st, 1);
-    }
-    fk_stmt_free(st);
-    return FK_OK;
-}
-
 static void reply_replay(struct fk_req *req, struct fk_conn *db, int64_t id, int64_t quarantine,
                          int64_t expected, int64_t person_id)
 {
@@ -98,7 +26,7 @@ static void reply_replay(struct fk_req *req, struct fk_conn *db, int64_t id, int
         return;
     }
     json_t *body = NULL;
-    enum fk_err err = temperature_load(db, id, &body);
+    enum fk_err err = fk_homeq_temp_load(db, id, &body);
     fk_homeq_audit(req, &err, "home_quarantine_temperature_replay", quarantine, person_id,
                    json_pack("{s:I}", "temperature_id", (json_int_t)id));
     if (err != FK_OK) {
@@ -133,7 +61,8 @@ void fk_homeq_temperature_create(struct fk_req *req)
     }
     if (key != NULL) {
         int64_t existing, quarantine;
-        if ((err = replay_of(db, req->actor.user_id, key, &existing, &quarantine)) != FK_OK) {
+        if ((err = fk_homeq_temp_replay_of(db, req->actor.user_id, key, &existing, &quarantine)) !=
+            FK_OK) {
             fk_reply_fail(req, err, NULL);
             return;
         }
@@ -205,18 +134,12 @@ void fk_homeq_temperature_create(struct fk_req *req)
     if (fk_json_int_or_reply(req, "by_user", 0, 1, INT64_MAX, &has_by, &by_user) != 0)
         return;
     if (has_by && by_user != req->actor.user_id) {
-        struct fk_stmt *st = NULL;
-        int row = 0;
-        err = fk_db_query(db, &st, &row,
-                          "SELECT 1 FROM home_quarantine_team WHERE quarantine_id = ? AND "
-                          "user_id = ?",
-                          "ii", id, by_user);
-        if (err != FK_OK) {
+        int member = 0;
+        if ((err = fk_homeq_team_has_user(db, id, by_user, &member)) != FK_OK) {
             fk_reply_fail(req, err, NULL);
             return;
         }
-        fk_stmt_free(st);
-        if (!row) {
+        if (!member) {
             fk_homeq_invalid(req, "by_user", "测量人应为该隔离人员包保组中的系统用户");
             return;
         }
@@ -228,55 +151,26 @@ void fk_homeq_temperature_create(struct fk_req *req)
     char day_text[11], symptoms_text[256];
     fk_homeq_day_text(day, day_text);
     fk_symptoms_format(bits, 0, symptoms_text, sizeof(symptoms_text));
-    int fever = x10 >= FK_HOMEQ_FEVER_X10;
+    struct fk_homeq_temp_new in = {.id = id,
+                                   .person_id = person_id,
+                                   .region = region,
+                                   .day = day_text,
+                                   .pm = pm,
+                                   .x10 = x10,
+                                   .symptoms = symptoms_text,
+                                   .measured_at = measured_at,
+                                   .by_user = by_user,
+                                   .now = now,
+                                   .key = key};
+    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_temperature");
     int64_t temp_id = 0;
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &temp_id,
-                        "INSERT INTO home_quarantine_temperatures(quarantine_id, region, day, "
-                        "slot, celsius_x10, fever, symptoms, measured_at, measured_by, "
-                        "recorded_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?) RETURNING id",
-                        "itttiitiiiti", id, region, day_text, pm ? "pm" : "am", (int64_t)x10,
-                        (int64_t)fever, symptoms_text, measured_at, by_user, req->actor.user_id,
-                        key, now);
-    /* The latest reading by measured_at stays on the quarantine for lists. */
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE home_quarantines SET last_celsius_x10 = CASE WHEN "
-                        "last_measured_at IS NULL OR last_measured_at <= ? THEN ? ELSE "
-                        "last_celsius_x10 END, last_measured_at = CASE WHEN last_measured_at IS "
-                        "NULL OR last_measured_at <= ? THEN ? ELSE last_measured_at END, "
-                        "fever_count = fever_count + ?, updated_at = ? WHERE id = ?",
-                        "iiiiiii", measured_at, (int64_t)x10, measured_at, measured_at,
-                        (int64_t)fever, now, id);
-    /* A fever reading is a health-code fact of its own (the rules say how
-     * long it keeps the code yellow after the reading). */
-    if (err == FK_OK && fever) {
-        char detail[64];
-        snprintf(detail, sizeof(detail), "居家隔离体温 %.1f ℃", (double)x10 / 10.0);
-        struct fk_health_fact fact = {.person_id = person_id,
-                                      .kind = FK_FACT_FEVER,
-                                      .started_at = measured_at,
-                                      .ended_at = measured_at,
-                                      .source = "homeq_temp",
-                                      .source_id = temp_id,
-                                      .detail = detail};
-        err = fk_health_fact_record(db, &fact);
-        if (err == FK_OK)
-            err = fk_health_refresh(db, person_id);
-    }
-    fk_homeq_audit(req, &err, "home_quarantine_temperature", id, person_id,
-                   json_pack("{s:I,s:s,s:s,s:b}", "temperature_id", (json_int_t)temp_id, "day",
-                             day_text, "slot", pm ? "pm" : "am", "fever", fever));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    err = fk_homeq_temp_record(db, &in, &audit, &temp_id);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         int64_t existing = 0, quarantine = 0;
         /* A concurrent retry with the same key won the unique index. */
         if (err == FK_ERR_CONFLICT && key != NULL &&
-            replay_of(db, req->actor.user_id, key, &existing, &quarantine) == FK_OK && existing) {
+            fk_homeq_temp_replay_of(db, req->actor.user_id, key, &existing, &quarantine) == FK_OK &&
+            existing) {
             reply_replay(req, db, existing, quarantine, id, person_id);
             return;
         }
@@ -284,7 +178,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
         return;
     }
     json_t *body = NULL;
-    if ((err = temperature_load(db, temp_id, &body)) != FK_OK) {
+    if ((err = fk_homeq_temp_load(db, temp_id, &body)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -306,39 +200,10 @@ void fk_homeq_temperature_list(struct fk_req *req)
     }
     json_t *items = json_array();
     int64_t total = 0;
-    struct fk_stmt *st = NULL;
-    int has = 0;
     if (err == FK_OK && items == NULL)
         err = FK_ERR_NOMEM;
     if (err == FK_OK)
-        err = fk_db_query(db, &st, &has,
-                          "SELECT COUNT(*) FROM home_quarantine_temperatures WHERE quarantine_id "
-                          "= ?",
-                          "i", id);
-    if (err == FK_OK) {
-        total = has ? fk_stmt_int64(st, 0) : 0;
-        fk_stmt_free(st);
-        st = NULL;
-        err = fk_db_query(db, &st, &has,
-                          "SELECT " TEMP_COLUMNS TEMP_FROM
-                          " WHERE t.quarantine_id = ? ORDER BY t.measured_at, t.id LIMIT ? "
-                          "OFFSET ?",
-                          "iii", id, per_page, (page - 1) * per_page);
-    }
-    while (err == FK_OK && has) {
-        json_t *item = temperature_json(st);
-        if (item == NULL) {
-            err = FK_ERR_NOMEM;
-            break;
-        }
-        json_array_append_new(items, item);
-        err = fk_stmt_step(st);
-        has = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
+        err = fk_homeq_temps_page(db, id, page, per_page, items, &total);
     fk_homeq_audit(req, &err, "home_quarantine_temperature_list", id, cur.person_id, NULL);
     fk_reply_list(req, err, items, total, page, per_page);
 }
@@ -356,63 +221,10 @@ void fk_homeq_fever_list(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char in_region[96], where[512], sql[1536];
-    static const char *const states[] = {"", " AND q.state = 'active'", " AND q.state = 'ended'"};
-    fk_store_in_region("t.region", in_region, sizeof(in_region));
-    snprintf(where, sizeof(where),
-             " FROM home_quarantine_temperatures t JOIN home_quarantines q ON q.id = "
-             "t.quarantine_id JOIN persons p ON p.id = q.person_id LEFT JOIN regions g ON g.code "
-             "= q.region LEFT JOIN users mu ON mu.id = t.measured_by LEFT JOIN users ru ON ru.id "
-             "= t.recorded_by WHERE t.fever = 1 AND %s%s%s%s",
-             in_region, f.from ? " AND t.measured_at >= ?" : "",
-             f.until ? " AND t.measured_at < ?" : "", states[f.state]);
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " TEMP_COLUMNS ", q.person_id, p.name, q.region, COALESCE(g.name, "
-                     "''), q.state%s ORDER BY t.measured_at DESC, t.id DESC LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 3;
-        err = fk_stmt_bind_region(st, 1, f.scope);
-        if (err == FK_OK && f.from)
-            err = fk_stmt_bind_int64(st, idx++, f.from);
-        if (err == FK_OK && f.until)
-            err = fk_stmt_bind_int64(st, idx++, f.until);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            json_t *item = temperature_json(st);
-            if (item == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            json_object_set_new(item, "person",
-                                json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 14),
-                                          "name", fk_stmt_text(st, 15)));
-            json_object_set_new(item, "region", json_string(fk_stmt_text(st, 16)));
-            json_object_set_new(item, "region_name", json_string(fk_stmt_text(st, 17)));
-            json_object_set_new(item, "state", json_string(fk_stmt_text(st, 18)));
-            json_array_append_new(items, item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    enum fk_err err =
+        items ? fk_homeq_fevers_page(db, &f, page, per_page, items, &total) : FK_ERR_NOMEM;
     fk_homeq_audit(req, &err, "home_quarantine_fever_list", 0, 0,
                    json_pack("{s:s,s:I}", "region", f.scope, "total", (json_int_t)total));
     fk_reply_list(req, err, items, total, page, per_page);

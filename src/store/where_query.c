@@ -13,6 +13,21 @@ void fk_where_record(struct fk_where *w, const char *id_clause, int64_t id,
     fk_where_region(w, region_column, scope);
 }
 
+void fk_where_page(struct fk_where *w, int64_t page, int64_t per_page)
+{
+    if (w->n_args + 2 > FK_WHERE_ARGS_MAX) {
+        w->overflow = 1;
+        return;
+    }
+    int64_t values[2] = {per_page, (page - 1) * per_page};
+    for (int i = 0; i < 2; i++) {
+        w->args[w->n_args].type = 'i';
+        w->args[w->n_args].text = NULL;
+        w->args[w->n_args].num = values[i];
+        w->n_args++;
+    }
+}
+
 enum fk_err fk_db_query_where(struct fk_conn *conn, struct fk_stmt **out, int *row,
                               const char *head, const struct fk_where *w, const char *tail)
 {

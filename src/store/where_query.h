@@ -13,6 +13,10 @@
 void fk_where_record(struct fk_where *w, const char *id_clause, int64_t id,
                      const char *region_column, const char *scope);
 
+/* Appends the values of a trailing "LIMIT ? OFFSET ?" (page from 1) to `w`
+ * without clause text: for a query whose tail comes after the clause. */
+void fk_where_page(struct fk_where *w, int64_t page, int64_t per_page);
+
 /* Runs `head` + w->sql + `tail` (tail may be NULL) with the values of `w`,
  * as fk_db_query does: on FK_OK the first row (if any) is current, `*row`
  * says whether one exists and `*out` receives the statement, which the
