@@ -18,20 +18,6 @@
 #define FK_CARD_VALID_DAYS 30
 #define FK_CARD_NOTE_MAX 500
 
-/* Columns read for fk_card_json, and the joins they need. */
-#define FK_CARD_COLUMNS                                                                            \
-    "c.id, c.person_id, p.name, p.id_sealed, p.phone_sealed, c.household_id, c.region, "           \
-    "COALESCE(g.name, ''), c.color, c.state, c.code, c.issued_at, c.expires_at, c.issued_by, "     \
-    "COALESCE(u.display_name, ''), c.revoked_at, c.revoked_reason, c.note, c.created_at, "         \
-    "c.updated_at"
-#define FK_CARD_FROM                                                                               \
-    " FROM cards c JOIN persons p ON p.id = c.person_id LEFT JOIN regions g ON g.code = "          \
-    "c.region LEFT JOIN users u ON u.id = c.issued_by"
-
-/* The JSON of the current row (FK_CARD_COLUMNS), ID and phone masked unless
- * `role` sees them in full. New reference, NULL on failure. */
-json_t *fk_card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role, int64_t now);
-
 /* Loads card `id` if its region lies in `scope`. FK_ERR_NOT_FOUND otherwise.
  * *person_id may be NULL. */
 enum fk_err fk_card_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,

@@ -15,6 +15,16 @@
 /* The most persons bulk issue handles in one compound. */
 #define BULK_MAX 20000
 
+/* Columns read for card_json, and the joins they need. */
+#define CARD_COLUMNS                                                                               \
+    "c.id, c.person_id, p.name, p.id_sealed, p.phone_sealed, c.household_id, c.region, "           \
+    "COALESCE(g.name, ''), c.color, c.state, c.code, c.issued_at, c.expires_at, c.issued_by, "     \
+    "COALESCE(u.display_name, ''), c.revoked_at, c.revoked_reason, c.note, c.created_at, "         \
+    "c.updated_at"
+#define CARD_FROM                                                                                  \
+    " FROM cards c JOIN persons p ON p.id = c.person_id LEFT JOIN regions g ON g.code = "          \
+    "c.region LEFT JOIN users u ON u.id = c.issued_by"
+
 static json_t *col_time(struct fk_stmt *st, int col)
 {
     return fk_time_json(fk_stmt_int64(st, col), !fk_stmt_is_null(st, col));
@@ -25,7 +35,10 @@ static json_t *col_text(struct fk_stmt *st, int col)
     return fk_stmt_is_null(st, col) ? json_null() : json_string(fk_stmt_text(st, col));
 }
 
-json_t *fk_card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role, int64_t now)
+/* The JSON of the current row (CARD_COLUMNS), ID and phone masked unless
+ * `role` sees them in full. New reference, NULL on failure. */
+static json_t *card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
+                         int64_t now)
 {
     enum fk_card_color color = fk_card_color_from_name(fk_stmt_text(st, 8));
     int active = strcmp(fk_stmt_text(st, 9), "active") == 0;
@@ -57,14 +70,13 @@ enum fk_err fk_card_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
     struct fk_stmt *st;
     int row;
     *out = NULL;
-    enum fk_err err =
-        fk_db_query_where(db, &st, &row, "SELECT " FK_CARD_COLUMNS FK_CARD_FROM, &w, NULL);
+    enum fk_err err = fk_db_query_where(db, &st, &row, "SELECT " CARD_COLUMNS CARD_FROM, &w, NULL);
     if (err != FK_OK)
         return err;
     if (!row)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK) {
-        *out = fk_card_json(st, key, role, fk_now());
+        *out = card_json(st, key, role, fk_now());
         if (*out == NULL)
             err = FK_ERR_NOMEM;
         else if (person_id != NULL)
@@ -218,7 +230,7 @@ static void filter_where(const struct fk_card_filter *f, struct fk_where *w)
 static json_t *card_row(struct fk_stmt *st, void *ctx)
 {
     const struct fk_card_view *v = ctx;
-    return fk_card_json(st, v->key, v->role, v->now);
+    return card_json(st, v->key, v->role, v->now);
 }
 
 enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
@@ -228,7 +240,7 @@ enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
     struct fk_where w;
     filter_where(f, &w);
     return fk_list_where(db, "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id",
-                         "SELECT " FK_CARD_COLUMNS FK_CARD_FROM, &w,
+                         "SELECT " CARD_COLUMNS CARD_FROM, &w,
                          " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row, (void *)view, page,
                          per_page, items, total);
 }
@@ -243,7 +255,7 @@ struct card_walk {
 static enum fk_err card_step(struct fk_stmt *st, void *arg)
 {
     struct card_walk *x = arg;
-    json_t *c = fk_card_json(st, x->view->key, x->view->role, x->view->now);
+    json_t *c = card_json(st, x->view->key, x->view->role, x->view->now);
     if (c == NULL)
         return FK_ERR_NOMEM;
     int stop = x->each(x->ctx, c);
@@ -258,8 +270,7 @@ enum fk_err fk_cards_each(struct fk_conn *db, const struct fk_card_filter *f,
     struct fk_where w;
     filter_where(f, &w);
     struct card_walk x = {view, each, ctx};
-    return fk_db_walk_where(db, "SELECT " FK_CARD_COLUMNS FK_CARD_FROM, &w, "c.id", 500, card_step,
-                            &x);
+    return fk_db_walk_where(db, "SELECT " CARD_COLUMNS CARD_FROM, &w, "c.id", 500, card_step, &x);
 }
 
 /* Quarantine started: the active card turns yellow (FK_EVENT_HOMEQ_STARTED). */

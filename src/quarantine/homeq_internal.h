@@ -18,28 +18,12 @@
  * slots; two a day for FK_HOMEQ_MAX_DAYS plus slack). */
 #define FK_HOMEQ_SLOTS_MAX (2 * (FK_HOMEQ_MAX_DAYS + 4))
 
-/* Columns read for fk_homeq_json, and the joins they need. */
-#define FK_HOMEQ_COLUMNS                                                                           \
-    "q.id, q.person_id, p.name, p.id_sealed, p.phone_sealed, q.region, COALESCE(g.name, ''), "     \
-    "q.address, q.reason, q.starts_at, q.planned_end, q.state, q.outcome, q.ended_at, "            \
-    "q.commitment_issued_at, q.commitment_signed_at, q.notification_issued_at, "                   \
-    "q.notification_signed_at, q.last_celsius_x10, q.last_measured_at, q.fever_count, q.note, "    \
-    "q.created_at, q.updated_at"
-#define FK_HOMEQ_FROM                                                                              \
-    " FROM home_quarantines q JOIN persons p ON p.id = q.person_id LEFT JOIN regions g ON "        \
-    "g.code = q.region"
-
-/* The facts of the current row (FK_HOMEQ_COLUMNS) the rules need. */
+/* The facts of a quarantine row the rules need. */
 struct fk_homeq_row {
     int64_t id, person_id;
     int64_t starts_at, planned_end, ended_at;
     int64_t letters[2][2];
 };
-
-/* The JSON of the current row, ID and phone masked unless `role` needs them
- * in full; fills *row. New reference, NULL on failure. */
-json_t *fk_homeq_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
-                      struct fk_homeq_row *row);
 
 /* Reads the quarantine's readings and adds to `item` the day counters
  * ("day", "days_total", "days_remaining"), "today" ({"am","pm"}: the latest

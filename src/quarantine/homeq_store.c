@@ -10,6 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Columns read for homeq_json, and the joins they need. */
+#define HOMEQ_COLUMNS                                                                              \
+    "q.id, q.person_id, p.name, p.id_sealed, p.phone_sealed, q.region, COALESCE(g.name, ''), "     \
+    "q.address, q.reason, q.starts_at, q.planned_end, q.state, q.outcome, q.ended_at, "            \
+    "q.commitment_issued_at, q.commitment_signed_at, q.notification_issued_at, "                   \
+    "q.notification_signed_at, q.last_celsius_x10, q.last_measured_at, q.fever_count, q.note, "    \
+    "q.created_at, q.updated_at"
+#define HOMEQ_FROM                                                                                 \
+    " FROM home_quarantines q JOIN persons p ON p.id = q.person_id LEFT JOIN regions g ON "        \
+    "g.code = q.region"
+
 void fk_homeq_day_text(int64_t day, char out[11])
 {
     int y, m, d;
@@ -47,8 +58,10 @@ static json_t *celsius_json(int64_t x10)
     return json_real((double)x10 / 10.0);
 }
 
-json_t *fk_homeq_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
-                      struct fk_homeq_row *row)
+/* The JSON of the current row (HOMEQ_COLUMNS), ID and phone masked unless
+ * `role` needs them in full; fills *row. New reference, NULL on failure. */
+static json_t *homeq_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
+                          struct fk_homeq_row *row)
 {
     memset(row, 0, sizeof(*row));
     row->id = fk_stmt_int64(st, 0);
@@ -266,7 +279,7 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
     int found;
     *out = NULL;
     enum fk_err err =
-        fk_db_query_where(db, &st, &found, "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM, &w, NULL);
+        fk_db_query_where(db, &st, &found, "SELECT " HOMEQ_COLUMNS HOMEQ_FROM, &w, NULL);
     if (err != FK_OK)
         return err;
     if (!found)
@@ -274,7 +287,7 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
     struct fk_homeq_row row;
     json_t *item = NULL;
     if (err == FK_OK) {
-        item = fk_homeq_json(st, key, role, &row);
+        item = homeq_json(st, key, role, &row);
         if (item == NULL)
             err = FK_ERR_NOMEM;
     }
@@ -337,7 +350,7 @@ enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
                      w.sql);
         else
             snprintf(sql, sizeof(sql),
-                     "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM
+                     "SELECT " HOMEQ_COLUMNS HOMEQ_FROM
                      "%s ORDER BY q.starts_at DESC, q.id DESC LIMIT ? OFFSET ?",
                      w.sql);
         struct fk_stmt *st;
@@ -356,7 +369,7 @@ enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
                 continue;
             }
             struct fk_homeq_row row;
-            json_t *item = fk_homeq_json(st, key, role, &row);
+            json_t *item = homeq_json(st, key, role, &row);
             if (item == NULL)
                 err = FK_ERR_NOMEM;
             else if ((err = fk_homeq_follow_up(db, &row, now, item, 0, NULL, NULL)) == FK_OK)
@@ -382,7 +395,7 @@ static enum fk_err homeq_step(struct fk_stmt *st, void *arg)
 {
     struct homeq_walk *x = arg;
     struct fk_homeq_row row;
-    json_t *q = fk_homeq_json(st, x->key, x->role, &row);
+    json_t *q = homeq_json(st, x->key, x->role, &row);
     if (q == NULL)
         return FK_ERR_NOMEM;
     enum fk_err err = x->each(x->ctx, q, &row);
@@ -399,8 +412,8 @@ enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
     struct fk_where w;
     filter_where(f, &w);
     struct homeq_walk x = {key, role, each, ctx};
-    return fk_db_walk_where(db, "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM, &w, "q.id", 500,
-                            homeq_step, &x);
+    return fk_db_walk_where(db, "SELECT " HOMEQ_COLUMNS HOMEQ_FROM, &w, "q.id", 500, homeq_step,
+                            &x);
 }
 
 enum fk_err fk_homeq_person_active(struct fk_conn *db, int64_t person_id, int *yes)
