@@ -213,7 +213,7 @@ enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, co
 }
 
 /* The WHERE clause of filter `f` (cards c joined with persons p). */
-static void filter_where(const struct fk_card_filter *f, struct fk_where *w)
+static void card_where(const struct fk_card_filter *f, struct fk_where *w)
 {
     static const char *const states[] = {NULL, "c.state = 'active'", "c.state = 'revoked'"};
     static const char *const q_clauses[] = {NULL, "p.id_blind = ?", "p.name LIKE ? ESCAPE '!'"};
@@ -238,7 +238,7 @@ enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
                           json_t *items, int64_t *total)
 {
     struct fk_where w;
-    filter_where(f, &w);
+    card_where(f, &w);
     return fk_list_where(db, "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id",
                          "SELECT " CARD_COLUMNS CARD_FROM, &w,
                          " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row, (void *)view, page,
@@ -268,7 +268,7 @@ enum fk_err fk_cards_each(struct fk_conn *db, const struct fk_card_filter *f,
                           void *ctx)
 {
     struct fk_where w;
-    filter_where(f, &w);
+    card_where(f, &w);
     struct card_walk x = {view, each, ctx};
     return fk_db_walk_where(db, "SELECT " CARD_COLUMNS CARD_FROM, &w, "c.id", 500, card_step, &x);
 }

@@ -312,7 +312,7 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
 }
 
 /* The WHERE clause of filter `f` (home_quarantines q joined with persons p). */
-static void filter_where(const struct fk_homeq_filter *f, struct fk_where *w)
+static void homeq_where(const struct fk_homeq_filter *f, struct fk_where *w)
 {
     static const char *const states[] = {NULL, "q.state = 'active'", "q.state = 'ended'"};
     static const char *const q_clauses[] = {NULL, "p.id_blind = ?", "p.name LIKE ? ESCAPE '!'"};
@@ -338,7 +338,7 @@ enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
                           int64_t per_page, json_t *items, int64_t *total)
 {
     struct fk_where w;
-    filter_where(f, &w);
+    homeq_where(f, &w);
     char sql[1536 + FK_WHERE_SQL_MAX];
     *total = 0;
     enum fk_err err = FK_OK;
@@ -410,7 +410,7 @@ enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
                           void *ctx)
 {
     struct fk_where w;
-    filter_where(f, &w);
+    homeq_where(f, &w);
     struct homeq_walk x = {key, role, each, ctx};
     return fk_db_walk_where(db, "SELECT " HOMEQ_COLUMNS HOMEQ_FROM, &w, "q.id", 500, homeq_step,
                             &x);
