@@ -26,6 +26,11 @@ struct fk_resident_id {
 enum fk_err fk_resident_id_parse(const char *text, int64_t now, struct fk_resident_id *out,
                                  const char **reason) FK_MUST_CHECK;
 
+/* The Chinese message for a rejection reason of fk_resident_id_parse (static
+ * string), e.g. "checksum" -> "身份证号校验位错误，请核对"; "身份证号无效" for
+ * NULL or an unknown reason. */
+const char *fk_resident_id_message(const char *reason);
+
 /* Writes the birth date of an ID number's digits (positions 7–14) as
  * YYYY-MM-DD. `digits` must hold at least 14 characters; no validation. */
 void fk_resident_id_birth_date(const char *digits, char out[11]);

@@ -112,3 +112,22 @@ void fk_resident_id_birth_date(const char *digits, char out[11])
     memcpy(out + 8, digits + 12, 2);
     out[10] = '\0';
 }
+
+const char *fk_resident_id_message(const char *reason)
+{
+    static const struct {
+        const char *reason, *message;
+    } table[] = {
+        {"length", "身份证号应为 18 位"},
+        {"characters", "身份证号只能包含数字，最后一位可以是 X"},
+        {"province", "身份证号的省份代码不存在"},
+        {"birth_date", "身份证号中的出生日期不存在"},
+        {"birth_in_future", "身份证号中的出生日期晚于今天"},
+        {"birth_too_old", "身份证号中的出生日期早于 1900 年"},
+        {"checksum", "身份证号校验位错误，请核对"},
+    };
+    for (size_t i = 0; reason != NULL && i < sizeof(table) / sizeof(table[0]); i++)
+        if (strcmp(table[i].reason, reason) == 0)
+            return table[i].message;
+    return "身份证号无效";
+}
