@@ -5,6 +5,7 @@
  * card does not exist (404). */
 #include "audit/audit.h"
 #include "cards/cards_internal.h"
+#include "http/lookup.h"
 #include "codes/codes.h"
 #include "core/clock.h"
 #include "core/parse.h"
@@ -14,12 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int fk_cards_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
 
 struct fk_audit_entry fk_cards_entry(struct fk_req *req, const char *action,
                                      const char *target_type)
@@ -51,11 +46,11 @@ static int card_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, js
                          int64_t *person)
 {
     *card = NULL;
-    if (db == NULL || fk_req_id_or_reply(req, "id", FK_E_CARD_NOT_FOUND, "id", id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_CARD_NOT_FOUND, "id", id) != 0)
         return -1;
     enum fk_err err =
         fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, *id, card, person);
-    return fk_found_or_reply(req, err, 1, FK_E_CARD_NOT_FOUND, "id");
+    return fk_found_or_reply(req, err, NULL, FK_E_CARD_NOT_FOUND, "id");
 }
 
 static void reply_existing(struct fk_req *req, enum fk_ecode e, int64_t existing, const char *field)
@@ -99,7 +94,7 @@ static void create_card(struct fk_req *req)
         return;
     enum fk_card_color color = fk_card_color_from_name(color_name);
     if (color == 0) {
-        fk_cards_invalid(req, "color",
+        fk_reply_invalid(req, "color",
                          "颜色应为 red（红卡）、yellow（黄卡）、blue（蓝卡）或 green（绿卡）");
         return;
     }
@@ -108,7 +103,7 @@ static void create_card(struct fk_req *req)
         fk_json_bool_or_reply(req, "replace", &has_replace, &replace) != 0)
         return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_cards_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     /* The person, inside the caller's jurisdiction: their region becomes the
@@ -125,7 +120,7 @@ static void create_card(struct fk_req *req)
         return;
     }
     if (strlen(region) < 15) {
-        fk_cards_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
+        fk_reply_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
         return;
     }
     int quarantined = 0;
@@ -134,11 +129,11 @@ static void create_card(struct fk_req *req)
         return;
     }
     if (quarantined && color != FK_CARD_YELLOW) {
-        fk_cards_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
+        fk_reply_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
         return;
     }
     if (color == FK_CARD_GREEN && household_id == 0) {
-        fk_cards_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
+        fk_reply_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
         return;
     }
     int64_t existing = 0, green = 0, id = 0;
@@ -197,7 +192,7 @@ static void bulk_cards(struct fk_req *req)
     if (fk_json_str_or_reply(req, "region", 1, 18, &region) != 0)
         return;
     if (fk_region_code_prefix(region, prefix, &depth, &why) != FK_OK || depth < 4) {
-        fk_cards_invalid(req, "region", "应为小区（15 位）或楼栋（18 位）区划代码");
+        fk_reply_invalid(req, "region", "应为小区（15 位）或楼栋（18 位）区划代码");
         return;
     }
     if (!fk_req_covers(req, prefix)) {
@@ -210,7 +205,7 @@ static void bulk_cards(struct fk_req *req)
     enum fk_err err =
         fk_cards_bulk(db, prefix, expires_at, req->actor.user_id, now, counts, &skipped);
     if (err == FK_ERR_TOO_LARGE) {
-        fk_cards_invalid(req, "region", "该区划人数过多，请按楼栋分批发放");
+        fk_reply_invalid(req, "region", "该区划人数过多，请按楼栋分批发放");
         return;
     }
     json_t *issued =
@@ -238,7 +233,7 @@ static int filter_or_reply(struct fk_req *req, struct fk_card_filter *f)
     const char *color = fk_req_query(req, "color");
     if (color != NULL && color[0] != '\0') {
         if (fk_card_color_from_name(color) == 0)
-            return fk_cards_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
+            return fk_reply_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
         f->color = fk_card_color_name(fk_card_color_from_name(color));
     }
     const char *state = fk_req_query(req, "state");
@@ -251,7 +246,7 @@ static int filter_or_reply(struct fk_req *req, struct fk_card_filter *f)
         else if (strcmp(state, "all") == 0)
             f->state = 0;
         else
-            return fk_cards_invalid(req, "state", "状态应为 active、revoked 或 all");
+            return fk_reply_invalid(req, "state", "状态应为 active、revoked 或 all");
     }
     return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
@@ -305,7 +300,7 @@ static void revoke_card(struct fk_req *req)
     if (fk_json_str_or_reply(req, "reason", 1, 200, &reason) != 0)
         return;
     if (!fk_text_plain(reason)) {
-        fk_cards_invalid(req, "reason", "作废原因含有控制字符");
+        fk_reply_invalid(req, "reason", "作废原因含有控制字符");
         return;
     }
     if (revoked) {

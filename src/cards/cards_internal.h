@@ -183,7 +183,6 @@ void fk_gate_refusal_list(struct fk_req *req);
 void fk_gate_refusal_patch(struct fk_req *req);
 
 /* Shared handler helpers (cards_api.c). */
-int fk_cards_invalid(struct fk_req *req, const char *field, const char *message);
 void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
                     const char *target_type, int64_t id, int64_t person_id, json_t *detail);
 /* The audit entry of the request's actor for `action` on a `target_type`

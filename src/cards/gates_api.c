@@ -6,6 +6,7 @@
  * (scanner, idempotency key). */
 #include "audit/audit.h"
 #include "cards/cards_internal.h"
+#include "http/lookup.h"
 #include "checkpoints/checkpoints.h"
 #include "codes/codes.h"
 #include "core/clock.h"
@@ -25,11 +26,10 @@
 static int gate_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *cp)
 {
     int64_t id;
-    if (fk_req_id_or_reply(req, "checkpoint_id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
+    if (fk_path_id_or_reply(req, "checkpoint_id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
         return -1;
     enum fk_err err = fk_checkpoint_get(db, id, cp);
-    return fk_found_or_reply(req, err, err == FK_OK && fk_req_covers(req, cp->region),
-                             FK_E_GATE_NOT_FOUND, "checkpoint_id");
+    return fk_found_or_reply(req, err, cp->region, FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 static void refuse(struct fk_gate_scan *f, const char *code, const char *reason)
@@ -113,7 +113,7 @@ void fk_gate_scan_create(struct fk_req *req)
     if (db == NULL || gate_or_reply(req, db, &cp) != 0)
         return;
     if (!fk_checkpoint_type_is_gate(cp.type)) {
-        fk_cards_invalid(req, "checkpoint_id", "该卡口不是社区卡口或小区门岗，不能扫四色通行证");
+        fk_reply_invalid(req, "checkpoint_id", "该卡口不是社区卡口或小区门岗，不能扫四色通行证");
         return;
     }
     const char *code, *direction, *at_text, *key;
@@ -121,7 +121,7 @@ void fk_gate_scan_create(struct fk_req *req)
         fk_json_str_or_reply(req, "direction", 1, 8, &direction) != 0)
         return;
     if (strcmp(direction, "out") != 0 && strcmp(direction, "in") != 0) {
-        fk_cards_invalid(req, "direction", "方向应为 out（出）或 in（进）");
+        fk_reply_invalid(req, "direction", "方向应为 out（出）或 in（进）");
         return;
     }
     int out = strcmp(direction, "out") == 0;
@@ -129,19 +129,19 @@ void fk_gate_scan_create(struct fk_req *req)
     if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &at_text) != 0)
         return;
     if (fk_time_parse(at_text, &scanned_at) != FK_OK) {
-        fk_cards_invalid(req, "scanned_at",
+        fk_reply_invalid(req, "scanned_at",
                          "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
         return;
     }
     if (scanned_at > now + SCAN_AHEAD || scanned_at < now - SCAN_BEHIND) {
-        fk_cards_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
+        fk_reply_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
         return;
     }
     if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0)
         return;
     for (const char *p = key; *p; p++)
         if (*p < 0x21 || *p > 0x7e) {
-            fk_cards_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
+            fk_reply_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
             return;
         }
     int has_offline, offline;
@@ -214,7 +214,7 @@ static int flag_or_reply(struct fk_req *req, const char *name, int *out)
     else if (strcmp(text, "0") == 0 || strcmp(text, "false") == 0)
         *out = 0;
     else
-        return fk_cards_invalid(req, name, "应为 0 或 1");
+        return fk_reply_invalid(req, name, "应为 0 或 1");
     return 0;
 }
 
@@ -265,7 +265,7 @@ void fk_gate_refusal_patch(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     int64_t id;
-    if (db == NULL || fk_req_id_or_reply(req, "scan_id", FK_E_SCAN_NOT_FOUND, "scan_id", &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "scan_id", FK_E_SCAN_NOT_FOUND, "scan_id", &id) != 0)
         return;
     int present, handled;
     const char *note;
@@ -277,7 +277,7 @@ void fk_gate_refusal_patch(struct fk_req *req)
         return;
     }
     if (note != NULL && !fk_text_plain(note)) {
-        fk_cards_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     struct fk_gate_refusal r;

@@ -155,18 +155,6 @@ enum fk_err fk_list_where(struct fk_conn *db, const char *count_head, const char
                           int64_t page, int64_t per_page, json_t *items,
                           int64_t *total) FK_MUST_CHECK;
 
-/* Helpers that fold what every record handler repeated (http/reply_found.c,
- * added with the module contract by cards, passes and quarantine). */
-/* The positive int64 path parameter `param` in *id; -1 after replying row
- * `e` (a 404 of the record) naming `field`. */
-int fk_req_id_or_reply(struct fk_req *req, const char *param, enum fk_ecode e, const char *field,
-                       int64_t *id);
-/* The outcome of loading a record: 0 when `err` is FK_OK and `visible`;
- * -1 after replying row `e` naming `field` when the record is absent
- * (FK_ERR_NOT_FOUND) or not visible to the caller, or fk_reply_fail for any
- * other error. */
-int fk_found_or_reply(struct fk_req *req, enum fk_err err, int visible, enum fk_ecode e,
-                      const char *field);
 /* Replies 200 with a page of `items` (stolen) and its count, or on `err`
  * frees `items` and replies fk_reply_fail. */
 void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,

@@ -1,25 +1,26 @@
 /* Helpers that fold what every record handler repeated: a record id in the
  * path, "absent or not yours is 404", a page of a list (http.h). */
 #include "core/parse.h"
-#include "http/http.h"
+#include "http/lookup.h"
 
 #include <stdio.h>
 
-int fk_req_id_or_reply(struct fk_req *req, const char *param, enum fk_ecode e, const char *field,
-                       int64_t *id)
+int fk_path_id_or_reply(struct fk_req *req, const char *param, enum fk_ecode not_found,
+                        const char *field, int64_t *id)
 {
     if (fk_parse_int64(fk_req_param(req, param), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_err(req, e, field);
+        fk_reply_err(req, not_found, field);
         return -1;
     }
     return 0;
 }
 
-int fk_found_or_reply(struct fk_req *req, enum fk_err err, int visible, enum fk_ecode e,
-                      const char *field)
+int fk_found_or_reply(struct fk_req *req, enum fk_err err, const char *region,
+                      enum fk_ecode not_found, const char *field)
 {
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !visible)) {
-        fk_reply_err(req, e, field);
+    if (err == FK_ERR_NOT_FOUND ||
+        (err == FK_OK && region != NULL && !fk_req_covers(req, region))) {
+        fk_reply_err(req, not_found, field);
         return -1;
     }
     if (err != FK_OK) {
@@ -27,6 +28,12 @@ int fk_found_or_reply(struct fk_req *req, enum fk_err err, int visible, enum fk_
         return -1;
     }
     return 0;
+}
+
+int fk_reply_invalid(struct fk_req *req, const char *field, const char *message)
+{
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
+    return -1;
 }
 
 void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,

@@ -12,6 +12,7 @@
 #include "http/ledger.h"
 #include "passes/passes.h"
 #include "passes/passes_internal.h"
+#include "http/lookup.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/quarantine.h"
 
@@ -40,11 +41,10 @@ const char *fk_passage_decision_label(const char *name)
 static int checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *cp)
 {
     int64_t id;
-    if (fk_req_id_or_reply(req, "id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
+    if (fk_path_id_or_reply(req, "id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
         return -1;
     enum fk_err err = fk_checkpoint_get(db, id, cp);
-    return fk_found_or_reply(req, err, err == FK_OK && fk_req_covers(req, cp->region),
-                             FK_E_GATE_NOT_FOUND, "checkpoint_id");
+    return fk_found_or_reply(req, err, cp->region, FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 /* A checkpoint that may scan vehicle passes (not a gate). */
@@ -54,8 +54,8 @@ static int road_checkpoint_or_reply(struct fk_req *req, struct fk_conn *db,
     if (checkpoint_or_reply(req, db, cp) != 0)
         return -1;
     if (fk_checkpoint_type_is_gate(cp->type))
-        return fk_pass_invalid(req, "checkpoint_id",
-                               "该卡口是社区卡口或小区门岗，请扫四色通行证（门岗扫码）");
+        return fk_reply_invalid(req, "checkpoint_id",
+                                "该卡口是社区卡口或小区门岗，请扫四色通行证（门岗扫码）");
     return 0;
 }
 
@@ -206,7 +206,7 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
         return -1;
     }
     if (!json_is_array(list))
-        return fk_pass_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
+        return fk_reply_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
     size_t m = json_array_size(list);
     if (offline && m >= 1 && m <= 1 + FK_PASS_MAX_PASSENGERS && m != (size_t)n) {
         char text[160];
@@ -216,7 +216,7 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
         n = (int)m;
     }
     if (m != (size_t)n)
-        return fk_pass_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
+        return fk_reply_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
     int x10[1 + FK_PASS_MAX_PASSENGERS];
     for (int i = 0; i < n; i++)
         x10[i] = -1;
@@ -227,13 +227,13 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
         json_t *seat = json_object_get(t, "seat");
         if (!json_is_integer(seat) || json_integer_value(seat) < 0 ||
             json_integer_value(seat) >= n || x10[json_integer_value(seat)] != -1)
-            return fk_pass_invalid(req, field,
-                                   "座位号应为 0（驾驶员）到乘车人数之间，且每个座位一个体温");
+            return fk_reply_invalid(req, field,
+                                    "座位号应为 0（驾驶员）到乘车人数之间，且每个座位一个体温");
         snprintf(field, sizeof(field), "temperatures[%zu].celsius", i);
         json_t *c = json_object_get(t, "celsius");
         int v;
         if (!json_is_number(c) || fk_homeq_celsius_x10(json_number_value(c), &v) != 0)
-            return fk_pass_invalid(req, field, "体温应在 35.0–42.0 ℃ 之间");
+            return fk_reply_invalid(req, field, "体温应在 35.0–42.0 ℃ 之间");
         x10[json_integer_value(seat)] = v;
     }
     *stored = json_array();
@@ -271,20 +271,20 @@ void fk_passage_create(struct fk_req *req)
     for (size_t i = 0; i < 4; i++)
         known |= strcmp(decisions[i], decision) == 0;
     if (!known) {
-        fk_pass_invalid(req, "decision",
-                        "处置应为 pass（放行）、test_here（就地检测）、turn_back（劝返）或 "
-                        "refer_quarantine（转送隔离）");
+        fk_reply_invalid(req, "decision",
+                         "处置应为 pass（放行）、test_here（就地检测）、turn_back（劝返）或 "
+                         "refer_quarantine（转送隔离）");
         return;
     }
     if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &at_text) != 0)
         return;
     if (fk_time_parse(at_text, &scanned_at) != FK_OK) {
-        fk_pass_invalid(req, "scanned_at",
-                        "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
+        fk_reply_invalid(req, "scanned_at",
+                         "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
         return;
     }
     if (scanned_at > now + SCAN_AHEAD || scanned_at < now - SCAN_BEHIND) {
-        fk_pass_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
+        fk_reply_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
         return;
     }
     int has_offline = 0, offline = 0;
@@ -294,11 +294,11 @@ void fk_passage_create(struct fk_req *req)
         return;
     for (const char *p = key; *p; p++)
         if (*p < 0x21 || *p > 0x7e) {
-            fk_pass_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
+            fk_reply_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
             return;
         }
     if (note != NULL && !fk_text_plain(note)) {
-        fk_pass_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     json_t *pass;
@@ -404,7 +404,7 @@ void fk_passage_list(struct fk_req *req)
     /* ?review=1: only passages recorded offline that need a second look. */
     const char *review = fk_req_query(req, "review");
     if (review != NULL && strcmp(review, "1") != 0 && strcmp(review, "0") != 0) {
-        fk_pass_invalid(req, "review", "review 应为 1 或 0");
+        fk_reply_invalid(req, "review", "review 应为 1 或 0");
         return;
     }
     struct fk_passage_filter f = {.checkpoint_id = cp.id,
@@ -453,7 +453,7 @@ void fk_passage_stats(struct fk_req *req)
     int64_t now = fk_now(), day = (now + SHANGHAI) / 86400;
     const char *text = fk_req_query(req, "date");
     if (text != NULL && text[0] != '\0' && parse_day(text, &day) != 0) {
-        fk_pass_invalid(req, "date", "日期格式应为 YYYY-MM-DD");
+        fk_reply_invalid(req, "date", "日期格式应为 YYYY-MM-DD");
         return;
     }
     int64_t hours[24][2] = {{0}}, days[7][2] = {{0}};

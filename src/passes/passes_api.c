@@ -13,6 +13,7 @@
 #include "core/parse.h"
 #include "id/id.h"
 #include "passes/passes_internal.h"
+#include "http/lookup.h"
 #include "residents/residents.h"
 
 #include <stdio.h>
@@ -27,12 +28,6 @@
 
 #define TEXT_MAX 100
 #define PURPOSE_MAX 200
-
-int fk_pass_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
 
 struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action)
 {
@@ -59,25 +54,6 @@ void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
 
 static const char *const vehicle_types[] = {"car", "truck", "bus", "van", "motorcycle", "other"};
 
-static const char *id_message(const char *reason)
-{
-    static const struct {
-        const char *reason, *message;
-    } table[] = {
-        {"length", "身份证号应为 18 位"},
-        {"characters", "身份证号只能包含数字，最后一位可以是 X"},
-        {"province", "身份证号的省份代码不存在"},
-        {"birth_date", "身份证号中的出生日期不存在"},
-        {"birth_in_future", "身份证号中的出生日期晚于今天"},
-        {"birth_too_old", "身份证号中的出生日期早于 1900 年"},
-        {"checksum", "身份证号校验位错误，请核对"},
-    };
-    for (size_t i = 0; reason != NULL && i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(table[i].reason, reason) == 0)
-            return table[i].message;
-    return "身份证号无效";
-}
-
 /* A string member `name` of `obj`; `field` names it in errors. 0 when fine
  * (*out NULL when absent and not required), -1 after replying 422. */
 static int member_str(struct fk_req *req, json_t *obj, const char *name, const char *field,
@@ -94,14 +70,14 @@ static int member_str(struct fk_req *req, json_t *obj, const char *name, const c
     }
     const char *text = json_string_value(v);
     if (text == NULL)
-        return fk_pass_invalid(req, field, "应为字符串");
+        return fk_reply_invalid(req, field, "应为字符串");
     size_t len = strlen(text);
     if (len == 0 && required) {
         fk_reply_err(req, FK_E_MISSING_FIELD, field);
         return -1;
     }
     if (len > max || !fk_text_plain(text))
-        return fk_pass_invalid(req, field, "内容过长或含有控制字符");
+        return fk_reply_invalid(req, field, "内容过长或含有控制字符");
     *out = len ? text : NULL;
     return 0;
 }
@@ -113,14 +89,14 @@ static int occupant_or_reply(struct fk_req *req, json_t *obj, const char *prefix
     char field[72];
     const char *text;
     if (!json_is_object(obj))
-        return fk_pass_invalid(req, prefix, "应为对象 {id_number,name,phone}");
+        return fk_reply_invalid(req, prefix, "应为对象 {id_number,name,phone}");
     snprintf(field, sizeof(field), "%s.id_number", prefix);
     if (member_str(req, obj, "id_number", field, 1, 32, &text) != 0)
         return -1;
     struct fk_resident_id id;
     const char *reason = NULL;
     if (fk_resident_id_parse(text, fk_now(), &id, &reason) != FK_OK)
-        return fk_pass_invalid(req, field, id_message(reason));
+        return fk_reply_invalid(req, field, fk_resident_id_message(reason));
     snprintf(o->id_number, sizeof(o->id_number), "%s", id.number);
     snprintf(field, sizeof(field), "%s.name", prefix);
     if (member_str(req, obj, "name", field, 1, FK_NAME_MAX, &text) != 0)
@@ -132,7 +108,7 @@ static int occupant_or_reply(struct fk_req *req, json_t *obj, const char *prefix
     o->phone[0] = '\0';
     if (text != NULL) {
         if (fk_phone_check(text, &reason) != FK_OK)
-            return fk_pass_invalid(req, field, "手机号应为 11 位中国大陆手机号");
+            return fk_reply_invalid(req, field, "手机号应为 11 位中国大陆手机号");
         snprintf(o->phone, sizeof(o->phone), "%s", text);
     }
     return 0;
@@ -146,15 +122,15 @@ static int body_or_reply(struct fk_req *req, struct fk_pass_new *p)
     if (member_str(req, body, "plate", "plate", 1, 16, &p->plate) != 0)
         return -1;
     if (fk_plate_check(p->plate, &reason) != FK_OK)
-        return fk_pass_invalid(req, "plate", "车牌号格式不正确（例如 晋A12345）");
+        return fk_reply_invalid(req, "plate", "车牌号格式不正确（例如 晋A12345）");
     if (member_str(req, body, "vehicle_type", "vehicle_type", 1, 16, &p->vehicle_type) != 0)
         return -1;
     int known = 0;
     for (size_t i = 0; i < sizeof(vehicle_types) / sizeof(vehicle_types[0]); i++)
         known |= strcmp(vehicle_types[i], p->vehicle_type) == 0;
     if (!known)
-        return fk_pass_invalid(req, "vehicle_type",
-                               "车辆类型应为 car、truck、bus、van、motorcycle 或 other");
+        return fk_reply_invalid(req, "vehicle_type",
+                                "车辆类型应为 car、truck、bus、van、motorcycle 或 other");
     json_t *driver = json_object_get(body, "driver");
     if (driver == NULL || json_is_null(driver)) {
         fk_reply_err(req, FK_E_PASS_DRIVER_MISSING, "driver");
@@ -166,9 +142,9 @@ static int body_or_reply(struct fk_req *req, struct fk_pass_new *p)
     json_t *passengers = json_object_get(body, "passengers");
     if (passengers != NULL && !json_is_null(passengers)) {
         if (!json_is_array(passengers))
-            return fk_pass_invalid(req, "passengers", "乘车人应为数组");
+            return fk_reply_invalid(req, "passengers", "乘车人应为数组");
         if (json_array_size(passengers) > FK_PASS_MAX_PASSENGERS)
-            return fk_pass_invalid(req, "passengers", "乘车人最多 8 人");
+            return fk_reply_invalid(req, "passengers", "乘车人最多 8 人");
         for (size_t i = 0; i < json_array_size(passengers); i++) {
             char prefix[40], field[72];
             snprintf(prefix, sizeof(prefix), "passengers[%zu]", i);
@@ -178,7 +154,7 @@ static int body_or_reply(struct fk_req *req, struct fk_pass_new *p)
             for (int j = 0; j < p->n; j++)
                 if (strcmp(p->occ[j].id_number, o->id_number) == 0) {
                     snprintf(field, sizeof(field), "%s.id_number", prefix);
-                    return fk_pass_invalid(req, field, "同一车辆的乘车人身份证号重复");
+                    return fk_reply_invalid(req, field, "同一车辆的乘车人身份证号重复");
                 }
             p->n++;
         }
@@ -300,12 +276,14 @@ static int pass_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, js
 {
     int yes = 0;
     *pass = NULL;
-    if (fk_req_id_or_reply(req, "id", FK_E_PASS_NOT_FOUND, "id", id) != 0)
+    if (fk_path_id_or_reply(req, "id", FK_E_PASS_NOT_FOUND, "id", id) != 0)
         return -1;
     enum fk_err err = fk_pass_visible(db, req->actor.prefix, *id, &yes);
-    if (err == FK_OK && yes)
+    if (err == FK_OK && !yes)
+        err = FK_ERR_NOT_FOUND;
+    if (err == FK_OK)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, *id, fk_now(), pass);
-    return fk_found_or_reply(req, err, yes, FK_E_PASS_NOT_FOUND, "id");
+    return fk_found_or_reply(req, err, NULL, FK_E_PASS_NOT_FOUND, "id");
 }
 
 static int64_t driver_person(json_t *pass)
@@ -344,7 +322,7 @@ static void revoke_pass(struct fk_req *req)
     if (fk_json_str_or_reply(req, "reason", 1, 200, &reason) != 0)
         return;
     if (!fk_text_plain(reason)) {
-        fk_pass_invalid(req, "reason", "作废原因含有控制字符");
+        fk_reply_invalid(req, "reason", "作废原因含有控制字符");
         return;
     }
     if (revoked) {
@@ -402,7 +380,7 @@ static void public_pass_qr(struct fk_req *req)
         return;
     }
     if (status != FK_CODE_VALID || info.type != FK_CODE_VEHICLE_PASS) {
-        fk_pass_invalid(req, "code", "通行码无效、已过期或已作废");
+        fk_reply_invalid(req, "code", "通行码无效、已过期或已作废");
         return;
     }
     struct fk_buf image;
@@ -422,7 +400,7 @@ static void list_passes(struct fk_req *req)
     const char *plate = fk_req_query(req, "plate");
     if (plate != NULL && (plate[0] == '\0' || strlen(plate) > 16 || !fk_text_plain(plate))) {
         if (plate[0] != '\0') {
-            fk_pass_invalid(req, "plate", "车牌号过长或含有控制字符");
+            fk_reply_invalid(req, "plate", "车牌号过长或含有控制字符");
             return;
         }
         plate = NULL;

@@ -74,9 +74,6 @@ enum fk_err fk_passes_page(struct fk_conn *db, const struct fk_pass_filter *f,
 enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                          int64_t id, int64_t now, json_t **out) FK_MUST_CHECK;
 
-/* Replies 422 invalid_field naming `field`; returns -1. */
-int fk_pass_invalid(struct fk_req *req, const char *field, const char *message);
-
 /* The audit entry of the request's actor for `action` on a vehicle pass
  * (what fk_audit_req would write), for a store function to complete inside
  * its transaction; strings borrowed from `req` and `action`. */

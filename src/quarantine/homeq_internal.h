@@ -213,7 +213,6 @@ void fk_homeq_overdue_list(struct fk_req *req);
 void fk_homeq_export(struct fk_req *req); /* homeq_export.c */
 
 /* Shared handler helpers (quarantine_api.c). */
-int fk_homeq_invalid(struct fk_req *req, const char *field, const char *message);
 void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
                     int64_t person_id, json_t *detail);
 /* The audit entry of the request's actor for `action` on a home quarantine

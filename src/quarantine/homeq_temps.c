@@ -5,6 +5,7 @@
 #include "core/parse.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/homeq_internal.h"
+#include "http/lookup.h"
 #include "screening/screening.h"
 
 #include <stdio.h>
@@ -56,7 +57,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
     if (key != NULL &&
         strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
             strlen(key)) {
-        fk_homeq_invalid(req, "idempotency_key", "幂等键只能由字母、数字、- 和 _ 组成");
+        fk_reply_invalid(req, "idempotency_key", "幂等键只能由字母、数字、- 和 _ 组成");
         return;
     }
     if (key != NULL) {
@@ -78,7 +79,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
         return;
     }
     if (!json_is_number(celsius) || fk_homeq_celsius_x10(json_number_value(celsius), &x10) != 0) {
-        fk_homeq_invalid(req, "celsius", "体温应为 35.0 到 42.0 之间的数（摄氏度）");
+        fk_reply_invalid(req, "celsius", "体温应为 35.0 到 42.0 之间的数（摄氏度）");
         return;
     }
     int64_t now = fk_now(), measured_at = now;
@@ -86,12 +87,12 @@ void fk_homeq_temperature_create(struct fk_req *req)
     if (fk_json_str_or_reply(req, "measured_at", 0, 40, &text) != 0)
         return;
     if (text != NULL && fk_time_parse(text, &measured_at) != FK_OK) {
-        fk_homeq_invalid(req, "measured_at",
+        fk_reply_invalid(req, "measured_at",
                          "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
         return;
     }
     if (measured_at < starts_at - BEFORE_START || measured_at > now + CLOCK_SLACK) {
-        fk_homeq_invalid(req, "measured_at", "测量时间应在隔离开始之后、且不晚于现在");
+        fk_reply_invalid(req, "measured_at", "测量时间应在隔离开始之后、且不晚于现在");
         return;
     }
     int64_t day;
@@ -101,11 +102,11 @@ void fk_homeq_temperature_create(struct fk_req *req)
         return;
     if (text != NULL) {
         if (strcmp(text, "am") != 0 && strcmp(text, "pm") != 0) {
-            fk_homeq_invalid(req, "slot", "时段应为 am（上午）或 pm（下午）");
+            fk_reply_invalid(req, "slot", "时段应为 am（上午）或 pm（下午）");
             return;
         }
         if (strcmp(text, "pm") == 0 && !pm) {
-            fk_homeq_invalid(req, "slot", "下午时段的体温须在 12:00 以后测量");
+            fk_reply_invalid(req, "slot", "下午时段的体温须在 12:00 以后测量");
             return;
         }
         pm = strcmp(text, "pm") == 0;
@@ -114,7 +115,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
     unsigned bits = 0;
     if (symptoms != NULL && !json_is_null(symptoms)) {
         if (!json_is_array(symptoms) || json_array_size(symptoms) > 16) {
-            fk_homeq_invalid(req, "symptoms", "症状应为数组，例如 [\"cough\"]");
+            fk_reply_invalid(req, "symptoms", "症状应为数组，例如 [\"cough\"]");
             return;
         }
         for (size_t i = 0; i < json_array_size(symptoms); i++) {
@@ -122,7 +123,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
             if (bit == 0) {
                 char field[32];
                 snprintf(field, sizeof(field), "symptoms[%zu]", i);
-                fk_homeq_invalid(req, field, "未知症状");
+                fk_reply_invalid(req, field, "未知症状");
                 return;
             }
             bits |= bit;
@@ -140,7 +141,7 @@ void fk_homeq_temperature_create(struct fk_req *req)
             return;
         }
         if (!member) {
-            fk_homeq_invalid(req, "by_user", "测量人应为该隔离人员包保组中的系统用户");
+            fk_reply_invalid(req, "by_user", "测量人应为该隔离人员包保组中的系统用户");
             return;
         }
     }
@@ -357,7 +358,7 @@ void fk_homeq_overdue_list(struct fk_req *req)
         else if (strcmp(kind_text, "end") == 0)
             kind = FK_HOMEQ_DUE_END;
         else {
-            fk_homeq_invalid(req, "kind", "kind 应为 temperature、letter 或 end");
+            fk_reply_invalid(req, "kind", "kind 应为 temperature、letter 或 end");
             return;
         }
     }

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "quarantine/homeq_internal.h"
+#include "http/lookup.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -20,12 +21,6 @@
 /* A quarantine may start this far back (late registration) or ahead. */
 #define START_PAST (FK_HOMEQ_MAX_DAYS * 86400)
 #define START_AHEAD (7 * 86400)
-
-int fk_homeq_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
 
 static int missing(struct fk_req *req, const char *field)
 {
@@ -63,7 +58,7 @@ void fk_homeq_not_found(struct fk_req *req)
 
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id)
 {
-    return fk_req_id_or_reply(req, "id", FK_E_HOMEQ_NOT_FOUND, "id", id);
+    return fk_path_id_or_reply(req, "id", FK_E_HOMEQ_NOT_FOUND, "id", id);
 }
 
 int fk_homeq_current_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id,
@@ -72,7 +67,7 @@ int fk_homeq_current_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *i
     if (db == NULL || fk_homeq_id_or_reply(req, id) != 0)
         return -1;
     enum fk_err err = fk_homeq_current(db, req->actor.prefix, *id, cur);
-    return fk_found_or_reply(req, err, 1, FK_E_HOMEQ_NOT_FOUND, "id");
+    return fk_found_or_reply(req, err, NULL, FK_E_HOMEQ_NOT_FOUND, "id");
 }
 
 /* An RFC 3339 time (or a plain date, midnight Asia/Shanghai) in the body. */
@@ -85,7 +80,7 @@ static int time_or_reply(struct fk_req *req, const char *name, int *present, int
     if (text == NULL)
         return 0;
     if (fk_time_parse(text, out) != FK_OK)
-        return fk_homeq_invalid(req, name,
+        return fk_reply_invalid(req, name,
                                 "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）或 "
                                 "YYYY-MM-DD");
     *present = 1;
@@ -99,7 +94,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
     memset(out, 0, sizeof(*out));
     snprintf(field, sizeof(field), "team[%zu]", i);
     if (!json_is_object(value))
-        return fk_homeq_invalid(req, field, "组员应为 {role, user_id} 或 {role, name, phone}");
+        return fk_reply_invalid(req, field, "组员应为 {role, user_id} 或 {role, name, phone}");
     const char *key;
     json_t *v;
     json_object_foreach(value, key, v)
@@ -107,7 +102,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (strcmp(key, "role") != 0 && strcmp(key, "user_id") != 0 && strcmp(key, "name") != 0 &&
             strcmp(key, "phone") != 0) {
             snprintf(field, sizeof(field), "team[%zu].%.16s", i, key);
-            return fk_homeq_invalid(req, field, "组员只能有 role、user_id、name、phone");
+            return fk_reply_invalid(req, field, "组员只能有 role、user_id、name、phone");
         }
     }
     json_t *role = json_object_get(value, "role");
@@ -116,7 +111,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         return missing(req, field);
     out->role = json_is_string(role) ? fk_homeq_role_from_name(json_string_value(role)) : -1;
     if (out->role < 0)
-        return fk_homeq_invalid(req, field,
+        return fk_reply_invalid(req, field,
                                 "角色应为 township_cadre（乡镇干部）、village_cadre（村干部）、"
                                 "village_doctor（村医）、police（民警）或 grid_worker（网格员）");
     json_t *user = json_object_get(value, "user_id");
@@ -127,13 +122,13 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         (name != NULL && !json_is_null(name)) || (phone != NULL && !json_is_null(phone));
     if (has_user && has_contact) {
         snprintf(field, sizeof(field), "team[%zu]", i);
-        return fk_homeq_invalid(req, field,
+        return fk_reply_invalid(req, field,
                                 "组员填写 user_id（系统用户）或 name+phone（联系人）之一");
     }
     if (has_user) {
         snprintf(field, sizeof(field), "team[%zu].user_id", i);
         if (!json_is_integer(user) || json_integer_value(user) < 1)
-            return fk_homeq_invalid(req, field, "user_id 应为正整数");
+            return fk_reply_invalid(req, field, "user_id 应为正整数");
         out->user_id = json_integer_value(user);
         struct fk_homeq_staff staff;
         enum fk_err err = fk_homeq_staff_user(db, out->user_id, &staff);
@@ -148,11 +143,11 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
             snprintf(out->name, sizeof(out->name), "%s", staff.name);
         }
         if (!ok)
-            return fk_homeq_invalid(
+            return fk_reply_invalid(
                 req, field,
                 "用户不存在、已停用，或不是区管理员、乡镇干部、社区工作人员、隔离工作人员");
         if (!covers)
-            return fk_homeq_invalid(req, field, "该用户的管辖范围不包括此人，不能作为包保组员");
+            return fk_reply_invalid(req, field, "该用户的管辖范围不包括此人，不能作为包保组员");
         return 0;
     }
     snprintf(field, sizeof(field), "team[%zu].name", i);
@@ -162,7 +157,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
     size_t len = text ? json_string_length(name) : 0;
     if (text == NULL || len == 0 || len > FK_NAME_MAX || strlen(text) != len ||
         !fk_text_plain(text) || text[0] == ' ' || text[len - 1] == ' ')
-        return fk_homeq_invalid(req, field, "联系人姓名应为 1–64 字节的文字");
+        return fk_reply_invalid(req, field, "联系人姓名应为 1–64 字节的文字");
     snprintf(out->name, sizeof(out->name), "%s", text);
     snprintf(field, sizeof(field), "team[%zu].phone", i);
     if (phone == NULL || json_is_null(phone))
@@ -170,7 +165,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
     const char *reason;
     if (!json_is_string(phone) || json_string_length(phone) != 11 ||
         fk_phone_check(json_string_value(phone), &reason) != FK_OK)
-        return fk_homeq_invalid(req, field, "手机号应为 11 位数字，例如 13912345678");
+        return fk_reply_invalid(req, field, "手机号应为 11 位数字，例如 13912345678");
     snprintf(out->phone, sizeof(out->phone), "%s", json_string_value(phone));
     return 0;
 }
@@ -186,7 +181,7 @@ static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *reg
         return missing(req, "team");
     if (!json_is_array(value) || json_array_size(value) == 0 ||
         json_array_size(value) > FK_HOMEQ_ROLES)
-        return fk_homeq_invalid(req, "team", "包保组应为 1–5 名组员的数组");
+        return fk_reply_invalid(req, "team", "包保组应为 1–5 名组员的数组");
     unsigned seen = 0;
     for (size_t i = 0; i < json_array_size(value); i++) {
         if (member_or_reply(req, db, json_array_get(value, i), i, region, &team[i]) != 0)
@@ -194,13 +189,13 @@ static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *reg
         if (seen & (1u << team[i].role)) {
             char field[48];
             snprintf(field, sizeof(field), "team[%zu].role", i);
-            return fk_homeq_invalid(req, field, "同一角色只能有一名组员");
+            return fk_reply_invalid(req, field, "同一角色只能有一名组员");
         }
         seen |= 1u << team[i].role;
     }
     *n = json_array_size(value);
     if (all && seen != (1u << FK_HOMEQ_ROLES) - 1)
-        return fk_homeq_invalid(req, "team",
+        return fk_reply_invalid(req, "team",
                                 "五包一：须有乡镇干部、村干部、村医、民警、网格员各一名");
     return 0;
 }
@@ -239,7 +234,7 @@ static void create_homeq(struct fk_req *req)
         time_or_reply(req, "start_date", &has_date, &start_date) != 0)
         return;
     if (has_start && has_date) {
-        fk_homeq_invalid(req, "start_date", "starts_at 与 start_date 只填其一");
+        fk_reply_invalid(req, "start_date", "starts_at 与 start_date 只填其一");
         return;
     }
     if (has_date)
@@ -248,14 +243,14 @@ static void create_homeq(struct fk_req *req)
         starts_at = now;
     const char *start_field = has_date ? "start_date" : "starts_at";
     if (starts_at < now - START_PAST || starts_at > now + START_AHEAD) {
-        fk_homeq_invalid(req, start_field, "开始时间应在 60 天前到 7 天后之间");
+        fk_reply_invalid(req, start_field, "开始时间应在 60 天前到 7 天后之间");
         return;
     }
     if (time_or_reply(req, "planned_end", &has_end, &planned_end) != 0 ||
         fk_json_int_or_reply(req, "days", 0, 1, FK_HOMEQ_MAX_DAYS, &has_days, &days) != 0)
         return;
     if (has_end && has_days) {
-        fk_homeq_invalid(req, "days", "planned_end 与 days 只填其一");
+        fk_reply_invalid(req, "days", "planned_end 与 days 只填其一");
         return;
     }
     if (!has_end && !has_days) {
@@ -265,14 +260,14 @@ static void create_homeq(struct fk_req *req)
     if (has_days)
         planned_end = starts_at + days * 86400;
     if (planned_end <= starts_at || planned_end - starts_at > FK_HOMEQ_MAX_DAYS * 86400) {
-        fk_homeq_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
+        fk_reply_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
         return;
     }
     const char *reason, *addr, *note;
     if (fk_json_str_or_reply(req, "reason", 1, 32, &reason) != 0)
         return;
     if (!fk_homeq_reason_known(reason)) {
-        fk_homeq_invalid(req, "reason",
+        fk_reply_invalid(req, "reason",
                          "隔离原因应为 close_contact（密接）、secondary_contact（次密接）、"
                          "returnee（返乡）或 other");
         return;
@@ -281,11 +276,11 @@ static void create_homeq(struct fk_req *req)
         fk_json_str_or_reply(req, "note", 0, FK_HOMEQ_NOTE_MAX, &note) != 0)
         return;
     if (addr != NULL && !fk_text_plain(addr)) {
-        fk_homeq_invalid(req, "address", "地址含有控制字符");
+        fk_reply_invalid(req, "address", "地址含有控制字符");
         return;
     }
     if (note != NULL && !fk_text_plain(note)) {
-        fk_homeq_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     if (addr != NULL)
@@ -343,7 +338,7 @@ static int date_bound_or_reply(struct fk_req *req, const char *name, int end, in
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!fk_homeq_day_parse(text, &day))
-        return fk_homeq_invalid(req, name, "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, name, "日期格式应为 YYYY-MM-DD");
     *out = fk_homeq_slot_opens(day + (end ? 1 : 0), 0);
     return 0;
 }
@@ -355,7 +350,7 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         date_bound_or_reply(req, "until", 1, &f->until))
         return -1;
     if (f->from && f->until && f->until <= f->from)
-        return fk_homeq_invalid(req, "until", "结束日期不能早于开始日期");
+        return fk_reply_invalid(req, "until", "结束日期不能早于开始日期");
     const char *state = fk_req_query(req, "state");
     f->state = 1;
     if (state != NULL && state[0] != '\0') {
@@ -366,14 +361,14 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         else if (strcmp(state, "all") == 0)
             f->state = 0;
         else
-            return fk_homeq_invalid(req, "state", "状态应为 active、ended 或 all");
+            return fk_reply_invalid(req, "state", "状态应为 active、ended 或 all");
     }
     const char *member = fk_req_query(req, "member");
     if (member != NULL && member[0] != '\0') {
         if (strcmp(member, "me") == 0)
             f->member = req->actor.user_id;
         else if (fk_parse_int64(member, 1, INT64_MAX, &f->member) != FK_OK)
-            return fk_homeq_invalid(req, "member", "member 应为 me 或用户编号");
+            return fk_reply_invalid(req, "member", "member 应为 me 或用户编号");
     }
     return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
@@ -450,7 +445,7 @@ static void patch_homeq(struct fk_req *req)
         while (k < sizeof(allowed) / sizeof(allowed[0]) && strcmp(allowed[k], key_name) != 0)
             k++;
         if (k == sizeof(allowed) / sizeof(allowed[0])) {
-            fk_homeq_invalid(req, key_name,
+            fk_reply_invalid(req, key_name,
                              "只能修改 planned_end、team、outcome、ended_at、note、address");
             return;
         }
@@ -458,7 +453,7 @@ static void patch_homeq(struct fk_req *req)
             changes_state = 1;
     }
     if (json_object_size(req->json) == 0) {
-        fk_homeq_invalid(req, "body", "没有要修改的字段");
+        fk_reply_invalid(req, "body", "没有要修改的字段");
         return;
     }
     if (cur.ended && changes_state) {
@@ -475,14 +470,14 @@ static void patch_homeq(struct fk_req *req)
     }
     if (has_end &&
         (planned_end <= cur.starts_at || planned_end - cur.starts_at > FK_HOMEQ_MAX_DAYS * 86400)) {
-        fk_homeq_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
+        fk_reply_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
         return;
     }
     const char *outcome = NULL, *note = NULL, *address = NULL;
     if (fk_json_str_or_reply(req, "outcome", 0, 32, &outcome) != 0)
         return;
     if (outcome != NULL && !fk_homeq_outcome_known(outcome)) {
-        fk_homeq_invalid(
+        fk_reply_invalid(
             req, "outcome",
             "解除方式应为 released（解除隔离）、transferred_to_centralized（转集中隔离）"
             "或 hospital（送医）");
@@ -491,25 +486,25 @@ static void patch_homeq(struct fk_req *req)
     if (time_or_reply(req, "ended_at", &has_ended_at, &ended_at) != 0)
         return;
     if (has_ended_at && outcome == NULL) {
-        fk_homeq_invalid(req, "ended_at", "ended_at 只能与 outcome 一起填写");
+        fk_reply_invalid(req, "ended_at", "ended_at 只能与 outcome 一起填写");
         return;
     }
     if (outcome != NULL && (ended_at < cur.starts_at || ended_at > now + CLOCK_SLACK)) {
-        fk_homeq_invalid(req, "ended_at", "解除时间应在开始时间之后、且不晚于现在");
+        fk_reply_invalid(req, "ended_at", "解除时间应在开始时间之后、且不晚于现在");
         return;
     }
     int has_note = json_object_get(req->json, "note") != NULL;
     if (fk_json_str_or_reply(req, "note", 0, FK_HOMEQ_NOTE_MAX, &note) != 0)
         return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_homeq_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     if (json_object_get(req->json, "address") != NULL) {
         if (fk_json_str_or_reply(req, "address", 1, FK_ADDRESS_MAX, &address) != 0)
             return;
         if (!fk_text_plain(address)) {
-            fk_homeq_invalid(req, "address", "地址含有控制字符");
+            fk_reply_invalid(req, "address", "地址含有控制字符");
             return;
         }
     }
@@ -563,7 +558,7 @@ static void letter_homeq(struct fk_req *req)
                  : strcmp(kind, "notification") == 0 ? FK_HOMEQ_NOTIFICATION
                                                      : -1;
     if (letter < 0) {
-        fk_homeq_invalid(req, "kind", "文书应为 commitment（承诺书）或 notification（告知书）");
+        fk_reply_invalid(req, "kind", "文书应为 commitment（承诺书）或 notification（告知书）");
         return;
     }
     if (fk_json_str_or_reply(req, "action", 1, 16, &action) != 0)
@@ -572,7 +567,7 @@ static void letter_homeq(struct fk_req *req)
                : strcmp(action, "signed") == 0 ? FK_HOMEQ_SIGNED
                                                : -1;
     if (step < 0) {
-        fk_homeq_invalid(req, "action", "action 应为 issued（送达）或 signed（签订）");
+        fk_reply_invalid(req, "action", "action 应为 issued（送达）或 signed（签订）");
         return;
     }
     int64_t now = fk_now(), at = now;
@@ -580,7 +575,7 @@ static void letter_homeq(struct fk_req *req)
     if (time_or_reply(req, "at", &has_at, &at) != 0)
         return;
     if (at < cur.starts_at - 86400 || at > now + CLOCK_SLACK) {
-        fk_homeq_invalid(req, "at", "时间应在隔离开始前一天之后、且不晚于现在");
+        fk_reply_invalid(req, "at", "时间应在隔离开始前一天之后、且不晚于现在");
         return;
     }
     if (cur.ended) {
@@ -598,7 +593,7 @@ static void letter_homeq(struct fk_req *req)
         return;
     }
     if (step == FK_HOMEQ_SIGNED && at < cur.letters[letter][FK_HOMEQ_ISSUED]) {
-        fk_homeq_invalid(req, "at", "签订时间不能早于送达时间");
+        fk_reply_invalid(req, "at", "签订时间不能早于送达时间");
         return;
     }
     struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_letter");
@@ -627,7 +622,7 @@ static void list_members(struct fk_req *req)
         return;
     }
     if (fk_region_code_prefix(region, prefix, &depth, &reason) != FK_OK) {
-        fk_homeq_invalid(req, "region", "区划代码格式错误");
+        fk_reply_invalid(req, "region", "区划代码格式错误");
         return;
     }
     if (!fk_req_covers(req, prefix)) {
@@ -638,7 +633,7 @@ static void list_members(struct fk_req *req)
     char like[FK_NAME_MAX + 8] = "%";
     if (q != NULL && q[0] != '\0') {
         if (strlen(q) > FK_NAME_MAX || !fk_text_plain(q)) {
-            fk_homeq_invalid(req, "q", "查询内容过长或含有控制字符");
+            fk_reply_invalid(req, "q", "查询内容过长或含有控制字符");
             return;
         }
         fk_like_prefix(q, like, sizeof(like));
