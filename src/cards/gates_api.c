@@ -116,7 +116,7 @@ void fk_gate_scan_create(struct fk_req *req)
         fk_reply_invalid(req, "checkpoint_id", "该卡口不是社区卡口或小区门岗，不能扫四色通行证");
         return;
     }
-    const char *code, *direction, *at_text, *key;
+    const char *code, *direction, *key;
     if (fk_json_str_or_reply(req, "code", 1, FK_CODE_MAX_INPUT, &code) != 0 ||
         fk_json_str_or_reply(req, "direction", 1, 8, &direction) != 0)
         return;
@@ -126,24 +126,12 @@ void fk_gate_scan_create(struct fk_req *req)
     }
     int out = strcmp(direction, "out") == 0;
     int64_t now = fk_now(), scanned_at;
-    if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &at_text) != 0)
+    if (fk_json_scanned_at_or_reply(req, now, SCAN_AHEAD, SCAN_BEHIND, &scanned_at) != 0)
         return;
-    if (fk_time_parse(at_text, &scanned_at) != FK_OK) {
-        fk_reply_invalid(req, "scanned_at",
-                         "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
-        return;
-    }
-    if (scanned_at > now + SCAN_AHEAD || scanned_at < now - SCAN_BEHIND) {
-        fk_reply_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
-        return;
-    }
     if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0)
         return;
-    for (const char *p = key; *p; p++)
-        if (*p < 0x21 || *p > 0x7e) {
-            fk_reply_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
-            return;
-        }
+    if (fk_idempotency_key_or_reply(req, key) != 0)
+        return;
     int has_offline, offline;
     if (fk_json_bool_or_reply(req, "offline", &has_offline, &offline) != 0)
         return;

@@ -155,6 +155,16 @@ enum fk_err fk_list_where(struct fk_conn *db, const char *count_head, const char
                           int64_t page, int64_t per_page, json_t *items,
                           int64_t *total) FK_MUST_CHECK;
 
+/* Inputs of a scan at a gate or checkpoint (folded from cards and passes):
+ * the required RFC 3339 time "scanned_at", between `behind` seconds before
+ * `now` and `ahead` after it (offline scanners sync late, clocks run ahead),
+ * in *at; -1 after replying 422 naming it. */
+int fk_json_scanned_at_or_reply(struct fk_req *req, int64_t now, int64_t ahead, int64_t behind,
+                                int64_t *at);
+/* Whether `key` (an idempotency key) is printable ASCII; -1 after replying
+ * 422 naming "idempotency_key". */
+int fk_idempotency_key_or_reply(struct fk_req *req, const char *key);
+
 /* Replies 200 with a page of `items` (stolen) and its count, or on `err`
  * frees `items` and replies fk_reply_fail. */
 void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,

@@ -1,5 +1,6 @@
 /* Helpers that fold what every record handler repeated: a record id in the
  * path, "absent or not yours is 404", a page of a list (http.h). */
+#include "core/clock.h"
 #include "core/parse.h"
 #include "http/lookup.h"
 
@@ -75,4 +76,26 @@ enum fk_err fk_list_where(struct fk_conn *db, const char *count_head, const char
         return FK_ERR_TOO_LARGE;
     struct fk_list_query q = {count_sql, list_sql, bind_where, w, row, row_ctx};
     return fk_list_run(db, &q, page, per_page, items, total);
+}
+
+int fk_json_scanned_at_or_reply(struct fk_req *req, int64_t now, int64_t ahead, int64_t behind,
+                                int64_t *at)
+{
+    const char *text;
+    if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &text) != 0)
+        return -1;
+    if (fk_time_parse(text, at) != FK_OK)
+        return fk_reply_invalid(req, "scanned_at",
+                                "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
+    if (*at > now + ahead || *at < now - behind)
+        return fk_reply_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
+    return 0;
+}
+
+int fk_idempotency_key_or_reply(struct fk_req *req, const char *key)
+{
+    for (const char *p = key; *p; p++)
+        if (*p < 0x21 || *p > 0x7e)
+            return fk_reply_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
+    return 0;
 }

@@ -262,7 +262,7 @@ void fk_passage_create(struct fk_req *req)
     struct fk_checkpoint cp;
     if (db == NULL || road_checkpoint_or_reply(req, db, &cp) != 0)
         return;
-    const char *code, *decision, *at_text, *key, *note;
+    const char *code, *decision, *key, *note;
     int64_t now = fk_now(), scanned_at;
     if (fk_json_str_or_reply(req, "code", 1, FK_CODE_MAX_INPUT, &code) != 0 ||
         fk_json_str_or_reply(req, "decision", 1, 20, &decision) != 0)
@@ -276,27 +276,15 @@ void fk_passage_create(struct fk_req *req)
                          "refer_quarantine（转送隔离）");
         return;
     }
-    if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &at_text) != 0)
+    if (fk_json_scanned_at_or_reply(req, now, SCAN_AHEAD, SCAN_BEHIND, &scanned_at) != 0)
         return;
-    if (fk_time_parse(at_text, &scanned_at) != FK_OK) {
-        fk_reply_invalid(req, "scanned_at",
-                         "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
-        return;
-    }
-    if (scanned_at > now + SCAN_AHEAD || scanned_at < now - SCAN_BEHIND) {
-        fk_reply_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
-        return;
-    }
     int has_offline = 0, offline = 0;
     if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0 ||
         fk_json_str_or_reply(req, "note", 0, 500, &note) != 0 ||
         fk_json_bool_or_reply(req, "offline", &has_offline, &offline) != 0)
         return;
-    for (const char *p = key; *p; p++)
-        if (*p < 0x21 || *p > 0x7e) {
-            fk_reply_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
-            return;
-        }
+    if (fk_idempotency_key_or_reply(req, key) != 0)
+        return;
     if (note != NULL && !fk_text_plain(note)) {
         fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
