@@ -46,6 +46,12 @@ enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *sc
 enum fk_err fk_card_active_of(struct fk_conn *db, int64_t person_id, int64_t *id) FK_MUST_CHECK;
 enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *id) FK_MUST_CHECK;
 
+/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
+ * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
+ * audit->detail unless NULL. */
+enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                 int64_t person_id, json_t *detail) FK_MUST_CHECK;
+
 /* Ends the transaction the caller began: commits when `err` is FK_OK, else
  * (or when the commit fails) rolls back. Returns the outcome. */
 enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;

@@ -151,15 +151,16 @@ enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *
     return card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id, id);
 }
 
-/* Writes `audit` for card `id` of `person_id` (inside the transaction). */
-static enum fk_err card_audit(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                              int64_t person_id)
+enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                 int64_t person_id, json_t *detail)
 {
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     struct fk_audit_entry e = *audit;
     e.target_id = id ? id_text : NULL;
     e.person_id = person_id;
+    if (detail != NULL)
+        e.detail = detail;
     return fk_audit_write(db, &e);
 }
 
@@ -197,7 +198,7 @@ enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
         err = fk_card_insert(db, in->person_id, in->household_id, in->region, in->color,
                              in->expires_at, in->note, audit->actor_id, in->now, id);
     if (err == FK_OK)
-        err = card_audit(db, audit, *id, in->person_id);
+        err = fk_cards_audit_write(db, audit, *id, in->person_id, NULL);
     return fk_cards_finish(db, err);
 }
 
@@ -208,7 +209,7 @@ enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, co
     if (err == FK_OK)
         err = revoke_row(db, id, reason, now, audit->actor_id);
     if (err == FK_OK)
-        err = card_audit(db, audit, id, person_id);
+        err = fk_cards_audit_write(db, audit, id, person_id, NULL);
     return fk_cards_finish(db, err);
 }
 

@@ -215,17 +215,13 @@ static enum fk_err scan_write(struct fk_conn *db, void *arg)
             (int64_t)(f->stored.allowed != 0), f->stored.code, f->stored.reason, w->audit->actor_id,
             f->key, f->now, (int64_t)(f->offline != 0), (int64_t)review);
     if (err == FK_OK && w->id != 0) {
-        char id_text[24];
-        snprintf(id_text, sizeof(id_text), "%lld", (long long)w->id);
-        struct fk_audit_entry e = *w->audit;
-        e.target_id = id_text;
-        e.person_id = f->person_id;
-        e.detail =
+        json_t *detail =
             json_pack("{s:I,s:s,s:b,s:s,s:b,s:b}", "checkpoint_id", (json_int_t)f->checkpoint_id,
                       "direction", f->direction, "allowed", f->stored.allowed, "reason_code",
                       f->stored.code, "offline", f->offline, "review", review);
-        err = e.detail ? fk_audit_write(db, &e) : FK_ERR_NOMEM;
-        json_decref(e.detail);
+        err =
+            detail ? fk_cards_audit_write(db, w->audit, w->id, f->person_id, detail) : FK_ERR_NOMEM;
+        json_decref(detail);
     }
     return err;
 }

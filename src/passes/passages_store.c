@@ -121,11 +121,7 @@ static enum fk_err passage_write(struct fk_conn *db, void *arg)
         (int64_t)in->fever, (int64_t)in->n, in->temps, in->note, w->audit->actor_id, in->key,
         in->now, (int64_t)in->offline, in->review);
     if (err == FK_OK && w->id != 0) {
-        char id_text[24];
-        snprintf(id_text, sizeof(id_text), "%lld", (long long)w->id);
-        struct fk_audit_entry e = *w->audit;
-        e.target_id = id_text;
-        err = fk_audit_write(db, &e);
+        err = fk_pass_audit_write(db, w->audit, w->id, w->audit->person_id, NULL);
     }
     return err;
 }

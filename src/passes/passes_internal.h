@@ -56,6 +56,12 @@ enum fk_err fk_pass_visible(struct fk_conn *db, const char *scope, int64_t id,
  * filled here). */
 enum fk_err fk_pass_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
                            int64_t now, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
+ * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
+ * audit->detail unless NULL. */
+enum fk_err fk_pass_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                int64_t person_id, json_t *detail) FK_MUST_CHECK;
+
 /* The pass list filter. */
 struct fk_pass_filter {
     const char *scope; /* borrowed jurisdiction prefix */

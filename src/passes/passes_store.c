@@ -137,15 +137,16 @@ enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
     return FK_OK;
 }
 
-/* Writes `audit` for pass `id` (target and person filled here). */
-static enum fk_err pass_audit(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                              int64_t person_id)
+enum fk_err fk_pass_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                int64_t person_id, json_t *detail)
 {
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     struct fk_audit_entry e = *audit;
     e.target_id = id ? id_text : NULL;
     e.person_id = person_id;
+    if (detail != NULL)
+        e.detail = detail;
     return fk_audit_write(db, &e);
 }
 
@@ -170,7 +171,7 @@ enum fk_err fk_pass_create(struct fk_conn *db, const struct fk_pii_key *key,
     if (err == FK_OK)
         err = pass_insert(db, key, p, actor, region, now, expires_at, id, code, &driver);
     if (err == FK_OK)
-        err = pass_audit(db, audit, *id, driver);
+        err = fk_pass_audit_write(db, audit, *id, driver, NULL);
     return finish(db, err);
 }
 
@@ -247,7 +248,7 @@ enum fk_err fk_pass_revoke(struct fk_conn *db, int64_t id, int64_t person_id, co
     if (err == FK_OK)
         err = fk_code_revoke(db, FK_CODE_VEHICLE_PASS, id, reason, audit->actor_id);
     if (err == FK_OK)
-        err = pass_audit(db, audit, id, person_id);
+        err = fk_pass_audit_write(db, audit, id, person_id, NULL);
     return finish(db, err);
 }
 

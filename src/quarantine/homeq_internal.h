@@ -112,6 +112,12 @@ struct fk_homeq_member {
     char phone[12];
 };
 
+/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
+ * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
+ * audit->detail unless NULL. */
+enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                 int64_t person_id, json_t *detail) FK_MUST_CHECK;
+
 /* A quarantine to create. Strings are borrowed. */
 struct fk_homeq_new {
     int64_t person_id;

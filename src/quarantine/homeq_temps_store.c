@@ -141,15 +141,11 @@ enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_
             err = fk_health_refresh(db, in->person_id);
     }
     if (err == FK_OK) {
-        char id_text[24];
-        snprintf(id_text, sizeof(id_text), "%lld", (long long)in->id);
-        struct fk_audit_entry e = *audit;
-        e.target_id = id_text;
-        e.person_id = in->person_id;
-        e.detail = json_pack("{s:I,s:s,s:s,s:b}", "temperature_id", (json_int_t)*temp_id, "day",
-                             in->day, "slot", slot, "fever", fever);
-        err = e.detail ? fk_audit_write(db, &e) : FK_ERR_NOMEM;
-        json_decref(e.detail);
+        json_t *detail = json_pack("{s:I,s:s,s:s,s:b}", "temperature_id", (json_int_t)*temp_id,
+                                   "day", in->day, "slot", slot, "fever", fever);
+        err =
+            detail ? fk_homeq_audit_write(db, audit, in->id, in->person_id, detail) : FK_ERR_NOMEM;
+        json_decref(detail);
     }
     if (err == FK_OK)
         err = fk_db_commit(db);

@@ -13,6 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                 int64_t person_id, json_t *detail)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    struct fk_audit_entry e = *audit;
+    e.target_id = id ? id_text : NULL;
+    e.person_id = person_id;
+    if (detail != NULL)
+        e.detail = detail;
+    return fk_audit_write(db, &e);
+}
+
 enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
                              char *address)
 {
@@ -104,13 +117,8 @@ static enum fk_err audit_and_finish(struct fk_conn *db, enum fk_err err,
                                     const struct fk_audit_entry *audit, int64_t id,
                                     int64_t person_id)
 {
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry e = *audit;
-    e.target_id = id ? id_text : NULL;
-    e.person_id = person_id;
     if (err == FK_OK)
-        err = fk_audit_write(db, &e);
+        err = fk_homeq_audit_write(db, audit, id, person_id, NULL);
     if (err == FK_OK)
         err = fk_db_commit(db);
     if (err != FK_OK)
