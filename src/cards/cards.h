@@ -47,18 +47,13 @@ void fk_card_gate_rule(enum fk_card_color color, int out, int64_t scanned_at, in
 struct fk_conn;
 
 /* A person's card follows their status (DESIGN.md §4: entering quarantine
- * turns a card yellow): makes person `person_id`'s active card yellow, which
- * also frees the household's green slot. Nothing to do without an active
- * card. Call inside the caller's transaction. */
-enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id,
-                                       int64_t now) FK_MUST_CHECK;
-/* The end of a home quarantine gives the active card the colour it had
- * before fk_cards_follow_quarantine turned it yellow — green only while no
- * other card of the household is green (else it stays yellow and `*kept`
- * says so: staff issue it again). A card issued yellow stays yellow. Call
- * inside the caller's transaction; `kept` may be NULL. */
-enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64_t now,
-                                    int *kept) FK_MUST_CHECK;
+ * turns a card yellow): subscribes the cards to FK_EVENT_HOMEQ_STARTED (the
+ * active card turns yellow, freeing the household's green slot) and to
+ * FK_EVENT_HOMEQ_ENDED with outcome "released" (the card gets back the colour
+ * it had before; green only while no other card of the household is green,
+ * else it stays yellow and staff issue it again). Both run inside the
+ * quarantine's transaction. Start-up only (src/cli/modules.c). */
+enum fk_err fk_cards_subscribe(void) FK_MUST_CHECK;
 
 /* Registers the card and gate-scan routes (cards_api.c). */
 enum fk_err fk_cards_routes(void) FK_MUST_CHECK;

@@ -5,6 +5,7 @@
  * card does not exist (404). */
 #include "audit/audit.h"
 #include "cards/cards_internal.h"
+#include "http/lookup.h"
 #include "codes/codes.h"
 #include "core/clock.h"
 #include "core/parse.h"
@@ -15,10 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fk_cards_invalid(struct fk_req *req, const char *field, const char *message)
+struct fk_audit_entry fk_cards_entry(struct fk_req *req, const char *action,
+                                     const char *target_type)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
-    return -1;
+    struct fk_audit_entry e = {
+        .actor_id = req->actor.user_id,
+        .actor = req->actor.username,
+        .action = action,
+        .target_type = target_type,
+        .region = req->actor.region,
+        .ip = req->ip,
+    };
+    return e;
 }
 
 void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
@@ -31,40 +40,23 @@ void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
     json_decref(detail);
 }
 
-static void card_not_found(struct fk_req *req)
+/* The {id} card inside the caller's jurisdiction: its id, JSON (a new
+ * reference the caller frees) and holder. -1 after replying 404 or 5xx. */
+static int card_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, json_t **card,
+                         int64_t *person)
 {
-    fk_reply_error(req, 404, "card_not_found", "通行证不存在或不在管辖范围内", "id");
-}
-
-static int card_id_or_reply(struct fk_req *req, int64_t *id)
-{
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        card_not_found(req);
+    *card = NULL;
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_CARD_NOT_FOUND, "id", id) != 0)
         return -1;
-    }
-    return 0;
+    enum fk_err err =
+        fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, *id, card, person);
+    return fk_found_or_reply(req, err, NULL, FK_E_CARD_NOT_FOUND, "id");
 }
 
-static void reply_existing(struct fk_req *req, const char *code, const char *message,
-                           int64_t existing, const char *field)
+static void reply_existing(struct fk_req *req, enum fk_ecode e, int64_t existing, const char *field)
 {
-    fk_reply_json(req, 409,
-                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", code, "message", message,
-                            "field", field, "existing_id", (json_int_t)existing));
-}
-
-/* The id of the card found by `sql` (one int64 parameter), or 0. */
-static enum fk_err card_by(struct fk_conn *db, const char *sql, int64_t value, int64_t *id)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *id = 0;
-    enum fk_err err = fk_db_query(db, &st, &row, sql, "i", value);
-    if (err != FK_OK)
-        return err;
-    *id = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    return FK_OK;
+    fk_reply_err_ex(req, e, field, NULL, json_pack("{s:I}", "existing_id", (json_int_t)existing),
+                    NULL);
 }
 
 /* ?valid_days= in the body (1–30, default 30) as an expiry from `now`. */
@@ -102,7 +94,7 @@ static void create_card(struct fk_req *req)
         return;
     enum fk_card_color color = fk_card_color_from_name(color_name);
     if (color == 0) {
-        fk_cards_invalid(req, "color",
+        fk_reply_invalid(req, "color",
                          "颜色应为 red（红卡）、yellow（黄卡）、blue（蓝卡）或 green（绿卡）");
         return;
     }
@@ -111,34 +103,16 @@ static void create_card(struct fk_req *req)
         fk_json_bool_or_reply(req, "replace", &has_replace, &replace) != 0)
         return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_cards_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     /* The person, inside the caller's jurisdiction: their region becomes the
      * card's. */
-    char in_region[96], sql[256], region[FK_REGION_CODE_LEN];
+    char region[FK_REGION_CODE_LEN];
     int64_t household_id = 0;
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, household_id FROM persons WHERE id = ? AND merged_into IS NULL AND "
-             "%s",
-             in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, person_id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
-        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
-        household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "person_id");
+    enum fk_err err = fk_card_holder(db, person_id, req->actor.prefix, region, &household_id);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
     }
     if (err != FK_OK) {
@@ -146,7 +120,7 @@ static void create_card(struct fk_req *req)
         return;
     }
     if (strlen(region) < 15) {
-        fk_cards_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
+        fk_reply_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
         return;
     }
     int quarantined = 0;
@@ -155,61 +129,49 @@ static void create_card(struct fk_req *req)
         return;
     }
     if (quarantined && color != FK_CARD_YELLOW) {
-        fk_cards_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
+        fk_reply_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
         return;
     }
     if (color == FK_CARD_GREEN && household_id == 0) {
-        fk_cards_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
+        fk_reply_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
         return;
     }
     int64_t existing = 0, green = 0, id = 0;
-    err = card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, &existing);
+    err = fk_card_active_of(db, person_id, &existing);
     if (err == FK_OK && color == FK_CARD_GREEN)
-        err = card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id,
-                      &green);
+        err = fk_card_green_of(db, household_id, &green);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
     if (existing != 0 && !replace) {
-        reply_existing(req, "card_exists", "此人已有有效的通行证（可用 replace 重新发放）",
-                       existing, "person_id");
+        reply_existing(req, FK_E_CARD_EXISTS_REPLACE, existing, "person_id");
         return;
     }
     if (green != 0 && green != existing) {
-        reply_existing(req, "green_taken", "该户已有一张绿卡，每户只能有一名采购人员", green,
-                       "color");
+        reply_existing(req, FK_E_CARD_GREEN_TAKEN, green, "color");
         return;
     }
-    err = fk_db_begin(db);
-    if (err == FK_OK && existing != 0) {
-        err = fk_db_run(db, NULL,
-                        "UPDATE cards SET state = 'revoked', active_person = NULL, "
-                        "active_green_household = NULL, revoked_at = ?, revoked_reason = ?, "
-                        "updated_at = ? WHERE id = ?",
-                        "itii", now, "重新发放", now, existing);
-        if (err == FK_OK)
-            err = fk_code_revoke(db, FK_CODE_CARD, existing, "重新发放", req->actor.user_id);
-    }
-    if (err == FK_OK)
-        err = fk_card_insert(db, person_id, household_id, region, color, expires_at, note,
-                             req->actor.user_id, now, &id);
-    fk_cards_audit(req, &err, "card_issue", "card", id, person_id,
-                   json_pack("{s:s,s:s,s:I,s:I}", "region", region, "color",
-                             fk_card_color_name(color), "expires_at", (json_int_t)expires_at,
-                             "replaced", (json_int_t)existing));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_card_issue issue = {.person_id = person_id,
+                                  .household_id = household_id,
+                                  .region = region,
+                                  .color = color,
+                                  .expires_at = expires_at,
+                                  .note = note,
+                                  .replaces = existing,
+                                  .now = now};
+    struct fk_audit_entry audit = fk_cards_entry(req, "card_issue", "card");
+    audit.detail =
+        json_pack("{s:s,s:s,s:I,s:I}", "region", region, "color", fk_card_color_name(color),
+                  "expires_at", (json_int_t)expires_at, "replaced", (json_int_t)existing);
+    err = audit.detail ? fk_card_issue(db, &issue, &audit, &id) : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_CONFLICT &&
-            card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, &existing) ==
-                FK_OK &&
+        if (err == FK_ERR_CONFLICT && fk_card_active_of(db, person_id, &existing) == FK_OK &&
             existing)
-            reply_existing(req, "card_exists", "此人已有有效的通行证", existing, "person_id");
+            reply_existing(req, FK_E_CARD_EXISTS, existing, "person_id");
         else if (err == FK_ERR_CONFLICT)
-            reply_existing(req, "green_taken", "该户已有一张绿卡，每户只能有一名采购人员", 0,
-                           "color");
+            reply_existing(req, FK_E_CARD_GREEN_TAKEN, 0, "color");
         else
             fk_reply_fail(req, err, NULL);
         return;
@@ -230,11 +192,11 @@ static void bulk_cards(struct fk_req *req)
     if (fk_json_str_or_reply(req, "region", 1, 18, &region) != 0)
         return;
     if (fk_region_code_prefix(region, prefix, &depth, &why) != FK_OK || depth < 4) {
-        fk_cards_invalid(req, "region", "应为小区（15 位）或楼栋（18 位）区划代码");
+        fk_reply_invalid(req, "region", "应为小区（15 位）或楼栋（18 位）区划代码");
         return;
     }
     if (!fk_req_covers(req, prefix)) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return;
     }
     if (expiry_or_reply(req, now, &expires_at) != 0)
@@ -243,7 +205,7 @@ static void bulk_cards(struct fk_req *req)
     enum fk_err err =
         fk_cards_bulk(db, prefix, expires_at, req->actor.user_id, now, counts, &skipped);
     if (err == FK_ERR_TOO_LARGE) {
-        fk_cards_invalid(req, "region", "该区划人数过多，请按楼栋分批发放");
+        fk_reply_invalid(req, "region", "该区划人数过多，请按楼栋分批发放");
         return;
     }
     json_t *issued =
@@ -263,16 +225,7 @@ static void bulk_cards(struct fk_req *req)
                             (json_int_t)skipped));
 }
 
-/* The list filter (GET /cards and the ledger). */
-struct card_filter {
-    char scope[19];
-    const char *color; /* NULL = any */
-    int state;         /* 0 all, 1 active, 2 revoked */
-    int q_kind;        /* 0 none, 1 ID number (blind index), 2 name prefix */
-    char q_value[FK_Q_VALUE_MAX];
-};
-
-static int filter_or_reply(struct fk_req *req, struct card_filter *f)
+static int filter_or_reply(struct fk_req *req, struct fk_card_filter *f)
 {
     memset(f, 0, sizeof(*f));
     if (fk_scope_or_reply(req, f->scope) != 0)
@@ -280,7 +233,7 @@ static int filter_or_reply(struct fk_req *req, struct card_filter *f)
     const char *color = fk_req_query(req, "color");
     if (color != NULL && color[0] != '\0') {
         if (fk_card_color_from_name(color) == 0)
-            return fk_cards_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
+            return fk_reply_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
         f->color = fk_card_color_name(fk_card_color_from_name(color));
     }
     const char *state = fk_req_query(req, "state");
@@ -293,100 +246,37 @@ static int filter_or_reply(struct fk_req *req, struct card_filter *f)
         else if (strcmp(state, "all") == 0)
             f->state = 0;
         else
-            return fk_cards_invalid(req, "state", "状态应为 active、revoked 或 all");
+            return fk_reply_invalid(req, "state", "状态应为 active、revoked 或 all");
     }
     return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
 
-static void filter_where(const struct card_filter *f, int keyset, char *sql, size_t size)
-{
-    char in_region[96];
-    fk_store_in_region("c.region", in_region, sizeof(in_region));
-    static const char *const states[] = {"", " AND c.state = 'active'", " AND c.state = 'revoked'"};
-    static const char *const q_clauses[] = {"", " AND p.id_blind = ?",
-                                            " AND p.name LIKE ? ESCAPE '!'"};
-    snprintf(sql, size, " WHERE %s%s%s%s%s", in_region, states[f->state],
-             f->color ? " AND c.color = ?" : "", q_clauses[f->q_kind],
-             keyset ? " AND c.id > ?" : "");
-}
-
-static enum fk_err filter_bind(struct fk_stmt *st, const struct card_filter *f, int keyset,
-                               int64_t after_id, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->color)
-        err = fk_stmt_bind_text(st, (*idx)++, f->color);
-    if (err == FK_OK && f->q_kind)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
-    if (err == FK_OK && keyset)
-        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
-    return err;
-}
-
-/* fk_list_run callbacks of the card list. */
-static enum fk_err bind_list_filter(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    return filter_bind(st, ctx, 0, 0, idx);
-}
-
-struct card_view {
-    const struct fk_pii_key *key;
-    unsigned role;
-    int64_t now;
-};
-
-static json_t *card_row(struct fk_stmt *st, void *ctx)
-{
-    const struct card_view *v = ctx;
-    return fk_card_json(st, v->key, v->role, v->now);
-}
-
 static void list_cards(struct fk_req *req)
 {
-    struct card_filter f;
+    struct fk_card_filter f;
     int64_t page, per_page;
     if (filter_or_reply(req, &f) != 0 || fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[512], count_sql[1024], list_sql[2048];
-    filter_where(&f, 0, where, sizeof(where));
-    snprintf(count_sql, sizeof(count_sql),
-             "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id%s", where);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.region, c.id LIMIT ? OFFSET ?",
-             where);
-    struct card_view view = {&req->app->pii_key, req->actor.role, fk_now()};
-    struct fk_list_query q = {count_sql, list_sql, bind_list_filter, &f, card_row, &view};
+    struct fk_card_view view = {&req->app->pii_key, req->actor.role, fk_now()};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = fk_list_run(db, &q, page, per_page, items, &total);
+    enum fk_err err = fk_cards_page(db, &f, &view, page, per_page, items, &total);
     fk_cards_audit(req, &err, "card_list", "card", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                              "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_card(struct fk_req *req)
 {
     int64_t id, person = 0;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || card_id_or_reply(req, &id) != 0)
+    json_t *body;
+    if (card_or_reply(req, fk_req_db(req), &id, &body, &person) != 0)
         return;
-    json_t *body = NULL;
-    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
-                                   &body, &person);
-    if (err == FK_ERR_NOT_FOUND) {
-        card_not_found(req);
-        return;
-    }
+    enum fk_err err = FK_OK;
     fk_cards_audit(req, &err, "card_read", "card", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
@@ -400,48 +290,28 @@ static void revoke_card(struct fk_req *req)
 {
     int64_t id, person = 0;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || card_id_or_reply(req, &id) != 0)
+    json_t *card;
+    if (card_or_reply(req, db, &id, &card, &person) != 0)
         return;
-    json_t *card = NULL;
-    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
-                                   &card, &person);
-    if (err == FK_ERR_NOT_FOUND) {
-        card_not_found(req);
-        return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    enum fk_err err;
     int revoked = strcmp(json_string_value(json_object_get(card, "state")), "revoked") == 0;
     json_decref(card);
     const char *reason;
     if (fk_json_str_or_reply(req, "reason", 1, 200, &reason) != 0)
         return;
     if (!fk_text_plain(reason)) {
-        fk_cards_invalid(req, "reason", "作废原因含有控制字符");
+        fk_reply_invalid(req, "reason", "作废原因含有控制字符");
         return;
     }
     if (revoked) {
-        fk_reply_error(req, 409, "card_revoked", "通行证已作废", "state");
+        fk_reply_err(req, FK_E_CARD_REVOKED, "state");
         return;
     }
-    int64_t now = fk_now();
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE cards SET state = 'revoked', active_person = NULL, "
-                        "active_green_household = NULL, revoked_at = ?, revoked_reason = ?, "
-                        "updated_at = ? WHERE id = ? AND state = 'active'",
-                        "itii", now, reason, now, id);
-    if (err == FK_OK)
-        err = fk_code_revoke(db, FK_CODE_CARD, id, reason, req->actor.user_id);
-    fk_cards_audit(req, &err, "card_revoke", "card", id, person,
-                   json_pack("{s:s}", "reason", reason));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_audit_entry audit = fk_cards_entry(req, "card_revoke", "card");
+    audit.detail = json_pack("{s:s}", "reason", reason);
+    err = audit.detail ? fk_card_revoke(db, id, person, reason, fk_now(), &audit) : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -451,16 +321,10 @@ static void revoke_card(struct fk_req *req)
 static void card_qr(struct fk_req *req)
 {
     int64_t id, person = 0;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || card_id_or_reply(req, &id) != 0)
+    json_t *card;
+    if (card_or_reply(req, fk_req_db(req), &id, &card, &person) != 0)
         return;
-    json_t *card = NULL;
-    enum fk_err err = fk_card_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix, id,
-                                   &card, &person);
-    if (err == FK_ERR_NOT_FOUND) {
-        card_not_found(req);
-        return;
-    }
+    enum fk_err err = FK_OK;
     const char *code = json_string_value(json_object_get(card, "code"));
     struct fk_buf image;
     fk_buf_init(&image, 1024 * 1024);
@@ -470,39 +334,51 @@ static void card_qr(struct fk_req *req)
         err = fk_code_qr_svg(code, &image);
     fk_cards_audit(req, &err, "card_qr", "card", id, person, NULL);
     json_decref(card);
-    if (err != FK_OK) {
-        fk_buf_free(&image);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
-    fk_reply_header(req, "Cache-Control", "private, max-age=300");
-    fk_buf_free(&image);
+    fk_reply_svg(req, err, &image);
 }
 
-static const char *text_of(json_t *object, const char *name)
+/* One ledger row per card (fk_cards_each). */
+struct export_rows {
+    struct fk_ledger *lg;
+    int64_t count;
+};
+
+static int export_row(void *ctx, json_t *c)
 {
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
+    struct export_rows *x = ctx;
+    char seq[24], id[24], issued[20], expires[20], revoked[20];
+    snprintf(seq, sizeof(seq), "%lld", (long long)++x->count);
+    snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(c, "id")));
+    fk_ledger_local_time(json_object_get(c, "issued_at"), issued);
+    fk_ledger_local_time(json_object_get(c, "expires_at"), expires);
+    fk_ledger_local_time(json_object_get(c, "revoked_at"), revoked);
+    json_t *person = json_object_get(c, "person");
+    const char *state = strcmp(fk_ledger_text(c, "state"), "revoked") == 0 ? "已作废"
+                        : json_is_true(json_object_get(c, "expired"))      ? "已过期"
+                                                                           : "有效";
+    const char *cells[] = {seq,
+                           id,
+                           fk_ledger_text(person, "name"),
+                           fk_ledger_text(person, "id_number"),
+                           fk_ledger_text(person, "phone"),
+                           fk_ledger_text(c, "region"),
+                           fk_ledger_text(c, "region_name"),
+                           fk_ledger_text(c, "color_label"),
+                           state,
+                           issued,
+                           expires,
+                           fk_ledger_text(json_object_get(c, "issued_by"), "name"),
+                           revoked,
+                           fk_ledger_text(c, "revoked_reason"),
+                           fk_ledger_text(c, "note")};
+    fk_ledger_row(x->lg, cells, sizeof(cells) / sizeof(cells[0]));
+    return 0;
 }
-
-/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
-static void local_time(json_t *value, char out[20])
-{
-    const char *text = json_string_value(value);
-    snprintf(out, 20, "%s", text ? text : "");
-    if (strlen(out) >= 16) {
-        out[16] = '\0';
-        out[10] = ' ';
-    }
-}
-
-#define BATCH 500
 
 static void export_cards(struct fk_req *req)
 {
     int xlsx;
-    struct card_filter f;
+    struct fk_card_filter f;
     if (fk_ledger_format_or_reply(req, &xlsx) != 0 || filter_or_reply(req, &f) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
@@ -518,61 +394,10 @@ static void export_cards(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[512], sql[2048];
-    filter_where(&f, 1, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT " FK_CARD_COLUMNS FK_CARD_FROM "%s ORDER BY c.id LIMIT %d",
-             where, BATCH);
-    int64_t last = 0, count = 0, now = fk_now();
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = filter_bind(st, &f, 1, last, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            json_t *c = fk_card_json(st, &req->app->pii_key, req->actor.role, now);
-            if (c == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = fk_stmt_int64(st, 0);
-            char seq[24], id[24], issued[20], expires[20], revoked[20];
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            snprintf(id, sizeof(id), "%lld", (long long)last);
-            local_time(json_object_get(c, "issued_at"), issued);
-            local_time(json_object_get(c, "expires_at"), expires);
-            local_time(json_object_get(c, "revoked_at"), revoked);
-            json_t *person = json_object_get(c, "person");
-            const char *state = strcmp(text_of(c, "state"), "revoked") == 0   ? "已作废"
-                                : json_is_true(json_object_get(c, "expired")) ? "已过期"
-                                                                              : "有效";
-            const char *cells[N] = {seq,
-                                    id,
-                                    text_of(person, "name"),
-                                    text_of(person, "id_number"),
-                                    text_of(person, "phone"),
-                                    text_of(c, "region"),
-                                    text_of(c, "region_name"),
-                                    text_of(c, "color_label"),
-                                    state,
-                                    issued,
-                                    expires,
-                                    text_of(json_object_get(c, "issued_by"), "name"),
-                                    revoked,
-                                    text_of(c, "revoked_reason"),
-                                    text_of(c, "note")};
-            fk_ledger_row(&lg, cells, N);
-            json_decref(c);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
+    struct fk_card_view view = {&req->app->pii_key, req->actor.role, fk_now()};
+    struct export_rows rows = {&lg, 0};
+    enum fk_err err = fk_cards_each(db, &f, &view, export_row, &rows);
+    int64_t count = rows.count;
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
                                    xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);

@@ -4,7 +4,9 @@
 #include "cards/cards_internal.h"
 #include "codes/codes.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "quarantine/quarantine.h"
+#include "store/where_query.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,16 @@
 
 /* The most persons bulk issue handles in one compound. */
 #define BULK_MAX 20000
+
+/* Columns read for card_json, and the joins they need. */
+#define CARD_COLUMNS                                                                               \
+    "c.id, c.person_id, p.name, p.id_sealed, p.phone_sealed, c.household_id, c.region, "           \
+    "COALESCE(g.name, ''), c.color, c.state, c.code, c.issued_at, c.expires_at, c.issued_by, "     \
+    "COALESCE(u.display_name, ''), c.revoked_at, c.revoked_reason, c.note, c.created_at, "         \
+    "c.updated_at"
+#define CARD_FROM                                                                                  \
+    " FROM cards c JOIN persons p ON p.id = c.person_id LEFT JOIN regions g ON g.code = "          \
+    "c.region LEFT JOIN users u ON u.id = c.issued_by"
 
 static json_t *col_time(struct fk_stmt *st, int col)
 {
@@ -23,7 +35,10 @@ static json_t *col_text(struct fk_stmt *st, int col)
     return fk_stmt_is_null(st, col) ? json_null() : json_string(fk_stmt_text(st, col));
 }
 
-json_t *fk_card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role, int64_t now)
+/* The JSON of the current row (CARD_COLUMNS), ID and phone masked unless
+ * `role` sees them in full. New reference, NULL on failure. */
+static json_t *card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
+                         int64_t now)
 {
     enum fk_card_color color = fk_card_color_from_name(fk_stmt_text(st, 8));
     int active = strcmp(fk_stmt_text(st, 9), "active") == 0;
@@ -50,24 +65,18 @@ json_t *fk_card_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned 
 enum fk_err fk_card_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                          const char *scope, int64_t id, json_t **out, int64_t *person_id)
 {
-    char in_region[96], sql[1024];
-    fk_store_in_region("c.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT " FK_CARD_COLUMNS FK_CARD_FROM " WHERE c.id = ? AND %s",
-             in_region);
+    struct fk_where w;
+    fk_where_record(&w, "c.id = ?", id, "c.region", scope);
     struct fk_stmt *st;
+    int row;
     *out = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err = fk_db_query_where(db, &st, &row, "SELECT " CARD_COLUMNS CARD_FROM, &w, NULL);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
+    if (!row)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK) {
-        *out = fk_card_json(st, key, role, fk_now());
+        *out = card_json(st, key, role, fk_now());
         if (*out == NULL)
             err = FK_ERR_NOMEM;
         else if (person_id != NULL)
@@ -98,8 +107,178 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
     return err;
 }
 
-enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id, int64_t now)
+enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
+                           int64_t *household_id)
 {
+    struct fk_where w;
+    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
+    struct fk_stmt *st;
+    int row;
+    *household_id = 0;
+    enum fk_err err =
+        fk_db_query_where(db, &st, &row, "SELECT region, household_id FROM persons", &w, NULL);
+    if (err != FK_OK)
+        return err;
+    if (row) {
+        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
+        *household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
+    }
+    fk_stmt_free(st);
+    return row ? FK_OK : FK_ERR_NOT_FOUND;
+}
+
+/* The id of the card found by `sql` (one int64 parameter), or 0. */
+static enum fk_err card_by(struct fk_conn *db, const char *sql, int64_t value, int64_t *id)
+{
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    *id = 0;
+    enum fk_err err = fk_db_query(db, &st, &row, sql, "i", value);
+    if (err != FK_OK)
+        return err;
+    *id = row ? fk_stmt_int64(st, 0) : 0;
+    fk_stmt_free(st);
+    return FK_OK;
+}
+
+enum fk_err fk_card_active_of(struct fk_conn *db, int64_t person_id, int64_t *id)
+{
+    return card_by(db, "SELECT id FROM cards WHERE active_person = ?", person_id, id);
+}
+
+enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *id)
+{
+    return card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id, id);
+}
+
+enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                 int64_t person_id, json_t *detail)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    struct fk_audit_entry e = *audit;
+    e.target_id = id ? id_text : NULL;
+    e.person_id = person_id;
+    if (detail != NULL)
+        e.detail = detail;
+    return fk_audit_write(db, &e);
+}
+
+/* Revokes active card `id` and its code (inside the caller's transaction). */
+static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason, int64_t now,
+                              int64_t actor)
+{
+    enum fk_err err = fk_db_run(db, NULL,
+                                "UPDATE cards SET state = 'revoked', active_person = NULL, "
+                                "active_green_household = NULL, revoked_at = ?, revoked_reason = "
+                                "?, updated_at = ? WHERE id = ? AND state = 'active'",
+                                "itii", now, reason, now, id);
+    if (err == FK_OK)
+        err = fk_code_revoke(db, FK_CODE_CARD, id, reason, actor);
+    return err;
+}
+
+enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err)
+{
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK)
+        fk_db_rollback(db);
+    return err;
+}
+
+enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
+                          const struct fk_audit_entry *audit, int64_t *id)
+{
+    *id = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err == FK_OK && in->replaces != 0)
+        err = revoke_row(db, in->replaces, "重新发放", in->now, audit->actor_id);
+    if (err == FK_OK)
+        err = fk_card_insert(db, in->person_id, in->household_id, in->region, in->color,
+                             in->expires_at, in->note, audit->actor_id, in->now, id);
+    if (err == FK_OK)
+        err = fk_cards_audit_write(db, audit, *id, in->person_id, NULL);
+    return fk_cards_finish(db, err);
+}
+
+enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
+                           int64_t now, const struct fk_audit_entry *audit)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = revoke_row(db, id, reason, now, audit->actor_id);
+    if (err == FK_OK)
+        err = fk_cards_audit_write(db, audit, id, person_id, NULL);
+    return fk_cards_finish(db, err);
+}
+
+/* The WHERE clause of filter `f` (cards c joined with persons p). */
+static void card_where(const struct fk_card_filter *f, struct fk_where *w)
+{
+    static const char *const states[] = {NULL, "c.state = 'active'", "c.state = 'revoked'"};
+    static const char *const q_clauses[] = {NULL, "p.id_blind = ?", "p.name LIKE ? ESCAPE '!'"};
+    fk_where_init(w);
+    fk_where_region(w, "c.region", f->scope);
+    if (states[f->state] != NULL)
+        fk_where_add(w, states[f->state], "");
+    if (f->color != NULL)
+        fk_where_add(w, "c.color = ?", "t", f->color);
+    if (f->q_kind != 0)
+        fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
+}
+
+static json_t *card_row(struct fk_stmt *st, void *ctx)
+{
+    const struct fk_card_view *v = ctx;
+    return card_json(st, v->key, v->role, v->now);
+}
+
+enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
+                          const struct fk_card_view *view, int64_t page, int64_t per_page,
+                          json_t *items, int64_t *total)
+{
+    struct fk_where w;
+    card_where(f, &w);
+    return fk_list_where(db, "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id",
+                         "SELECT " CARD_COLUMNS CARD_FROM, &w,
+                         " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row, (void *)view, page,
+                         per_page, items, total);
+}
+
+/* fk_db_walk_where callback of fk_cards_each. */
+struct card_walk {
+    const struct fk_card_view *view;
+    int (*each)(void *ctx, json_t *card);
+    void *ctx;
+};
+
+static enum fk_err card_step(struct fk_stmt *st, void *arg)
+{
+    struct card_walk *x = arg;
+    json_t *c = card_json(st, x->view->key, x->view->role, x->view->now);
+    if (c == NULL)
+        return FK_ERR_NOMEM;
+    int stop = x->each(x->ctx, c);
+    json_decref(c);
+    return stop ? FK_ERR_DONE : FK_OK;
+}
+
+enum fk_err fk_cards_each(struct fk_conn *db, const struct fk_card_filter *f,
+                          const struct fk_card_view *view, int (*each)(void *ctx, json_t *card),
+                          void *ctx)
+{
+    struct fk_where w;
+    card_where(f, &w);
+    struct card_walk x = {view, each, ctx};
+    return fk_db_walk_where(db, "SELECT " CARD_COLUMNS CARD_FROM, &w, "c.id", 500, card_step, &x);
+}
+
+/* Quarantine started: the active card turns yellow (FK_EVENT_HOMEQ_STARTED). */
+static enum fk_err follow_quarantine(struct fk_conn *db, const struct fk_event *event, void *ctx)
+{
+    (void)ctx;
+    int64_t person_id = event->person_id, now = event->at;
     return fk_db_run(db, NULL,
                      "UPDATE cards SET color_before_quarantine = color, color = 'yellow', "
                      "active_green_household = NULL, updated_at = ? WHERE active_person = ? AND "
@@ -107,10 +286,16 @@ enum fk_err fk_cards_follow_quarantine(struct fk_conn *db, int64_t person_id, in
                      "ii", now, person_id);
 }
 
-enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64_t now, int *kept)
+/* Quarantine ended: a released person's card gets its colour back
+ * (FK_EVENT_HOMEQ_ENDED). A green card stays yellow while another card of the
+ * household holds the green slot. */
+static enum fk_err follow_release(struct fk_conn *db, const struct fk_event *event, void *ctx)
 {
-    if (kept != NULL)
-        *kept = 0;
+    (void)ctx;
+    const struct fk_homeq_ended *ended = event->detail;
+    if (ended == NULL || ended->outcome == NULL || strcmp(ended->outcome, "released") != 0)
+        return FK_OK;
+    int64_t person_id = event->person_id, now = event->at;
     struct fk_stmt *st = NULL;
     int row = 0;
     enum fk_err err = fk_db_query(db, &st, &row,
@@ -136,16 +321,23 @@ enum fk_err fk_cards_follow_release(struct fk_conn *db, int64_t person_id, int64
                              "i", household)) != FK_OK)
             return err;
         fk_stmt_free(st);
-        if (row) {
-            if (kept != NULL)
-                *kept = 1;
+        if (row)
             return FK_OK;
-        }
     }
     return fk_db_run(db, NULL,
                      "UPDATE cards SET color = ?, color_before_quarantine = NULL, "
                      "active_green_household = ?, updated_at = ? WHERE id = ?",
                      "tzii", before, green ? household : (int64_t)0, now, id);
+}
+
+enum fk_err fk_cards_subscribe(void)
+{
+    enum fk_err err = fk_event_subscribe(FK_EVENT_HOMEQ_STARTED, follow_quarantine, NULL,
+                                         "cards.follow_quarantine");
+    if (err == FK_OK)
+        err =
+            fk_event_subscribe(FK_EVENT_HOMEQ_ENDED, follow_release, NULL, "cards.follow_release");
+    return err;
 }
 
 /* Whether the comma-separated `list` contains `name`. */

@@ -3,6 +3,7 @@
  * The order of the lines below is the order subscribers of one kind run in
  * (docs/internals/modules.md, "Events"). Every command that opens a store
  * (fk_cli_open) calls this once, before any thread starts. */
+#include "cards/cards.h"
 #include "cli/cli.h"
 #include "core/events.h"
 
@@ -16,6 +17,8 @@ int fk_modules_subscribe(void)
     enum fk_err err = FK_OK;
     /* Each module that reacts to another's events adds its line here, e.g.
      *     if (err == FK_OK) err = fk_cards_subscribe(); */
+    if (err == FK_OK)
+        err = fk_cards_subscribe();
     if (err != FK_OK) {
         fprintf(stderr, "fangkong: subscribing the modules' events failed\n");
         return 1;

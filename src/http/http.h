@@ -146,6 +146,33 @@ void fk_reply_errf(struct fk_req *req, enum fk_ecode e, const char *field, const
  * a "%s" message as in fk_reply_errf (NULL otherwise). */
 void fk_reply_err_ex(struct fk_req *req, enum fk_ecode e, const char *field, const char *arg,
                      json_t *in_error, json_t *top);
+/* fk_list_run over a struct fk_where: counts `count_head` + w->sql and lists
+ * `list_head` + w->sql + `order` (which ends "LIMIT ? OFFSET ?"), rows made
+ * by `row` (see struct fk_list_query). `w` is borrowed. */
+enum fk_err fk_list_where(struct fk_conn *db, const char *count_head, const char *list_head,
+                          const struct fk_where *w, const char *order,
+                          json_t *(*row)(struct fk_stmt *st, void *ctx), void *row_ctx,
+                          int64_t page, int64_t per_page, json_t *items,
+                          int64_t *total) FK_MUST_CHECK;
+
+/* Inputs of a scan at a gate or checkpoint (folded from cards and passes):
+ * the required RFC 3339 time "scanned_at", between `behind` seconds before
+ * `now` and `ahead` after it (offline scanners sync late, clocks run ahead),
+ * in *at; -1 after replying 422 naming it. */
+int fk_json_scanned_at_or_reply(struct fk_req *req, int64_t now, int64_t ahead, int64_t behind,
+                                int64_t *at);
+/* Whether `key` (an idempotency key) is printable ASCII; -1 after replying
+ * 422 naming "idempotency_key". */
+int fk_idempotency_key_or_reply(struct fk_req *req, const char *key);
+
+/* Replies 200 with a page of `items` (stolen) and its count, or on `err`
+ * frees `items` and replies fk_reply_fail. */
+void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
+                   int64_t per_page);
+/* Replies 200 with the SVG image in `image` (a QR code; private, cacheable
+ * 5 minutes), or on `err` replies fk_reply_fail. Frees `image` either way. */
+void fk_reply_svg(struct fk_req *req, enum fk_err err, struct fk_buf *image);
+
 /* Maps a store/logic error to a reply: NOT_FOUND 404, CONFLICT 409, INVALID 422,
  * FORBIDDEN 403, AUTH 401, BUSY 503, everything else 500 (logged). */
 void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field);

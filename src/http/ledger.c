@@ -163,3 +163,19 @@ void fk_ledger_finish(struct fk_req *req, struct fk_ledger *lg, enum fk_err err,
     }
     fk_ledger_reply(req, fd, size, xlsx, base);
 }
+
+const char *fk_ledger_text(json_t *object, const char *name)
+{
+    const char *text = json_string_value(json_object_get(object, name));
+    return text ? text : "";
+}
+
+void fk_ledger_local_time(json_t *value, char out[20])
+{
+    const char *text = json_string_value(value);
+    snprintf(out, 20, "%s", text ? text : "");
+    if (strlen(out) >= 16) {
+        out[16] = '\0';
+        out[10] = ' ';
+    }
+}

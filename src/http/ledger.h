@@ -42,4 +42,11 @@ void fk_ledger_finish(struct fk_req *req, struct fk_ledger *lg, enum fk_err err,
 /* ?format=xlsx (default) or csv; -1 after replying 422 naming "format". */
 int fk_ledger_format_or_reply(struct fk_req *req, int *xlsx);
 
+/* Cell helpers shared by the ledgers (folded from cards, quarantine and
+ * passes). The string member `name` of `object`, or "" (borrowed). */
+const char *fk_ledger_text(json_t *object, const char *name);
+/* An RFC 3339 JSON string ("2022-03-02T08:00:00+08:00") as the cell
+ * "2022-03-02 08:00"; "" for anything else. */
+void fk_ledger_local_time(json_t *value, char out[20]);
+
 #endif

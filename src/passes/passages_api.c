@@ -12,6 +12,7 @@
 #include "http/ledger.h"
 #include "passes/passes.h"
 #include "passes/passes_internal.h"
+#include "http/lookup.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/quarantine.h"
 
@@ -36,65 +37,14 @@ const char *fk_passage_decision_label(const char *name)
     return name;
 }
 
-enum fk_err fk_passages_of_person(struct fk_conn *db, const char *id_blind, int64_t since, int max,
-                                  int (*cb)(void *ctx, const struct fk_person_passage *p),
-                                  void *ctx)
-{
-    if (db == NULL || id_blind == NULL || max < 1 || cb == NULL)
-        return FK_ERR_INVALID;
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(
-        db,
-        "SELECT g.id, g.scanned_at, COALESCE(k.name, ''), g.region, v.plate, g.decision, o.seat "
-        "FROM pass_occupants o JOIN passages g ON g.pass_id = o.pass_id JOIN vehicle_passes v ON "
-        "v.id = g.pass_id LEFT JOIN checkpoints k ON k.id = g.checkpoint_id WHERE o.id_blind = ? "
-        "AND g.scanned_at >= ? ORDER BY g.scanned_at DESC, g.id DESC LIMIT ?",
-        &st);
-    if (err != FK_OK)
-        return err;
-    if ((err = fk_stmt_bind_text(st, 1, id_blind)) == FK_OK &&
-        (err = fk_stmt_bind_int64(st, 2, since)) == FK_OK)
-        err = fk_stmt_bind_int64(st, 3, max);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        struct fk_person_passage p = {
-            .id = fk_stmt_int64(st, 0),
-            .scanned_at = fk_stmt_int64(st, 1),
-            .checkpoint_name = fk_stmt_text(st, 2),
-            .checkpoint_region = fk_stmt_text(st, 3),
-            .plate = fk_stmt_text(st, 4),
-            .decision = fk_stmt_text(st, 5),
-            .seat = (int)fk_stmt_int64(st, 6),
-        };
-        if (cb(ctx, &p) != 0)
-            break;
-    }
-    fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_OK : err;
-}
-
-static void checkpoint_not_found(struct fk_req *req)
-{
-    fk_reply_error(req, 404, "checkpoint_not_found", "卡口不存在或不在管辖范围内", "checkpoint_id");
-}
-
 /* The {id} checkpoint inside the caller's jurisdiction. -1 after replying. */
 static int checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *cp)
 {
     int64_t id;
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) != FK_OK) {
-        checkpoint_not_found(req);
+    if (fk_path_id_or_reply(req, "id", FK_E_GATE_NOT_FOUND, "checkpoint_id", &id) != 0)
         return -1;
-    }
     enum fk_err err = fk_checkpoint_get(db, id, cp);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, cp->region))) {
-        checkpoint_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_found_or_reply(req, err, cp->region, FK_E_GATE_NOT_FOUND, "checkpoint_id");
 }
 
 /* A checkpoint that may scan vehicle passes (not a gate). */
@@ -104,8 +54,8 @@ static int road_checkpoint_or_reply(struct fk_req *req, struct fk_conn *db,
     if (checkpoint_or_reply(req, db, cp) != 0)
         return -1;
     if (fk_checkpoint_type_is_gate(cp->type))
-        return fk_pass_invalid(req, "checkpoint_id",
-                               "该卡口是社区卡口或小区门岗，请扫四色通行证（门岗扫码）");
+        return fk_reply_invalid(req, "checkpoint_id",
+                                "该卡口是社区卡口或小区门岗，请扫四色通行证（门岗扫码）");
     return 0;
 }
 
@@ -145,9 +95,8 @@ static int pass_of_code_or_reply(struct fk_req *req, struct fk_conn *db, const c
     if (reason != NULL) {
         json_decref(*pass);
         *pass = NULL;
-        fk_reply_json(req, 422,
-                      json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_code", "message",
-                                why, "field", "code", "reason", reason));
+        fk_reply_err_ex(req, FK_E_PASS_CODE_INVALID, "code", why,
+                        json_pack("{s:s}", "reason", reason), NULL);
         return -1;
     }
     return 0;
@@ -242,57 +191,6 @@ void fk_passage_scan(struct fk_req *req)
                             (double)req->app->cfg.fever_tenths / 10.0));
 }
 
-#define PASSAGE_COLUMNS                                                                            \
-    "g.id, g.checkpoint_id, COALESCE(k.name, ''), g.region, g.pass_id, v.plate, v.vehicle_type, "  \
-    "g.scanned_at, g.decision, g.fever, g.occupants_count, g.temperatures, g.note, g.scanned_by, " \
-    "COALESCE(u.display_name, ''), g.created_at, g.offline, g.review"
-#define PASSAGE_FROM                                                                               \
-    " FROM passages g JOIN vehicle_passes v ON v.id = g.pass_id LEFT JOIN checkpoints k ON k.id "  \
-    "= g.checkpoint_id LEFT JOIN users u ON u.id = g.scanned_by"
-
-static json_t *passage_json(struct fk_stmt *st)
-{
-    json_t *temps = json_loads(fk_stmt_text(st, 11), 0, NULL);
-    json_t *review = fk_stmt_is_null(st, 17) ? NULL : json_loads(fk_stmt_text(st, 17), 0, NULL);
-    const char *decision = fk_stmt_text(st, 8);
-    return json_pack(
-        "{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:o,s:s,s:s,s:b,s:I,s:o,s:o,s:{s:I,s:s},s:o,s:b,s:o}", "id",
-        (json_int_t)fk_stmt_int64(st, 0), "checkpoint_id", (json_int_t)fk_stmt_int64(st, 1),
-        "checkpoint_name", fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "pass_id",
-        (json_int_t)fk_stmt_int64(st, 4), "plate", fk_stmt_text(st, 5), "vehicle_type",
-        fk_stmt_text(st, 6), "scanned_at", fk_time_json(fk_stmt_int64(st, 7), 1), "decision",
-        decision, "decision_label", fk_passage_decision_label(decision), "fever",
-        fk_stmt_int64(st, 9) != 0, "occupants_count", (json_int_t)fk_stmt_int64(st, 10),
-        "temperatures", temps ? temps : json_array(), "note",
-        fk_stmt_is_null(st, 12) ? json_null() : json_string(fk_stmt_text(st, 12)), "scanned_by",
-        "id", (json_int_t)fk_stmt_int64(st, 13), "name", fk_stmt_text(st, 14), "created_at",
-        fk_time_json(fk_stmt_int64(st, 15), 1), "offline", fk_stmt_int64(st, 16) != 0, "review",
-        review ? review : json_null());
-}
-
-static enum fk_err passage_load(struct fk_conn *db, int64_t id, int64_t user, const char *key,
-                                json_t **out)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *out = NULL;
-    enum fk_err err =
-        key ? fk_db_query(db, &st, &row,
-                          "SELECT " PASSAGE_COLUMNS PASSAGE_FROM
-                          " WHERE g.scanned_by = ? AND g.idempotency_key = ?",
-                          "it", user, key)
-            : fk_db_query(db, &st, &row, "SELECT " PASSAGE_COLUMNS PASSAGE_FROM " WHERE g.id = ?",
-                          "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row)
-        err = FK_ERR_NOT_FOUND;
-    else if ((*out = passage_json(st)) == NULL)
-        err = FK_ERR_NOMEM;
-    fk_stmt_free(st);
-    return err;
-}
-
 /* Reads temperatures: exactly one per occupant seat (0..n-1), or offline
  * one per seat the staff counted (1..1 + FK_PASS_MAX_PASSENGERS; a count
  * other than the pass's `n` adds a "count_mismatch" item to `review`). Fills
@@ -304,11 +202,11 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
     json_t *list = json_object_get(req->json, "temperatures");
     *stored = NULL;
     if (list == NULL || json_is_null(list)) {
-        fk_reply_error(req, 422, "missing_field", "缺少体温（每位乘车人一个）", "temperatures");
+        fk_reply_err(req, FK_E_PASS_TEMPS_MISSING, "temperatures");
         return -1;
     }
     if (!json_is_array(list))
-        return fk_pass_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
+        return fk_reply_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
     size_t m = json_array_size(list);
     if (offline && m >= 1 && m <= 1 + FK_PASS_MAX_PASSENGERS && m != (size_t)n) {
         char text[160];
@@ -318,7 +216,7 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
         n = (int)m;
     }
     if (m != (size_t)n)
-        return fk_pass_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
+        return fk_reply_invalid(req, "temperatures", "每位乘车人（含驾驶员）需要且只需要一个体温");
     int x10[1 + FK_PASS_MAX_PASSENGERS];
     for (int i = 0; i < n; i++)
         x10[i] = -1;
@@ -329,13 +227,13 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
         json_t *seat = json_object_get(t, "seat");
         if (!json_is_integer(seat) || json_integer_value(seat) < 0 ||
             json_integer_value(seat) >= n || x10[json_integer_value(seat)] != -1)
-            return fk_pass_invalid(req, field,
-                                   "座位号应为 0（驾驶员）到乘车人数之间，且每个座位一个体温");
+            return fk_reply_invalid(req, field,
+                                    "座位号应为 0（驾驶员）到乘车人数之间，且每个座位一个体温");
         snprintf(field, sizeof(field), "temperatures[%zu].celsius", i);
         json_t *c = json_object_get(t, "celsius");
         int v;
         if (!json_is_number(c) || fk_homeq_celsius_x10(json_number_value(c), &v) != 0)
-            return fk_pass_invalid(req, field, "体温应在 35.0–42.0 ℃ 之间");
+            return fk_reply_invalid(req, field, "体温应在 35.0–42.0 ℃ 之间");
         x10[json_integer_value(seat)] = v;
     }
     *stored = json_array();
@@ -358,48 +256,13 @@ static int temperatures_or_reply(struct fk_req *req, int n, int offline, int64_t
     return 0;
 }
 
-/* One passage's write (fk_db_write_shared): the row and its audit entry.
- * `id` stays 0 when the idempotency key was stored already. */
-struct passage_write {
-    struct fk_req *req;
-    const struct fk_checkpoint *cp;
-    int64_t pass_id, person, scanned_at;
-    const char *decision;
-    int fever, n;
-    const char *temps, *note, *key;
-    int64_t now;
-    int offline;
-    const char *review;
-    json_t *detail;
-    int64_t id;
-};
-
-static enum fk_err passage_write(struct fk_conn *db, void *arg)
-{
-    struct passage_write *w = arg;
-    w->id = 0;
-    enum fk_err err = fk_db_run(
-        db, &w->id,
-        "INSERT INTO passages(checkpoint_id, region, pass_id, scanned_at, decision, fever, "
-        "occupants_count, temperatures, note, scanned_by, idempotency_key, created_at, offline, "
-        "review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (scanned_by, idempotency_key) DO NOTHING RETURNING id",
-        "itiitiittitiit", w->cp->id, w->cp->region, w->pass_id, w->scanned_at, w->decision,
-        (int64_t)w->fever, (int64_t)w->n, w->temps, w->note, w->req->actor.user_id, w->key, w->now,
-        (int64_t)w->offline, w->review);
-    if (w->id != 0)
-        fk_pass_audit(w->req, &err, "passage_create", "passage", w->id, w->person,
-                      json_incref(w->detail));
-    return err;
-}
-
 void fk_passage_create(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
     struct fk_checkpoint cp;
     if (db == NULL || road_checkpoint_or_reply(req, db, &cp) != 0)
         return;
-    const char *code, *decision, *at_text, *key, *note;
+    const char *code, *decision, *key, *note;
     int64_t now = fk_now(), scanned_at;
     if (fk_json_str_or_reply(req, "code", 1, FK_CODE_MAX_INPUT, &code) != 0 ||
         fk_json_str_or_reply(req, "decision", 1, 20, &decision) != 0)
@@ -408,34 +271,22 @@ void fk_passage_create(struct fk_req *req)
     for (size_t i = 0; i < 4; i++)
         known |= strcmp(decisions[i], decision) == 0;
     if (!known) {
-        fk_pass_invalid(req, "decision",
-                        "处置应为 pass（放行）、test_here（就地检测）、turn_back（劝返）或 "
-                        "refer_quarantine（转送隔离）");
+        fk_reply_invalid(req, "decision",
+                         "处置应为 pass（放行）、test_here（就地检测）、turn_back（劝返）或 "
+                         "refer_quarantine（转送隔离）");
         return;
     }
-    if (fk_json_str_or_reply(req, "scanned_at", 1, 40, &at_text) != 0)
+    if (fk_json_scanned_at_or_reply(req, now, SCAN_AHEAD, SCAN_BEHIND, &scanned_at) != 0)
         return;
-    if (fk_time_parse(at_text, &scanned_at) != FK_OK) {
-        fk_pass_invalid(req, "scanned_at",
-                        "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
-        return;
-    }
-    if (scanned_at > now + SCAN_AHEAD || scanned_at < now - SCAN_BEHIND) {
-        fk_pass_invalid(req, "scanned_at", "扫码时间应在 7 天前到现在之间");
-        return;
-    }
     int has_offline = 0, offline = 0;
     if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0 ||
         fk_json_str_or_reply(req, "note", 0, 500, &note) != 0 ||
         fk_json_bool_or_reply(req, "offline", &has_offline, &offline) != 0)
         return;
-    for (const char *p = key; *p; p++)
-        if (*p < 0x21 || *p > 0x7e) {
-            fk_pass_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
-            return;
-        }
+    if (fk_idempotency_key_or_reply(req, key) != 0)
+        return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_pass_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     json_t *pass;
@@ -468,11 +319,9 @@ void fk_passage_create(struct fk_req *req)
         goto done;
     }
     if (strcmp(decision, "pass") == 0 && json_array_size(reasons) > 0) {
-        fk_reply_json(
-            req, 409,
-            json_pack("{s:{s:s,s:s,s:s,s:O,s:o}}", "error", "code", "pass_not_allowed", "message",
-                      "有人发热或正在隔离，不能放行：可就地检测、劝返或转送隔离", "field",
-                      "decision", "reasons", reasons, "allowed_decisions", allowed_json(0)));
+        fk_reply_err_ex(
+            req, FK_E_PASS_NOT_ALLOWED, "decision", NULL,
+            json_pack("{s:O,s:o}", "reasons", reasons, "allowed_decisions", allowed_json(0)), NULL);
         goto done;
     }
     char *temps_text = json_dumps(temps, JSON_COMPACT);
@@ -487,27 +336,29 @@ void fk_passage_create(struct fk_req *req)
     json_t *detail = json_pack("{s:I,s:I,s:s,s:b,s:b,s:b}", "checkpoint_id", (json_int_t)cp.id,
                                "pass_id", (json_int_t)pass_id, "decision", decision, "fever", fever,
                                "offline", offline, "review", review_text != NULL);
-    struct passage_write w = {.req = req,
-                              .cp = &cp,
-                              .pass_id = pass_id,
-                              .person = person,
-                              .scanned_at = scanned_at,
-                              .decision = decision,
-                              .fever = fever,
-                              .n = n,
-                              .temps = temps_text,
-                              .note = note,
-                              .key = key,
-                              .now = now,
-                              .offline = offline,
-                              .review = review_text,
-                              .detail = detail};
-    err = fk_db_write_shared(db, passage_write, &w);
+    struct fk_passage_new in = {.checkpoint_id = cp.id,
+                                .region = cp.region,
+                                .pass_id = pass_id,
+                                .scanned_at = scanned_at,
+                                .decision = decision,
+                                .fever = fever,
+                                .n = n,
+                                .temps = temps_text,
+                                .note = note,
+                                .key = key,
+                                .now = now,
+                                .offline = offline,
+                                .review = review_text};
+    struct fk_audit_entry audit = fk_pass_entry(req, "passage_create");
+    audit.target_type = "passage";
+    audit.person_id = person;
+    audit.detail = detail;
+    int64_t id = 0;
+    err = detail ? fk_passage_store(db, &in, &audit, &id) : FK_ERR_NOMEM;
     free(temps_text);
-    int64_t id = w.id;
     json_t *body = NULL;
     if (err == FK_OK)
-        err = passage_load(db, id, req->actor.user_id, id ? NULL : key, &body);
+        err = fk_passage_load(db, id, req->actor.user_id, id ? NULL : key, &body);
     if (err == FK_OK && id == 0)
         fk_pass_audit(req, &err, "passage_replay", "passage",
                       json_integer_value(json_object_get(body, "id")), person, json_incref(detail));
@@ -526,30 +377,6 @@ done:
     json_decref(temps);
 }
 
-/* fk_list_run callbacks of a checkpoint's passage log. */
-struct passage_window {
-    int64_t checkpoint_id;
-    int has_from, has_until;
-    int64_t from, until;
-};
-
-static enum fk_err bind_window(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    const struct passage_window *w = ctx;
-    enum fk_err err = fk_stmt_bind_int64(st, (*idx)++, w->checkpoint_id);
-    if (err == FK_OK && w->has_from)
-        err = fk_stmt_bind_int64(st, (*idx)++, w->from);
-    if (err == FK_OK && w->has_until)
-        err = fk_stmt_bind_int64(st, (*idx)++, w->until);
-    return err;
-}
-
-static json_t *passage_row(struct fk_stmt *st, void *ctx)
-{
-    (void)ctx;
-    return passage_json(st);
-}
-
 void fk_passage_list(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -565,34 +392,22 @@ void fk_passage_list(struct fk_req *req)
     /* ?review=1: only passages recorded offline that need a second look. */
     const char *review = fk_req_query(req, "review");
     if (review != NULL && strcmp(review, "1") != 0 && strcmp(review, "0") != 0) {
-        fk_pass_invalid(req, "review", "review 应为 1 或 0");
+        fk_reply_invalid(req, "review", "review 应为 1 或 0");
         return;
     }
-    char where[192], count_sql[512], list_sql[1536];
-    snprintf(where, sizeof(where), " WHERE g.checkpoint_id = ?%s%s%s",
-             has_from ? " AND g.scanned_at >= ?" : "", has_until ? " AND g.scanned_at < ?" : "",
-             review == NULL     ? ""
-             : review[0] == '1' ? " AND g.review IS NOT NULL"
-                                : " AND g.review IS NULL");
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM passages g%s", where);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " PASSAGE_COLUMNS PASSAGE_FROM
-             "%s ORDER BY g.scanned_at DESC, g.id DESC LIMIT ? OFFSET ?",
-             where);
-    struct passage_window w = {cp.id, has_from, has_until, from, until};
-    struct fk_list_query q = {count_sql, list_sql, bind_window, &w, passage_row, NULL};
+    struct fk_passage_filter f = {.checkpoint_id = cp.id,
+                                  .has_from = has_from,
+                                  .has_until = has_until,
+                                  .from = from,
+                                  .until = until,
+                                  .review = review == NULL ? -1 : review[0] == '1'};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = fk_list_run(db, &q, page, per_page, items, &total);
+    enum fk_err err = fk_passages_page(db, &f, page, per_page, items, &total);
     fk_pass_audit(req, &err, "passage_list", "passage", 0, 0,
                   json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)cp.id, "total",
                             (json_int_t)total, "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 /* "YYYY-MM-DD" → Shanghai day number (days since 1970-01-01). */
@@ -617,37 +432,6 @@ static int parse_day(const char *text, int64_t *day)
     return 0;
 }
 
-/* Counts (vehicles, persons) by bucket `(scanned_at + 8 h) / width` over
- * [from, until). */
-static enum fk_err count_by(struct fk_conn *db, int64_t checkpoint, int64_t width, int64_t from,
-                            int64_t until, int64_t first, int64_t n, int64_t (*counts)[2])
-{
-    /* The bucket width is one of two constants, written into the text so
-     * that PostgreSQL sees the same expression in SELECT and GROUP BY. */
-    char sql[320];
-    snprintf(sql, sizeof(sql),
-             "SELECT (scanned_at + %d) / %lld, COUNT(*), SUM(occupants_count) FROM passages "
-             "WHERE checkpoint_id = ? AND scanned_at >= ? AND scanned_at < ? GROUP BY "
-             "(scanned_at + %d) / %lld",
-             SHANGHAI, (long long)width, SHANGHAI, (long long)width);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err != FK_OK)
-        return err;
-    int64_t args[] = {checkpoint, from, until};
-    for (int i = 0; err == FK_OK && i < 3; i++)
-        err = fk_stmt_bind_int64(st, i + 1, args[i]);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        int64_t b = fk_stmt_int64(st, 0) - first;
-        if (b >= 0 && b < n) {
-            counts[b][0] = fk_stmt_int64(st, 1);
-            counts[b][1] = fk_stmt_int64(st, 2);
-        }
-    }
-    fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_OK : err;
-}
-
 void fk_passage_stats(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -657,14 +441,16 @@ void fk_passage_stats(struct fk_req *req)
     int64_t now = fk_now(), day = (now + SHANGHAI) / 86400;
     const char *text = fk_req_query(req, "date");
     if (text != NULL && text[0] != '\0' && parse_day(text, &day) != 0) {
-        fk_pass_invalid(req, "date", "日期格式应为 YYYY-MM-DD");
+        fk_reply_invalid(req, "date", "日期格式应为 YYYY-MM-DD");
         return;
     }
     int64_t hours[24][2] = {{0}}, days[7][2] = {{0}};
     int64_t start = day * 86400 - SHANGHAI;
-    enum fk_err err = count_by(db, cp.id, 3600, start, start + 86400, day * 24, 24, hours);
+    enum fk_err err =
+        fk_passages_count_by(db, cp.id, 3600, start, start + 86400, day * 24, 24, hours);
     if (err == FK_OK)
-        err = count_by(db, cp.id, 86400, start - 6 * 86400, start + 86400, day - 6, 7, days);
+        err = fk_passages_count_by(db, cp.id, 86400, start - 6 * 86400, start + 86400, day - 6, 7,
+                                   days);
     fk_pass_audit(req, &err, "passage_stats", "passage", 0, 0,
                   json_pack("{s:I}", "checkpoint_id", (json_int_t)cp.id));
     if (err != FK_OK) {
@@ -694,8 +480,6 @@ void fk_passage_stats(struct fk_req *req)
                             by_day));
 }
 
-#define BATCH 500
-
 /* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
 static void local_time(int64_t epoch, char out[FK_RFC3339_LEN])
 {
@@ -704,6 +488,45 @@ static void local_time(int64_t epoch, char out[FK_RFC3339_LEN])
         out[16] = '\0';
         out[10] = ' ';
     }
+}
+
+/* One ledger row per passage (fk_passages_each). */
+struct export_rows {
+    struct fk_ledger *lg;
+    int64_t count;
+};
+
+static int export_row(void *ctx, const struct fk_passage_row *row)
+{
+    struct export_rows *x = ctx;
+    char seq[24], at[FK_RFC3339_LEN], n[24], temps[200] = "";
+    snprintf(seq, sizeof(seq), "%lld", (long long)++x->count);
+    local_time(row->scanned_at, at);
+    snprintf(n, sizeof(n), "%lld", (long long)row->occupants_count);
+    json_t *list = json_loads(row->temperatures, 0, NULL);
+    size_t used = 0;
+    for (size_t i = 0; i < json_array_size(list) && used + 8 < sizeof(temps); i++) {
+        int w = snprintf(temps + used, sizeof(temps) - used, "%s%.1f", i ? " / " : "",
+                         json_number_value(json_object_get(json_array_get(list, i), "celsius")));
+        if (w < 0 || (size_t)w >= sizeof(temps) - used)
+            break;
+        used += (size_t)w;
+    }
+    json_decref(list);
+    const char *cells[] = {seq,
+                           at,
+                           row->checkpoint_name,
+                           row->region,
+                           row->plate,
+                           row->vehicle_type,
+                           n,
+                           temps,
+                           row->fever ? "是" : "否",
+                           fk_passage_decision_label(row->decision),
+                           row->scanned_by_name,
+                           row->note ? row->note : ""};
+    fk_ledger_row(x->lg, cells, sizeof(cells) / sizeof(cells[0]));
+    return 0;
 }
 
 void fk_passage_export(struct fk_req *req)
@@ -728,67 +551,15 @@ void fk_passage_export(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char in_region[96], sql[2048];
-    fk_store_in_region("g.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT " PASSAGE_COLUMNS PASSAGE_FROM " WHERE %s%s%s AND g.id > ? ORDER BY g.id "
-             "LIMIT %d",
-             in_region, has_from ? " AND g.scanned_at >= ?" : "",
-             has_until ? " AND g.scanned_at < ?" : "", BATCH);
-    int64_t last = 0, count = 0;
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = fk_stmt_bind_region(st, idx, scope);
-        idx += 2;
-        if (err == FK_OK && has_from)
-            err = fk_stmt_bind_int64(st, idx++, from);
-        if (err == FK_OK && has_until)
-            err = fk_stmt_bind_int64(st, idx++, until);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx++, last);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            batch_rows++;
-            last = fk_stmt_int64(st, 0);
-            char seq[24], at[FK_RFC3339_LEN], n[24], temps[200] = "";
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            local_time(fk_stmt_int64(st, 7), at);
-            snprintf(n, sizeof(n), "%lld", (long long)fk_stmt_int64(st, 10));
-            json_t *list = json_loads(fk_stmt_text(st, 11), 0, NULL);
-            size_t used = 0;
-            for (size_t i = 0; i < json_array_size(list) && used + 8 < sizeof(temps); i++) {
-                int w = snprintf(
-                    temps + used, sizeof(temps) - used, "%s%.1f", i ? " / " : "",
-                    json_number_value(json_object_get(json_array_get(list, i), "celsius")));
-                if (w < 0 || (size_t)w >= sizeof(temps) - used)
-                    break;
-                used += (size_t)w;
-            }
-            json_decref(list);
-            const char *cells[N] = {seq,
-                                    at,
-                                    fk_stmt_text(st, 2),
-                                    fk_stmt_text(st, 3),
-                                    fk_stmt_text(st, 5),
-                                    fk_stmt_text(st, 6),
-                                    n,
-                                    temps,
-                                    fk_stmt_int64(st, 9) ? "是" : "否",
-                                    fk_passage_decision_label(fk_stmt_text(st, 8)),
-                                    fk_stmt_text(st, 14),
-                                    fk_stmt_is_null(st, 12) ? "" : fk_stmt_text(st, 12)};
-            fk_ledger_row(&lg, cells, N);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
+    struct fk_passage_filter f = {.scope = scope,
+                                  .has_from = has_from,
+                                  .has_until = has_until,
+                                  .from = from,
+                                  .until = until,
+                                  .review = -1};
+    struct export_rows rows = {&lg, 0};
+    enum fk_err err = fk_passages_each(db, &f, export_row, &rows);
+    int64_t count = rows.count;
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:s,s:s,s:I}", "region", scope, "format",
                                    xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);

@@ -13,6 +13,7 @@
 #include "core/parse.h"
 #include "id/id.h"
 #include "passes/passes_internal.h"
+#include "http/lookup.h"
 #include "residents/residents.h"
 
 #include <stdio.h>
@@ -28,10 +29,17 @@
 #define TEXT_MAX 100
 #define PURPOSE_MAX 200
 
-int fk_pass_invalid(struct fk_req *req, const char *field, const char *message)
+struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
-    return -1;
+    struct fk_audit_entry e = {
+        .actor_id = req->actor.user_id,
+        .actor = req->actor.username,
+        .action = action,
+        .target_type = "vehicle_pass",
+        .region = req->actor.region,
+        .ip = req->ip,
+    };
+    return e;
 }
 
 void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
@@ -46,38 +54,6 @@ void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
 
 static const char *const vehicle_types[] = {"car", "truck", "bus", "van", "motorcycle", "other"};
 
-static const char *id_message(const char *reason)
-{
-    static const struct {
-        const char *reason, *message;
-    } table[] = {
-        {"length", "身份证号应为 18 位"},
-        {"characters", "身份证号只能包含数字，最后一位可以是 X"},
-        {"province", "身份证号的省份代码不存在"},
-        {"birth_date", "身份证号中的出生日期不存在"},
-        {"birth_in_future", "身份证号中的出生日期晚于今天"},
-        {"birth_too_old", "身份证号中的出生日期早于 1900 年"},
-        {"checksum", "身份证号校验位错误，请核对"},
-    };
-    for (size_t i = 0; reason != NULL && i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(table[i].reason, reason) == 0)
-            return table[i].message;
-    return "身份证号无效";
-}
-
-/* One occupant as registered. */
-struct occupant {
-    char name[FK_NAME_MAX + 1];
-    char id_number[19];
-    char phone[32];
-};
-
-struct pass_new {
-    const char *plate, *vehicle_type, *origin, *destination, *purpose;
-    struct occupant occ[1 + FK_PASS_MAX_PASSENGERS];
-    int n; /* occupants, driver included */
-};
-
 /* A string member `name` of `obj`; `field` names it in errors. 0 when fine
  * (*out NULL when absent and not required), -1 after replying 422. */
 static int member_str(struct fk_req *req, json_t *obj, const char *name, const char *field,
@@ -87,40 +63,40 @@ static int member_str(struct fk_req *req, json_t *obj, const char *name, const c
     *out = NULL;
     if (v == NULL || json_is_null(v)) {
         if (required) {
-            fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+            fk_reply_err(req, FK_E_MISSING_FIELD, field);
             return -1;
         }
         return 0;
     }
     const char *text = json_string_value(v);
     if (text == NULL)
-        return fk_pass_invalid(req, field, "应为字符串");
+        return fk_reply_invalid(req, field, "应为字符串");
     size_t len = strlen(text);
     if (len == 0 && required) {
-        fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+        fk_reply_err(req, FK_E_MISSING_FIELD, field);
         return -1;
     }
     if (len > max || !fk_text_plain(text))
-        return fk_pass_invalid(req, field, "内容过长或含有控制字符");
+        return fk_reply_invalid(req, field, "内容过长或含有控制字符");
     *out = len ? text : NULL;
     return 0;
 }
 
 /* Reads one occupant object (`prefix` is "driver" or "passengers[i]"). */
 static int occupant_or_reply(struct fk_req *req, json_t *obj, const char *prefix, int phone_needed,
-                             struct occupant *o)
+                             struct fk_pass_occupant *o)
 {
     char field[72];
     const char *text;
     if (!json_is_object(obj))
-        return fk_pass_invalid(req, prefix, "应为对象 {id_number,name,phone}");
+        return fk_reply_invalid(req, prefix, "应为对象 {id_number,name,phone}");
     snprintf(field, sizeof(field), "%s.id_number", prefix);
     if (member_str(req, obj, "id_number", field, 1, 32, &text) != 0)
         return -1;
     struct fk_resident_id id;
     const char *reason = NULL;
     if (fk_resident_id_parse(text, fk_now(), &id, &reason) != FK_OK)
-        return fk_pass_invalid(req, field, id_message(reason));
+        return fk_reply_invalid(req, field, fk_resident_id_message(reason));
     snprintf(o->id_number, sizeof(o->id_number), "%s", id.number);
     snprintf(field, sizeof(field), "%s.name", prefix);
     if (member_str(req, obj, "name", field, 1, FK_NAME_MAX, &text) != 0)
@@ -132,13 +108,13 @@ static int occupant_or_reply(struct fk_req *req, json_t *obj, const char *prefix
     o->phone[0] = '\0';
     if (text != NULL) {
         if (fk_phone_check(text, &reason) != FK_OK)
-            return fk_pass_invalid(req, field, "手机号应为 11 位中国大陆手机号");
+            return fk_reply_invalid(req, field, "手机号应为 11 位中国大陆手机号");
         snprintf(o->phone, sizeof(o->phone), "%s", text);
     }
     return 0;
 }
 
-static int body_or_reply(struct fk_req *req, struct pass_new *p)
+static int body_or_reply(struct fk_req *req, struct fk_pass_new *p)
 {
     memset(p, 0, sizeof(*p));
     const char *reason;
@@ -146,18 +122,18 @@ static int body_or_reply(struct fk_req *req, struct pass_new *p)
     if (member_str(req, body, "plate", "plate", 1, 16, &p->plate) != 0)
         return -1;
     if (fk_plate_check(p->plate, &reason) != FK_OK)
-        return fk_pass_invalid(req, "plate", "车牌号格式不正确（例如 晋A12345）");
+        return fk_reply_invalid(req, "plate", "车牌号格式不正确（例如 晋A12345）");
     if (member_str(req, body, "vehicle_type", "vehicle_type", 1, 16, &p->vehicle_type) != 0)
         return -1;
     int known = 0;
     for (size_t i = 0; i < sizeof(vehicle_types) / sizeof(vehicle_types[0]); i++)
         known |= strcmp(vehicle_types[i], p->vehicle_type) == 0;
     if (!known)
-        return fk_pass_invalid(req, "vehicle_type",
-                               "车辆类型应为 car、truck、bus、van、motorcycle 或 other");
+        return fk_reply_invalid(req, "vehicle_type",
+                                "车辆类型应为 car、truck、bus、van、motorcycle 或 other");
     json_t *driver = json_object_get(body, "driver");
     if (driver == NULL || json_is_null(driver)) {
-        fk_reply_error(req, 422, "missing_field", "缺少驾驶员信息", "driver");
+        fk_reply_err(req, FK_E_PASS_DRIVER_MISSING, "driver");
         return -1;
     }
     if (occupant_or_reply(req, driver, "driver", 1, &p->occ[0]) != 0)
@@ -166,19 +142,19 @@ static int body_or_reply(struct fk_req *req, struct pass_new *p)
     json_t *passengers = json_object_get(body, "passengers");
     if (passengers != NULL && !json_is_null(passengers)) {
         if (!json_is_array(passengers))
-            return fk_pass_invalid(req, "passengers", "乘车人应为数组");
+            return fk_reply_invalid(req, "passengers", "乘车人应为数组");
         if (json_array_size(passengers) > FK_PASS_MAX_PASSENGERS)
-            return fk_pass_invalid(req, "passengers", "乘车人最多 8 人");
+            return fk_reply_invalid(req, "passengers", "乘车人最多 8 人");
         for (size_t i = 0; i < json_array_size(passengers); i++) {
             char prefix[40], field[72];
             snprintf(prefix, sizeof(prefix), "passengers[%zu]", i);
-            struct occupant *o = &p->occ[p->n];
+            struct fk_pass_occupant *o = &p->occ[p->n];
             if (occupant_or_reply(req, json_array_get(passengers, i), prefix, 0, o) != 0)
                 return -1;
             for (int j = 0; j < p->n; j++)
                 if (strcmp(p->occ[j].id_number, o->id_number) == 0) {
                     snprintf(field, sizeof(field), "%s.id_number", prefix);
-                    return fk_pass_invalid(req, field, "同一车辆的乘车人身份证号重复");
+                    return fk_reply_invalid(req, field, "同一车辆的乘车人身份证号重复");
                 }
             p->n++;
         }
@@ -190,153 +166,37 @@ static int body_or_reply(struct fk_req *req, struct pass_new *p)
     return 0;
 }
 
-/* Inserts the pass and its occupants and signs the code, inside the caller's
- * transaction. */
-static enum fk_err pass_insert(struct fk_conn *db, const struct fk_pii_key *key,
-                               const struct pass_new *p, int64_t actor, const char *region,
-                               int64_t now, int64_t expires_at, int64_t *id, char *code,
-                               int64_t *driver_person)
+/* Registers `p` for the caller (the staff member's region, or none for the
+ * public form) with audit `action`; replies on failure (-1). */
+static int register_or_reply(struct fk_req *req, struct fk_conn *db, const struct fk_pass_new *p,
+                             int64_t actor, const char *region, const char *action, int64_t now,
+                             int64_t expires_at, int64_t *id, char code[FK_CODE_MAX_LEN])
 {
-    enum fk_err err =
-        fk_db_run(db, id,
-                  "INSERT INTO vehicle_passes(plate, vehicle_type, origin, destination, purpose, "
-                  "state, source, created_by, created_region, issued_at, expires_at, created_at) "
-                  "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?) RETURNING id",
-                  "ttttttztiii", p->plate, p->vehicle_type, p->origin, p->destination, p->purpose,
-                  actor ? "staff" : "public", actor, region, now, expires_at, now);
-    for (int i = 0; err == FK_OK && i < p->n; i++) {
-        const struct occupant *o = &p->occ[i];
-        char *id_sealed = NULL, *phone_sealed = NULL;
-        char id_blind[FK_BLIND_LEN], phone_blind[FK_BLIND_LEN] = "";
-        int64_t person = 0;
-        fk_pii_blind(key, "id_number", o->id_number, id_blind);
-        err = fk_pii_seal(key, "id_number", o->id_number, &id_sealed);
-        if (err == FK_OK && o->phone[0]) {
-            fk_pii_blind(key, "phone", o->phone, phone_blind);
-            err = fk_pii_seal(key, "phone", o->phone, &phone_sealed);
-        }
-        if (err == FK_OK)
-            err = fk_person_find_by_id_number(db, key, o->id_number, &person);
-        if (err == FK_OK)
-            err = fk_db_run(db, NULL,
-                            "INSERT INTO pass_occupants(pass_id, seat, name, id_sealed, id_blind, "
-                            "phone_sealed, phone_blind, person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            "iitttttz", *id, (int64_t)i, o->name, id_sealed, id_blind, phone_sealed,
-                            phone_blind[0] ? phone_blind : NULL, person);
-        if (i == 0)
-            *driver_person = person;
-        free(id_sealed);
-        free(phone_sealed);
-    }
-    if (err == FK_OK)
-        err = fk_code_issue(db, FK_CODE_VEHICLE_PASS, *id, expires_at, code, FK_CODE_MAX_LEN);
-    if (err == FK_OK)
-        err =
-            fk_db_run(db, NULL, "UPDATE vehicle_passes SET code = ? WHERE id = ?", "ti", code, *id);
-    return err;
-}
-
-static json_t *occupant_json(struct fk_stmt *st, const struct fk_pii_key *key, int full)
-{
-    return json_pack(
-        "{s:i,s:s,s:o,s:o,s:o}", "seat", (int)fk_stmt_int64(st, 0), "name", fk_stmt_text(st, 1),
-        "id_number", fk_pii_json(key, "id_number", fk_stmt_text(st, 2), full), "phone",
-        fk_stmt_is_null(st, 3) ? json_null() : fk_pii_json(key, "phone", fk_stmt_text(st, 3), full),
-        "person_id", fk_stmt_is_null(st, 4) ? json_null() : json_integer(fk_stmt_int64(st, 4)));
-}
-
-enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
-                         int64_t id, int64_t now, json_t **out)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *out = NULL;
-    enum fk_err err = fk_db_query(
-        db, &st, &row,
-        "SELECT v.id, v.plate, v.vehicle_type, v.origin, v.destination, v.purpose, v.state, "
-        "v.source, v.created_by, COALESCE(u.display_name, ''), v.created_region, v.code, "
-        "v.issued_at, v.expires_at, v.revoked_at, v.revoked_reason, v.created_at FROM "
-        "vehicle_passes v LEFT JOIN users u ON u.id = v.created_by WHERE v.id = ?",
-        "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row)
-        return FK_ERR_NOT_FOUND;
-    int64_t expires_at = fk_stmt_int64(st, 13);
-    json_t *pass = json_pack(
-        "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "id",
-        (json_int_t)id, "plate", fk_stmt_text(st, 1), "vehicle_type", fk_stmt_text(st, 2), "origin",
-        fk_stmt_text(st, 3), "destination", fk_stmt_text(st, 4), "purpose", fk_stmt_text(st, 5),
-        "state", fk_stmt_text(st, 6), "source", fk_stmt_text(st, 7), "created_by",
-        fk_stmt_is_null(st, 8) ? json_null()
-                               : json_pack("{s:I,s:s}", "id", (json_int_t)fk_stmt_int64(st, 8),
-                                           "name", fk_stmt_text(st, 9)),
-        "created_region", fk_stmt_is_null(st, 10) ? json_null() : json_string(fk_stmt_text(st, 10)),
-        "code", fk_stmt_is_null(st, 11) ? json_null() : json_string(fk_stmt_text(st, 11)),
-        "issued_at", fk_time_json(fk_stmt_int64(st, 12), 1), "expires_at",
-        fk_time_json(expires_at, 1), "expired", expires_at <= now, "revoked_at",
-        fk_time_json(fk_stmt_int64(st, 14), !fk_stmt_is_null(st, 14)), "revoked_reason",
-        fk_stmt_is_null(st, 15) ? json_null() : json_string(fk_stmt_text(st, 15)), "created_at",
-        fk_time_json(fk_stmt_int64(st, 16), 1));
-    fk_stmt_free(st);
-    if (pass == NULL)
-        return FK_ERR_NOMEM;
-    json_t *passengers = json_array();
-    json_object_set_new(pass, "passengers", passengers);
-    if ((err = fk_stmt_prepare(db,
-                               "SELECT seat, name, id_sealed, phone_sealed, person_id FROM "
-                               "pass_occupants WHERE pass_id = ? ORDER BY seat",
-                               &st)) != FK_OK) {
-        json_decref(pass);
-        return err;
-    }
-    err = fk_stmt_bind_int64(st, 1, id);
-    int full = fk_role_sees_full_id(role);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        json_t *o = occupant_json(st, key, full);
-        if (o == NULL) {
-            err = FK_ERR_NOMEM;
-            break;
-        }
-        if (fk_stmt_int64(st, 0) == 0)
-            json_object_set_new(pass, "driver", o);
-        else
-            json_array_append_new(passengers, o);
-    }
-    fk_stmt_free(st);
-    if (err == FK_ERR_DONE)
-        err = FK_OK;
-    json_object_set_new(pass, "occupants_count", json_integer(1 + json_array_size(passengers)));
+    struct fk_audit_entry audit = fk_pass_entry(req, action);
+    audit.detail = json_pack("{s:s,s:i}", "plate", p->plate, "occupants", p->n);
+    enum fk_err err = audit.detail ? fk_pass_create(db, &req->app->pii_key, p, actor, region, now,
+                                                    expires_at, &audit, id, code)
+                                   : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        json_decref(pass);
-        return err;
+        fk_reply_fail(req, err, NULL);
+        return -1;
     }
-    *out = pass;
-    return FK_OK;
+    return 0;
 }
 
 static void create_pass(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
-    struct pass_new p;
+    struct fk_pass_new p;
     if (db == NULL || body_or_reply(req, &p) != 0)
         return;
-    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0,
-            driver = 0;
+    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0;
     char code[FK_CODE_MAX_LEN] = "";
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = pass_insert(db, &req->app->pii_key, &p, req->actor.user_id, req->actor.region, now,
-                          expires_at, &id, code, &driver);
-    fk_pass_audit(req, &err, "vehicle_pass_create", "vehicle_pass", id, driver,
-                  json_pack("{s:s,s:i}", "plate", p.plate, "occupants", p.n));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
+    if (register_or_reply(req, db, &p, req->actor.user_id, req->actor.region, "vehicle_pass_create",
+                          now, expires_at, &id, code) != 0)
         return;
-    }
+    enum fk_err err;
     json_t *body = NULL;
     if ((err = fk_pass_load(db, &req->app->pii_key, req->actor.role, id, now, &body)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
@@ -363,15 +223,7 @@ static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, con
     fk_pii_blind(&req->app->pii_key, context, plain, hash);
     int64_t now = fk_now(), retry, hits = 0;
     int64_t start = window_start(now, window, &retry);
-    enum fk_err err =
-        fk_db_run(db, NULL, "DELETE FROM vehicle_pass_rate_limits WHERE window_start < ?", "i",
-                  now - 2 * 86400);
-    if (err == FK_OK)
-        err = fk_db_run(db, &hits,
-                        "INSERT INTO vehicle_pass_rate_limits(kind, key_hash, window_start, hits) "
-                        "VALUES (?, ?, ?, 1) ON CONFLICT (kind, key_hash, window_start) DO UPDATE "
-                        "SET hits = vehicle_pass_rate_limits.hits + 1 RETURNING hits",
-                        "tti", kind, hash, start);
+    enum fk_err err = fk_pass_rate_hit(db, kind, hash, start, now, &hits);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return -1;
@@ -386,7 +238,7 @@ static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, con
     else
         snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
     snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_error(req, 429, "too_many_requests", text, field);
+    fk_reply_errf(req, FK_E_PASS_TOO_MANY, field, text);
     fk_reply_header(req, "Retry-After", seconds);
     return 1;
 }
@@ -399,27 +251,17 @@ static void public_create_pass(struct fk_req *req)
         return;
     if (limited(req, db, "ip", req->ip, LIMIT_IP_WINDOW, LIMIT_IP, "本网络提交次数过多", NULL) != 0)
         return;
-    struct pass_new p;
+    struct fk_pass_new p;
     if (body_or_reply(req, &p) != 0)
         return;
     if (limited(req, db, "plate", p.plate, LIMIT_PLATE_WINDOW, LIMIT_PLATE,
                 "该车牌今天登记次数过多", "plate") != 0)
         return;
-    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0,
-            driver = 0;
+    int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0;
     char code[FK_CODE_MAX_LEN] = "";
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = pass_insert(db, &req->app->pii_key, &p, 0, NULL, now, expires_at, &id, code, &driver);
-    fk_pass_audit(req, &err, "vehicle_pass_self_register", "vehicle_pass", id, driver,
-                  json_pack("{s:s,s:i}", "plate", p.plate, "occupants", p.n));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
+    if (register_or_reply(req, db, &p, 0, NULL, "vehicle_pass_self_register", now, expires_at, &id,
+                          code) != 0)
         return;
-    }
     char expires[FK_RFC3339_LEN];
     fk_time_format(expires_at, expires);
     fk_reply_json(
@@ -429,67 +271,19 @@ static void public_create_pass(struct fk_req *req)
                   "登记成功。请保存此通行码（截图即可），途经卡口时出示，配合测温查验。"));
 }
 
-/* Whether the caller sees pass `id`: district-level users see all; others
- * those registered in their jurisdiction or scanned at its checkpoints. */
-static enum fk_err pass_visible(struct fk_req *req, struct fk_conn *db, int64_t id, int *yes)
-{
-    *yes = 0;
-    if (strlen(req->actor.prefix) <= 6) {
-        *yes = 1;
-        return FK_OK;
-    }
-    char a[96], b[96], sql[512];
-    fk_store_in_region("v.created_region", a, sizeof(a));
-    fk_store_in_region("g.region", b, sizeof(b));
-    snprintf(sql, sizeof(sql),
-             "SELECT 1 FROM vehicle_passes v WHERE v.id = ? AND (%s OR EXISTS (SELECT 1 FROM "
-             "passages g WHERE g.pass_id = v.id AND %s))",
-             a, b);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err != FK_OK)
-        return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 4, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    fk_stmt_free(st);
-    if (err == FK_OK)
-        *yes = 1;
-    return err == FK_ERR_DONE ? FK_OK : err;
-}
-
-static void pass_not_found(struct fk_req *req)
-{
-    fk_reply_error(req, 404, "pass_not_found", "通行证不存在或不在管辖范围内", "id");
-}
-
 /* The visible {id} pass loaded; -1 after replying. */
 static int pass_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, json_t **pass)
 {
     int yes = 0;
     *pass = NULL;
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        pass_not_found(req);
+    if (fk_path_id_or_reply(req, "id", FK_E_PASS_NOT_FOUND, "id", id) != 0)
         return -1;
-    }
-    enum fk_err err = pass_visible(req, db, *id, &yes);
+    enum fk_err err = fk_pass_visible(db, req->actor.prefix, *id, &yes);
     if (err == FK_OK && !yes)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, *id, fk_now(), pass);
-    if (err == FK_ERR_NOT_FOUND) {
-        pass_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_found_or_reply(req, err, NULL, FK_E_PASS_NOT_FOUND, "id");
 }
 
 static int64_t driver_person(json_t *pass)
@@ -528,30 +322,21 @@ static void revoke_pass(struct fk_req *req)
     if (fk_json_str_or_reply(req, "reason", 1, 200, &reason) != 0)
         return;
     if (!fk_text_plain(reason)) {
-        fk_pass_invalid(req, "reason", "作废原因含有控制字符");
+        fk_reply_invalid(req, "reason", "作废原因含有控制字符");
         return;
     }
     if (revoked) {
-        fk_reply_error(req, 409, "pass_revoked", "通行证已作废", "state");
+        fk_reply_err(req, FK_E_PASS_REVOKED, "state");
         return;
     }
     int64_t now = fk_now();
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE vehicle_passes SET state = 'revoked', revoked_at = ?, "
-                        "revoked_reason = ? WHERE id = ? AND state = 'active'",
-                        "iti", now, reason, id);
-    if (err == FK_OK)
-        err = fk_code_revoke(db, FK_CODE_VEHICLE_PASS, id, reason, req->actor.user_id);
-    fk_pass_audit(req, &err, "vehicle_pass_revoke", "vehicle_pass", id, person,
-                  json_pack("{s:s}", "reason", reason));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_audit_entry audit = fk_pass_entry(req, "vehicle_pass_revoke");
+    audit.detail = json_pack("{s:s}", "reason", reason);
+    enum fk_err err =
+        audit.detail ? fk_pass_revoke(db, id, person, reason, now, &audit) : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err == FK_OK)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, id, now, &pass);
-    else
-        fk_db_rollback(db);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -572,14 +357,7 @@ static void pass_qr(struct fk_req *req)
     enum fk_err err = code ? fk_code_qr_svg(code, &image) : FK_ERR_NOT_FOUND;
     fk_pass_audit(req, &err, "vehicle_pass_qr", "vehicle_pass", id, driver_person(pass), NULL);
     json_decref(pass);
-    if (err != FK_OK) {
-        fk_buf_free(&image);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
-    fk_reply_header(req, "Cache-Control", "private, max-age=300");
-    fk_buf_free(&image);
+    fk_reply_svg(req, err, &image);
 }
 
 /* The QR image of a valid vehicle-pass code for the driver's phone (the
@@ -590,7 +368,7 @@ static void public_pass_qr(struct fk_req *req)
     const char *code = fk_req_query(req, "code");
     struct fk_code_info info;
     if (code == NULL || code[0] == '\0') {
-        fk_reply_error(req, 422, "missing_field", "缺少通行码", "code");
+        fk_reply_err(req, FK_E_PASS_CODE_MISSING, "code");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -602,20 +380,13 @@ static void public_pass_qr(struct fk_req *req)
         return;
     }
     if (status != FK_CODE_VALID || info.type != FK_CODE_VEHICLE_PASS) {
-        fk_pass_invalid(req, "code", "通行码无效、已过期或已作废");
+        fk_reply_invalid(req, "code", "通行码无效、已过期或已作废");
         return;
     }
     struct fk_buf image;
     fk_buf_init(&image, 1024 * 1024);
     enum fk_err err = fk_code_qr_svg(code, &image);
-    if (err != FK_OK) {
-        fk_buf_free(&image);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_bytes(req, 200, "image/svg+xml", image.data, image.len);
-    fk_reply_header(req, "Cache-Control", "private, max-age=300");
-    fk_buf_free(&image);
+    fk_reply_svg(req, err, &image);
 }
 
 static void list_passes(struct fk_req *req)
@@ -629,7 +400,7 @@ static void list_passes(struct fk_req *req)
     const char *plate = fk_req_query(req, "plate");
     if (plate != NULL && (plate[0] == '\0' || strlen(plate) > 16 || !fk_text_plain(plate))) {
         if (plate[0] != '\0') {
-            fk_pass_invalid(req, "plate", "车牌号过长或含有控制字符");
+            fk_reply_invalid(req, "plate", "车牌号过长或含有控制字符");
             return;
         }
         plate = NULL;
@@ -637,73 +408,20 @@ static void list_passes(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    int district = strlen(req->actor.prefix) <= 6;
-    char a[96], b[96], where[640], sql[1024];
-    fk_store_in_region("v.created_region", a, sizeof(a));
-    fk_store_in_region("g.region", b, sizeof(b));
-    char scope[400] = "1 = 1";
-    if (!district)
-        snprintf(scope, sizeof(scope),
-                 "(%s OR EXISTS (SELECT 1 FROM passages g WHERE g.pass_id = v.id AND %s))", a, b);
-    snprintf(where, sizeof(where), " WHERE %s%s%s%s", scope, plate ? " AND v.plate = ?" : "",
-             has_from ? " AND v.created_at >= ?" : "", has_until ? " AND v.created_at < ?" : "");
+    struct fk_pass_filter f = {.scope = req->actor.prefix,
+                               .plate = plate,
+                               .has_from = has_from,
+                               .has_until = has_until,
+                               .from = from,
+                               .until = until};
     json_t *items = json_array();
-    int64_t total = 0, now = fk_now();
-    enum fk_err err = FK_OK;
-    int64_t ids[200];
-    size_t n = 0;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        snprintf(sql, sizeof(sql),
-                 pass == 0 ? "SELECT COUNT(*) FROM vehicle_passes v%s"
-                           : "SELECT v.id FROM vehicle_passes v%s ORDER BY v.id DESC LIMIT ? "
-                             "OFFSET ?",
-                 where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        if (!district) {
-            err = fk_stmt_bind_region(st, idx, req->actor.prefix);
-            if (err == FK_OK)
-                err = fk_stmt_bind_region(st, idx + 2, req->actor.prefix);
-            idx += 4;
-        }
-        if (err == FK_OK && plate)
-            err = fk_stmt_bind_text(st, idx++, plate);
-        if (err == FK_OK && has_from)
-            err = fk_stmt_bind_int64(st, idx++, from);
-        if (err == FK_OK && has_until)
-            err = fk_stmt_bind_int64(st, idx++, until);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0)
-                total = fk_stmt_int64(st, 0);
-            else if (n < sizeof(ids) / sizeof(ids[0]))
-                ids[n++] = fk_stmt_int64(st, 0);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
-    for (size_t i = 0; i < n && err == FK_OK; i++) {
-        json_t *item = NULL;
-        err = fk_pass_load(db, &req->app->pii_key, req->actor.role, ids[i], now, &item);
-        if (err == FK_OK)
-            json_array_append_new(items, item);
-    }
+    int64_t total = 0;
+    enum fk_err err = fk_passes_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(), page,
+                                     per_page, items, &total);
     fk_pass_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
                   json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
                             (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 #define P(name, type) "{\"name\":\"" name "\",\"in\":\"query\",\"schema\":{\"type\":\"" type "\"}}"

@@ -10,37 +10,116 @@
 
 #include "http/ledger.h"
 
-#define BATCH 500
-
-static const char *text_of(json_t *object, const char *name)
-{
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
-}
-
-/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
-static void local_time(json_t *value, char out[20])
-{
-    const char *text = json_string_value(value);
-    snprintf(out, 20, "%s", text ? text : "");
-    if (strlen(out) >= 16) {
-        out[16] = '\0';
-        out[10] = ' ';
-    }
-}
-
 static void letter_text(json_t *letter, char *out, size_t size)
 {
     char at[20];
     if (json_is_string(json_object_get(letter, "signed_at"))) {
-        local_time(json_object_get(letter, "signed_at"), at);
+        fk_ledger_local_time(json_object_get(letter, "signed_at"), at);
         snprintf(out, size, "已签订 %s", at);
     } else if (json_is_string(json_object_get(letter, "issued_at"))) {
-        local_time(json_object_get(letter, "issued_at"), at);
+        fk_ledger_local_time(json_object_get(letter, "issued_at"), at);
         snprintf(out, size, "已送达 %s，未签订", at);
     } else {
         snprintf(out, size, "未送达");
     }
+}
+
+/* One ledger row per quarantine (fk_homeq_each): with its follow-up and team. */
+struct export_rows {
+    struct fk_ledger *lg;
+    struct fk_conn *db;
+    const struct fk_pii_key *key;
+    unsigned role;
+    int64_t now, count;
+};
+
+static enum fk_err export_row(void *ctx, json_t *q, const struct fk_homeq_row *row)
+{
+    struct export_rows *x = ctx;
+    json_t *team = NULL;
+    int64_t users[FK_HOMEQ_ROLES];
+    enum fk_err err = fk_homeq_follow_up(x->db, row, x->now, q, 1, NULL, NULL);
+    if (err == FK_OK)
+        err = fk_homeq_team(x->db, x->key, x->role, row->id, &team, users);
+    if (err != FK_OK)
+        return err;
+    char seq[24], days[32], starts[20], planned[20], ended[20], last_at[20];
+    char celsius[16] = "", fevers[16], commitment[64], notification[64];
+    char overdue[512] = "", members[FK_HOMEQ_ROLES][FK_NAME_MAX + 32];
+    snprintf(seq, sizeof(seq), "%lld", (long long)++x->count);
+    snprintf(days, sizeof(days), "第%lld天/共%lld天",
+             (long long)json_integer_value(json_object_get(q, "day")),
+             (long long)json_integer_value(json_object_get(q, "days_total")));
+    fk_ledger_local_time(json_object_get(q, "starts_at"), starts);
+    fk_ledger_local_time(json_object_get(q, "planned_end"), planned);
+    fk_ledger_local_time(json_object_get(q, "ended_at"), ended);
+    json_t *lt = json_object_get(q, "last_temperature");
+    fk_ledger_local_time(json_object_get(lt, "measured_at"), last_at);
+    if (json_is_number(json_object_get(lt, "celsius")))
+        snprintf(celsius, sizeof(celsius), "%.1f",
+                 json_number_value(json_object_get(lt, "celsius")));
+    snprintf(fevers, sizeof(fevers), "%lld",
+             (long long)json_integer_value(json_object_get(q, "fever_count")));
+    json_t *letters = json_object_get(q, "letters");
+    letter_text(json_object_get(letters, "commitment"), commitment, sizeof(commitment));
+    letter_text(json_object_get(letters, "notification"), notification, sizeof(notification));
+    /* Overdue items as "label；label；…" (cut to the cell). */
+    size_t k, used = 0;
+    json_t *item;
+    json_array_foreach(json_object_get(q, "overdue_items"), k, item)
+    {
+        int w = snprintf(overdue + used, sizeof(overdue) - used, "%s%s", used ? "；" : "",
+                         fk_ledger_text(item, "label"));
+        if (w < 0 || (size_t)w >= sizeof(overdue) - used) {
+            overdue[used] = '\0';
+            break;
+        }
+        used += (size_t)w;
+    }
+    for (int r = 0; r < FK_HOMEQ_ROLES; r++)
+        members[r][0] = '\0';
+    json_array_foreach(team, k, item)
+    {
+        int r = fk_homeq_role_from_name(fk_ledger_text(item, "role"));
+        if (r < 0)
+            continue;
+        const char *phone = fk_ledger_text(item, "phone");
+        snprintf(members[r], sizeof(members[r]), "%s%s%s", fk_ledger_text(item, "name"),
+                 phone[0] ? " " : "", phone);
+    }
+    json_t *person = json_object_get(q, "person");
+    const char *state = fk_ledger_text(q, "state");
+    const char *cells[] = {
+        seq,
+        fk_ledger_text(person, "name"),
+        fk_ledger_text(person, "id_number"),
+        fk_ledger_text(person, "phone"),
+        fk_ledger_text(q, "region"),
+        fk_ledger_text(q, "region_name"),
+        fk_ledger_text(q, "address"),
+        fk_ledger_text(q, "reason_label"),
+        starts,
+        planned,
+        days,
+        strcmp(state, "ended") == 0 ? "已解除" : "隔离中",
+        fk_ledger_text(q, "outcome_label"),
+        ended,
+        celsius,
+        last_at,
+        fevers,
+        commitment,
+        notification,
+        overdue,
+        members[FK_HOMEQ_TOWNSHIP_CADRE],
+        members[FK_HOMEQ_VILLAGE_CADRE],
+        members[FK_HOMEQ_VILLAGE_DOCTOR],
+        members[FK_HOMEQ_POLICE],
+        members[FK_HOMEQ_GRID_WORKER],
+        fk_ledger_text(q, "note"),
+    };
+    fk_ledger_row(x->lg, cells, sizeof(cells) / sizeof(cells[0]));
+    json_decref(team);
+    return FK_OK;
 }
 
 void fk_homeq_export(struct fk_req *req)
@@ -66,123 +145,10 @@ void fk_homeq_export(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[1024], sql[2560];
-    fk_homeq_where(&f, 1, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM "%s ORDER BY q.id LIMIT %d",
-             where, BATCH);
-    int64_t last = 0, count = 0, now = fk_now();
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        err = fk_stmt_prepare(db, sql, &st);
-        if (err != FK_OK)
-            break;
-        err = fk_homeq_bind(st, &f, 1, last, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            struct fk_homeq_row row;
-            json_t *q = fk_homeq_json(st, &req->app->pii_key, req->actor.role, &row);
-            if (q == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = row.id;
-            json_t *team = NULL;
-            int64_t users[FK_HOMEQ_ROLES];
-            err = fk_homeq_follow_up(db, &row, now, q, 1, NULL, NULL);
-            if (err == FK_OK)
-                err = fk_homeq_team(db, &req->app->pii_key, req->actor.role, row.id, &team, users);
-            if (err != FK_OK) {
-                json_decref(q);
-                break;
-            }
-            char seq[24], days[32], starts[20], planned[20], ended[20], last_at[20];
-            char celsius[16] = "", fevers[16], commitment[64], notification[64];
-            char overdue[512] = "", members[FK_HOMEQ_ROLES][FK_NAME_MAX + 32];
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            snprintf(days, sizeof(days), "第%lld天/共%lld天",
-                     (long long)json_integer_value(json_object_get(q, "day")),
-                     (long long)json_integer_value(json_object_get(q, "days_total")));
-            local_time(json_object_get(q, "starts_at"), starts);
-            local_time(json_object_get(q, "planned_end"), planned);
-            local_time(json_object_get(q, "ended_at"), ended);
-            json_t *lt = json_object_get(q, "last_temperature");
-            local_time(json_object_get(lt, "measured_at"), last_at);
-            if (json_is_number(json_object_get(lt, "celsius")))
-                snprintf(celsius, sizeof(celsius), "%.1f",
-                         json_number_value(json_object_get(lt, "celsius")));
-            snprintf(fevers, sizeof(fevers), "%lld",
-                     (long long)json_integer_value(json_object_get(q, "fever_count")));
-            json_t *letters = json_object_get(q, "letters");
-            letter_text(json_object_get(letters, "commitment"), commitment, sizeof(commitment));
-            letter_text(json_object_get(letters, "notification"), notification,
-                        sizeof(notification));
-            /* Overdue items as "label；label；…" (cut to the cell). */
-            size_t k, used = 0;
-            json_t *item;
-            json_array_foreach(json_object_get(q, "overdue_items"), k, item)
-            {
-                int w = snprintf(overdue + used, sizeof(overdue) - used, "%s%s", used ? "；" : "",
-                                 text_of(item, "label"));
-                if (w < 0 || (size_t)w >= sizeof(overdue) - used) {
-                    overdue[used] = '\0';
-                    break;
-                }
-                used += (size_t)w;
-            }
-            for (int r = 0; r < FK_HOMEQ_ROLES; r++)
-                members[r][0] = '\0';
-            json_array_foreach(team, k, item)
-            {
-                int r = fk_homeq_role_from_name(text_of(item, "role"));
-                if (r < 0)
-                    continue;
-                const char *phone = text_of(item, "phone");
-                snprintf(members[r], sizeof(members[r]), "%s%s%s", text_of(item, "name"),
-                         phone[0] ? " " : "", phone);
-            }
-            json_t *person = json_object_get(q, "person");
-            const char *state = text_of(q, "state");
-            const char *cells[N] = {
-                seq,
-                text_of(person, "name"),
-                text_of(person, "id_number"),
-                text_of(person, "phone"),
-                text_of(q, "region"),
-                text_of(q, "region_name"),
-                text_of(q, "address"),
-                text_of(q, "reason_label"),
-                starts,
-                planned,
-                days,
-                strcmp(state, "ended") == 0 ? "已解除" : "隔离中",
-                text_of(q, "outcome_label"),
-                ended,
-                celsius,
-                last_at,
-                fevers,
-                commitment,
-                notification,
-                overdue,
-                members[FK_HOMEQ_TOWNSHIP_CADRE],
-                members[FK_HOMEQ_VILLAGE_CADRE],
-                members[FK_HOMEQ_VILLAGE_DOCTOR],
-                members[FK_HOMEQ_POLICE],
-                members[FK_HOMEQ_GRID_WORKER],
-                text_of(q, "note"),
-            };
-            fk_ledger_row(&lg, cells, N);
-            json_decref(team);
-            json_decref(q);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
+    struct export_rows rows = {
+        .lg = &lg, .db = db, .key = &req->app->pii_key, .role = req->actor.role, .now = fk_now()};
+    enum fk_err err = fk_homeq_each(db, &f, rows.key, rows.role, export_row, &rows);
+    int64_t count = rows.count;
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
                                    xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);

@@ -4,6 +4,7 @@
 #ifndef FK_QUARANTINE_HOMEQ_INTERNAL_H
 #define FK_QUARANTINE_HOMEQ_INTERNAL_H
 
+#include "audit/audit.h"
 #include "http/http.h"
 #include "quarantine/quarantine.h"
 #include "residents/residents.h"
@@ -17,28 +18,12 @@
  * slots; two a day for FK_HOMEQ_MAX_DAYS plus slack). */
 #define FK_HOMEQ_SLOTS_MAX (2 * (FK_HOMEQ_MAX_DAYS + 4))
 
-/* Columns read for fk_homeq_json, and the joins they need. */
-#define FK_HOMEQ_COLUMNS                                                                           \
-    "q.id, q.person_id, p.name, p.id_sealed, p.phone_sealed, q.region, COALESCE(g.name, ''), "     \
-    "q.address, q.reason, q.starts_at, q.planned_end, q.state, q.outcome, q.ended_at, "            \
-    "q.commitment_issued_at, q.commitment_signed_at, q.notification_issued_at, "                   \
-    "q.notification_signed_at, q.last_celsius_x10, q.last_measured_at, q.fever_count, q.note, "    \
-    "q.created_at, q.updated_at"
-#define FK_HOMEQ_FROM                                                                              \
-    " FROM home_quarantines q JOIN persons p ON p.id = q.person_id LEFT JOIN regions g ON "        \
-    "g.code = q.region"
-
-/* The facts of the current row (FK_HOMEQ_COLUMNS) the rules need. */
+/* The facts of a quarantine row the rules need. */
 struct fk_homeq_row {
     int64_t id, person_id;
     int64_t starts_at, planned_end, ended_at;
     int64_t letters[2][2];
 };
-
-/* The JSON of the current row, ID and phone masked unless `role` needs them
- * in full; fills *row. New reference, NULL on failure. */
-json_t *fk_homeq_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
-                      struct fk_homeq_row *row);
 
 /* Reads the quarantine's readings and adds to `item` the day counters
  * ("day", "days_total", "days_remaining"), "today" ({"am","pm"}: the latest
@@ -76,12 +61,20 @@ struct fk_homeq_filter {
  * -1 after replying 422/404 naming the parameter. */
 int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f);
 
-/* Writes the WHERE clause of `f` (starting " WHERE "), with "q.id > ?" for a
- * keyset, and binds it from *idx on. */
-void fk_homeq_where(const struct fk_homeq_filter *f, int keyset, char *sql, size_t size);
-enum fk_err fk_homeq_bind(struct fk_stmt *st, const struct fk_homeq_filter *f, int keyset,
-                          int64_t after_id, int *idx) FK_MUST_CHECK;
-
+/* One page of the quarantines matching `f` (newest start first), each with
+ * its follow-up at `now`, appended to `items` (borrowed); *total the count.
+ * `key` is borrowed. */
+enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
+                          const struct fk_pii_key *key, unsigned role, int64_t now, int64_t page,
+                          int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
+/* Calls `each` with every quarantine matching `f` in id order (its JSON
+ * without follow-up and its row, both borrowed for the call), in batches;
+ * the first failure of `each` stops and is returned. */
+enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
+                          const struct fk_pii_key *key, unsigned role,
+                          enum fk_err (*each)(void *ctx, json_t *quarantine,
+                                              const struct fk_homeq_row *row),
+                          void *ctx) FK_MUST_CHECK;
 /* The JSON of one overdue item ({"kind","due_at","label", and "day"/"slot" or
  * "letter"/"action"}). New reference, NULL on failure. */
 json_t *fk_homeq_due_json(const struct fk_homeq_due *due);
@@ -89,6 +82,134 @@ json_t *fk_homeq_due_json(const struct fk_homeq_due *due);
 /* Day number (days since 1970-01-01) <-> "YYYY-MM-DD". */
 void fk_homeq_day_text(int64_t day, char out[11]);
 int fk_homeq_day_parse(const char *text, int64_t *day);
+
+/* --- writes and their lookups (homeq_write_store.c) --- */
+
+/* The region and address (copied: FK_REGION_CODE_LEN and FK_ADDRESS_MAX + 1
+ * bytes) of live person `person_id` inside `scope`, the subject of a new
+ * quarantine. FK_ERR_NOT_FOUND outside the scope or when merged away. */
+enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
+                             char *address) FK_MUST_CHECK;
+
+/* The staff user a team member names. */
+struct fk_homeq_staff {
+    char name[FK_NAME_MAX + 1];
+    char prefix[19]; /* jurisdiction prefix */
+    int disabled;
+    unsigned role; /* FK_ROLE_* bit */
+};
+/* User `user_id`; FK_ERR_NOT_FOUND when there is none. */
+enum fk_err fk_homeq_staff_user(struct fk_conn *db, int64_t user_id,
+                                struct fk_homeq_staff *out) FK_MUST_CHECK;
+/* The active quarantine of `person_id`: *id, or 0. */
+enum fk_err fk_homeq_active_of(struct fk_conn *db, int64_t person_id, int64_t *id) FK_MUST_CHECK;
+
+/* One validated team member. */
+struct fk_homeq_member {
+    int role;        /* enum fk_homeq_role */
+    int64_t user_id; /* 0 = named contact */
+    char name[FK_NAME_MAX + 1];
+    char phone[12];
+};
+
+/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
+ * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
+ * audit->detail unless NULL. */
+enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
+                                 int64_t person_id, json_t *detail) FK_MUST_CHECK;
+
+/* A quarantine to create. Strings are borrowed. */
+struct fk_homeq_new {
+    int64_t person_id;
+    const char *region, *address, *reason, *note; /* note may be NULL */
+    int64_t starts_at, planned_end, now;
+};
+/* Creates `in` with its team (n_team members; the phones sealed with `key`)
+ * in one transaction that also publishes FK_EVENT_HOMEQ_STARTED, records the
+ * health fact, refreshes the health code and writes `audit` (borrowed; its
+ * actor is the creator, target and person filled here). *id receives the
+ * quarantine. FK_ERR_CONFLICT when the person got an active quarantine
+ * meanwhile (rolled back). */
+enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
+                            const struct fk_homeq_new *in, const struct fk_homeq_member *team,
+                            size_t n_team, const struct fk_audit_entry *audit,
+                            int64_t *id) FK_MUST_CHECK;
+
+/* The stored state PATCH and the letters need. */
+struct fk_homeq_current {
+    char region[FK_REGION_CODE_LEN];
+    int64_t person_id, starts_at, planned_end;
+    int ended;
+    int64_t letters[2][2]; /* [letter][step]: when, or 0 */
+};
+/* Quarantine `id` inside `scope`; FK_ERR_NOT_FOUND outside. */
+enum fk_err fk_homeq_current(struct fk_conn *db, const char *scope, int64_t id,
+                             struct fk_homeq_current *out) FK_MUST_CHECK;
+
+/* A change of quarantine `id` (PATCH). Strings are borrowed; NULL leaves a
+ * field alone (note: has_note, which may set it NULL). */
+struct fk_homeq_change {
+    int64_t id, person_id;
+    const char *region; /* the quarantine's, for the event */
+    int has_end;
+    int64_t planned_end;
+    int has_note;
+    const char *note, *address;
+    const char *outcome; /* ends the quarantine */
+    int64_t ended_at, now;
+};
+/* Applies `ch` and the team members in one transaction with `audit`
+ * (borrowed; target and person filled here); an end publishes
+ * FK_EVENT_HOMEQ_ENDED, closes the health fact and refreshes the code. */
+enum fk_err fk_homeq_update(struct fk_conn *db, const struct fk_pii_key *key,
+                            const struct fk_homeq_change *ch, const struct fk_homeq_member *team,
+                            size_t n_team, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* Records step `step` (FK_HOMEQ_ISSUED/SIGNED) of letter `letter` at `at`,
+ * with `audit` (borrowed; target and person filled here), one transaction. */
+enum fk_err fk_homeq_letter_record(struct fk_conn *db, int64_t id, int64_t person_id, int letter,
+                                   int step, int64_t at, int64_t now,
+                                   const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* Enabled staff whose jurisdiction covers `prefix` and whose name or
+ * username matches the LIKE pattern `like`, nearest first (at most 200): a
+ * new JSON array in *out. */
+enum fk_err fk_homeq_member_candidates(struct fk_conn *db, const char *prefix, const char *like,
+                                       json_t **out) FK_MUST_CHECK;
+
+/* --- temperatures (homeq_temps_store.c) --- */
+
+/* The JSON of reading `id` (a new reference). FK_ERR_NOT_FOUND when absent. */
+enum fk_err fk_homeq_temp_load(struct fk_conn *db, int64_t id, json_t **out) FK_MUST_CHECK;
+/* A stored reading by (recorder `user`, `key`): its id and quarantine, or 0. */
+enum fk_err fk_homeq_temp_replay_of(struct fk_conn *db, int64_t user, const char *key, int64_t *id,
+                                    int64_t *quarantine) FK_MUST_CHECK;
+/* Whether user `user_id` is in the team of quarantine `id`. */
+enum fk_err fk_homeq_team_has_user(struct fk_conn *db, int64_t id, int64_t user_id,
+                                   int *yes) FK_MUST_CHECK;
+/* A reading to record. Strings are borrowed. */
+struct fk_homeq_temp_new {
+    int64_t id, person_id; /* the quarantine and its person */
+    const char *region;    /* the quarantine's */
+    const char *day;       /* "YYYY-MM-DD" of the slot */
+    int pm;                /* the slot: 0 am, 1 pm */
+    int x10;               /* tenths of a degree */
+    const char *symptoms;  /* stored symptom names */
+    int64_t measured_at, by_user, now;
+    const char *key; /* idempotency key, or NULL */
+};
+/* Records `in` in one transaction: the reading, the quarantine's latest
+ * value, a fever's health fact and code refresh, and `audit` (borrowed; its
+ * actor is the recorder; target, person and detail filled here). *temp_id
+ * receives the reading. FK_ERR_CONFLICT when the key was stored meanwhile. */
+enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_new *in,
+                                 const struct fk_audit_entry *audit,
+                                 int64_t *temp_id) FK_MUST_CHECK;
+/* One page of quarantine `id`'s readings (oldest first) / of the fever
+ * readings matching `f` (newest first, with person, region and state),
+ * appended to `items` (borrowed); *total the count. */
+enum fk_err fk_homeq_temps_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
+                                json_t *items, int64_t *total) FK_MUST_CHECK;
+enum fk_err fk_homeq_fevers_page(struct fk_conn *db, const struct fk_homeq_filter *f, int64_t page,
+                                 int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
 
 /* Handlers in other files. */
 void fk_homeq_temperature_create(struct fk_req *req); /* homeq_temps.c */
@@ -98,11 +219,18 @@ void fk_homeq_overdue_list(struct fk_req *req);
 void fk_homeq_export(struct fk_req *req); /* homeq_export.c */
 
 /* Shared handler helpers (quarantine_api.c). */
-int fk_homeq_invalid(struct fk_req *req, const char *field, const char *message);
 void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
                     int64_t person_id, json_t *detail);
+/* The audit entry of the request's actor for `action` on a home quarantine
+ * (what fk_audit_req would write), for a store function to complete inside
+ * its transaction; strings borrowed from `req` and `action`. */
+struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action);
 /* The {id} path parameter; -1 after replying 404 home_quarantine_not_found. */
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id);
 void fk_homeq_not_found(struct fk_req *req);
+/* The {id} quarantine inside the caller's jurisdiction (`db` may be NULL:
+ * fk_req_db replied). -1 after replying 404 or 5xx. */
+int fk_homeq_current_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id,
+                              struct fk_homeq_current *cur);
 
 #endif

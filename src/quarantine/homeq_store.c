@@ -3,11 +3,23 @@
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "quarantine/homeq_internal.h"
+#include "store/where_query.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Columns read for homeq_json, and the joins they need. */
+#define HOMEQ_COLUMNS                                                                              \
+    "q.id, q.person_id, p.name, p.id_sealed, p.phone_sealed, q.region, COALESCE(g.name, ''), "     \
+    "q.address, q.reason, q.starts_at, q.planned_end, q.state, q.outcome, q.ended_at, "            \
+    "q.commitment_issued_at, q.commitment_signed_at, q.notification_issued_at, "                   \
+    "q.notification_signed_at, q.last_celsius_x10, q.last_measured_at, q.fever_count, q.note, "    \
+    "q.created_at, q.updated_at"
+#define HOMEQ_FROM                                                                                 \
+    " FROM home_quarantines q JOIN persons p ON p.id = q.person_id LEFT JOIN regions g ON "        \
+    "g.code = q.region"
 
 void fk_homeq_day_text(int64_t day, char out[11])
 {
@@ -46,8 +58,10 @@ static json_t *celsius_json(int64_t x10)
     return json_real((double)x10 / 10.0);
 }
 
-json_t *fk_homeq_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
-                      struct fk_homeq_row *row)
+/* The JSON of the current row (HOMEQ_COLUMNS), ID and phone masked unless
+ * `role` needs them in full; fills *row. New reference, NULL on failure. */
+static json_t *homeq_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role,
+                          struct fk_homeq_row *row)
 {
     memset(row, 0, sizeof(*row));
     row->id = fk_stmt_int64(st, 0);
@@ -259,26 +273,21 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
                           const char *scope, int64_t id, int detail, json_t **out,
                           int64_t *person_id)
 {
-    char in_region[96], sql[1536];
-    fk_store_in_region("q.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM " WHERE q.id = ? AND %s",
-             in_region);
+    struct fk_where w;
+    fk_where_record(&w, "q.id = ?", id, "q.region", scope);
     struct fk_stmt *st;
+    int found;
     *out = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    enum fk_err err =
+        fk_db_query_where(db, &st, &found, "SELECT " HOMEQ_COLUMNS HOMEQ_FROM, &w, NULL);
     if (err != FK_OK)
         return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, scope);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
+    if (!found)
         err = FK_ERR_NOT_FOUND;
     struct fk_homeq_row row;
     json_t *item = NULL;
     if (err == FK_OK) {
-        item = fk_homeq_json(st, key, role, &row);
+        item = homeq_json(st, key, role, &row);
         if (item == NULL)
             err = FK_ERR_NOMEM;
     }
@@ -302,50 +311,115 @@ enum fk_err fk_homeq_load(struct fk_conn *db, const struct fk_pii_key *key, unsi
     return FK_OK;
 }
 
-void fk_homeq_where(const struct fk_homeq_filter *f, int keyset, char *sql, size_t size)
+/* The WHERE clause of filter `f` (home_quarantines q joined with persons p). */
+static void homeq_where(const struct fk_homeq_filter *f, struct fk_where *w)
 {
-    char in_region[96];
-    fk_store_in_region("q.region", in_region, sizeof(in_region));
-    static const char *const states[] = {"", " AND q.state = 'active'", " AND q.state = 'ended'"};
-    static const char *const q_clauses[] = {"", " AND p.id_blind = ?",
-                                            " AND p.name LIKE ? ESCAPE '!'"};
-    snprintf(sql, size, " WHERE %s%s%s%s%s%s%s", in_region, states[f->state],
-             f->from ? " AND (q.ended_at IS NULL OR q.ended_at >= ?)" : "",
-             f->until ? " AND q.starts_at < ?" : "",
-             f->member ? " AND EXISTS (SELECT 1 FROM home_quarantine_team t WHERE "
-                         "t.quarantine_id = q.id AND t.user_id = ?)"
-                       : "",
-             q_clauses[f->q_kind], keyset ? " AND q.id > ?" : "");
+    static const char *const states[] = {NULL, "q.state = 'active'", "q.state = 'ended'"};
+    static const char *const q_clauses[] = {NULL, "p.id_blind = ?", "p.name LIKE ? ESCAPE '!'"};
+    fk_where_init(w);
+    fk_where_region(w, "q.region", f->scope);
+    if (states[f->state] != NULL)
+        fk_where_add(w, states[f->state], "");
+    if (f->from)
+        fk_where_add(w, "(q.ended_at IS NULL OR q.ended_at >= ?)", "i", f->from);
+    if (f->until)
+        fk_where_add(w, "q.starts_at < ?", "i", f->until);
+    if (f->member)
+        fk_where_add(w,
+                     "EXISTS (SELECT 1 FROM home_quarantine_team t WHERE t.quarantine_id = q.id "
+                     "AND t.user_id = ?)",
+                     "i", f->member);
+    if (f->q_kind)
+        fk_where_add(w, q_clauses[f->q_kind], "t", f->q_value);
 }
 
-enum fk_err fk_homeq_bind(struct fk_stmt *st, const struct fk_homeq_filter *f, int keyset,
-                          int64_t after_id, int *idx)
+enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
+                          const struct fk_pii_key *key, unsigned role, int64_t now, int64_t page,
+                          int64_t per_page, json_t *items, int64_t *total)
 {
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->from)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->from);
-    if (err == FK_OK && f->until)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->until);
-    if (err == FK_OK && f->member)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->member);
-    if (err == FK_OK && f->q_kind)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q_value);
-    if (err == FK_OK && keyset)
-        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
+    struct fk_where w;
+    homeq_where(f, &w);
+    char sql[1536 + FK_WHERE_SQL_MAX];
+    *total = 0;
+    enum fk_err err = FK_OK;
+    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof(sql),
+                     "SELECT COUNT(*) FROM home_quarantines q JOIN persons p ON p.id = "
+                     "q.person_id%s",
+                     w.sql);
+        else
+            snprintf(sql, sizeof(sql),
+                     "SELECT " HOMEQ_COLUMNS HOMEQ_FROM
+                     "%s ORDER BY q.starts_at DESC, q.id DESC LIMIT ? OFFSET ?",
+                     w.sql);
+        struct fk_stmt *st;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        int idx = 1;
+        err = fk_where_bind(st, &w, &idx);
+        if (err == FK_OK && pass == 1) {
+            err = fk_stmt_bind_int64(st, idx++, per_page);
+            if (err == FK_OK)
+                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
+        }
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            if (pass == 0) {
+                *total = fk_stmt_int64(st, 0);
+                continue;
+            }
+            struct fk_homeq_row row;
+            json_t *item = homeq_json(st, key, role, &row);
+            if (item == NULL)
+                err = FK_ERR_NOMEM;
+            else if ((err = fk_homeq_follow_up(db, &row, now, item, 0, NULL, NULL)) == FK_OK)
+                json_array_append(items, item);
+            json_decref(item);
+        }
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        fk_stmt_free(st);
+    }
     return err;
+}
+
+/* fk_db_walk_where callback of fk_homeq_each. */
+struct homeq_walk {
+    const struct fk_pii_key *key;
+    unsigned role;
+    enum fk_err (*each)(void *ctx, json_t *quarantine, const struct fk_homeq_row *row);
+    void *ctx;
+};
+
+static enum fk_err homeq_step(struct fk_stmt *st, void *arg)
+{
+    struct homeq_walk *x = arg;
+    struct fk_homeq_row row;
+    json_t *q = homeq_json(st, x->key, x->role, &row);
+    if (q == NULL)
+        return FK_ERR_NOMEM;
+    enum fk_err err = x->each(x->ctx, q, &row);
+    json_decref(q);
+    return err;
+}
+
+enum fk_err fk_homeq_each(struct fk_conn *db, const struct fk_homeq_filter *f,
+                          const struct fk_pii_key *key, unsigned role,
+                          enum fk_err (*each)(void *ctx, json_t *quarantine,
+                                              const struct fk_homeq_row *row),
+                          void *ctx)
+{
+    struct fk_where w;
+    homeq_where(f, &w);
+    struct homeq_walk x = {key, role, each, ctx};
+    return fk_db_walk_where(db, "SELECT " HOMEQ_COLUMNS HOMEQ_FROM, &w, "q.id", 500, homeq_step,
+                            &x);
 }
 
 enum fk_err fk_homeq_person_active(struct fk_conn *db, int64_t person_id, int *yes)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    *yes = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT 1 FROM home_quarantines WHERE active_person = ?", "i", person_id);
-    if (err != FK_OK)
-        return err;
-    *yes = row;
-    fk_stmt_free(st);
-    return FK_OK;
+    int64_t id = 0;
+    enum fk_err err = fk_homeq_active_of(db, person_id, &id);
+    *yes = err == FK_OK && id != 0;
+    return err;
 }

@@ -120,6 +120,14 @@ struct fk_conn;
  * (used by the four-colour cards: such a person's card is yellow). */
 enum fk_err fk_homeq_person_active(struct fk_conn *db, int64_t person_id, int *yes) FK_MUST_CHECK;
 
+/* Events (core/events.h). FK_EVENT_HOMEQ_STARTED is published inside the
+ * transaction that creates home quarantine `subject_id` of `person_id`;
+ * FK_EVENT_HOMEQ_ENDED inside the one that ends it, with `detail` pointing at
+ * a struct fk_homeq_ended (borrowed for the call). */
+struct fk_homeq_ended {
+    const char *outcome; /* "released", "transferred", ... (borrowed) */
+};
+
 /* Registers the quarantine routes. */
 enum fk_err fk_quarantine_routes(void) FK_MUST_CHECK;
 

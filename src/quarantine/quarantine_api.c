@@ -3,12 +3,13 @@
  * routes of the whole module. Every quarantine belongs to the jurisdiction of
  * its person's region; outside it a quarantine does not exist (404). */
 #include "audit/audit.h"
-#include "cards/cards.h"
 #include "healthcode/healthcode.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "quarantine/homeq_internal.h"
+#include "http/lookup.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -21,15 +22,9 @@
 #define START_PAST (FK_HOMEQ_MAX_DAYS * 86400)
 #define START_AHEAD (7 * 86400)
 
-int fk_homeq_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_error(req, 422, "invalid_field", message, field);
-    return -1;
-}
-
 static int missing(struct fk_req *req, const char *field)
 {
-    fk_reply_error(req, 422, "missing_field", "缺少必填字段", field);
+    fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
 }
 
@@ -43,19 +38,36 @@ void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, in
     json_decref(detail);
 }
 
+struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action)
+{
+    struct fk_audit_entry e = {
+        .actor_id = req->actor.user_id,
+        .actor = req->actor.username,
+        .action = action,
+        .target_type = "home_quarantine",
+        .region = req->actor.region,
+        .ip = req->ip,
+    };
+    return e;
+}
+
 void fk_homeq_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "home_quarantine_not_found", "居家隔离记录不存在或不在管辖范围内",
-                   "id");
+    fk_reply_err(req, FK_E_HOMEQ_NOT_FOUND, "id");
 }
 
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id)
 {
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_homeq_not_found(req);
+    return fk_path_id_or_reply(req, "id", FK_E_HOMEQ_NOT_FOUND, "id", id);
+}
+
+int fk_homeq_current_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id,
+                              struct fk_homeq_current *cur)
+{
+    if (db == NULL || fk_homeq_id_or_reply(req, id) != 0)
         return -1;
-    }
-    return 0;
+    enum fk_err err = fk_homeq_current(db, req->actor.prefix, *id, cur);
+    return fk_found_or_reply(req, err, NULL, FK_E_HOMEQ_NOT_FOUND, "id");
 }
 
 /* An RFC 3339 time (or a plain date, midnight Asia/Shanghai) in the body. */
@@ -68,29 +80,21 @@ static int time_or_reply(struct fk_req *req, const char *name, int *present, int
     if (text == NULL)
         return 0;
     if (fk_time_parse(text, out) != FK_OK)
-        return fk_homeq_invalid(req, name,
+        return fk_reply_invalid(req, name,
                                 "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）或 "
                                 "YYYY-MM-DD");
     *present = 1;
     return 0;
 }
 
-/* One validated team member. */
-struct member {
-    int role;
-    int64_t user_id; /* 0 = named contact */
-    char name[FK_NAME_MAX + 1];
-    char phone[12];
-};
-
 static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value, size_t i,
-                           const char *region, struct member *out)
+                           const char *region, struct fk_homeq_member *out)
 {
     char field[48];
     memset(out, 0, sizeof(*out));
     snprintf(field, sizeof(field), "team[%zu]", i);
     if (!json_is_object(value))
-        return fk_homeq_invalid(req, field, "组员应为 {role, user_id} 或 {role, name, phone}");
+        return fk_reply_invalid(req, field, "组员应为 {role, user_id} 或 {role, name, phone}");
     const char *key;
     json_t *v;
     json_object_foreach(value, key, v)
@@ -98,7 +102,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (strcmp(key, "role") != 0 && strcmp(key, "user_id") != 0 && strcmp(key, "name") != 0 &&
             strcmp(key, "phone") != 0) {
             snprintf(field, sizeof(field), "team[%zu].%.16s", i, key);
-            return fk_homeq_invalid(req, field, "组员只能有 role、user_id、name、phone");
+            return fk_reply_invalid(req, field, "组员只能有 role、user_id、name、phone");
         }
     }
     json_t *role = json_object_get(value, "role");
@@ -107,7 +111,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         return missing(req, field);
     out->role = json_is_string(role) ? fk_homeq_role_from_name(json_string_value(role)) : -1;
     if (out->role < 0)
-        return fk_homeq_invalid(req, field,
+        return fk_reply_invalid(req, field,
                                 "角色应为 township_cadre（乡镇干部）、village_cadre（村干部）、"
                                 "village_doctor（村医）、police（民警）或 grid_worker（网格员）");
     json_t *user = json_object_get(value, "user_id");
@@ -118,39 +122,32 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         (name != NULL && !json_is_null(name)) || (phone != NULL && !json_is_null(phone));
     if (has_user && has_contact) {
         snprintf(field, sizeof(field), "team[%zu]", i);
-        return fk_homeq_invalid(req, field,
+        return fk_reply_invalid(req, field,
                                 "组员填写 user_id（系统用户）或 name+phone（联系人）之一");
     }
     if (has_user) {
         snprintf(field, sizeof(field), "team[%zu].user_id", i);
         if (!json_is_integer(user) || json_integer_value(user) < 1)
-            return fk_homeq_invalid(req, field, "user_id 应为正整数");
+            return fk_reply_invalid(req, field, "user_id 应为正整数");
         out->user_id = json_integer_value(user);
-        struct fk_stmt *st = NULL;
-        int row = 0;
-        enum fk_err err = fk_db_query(db, &st, &row,
-                                      "SELECT display_name, region_prefix, disabled, role FROM "
-                                      "users WHERE id = ?",
-                                      "i", out->user_id);
-        if (err != FK_OK) {
+        struct fk_homeq_staff staff;
+        enum fk_err err = fk_homeq_staff_user(db, out->user_id, &staff);
+        if (err != FK_OK && err != FK_ERR_NOT_FOUND) {
             fk_reply_fail(req, err, NULL);
             return -1;
         }
         int ok = 0, covers = 0;
-        if (row) {
-            const char *prefix = fk_stmt_text(st, 1);
-            unsigned r = fk_role_from_name(fk_stmt_text(st, 3));
-            ok = fk_stmt_int64(st, 2) == 0 && (r & FK_HOMEQ_STAFF) != 0;
-            covers = strncmp(region, prefix, strlen(prefix)) == 0;
-            snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 0));
+        if (err == FK_OK) {
+            ok = !staff.disabled && (staff.role & FK_HOMEQ_STAFF) != 0;
+            covers = strncmp(region, staff.prefix, strlen(staff.prefix)) == 0;
+            snprintf(out->name, sizeof(out->name), "%s", staff.name);
         }
-        fk_stmt_free(st);
         if (!ok)
-            return fk_homeq_invalid(
+            return fk_reply_invalid(
                 req, field,
                 "用户不存在、已停用，或不是区管理员、乡镇干部、社区工作人员、隔离工作人员");
         if (!covers)
-            return fk_homeq_invalid(req, field, "该用户的管辖范围不包括此人，不能作为包保组员");
+            return fk_reply_invalid(req, field, "该用户的管辖范围不包括此人，不能作为包保组员");
         return 0;
     }
     snprintf(field, sizeof(field), "team[%zu].name", i);
@@ -160,7 +157,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
     size_t len = text ? json_string_length(name) : 0;
     if (text == NULL || len == 0 || len > FK_NAME_MAX || strlen(text) != len ||
         !fk_text_plain(text) || text[0] == ' ' || text[len - 1] == ' ')
-        return fk_homeq_invalid(req, field, "联系人姓名应为 1–64 字节的文字");
+        return fk_reply_invalid(req, field, "联系人姓名应为 1–64 字节的文字");
     snprintf(out->name, sizeof(out->name), "%s", text);
     snprintf(field, sizeof(field), "team[%zu].phone", i);
     if (phone == NULL || json_is_null(phone))
@@ -168,7 +165,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
     const char *reason;
     if (!json_is_string(phone) || json_string_length(phone) != 11 ||
         fk_phone_check(json_string_value(phone), &reason) != FK_OK)
-        return fk_homeq_invalid(req, field, "手机号应为 11 位数字，例如 13912345678");
+        return fk_reply_invalid(req, field, "手机号应为 11 位数字，例如 13912345678");
     snprintf(out->phone, sizeof(out->phone), "%s", json_string_value(phone));
     return 0;
 }
@@ -176,7 +173,7 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
 /* Reads "team": an array of members, each role at most once; `all` requires
  * all five. *n receives the count. */
 static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *region, int all,
-                         struct member team[FK_HOMEQ_ROLES], size_t *n)
+                         struct fk_homeq_member team[FK_HOMEQ_ROLES], size_t *n)
 {
     json_t *value = json_object_get(req->json, "team");
     *n = 0;
@@ -184,7 +181,7 @@ static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *reg
         return missing(req, "team");
     if (!json_is_array(value) || json_array_size(value) == 0 ||
         json_array_size(value) > FK_HOMEQ_ROLES)
-        return fk_homeq_invalid(req, "team", "包保组应为 1–5 名组员的数组");
+        return fk_reply_invalid(req, "team", "包保组应为 1–5 名组员的数组");
     unsigned seen = 0;
     for (size_t i = 0; i < json_array_size(value); i++) {
         if (member_or_reply(req, db, json_array_get(value, i), i, region, &team[i]) != 0)
@@ -192,58 +189,21 @@ static int team_or_reply(struct fk_req *req, struct fk_conn *db, const char *reg
         if (seen & (1u << team[i].role)) {
             char field[48];
             snprintf(field, sizeof(field), "team[%zu].role", i);
-            return fk_homeq_invalid(req, field, "同一角色只能有一名组员");
+            return fk_reply_invalid(req, field, "同一角色只能有一名组员");
         }
         seen |= 1u << team[i].role;
     }
     *n = json_array_size(value);
     if (all && seen != (1u << FK_HOMEQ_ROLES) - 1)
-        return fk_homeq_invalid(req, "team",
+        return fk_reply_invalid(req, "team",
                                 "五包一：须有乡镇干部、村干部、村医、民警、网格员各一名");
     return 0;
 }
 
-static enum fk_err team_write(struct fk_conn *db, const struct fk_pii_key *key, int64_t id,
-                              const struct member *m, int64_t now)
-{
-    char *sealed = NULL;
-    enum fk_err err = FK_OK;
-    if (m->phone[0] != '\0')
-        err = fk_pii_seal(key, "phone", m->phone, &sealed);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "DELETE FROM home_quarantine_team WHERE quarantine_id = ? AND "
-                        "role = ?",
-                        "it", id, fk_homeq_role_name(m->role));
-    if (err == FK_OK)
-        err =
-            fk_db_run(db, NULL,
-                      "INSERT INTO home_quarantine_team(quarantine_id, role, user_id, name, "
-                      "phone_sealed, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                      "itztti", id, fk_homeq_role_name(m->role), m->user_id, m->name, sealed, now);
-    free(sealed);
-    return err;
-}
-
-static enum fk_err active_of(struct fk_conn *db, int64_t person_id, int64_t *existing)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT id FROM home_quarantines WHERE active_person = ?", "i", person_id);
-    if (err != FK_OK)
-        return err;
-    *existing = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    return FK_OK;
-}
-
 static void reply_active(struct fk_req *req, int64_t existing)
 {
-    fk_reply_json(req, 409,
-                  json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "already_in_quarantine",
-                            "message", "此人已在居家隔离中", "field", "person_id", "existing_id",
-                            (json_int_t)existing));
+    fk_reply_err_ex(req, FK_E_HOMEQ_ALREADY, "person_id", NULL,
+                    json_pack("{s:I}", "existing_id", (json_int_t)existing), NULL);
 }
 
 static void create_homeq(struct fk_req *req)
@@ -257,27 +217,10 @@ static void create_homeq(struct fk_req *req)
         return;
     /* The person, inside the caller's jurisdiction: their region becomes the
      * quarantine's. */
-    char in_region[96], sql[256], region[FK_REGION_CODE_LEN], address[FK_ADDRESS_MAX + 1];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, address FROM persons WHERE id = ? AND merged_into IS NULL AND %s",
-             in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, person_id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
-        snprintf(region, sizeof(region), "%s", fk_stmt_text(st, 0));
-        snprintf(address, sizeof(address), "%s", fk_stmt_text(st, 1));
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "person_id");
+    char region[FK_REGION_CODE_LEN], address[FK_ADDRESS_MAX + 1];
+    enum fk_err err = fk_homeq_subject(db, person_id, req->actor.prefix, region, address);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
     }
     if (err != FK_OK) {
@@ -291,7 +234,7 @@ static void create_homeq(struct fk_req *req)
         time_or_reply(req, "start_date", &has_date, &start_date) != 0)
         return;
     if (has_start && has_date) {
-        fk_homeq_invalid(req, "start_date", "starts_at 与 start_date 只填其一");
+        fk_reply_invalid(req, "start_date", "starts_at 与 start_date 只填其一");
         return;
     }
     if (has_date)
@@ -300,14 +243,14 @@ static void create_homeq(struct fk_req *req)
         starts_at = now;
     const char *start_field = has_date ? "start_date" : "starts_at";
     if (starts_at < now - START_PAST || starts_at > now + START_AHEAD) {
-        fk_homeq_invalid(req, start_field, "开始时间应在 60 天前到 7 天后之间");
+        fk_reply_invalid(req, start_field, "开始时间应在 60 天前到 7 天后之间");
         return;
     }
     if (time_or_reply(req, "planned_end", &has_end, &planned_end) != 0 ||
         fk_json_int_or_reply(req, "days", 0, 1, FK_HOMEQ_MAX_DAYS, &has_days, &days) != 0)
         return;
     if (has_end && has_days) {
-        fk_homeq_invalid(req, "days", "planned_end 与 days 只填其一");
+        fk_reply_invalid(req, "days", "planned_end 与 days 只填其一");
         return;
     }
     if (!has_end && !has_days) {
@@ -317,14 +260,14 @@ static void create_homeq(struct fk_req *req)
     if (has_days)
         planned_end = starts_at + days * 86400;
     if (planned_end <= starts_at || planned_end - starts_at > FK_HOMEQ_MAX_DAYS * 86400) {
-        fk_homeq_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
+        fk_reply_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
         return;
     }
     const char *reason, *addr, *note;
     if (fk_json_str_or_reply(req, "reason", 1, 32, &reason) != 0)
         return;
     if (!fk_homeq_reason_known(reason)) {
-        fk_homeq_invalid(req, "reason",
+        fk_reply_invalid(req, "reason",
                          "隔离原因应为 close_contact（密接）、secondary_contact（次密接）、"
                          "returnee（返乡）或 other");
         return;
@@ -333,21 +276,21 @@ static void create_homeq(struct fk_req *req)
         fk_json_str_or_reply(req, "note", 0, FK_HOMEQ_NOTE_MAX, &note) != 0)
         return;
     if (addr != NULL && !fk_text_plain(addr)) {
-        fk_homeq_invalid(req, "address", "地址含有控制字符");
+        fk_reply_invalid(req, "address", "地址含有控制字符");
         return;
     }
     if (note != NULL && !fk_text_plain(note)) {
-        fk_homeq_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     if (addr != NULL)
         snprintf(address, sizeof(address), "%s", addr);
-    struct member team[FK_HOMEQ_ROLES];
+    struct fk_homeq_member team[FK_HOMEQ_ROLES];
     size_t n_team;
     if (team_or_reply(req, db, region, 1, team, &n_team) != 0)
         return;
     int64_t existing = 0, id = 0;
-    if ((err = active_of(db, person_id, &existing)) != FK_OK) {
+    if ((err = fk_homeq_active_of(db, person_id, &existing)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -355,40 +298,23 @@ static void create_homeq(struct fk_req *req)
         reply_active(req, existing);
         return;
     }
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &id,
-                        "INSERT INTO home_quarantines(person_id, active_person, region, address, "
-                        "reason, starts_at, planned_end, state, note, created_by, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING "
-                        "id",
-                        "iitttiitiii", person_id, person_id, region, address, reason, starts_at,
-                        planned_end, note, req->actor.user_id, now, now);
-    for (size_t i = 0; err == FK_OK && i < n_team; i++)
-        err = team_write(db, &req->app->pii_key, id, &team[i], now);
-    /* Entering quarantine turns the person's card yellow. */
-    if (err == FK_OK)
-        err = fk_cards_follow_quarantine(db, person_id, now);
-    /* ... and the health code red while it lasts (the rules decide). */
-    if (err == FK_OK) {
-        struct fk_health_fact fact = {.person_id = person_id,
-                                      .kind = FK_FACT_HOME_QUARANTINE,
-                                      .started_at = starts_at,
-                                      .source = "homeq",
-                                      .source_id = id,
-                                      .detail = "居家隔离"};
-        err = fk_health_fact_record(db, &fact);
-    }
-    if (err == FK_OK)
-        err = fk_health_refresh(db, person_id);
-    fk_homeq_audit(req, &err, "home_quarantine_create", id, person_id,
-                   json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
-                             (json_int_t)starts_at, "planned_end", (json_int_t)planned_end));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_homeq_new in = {.person_id = person_id,
+                              .region = region,
+                              .address = address,
+                              .reason = reason,
+                              .note = note,
+                              .starts_at = starts_at,
+                              .planned_end = planned_end,
+                              .now = now};
+    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_create");
+    audit.detail = json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
+                             (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
+    err = audit.detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &audit, &id)
+                       : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_CONFLICT && active_of(db, person_id, &existing) == FK_OK && existing)
+        if (err == FK_ERR_CONFLICT && fk_homeq_active_of(db, person_id, &existing) == FK_OK &&
+            existing)
             reply_active(req, existing);
         else
             fk_reply_fail(req, err, NULL);
@@ -412,7 +338,7 @@ static int date_bound_or_reply(struct fk_req *req, const char *name, int end, in
     if (text == NULL || text[0] == '\0')
         return 0;
     if (!fk_homeq_day_parse(text, &day))
-        return fk_homeq_invalid(req, name, "日期格式应为 YYYY-MM-DD");
+        return fk_reply_invalid(req, name, "日期格式应为 YYYY-MM-DD");
     *out = fk_homeq_slot_opens(day + (end ? 1 : 0), 0);
     return 0;
 }
@@ -424,7 +350,7 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         date_bound_or_reply(req, "until", 1, &f->until))
         return -1;
     if (f->from && f->until && f->until <= f->from)
-        return fk_homeq_invalid(req, "until", "结束日期不能早于开始日期");
+        return fk_reply_invalid(req, "until", "结束日期不能早于开始日期");
     const char *state = fk_req_query(req, "state");
     f->state = 1;
     if (state != NULL && state[0] != '\0') {
@@ -435,14 +361,14 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         else if (strcmp(state, "all") == 0)
             f->state = 0;
         else
-            return fk_homeq_invalid(req, "state", "状态应为 active、ended 或 all");
+            return fk_reply_invalid(req, "state", "状态应为 active、ended 或 all");
     }
     const char *member = fk_req_query(req, "member");
     if (member != NULL && member[0] != '\0') {
         if (strcmp(member, "me") == 0)
             f->member = req->actor.user_id;
         else if (fk_parse_int64(member, 1, INT64_MAX, &f->member) != FK_OK)
-            return fk_homeq_invalid(req, "member", "member 应为 me 或用户编号");
+            return fk_reply_invalid(req, "member", "member 应为 me 或用户编号");
     }
     return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
@@ -456,58 +382,15 @@ static void list_homeq(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[1024], sql[2560];
-    fk_homeq_where(&f, 0, where, sizeof(where));
     json_t *items = json_array();
-    int64_t total = 0, now = fk_now();
-    enum fk_err err = items ? FK_OK : FK_ERR_NOMEM;
-    for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
-        if (pass == 0)
-            snprintf(sql, sizeof(sql),
-                     "SELECT COUNT(*) FROM home_quarantines q JOIN persons p ON p.id = "
-                     "q.person_id%s",
-                     where);
-        else
-            snprintf(sql, sizeof(sql),
-                     "SELECT " FK_HOMEQ_COLUMNS FK_HOMEQ_FROM
-                     "%s ORDER BY q.starts_at DESC, q.id DESC LIMIT ? OFFSET ?",
-                     where);
-        struct fk_stmt *st;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        int idx = 1;
-        err = fk_homeq_bind(st, &f, 0, 0, &idx);
-        if (err == FK_OK && pass == 1) {
-            err = fk_stmt_bind_int64(st, idx++, per_page);
-            if (err == FK_OK)
-                err = fk_stmt_bind_int64(st, idx++, (page - 1) * per_page);
-        }
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            if (pass == 0) {
-                total = fk_stmt_int64(st, 0);
-                continue;
-            }
-            struct fk_homeq_row row;
-            json_t *item = fk_homeq_json(st, &req->app->pii_key, req->actor.role, &row);
-            if (item == NULL)
-                err = FK_ERR_NOMEM;
-            else if ((err = fk_homeq_follow_up(db, &row, now, item, 0, NULL, NULL)) == FK_OK)
-                json_array_append(items, item);
-            json_decref(item);
-        }
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        fk_stmt_free(st);
-    }
+    int64_t total = 0;
+    enum fk_err err = items ? fk_homeq_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(),
+                                            page, per_page, items, &total)
+                            : FK_ERR_NOMEM;
     fk_homeq_audit(req, &err, "home_quarantine_list", 0, 0,
                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                              "returned", (json_int_t)json_array_size(items)));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_homeq(struct fk_req *req)
@@ -532,50 +415,6 @@ static void get_homeq(struct fk_req *req)
     fk_reply_json(req, 200, body);
 }
 
-/* The stored state PATCH and the letters need, inside the caller's
- * jurisdiction. FK_ERR_NOT_FOUND outside. */
-struct current {
-    char region[FK_REGION_CODE_LEN];
-    int64_t person_id, starts_at, planned_end;
-    int ended;
-    int64_t letters[2][2];
-};
-
-static enum fk_err current_of(struct fk_req *req, struct fk_conn *db, int64_t id,
-                              struct current *out)
-{
-    char in_region[96], sql[512];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region, person_id, starts_at, planned_end, state, commitment_issued_at, "
-             "commitment_signed_at, notification_issued_at, notification_signed_at FROM "
-             "home_quarantines WHERE id = ? AND %s",
-             in_region);
-    struct fk_stmt *st;
-    memset(out, 0, sizeof(*out));
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err != FK_OK)
-        return err;
-    err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK) {
-        snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 0));
-        out->person_id = fk_stmt_int64(st, 1);
-        out->starts_at = fk_stmt_int64(st, 2);
-        out->planned_end = fk_stmt_int64(st, 3);
-        out->ended = strcmp(fk_stmt_text(st, 4), "ended") == 0;
-        for (int i = 0; i < 4; i++)
-            out->letters[i / 2][i % 2] = fk_stmt_is_null(st, 5 + i) ? 0 : fk_stmt_int64(st, 5 + i);
-    }
-    fk_stmt_free(st);
-    return err;
-}
-
 static void reply_loaded(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status)
 {
     json_t *body = NULL;
@@ -591,18 +430,10 @@ static void patch_homeq(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
+    struct fk_homeq_current cur;
+    if (fk_homeq_current_or_reply(req, db, &id, &cur) != 0)
         return;
-    struct current cur;
-    enum fk_err err = current_of(req, db, id, &cur);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_homeq_not_found(req);
-        return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    enum fk_err err;
     static const char *const allowed[] = {"planned_end", "team", "outcome",
                                           "ended_at",    "note", "address"};
     const char *key_name;
@@ -614,7 +445,7 @@ static void patch_homeq(struct fk_req *req)
         while (k < sizeof(allowed) / sizeof(allowed[0]) && strcmp(allowed[k], key_name) != 0)
             k++;
         if (k == sizeof(allowed) / sizeof(allowed[0])) {
-            fk_homeq_invalid(req, key_name,
+            fk_reply_invalid(req, key_name,
                              "只能修改 planned_end、team、outcome、ended_at、note、address");
             return;
         }
@@ -622,11 +453,11 @@ static void patch_homeq(struct fk_req *req)
             changes_state = 1;
     }
     if (json_object_size(req->json) == 0) {
-        fk_homeq_invalid(req, "body", "没有要修改的字段");
+        fk_reply_invalid(req, "body", "没有要修改的字段");
         return;
     }
     if (cur.ended && changes_state) {
-        fk_reply_error(req, 409, "quarantine_ended", "隔离已解除，只能修改备注", "state");
+        fk_reply_err(req, FK_E_HOMEQ_ENDED_NOTE_ONLY, "state");
         return;
     }
     int64_t now = fk_now(), planned_end = cur.planned_end, ended_at = now;
@@ -639,14 +470,14 @@ static void patch_homeq(struct fk_req *req)
     }
     if (has_end &&
         (planned_end <= cur.starts_at || planned_end - cur.starts_at > FK_HOMEQ_MAX_DAYS * 86400)) {
-        fk_homeq_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
+        fk_reply_invalid(req, "planned_end", "计划解除时间应晚于开始时间，且隔离期不超过 60 天");
         return;
     }
     const char *outcome = NULL, *note = NULL, *address = NULL;
     if (fk_json_str_or_reply(req, "outcome", 0, 32, &outcome) != 0)
         return;
     if (outcome != NULL && !fk_homeq_outcome_known(outcome)) {
-        fk_homeq_invalid(
+        fk_reply_invalid(
             req, "outcome",
             "解除方式应为 released（解除隔离）、transferred_to_centralized（转集中隔离）"
             "或 hospital（送医）");
@@ -655,29 +486,29 @@ static void patch_homeq(struct fk_req *req)
     if (time_or_reply(req, "ended_at", &has_ended_at, &ended_at) != 0)
         return;
     if (has_ended_at && outcome == NULL) {
-        fk_homeq_invalid(req, "ended_at", "ended_at 只能与 outcome 一起填写");
+        fk_reply_invalid(req, "ended_at", "ended_at 只能与 outcome 一起填写");
         return;
     }
     if (outcome != NULL && (ended_at < cur.starts_at || ended_at > now + CLOCK_SLACK)) {
-        fk_homeq_invalid(req, "ended_at", "解除时间应在开始时间之后、且不晚于现在");
+        fk_reply_invalid(req, "ended_at", "解除时间应在开始时间之后、且不晚于现在");
         return;
     }
     int has_note = json_object_get(req->json, "note") != NULL;
     if (fk_json_str_or_reply(req, "note", 0, FK_HOMEQ_NOTE_MAX, &note) != 0)
         return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_homeq_invalid(req, "note", "备注含有控制字符");
+        fk_reply_invalid(req, "note", "备注含有控制字符");
         return;
     }
     if (json_object_get(req->json, "address") != NULL) {
         if (fk_json_str_or_reply(req, "address", 1, FK_ADDRESS_MAX, &address) != 0)
             return;
         if (!fk_text_plain(address)) {
-            fk_homeq_invalid(req, "address", "地址含有控制字符");
+            fk_reply_invalid(req, "address", "地址含有控制字符");
             return;
         }
     }
-    struct member team[FK_HOMEQ_ROLES];
+    struct fk_homeq_member team[FK_HOMEQ_ROLES];
     size_t n_team = 0;
     if (json_object_get(req->json, "team") != NULL &&
         team_or_reply(req, db, cur.region, 0, team, &n_team) != 0)
@@ -687,41 +518,25 @@ static void patch_homeq(struct fk_req *req)
     {
         json_array_append_new(fields, json_string(key_name));
     }
-    err = fk_db_begin(db);
-    if (err == FK_OK && has_end)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET planned_end = ? WHERE id = ?", "ii",
-                        planned_end, id);
-    if (err == FK_OK && has_note)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET note = ? WHERE id = ?", "ti", note,
-                        id);
-    if (err == FK_OK && address != NULL)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET address = ? WHERE id = ?", "ti",
-                        address, id);
-    for (size_t i = 0; err == FK_OK && i < n_team; i++)
-        err = team_write(db, &req->app->pii_key, id, &team[i], now);
-    if (err == FK_OK && outcome != NULL)
-        err = fk_db_run(db, NULL,
-                        "UPDATE home_quarantines SET state = 'ended', active_person = NULL, "
-                        "outcome = ?, ended_at = ?, ended_by = ? WHERE id = ? AND state = "
-                        "'active'",
-                        "tiii", outcome, ended_at, req->actor.user_id, id);
-    if (err == FK_OK && outcome != NULL)
-        err = fk_health_fact_close(db, "homeq", id, FK_FACT_HOME_QUARANTINE, ended_at);
-    /* Released: the card the quarantine turned yellow gets its colour back. */
-    if (err == FK_OK && outcome != NULL && strcmp(outcome, "released") == 0)
-        err = fk_cards_follow_release(db, cur.person_id, now, NULL);
-    if (err == FK_OK && outcome != NULL)
-        err = fk_health_refresh(db, cur.person_id);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL, "UPDATE home_quarantines SET updated_at = ? WHERE id = ?", "ii",
-                        now, id);
-    fk_homeq_audit(
-        req, &err, outcome ? "home_quarantine_end" : "home_quarantine_update", id, cur.person_id,
-        json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_homeq_change ch = {.id = id,
+                                 .person_id = cur.person_id,
+                                 .region = cur.region,
+                                 .has_end = has_end,
+                                 .planned_end = planned_end,
+                                 .has_note = has_note,
+                                 .note = note,
+                                 .address = address,
+                                 .outcome = outcome,
+                                 .ended_at = ended_at,
+                                 .now = now};
+    struct fk_audit_entry audit =
+        fk_homeq_entry(req, outcome ? "home_quarantine_end" : "home_quarantine_update");
+    audit.detail =
+        json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region);
+    err = audit.detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &audit)
+                       : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -732,18 +547,10 @@ static void letter_homeq(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_homeq_id_or_reply(req, &id) != 0)
+    struct fk_homeq_current cur;
+    if (fk_homeq_current_or_reply(req, db, &id, &cur) != 0)
         return;
-    struct current cur;
-    enum fk_err err = current_of(req, db, id, &cur);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_homeq_not_found(req);
-        return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    enum fk_err err;
     const char *kind, *action;
     if (fk_json_str_or_reply(req, "kind", 1, 16, &kind) != 0)
         return;
@@ -751,7 +558,7 @@ static void letter_homeq(struct fk_req *req)
                  : strcmp(kind, "notification") == 0 ? FK_HOMEQ_NOTIFICATION
                                                      : -1;
     if (letter < 0) {
-        fk_homeq_invalid(req, "kind", "文书应为 commitment（承诺书）或 notification（告知书）");
+        fk_reply_invalid(req, "kind", "文书应为 commitment（承诺书）或 notification（告知书）");
         return;
     }
     if (fk_json_str_or_reply(req, "action", 1, 16, &action) != 0)
@@ -760,7 +567,7 @@ static void letter_homeq(struct fk_req *req)
                : strcmp(action, "signed") == 0 ? FK_HOMEQ_SIGNED
                                                : -1;
     if (step < 0) {
-        fk_homeq_invalid(req, "action", "action 应为 issued（送达）或 signed（签订）");
+        fk_reply_invalid(req, "action", "action 应为 issued（送达）或 signed（签订）");
         return;
     }
     int64_t now = fk_now(), at = now;
@@ -768,43 +575,34 @@ static void letter_homeq(struct fk_req *req)
     if (time_or_reply(req, "at", &has_at, &at) != 0)
         return;
     if (at < cur.starts_at - 86400 || at > now + CLOCK_SLACK) {
-        fk_homeq_invalid(req, "at", "时间应在隔离开始前一天之后、且不晚于现在");
+        fk_reply_invalid(req, "at", "时间应在隔离开始前一天之后、且不晚于现在");
         return;
     }
     if (cur.ended) {
-        fk_reply_error(req, 409, "quarantine_ended", "隔离已解除，不能再登记文书", "state");
+        fk_reply_err(req, FK_E_HOMEQ_ENDED_LETTER, "state");
         return;
     }
     if (cur.letters[letter][step] != 0) {
-        fk_reply_error(req, 409, "letter_already_recorded",
-                       step == FK_HOMEQ_ISSUED ? "该文书已登记送达" : "该文书已登记签订", "action");
+        fk_reply_err(req,
+                     step == FK_HOMEQ_ISSUED ? FK_E_HOMEQ_LETTER_ISSUED : FK_E_HOMEQ_LETTER_SIGNED,
+                     "action");
         return;
     }
     if (step == FK_HOMEQ_SIGNED && cur.letters[letter][FK_HOMEQ_ISSUED] == 0) {
-        fk_reply_error(req, 409, "letter_not_issued", "文书须先送达才能签订", "action");
+        fk_reply_err(req, FK_E_HOMEQ_LETTER_NOT_ISSUED, "action");
         return;
     }
     if (step == FK_HOMEQ_SIGNED && at < cur.letters[letter][FK_HOMEQ_ISSUED]) {
-        fk_homeq_invalid(req, "at", "签订时间不能早于送达时间");
+        fk_reply_invalid(req, "at", "签订时间不能早于送达时间");
         return;
     }
-    /* The column comes from this fixed table, never from the request. */
-    static const char *const columns[2][2] = {{"commitment_issued_at", "commitment_signed_at"},
-                                              {"notification_issued_at", "notification_signed_at"}};
-    char sql[160];
-    snprintf(sql, sizeof(sql),
-             "UPDATE home_quarantines SET %s = ?, updated_at = ? WHERE id = ? AND %s IS NULL",
-             columns[letter][step], columns[letter][step]);
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL, sql, "iii", at, now, id);
-    fk_homeq_audit(
-        req, &err, "home_quarantine_letter", id, cur.person_id,
-        json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_letter");
+    audit.detail = json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
+    err = audit.detail
+              ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &audit)
+              : FK_ERR_NOMEM;
+    json_decref(audit.detail);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -824,18 +622,18 @@ static void list_members(struct fk_req *req)
         return;
     }
     if (fk_region_code_prefix(region, prefix, &depth, &reason) != FK_OK) {
-        fk_homeq_invalid(req, "region", "区划代码格式错误");
+        fk_reply_invalid(req, "region", "区划代码格式错误");
         return;
     }
     if (!fk_req_covers(req, prefix)) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return;
     }
     const char *q = fk_req_query(req, "q");
     char like[FK_NAME_MAX + 8] = "%";
     if (q != NULL && q[0] != '\0') {
         if (strlen(q) > FK_NAME_MAX || !fk_text_plain(q)) {
-            fk_homeq_invalid(req, "q", "查询内容过长或含有控制字符");
+            fk_reply_invalid(req, "q", "查询内容过长或含有控制字符");
             return;
         }
         fk_like_prefix(q, like, sizeof(like));
@@ -843,34 +641,10 @@ static void list_members(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_stmt *st = NULL;
-    int has = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &has,
-        "SELECT u.id, u.username, u.display_name, u.role, u.region, COALESCE(g.name, '') FROM "
-        "users u LEFT JOIN regions g ON g.code = u.region WHERE u.disabled = 0 AND u.role IN "
-        "('district_admin', 'township_officer', 'community_worker', 'quarantine_staff') AND "
-        "substr(?, 1, length(u.region_prefix)) = u.region_prefix AND (u.display_name LIKE ? "
-        "ESCAPE '!' OR u.username LIKE ? ESCAPE '!') ORDER BY length(u.region_prefix) DESC, "
-        "u.display_name, u.id LIMIT 200",
-        "ttt", prefix, like, like);
-    json_t *items = json_array();
-    while (err == FK_OK && has && items != NULL) {
-        json_array_append_new(
-            items, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                             "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                             "role", fk_stmt_text(st, 3), "region", fk_stmt_text(st, 4),
-                             "region_name", fk_stmt_text(st, 5)));
-        err = fk_stmt_step(st);
-        has = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err != FK_OK || items == NULL) {
-        json_decref(items);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
+    json_t *items = NULL;
+    enum fk_err err = fk_homeq_member_candidates(db, prefix, like, &items);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
         return;
     }
     fk_reply_json(req, 200, json_pack("{s:o}", "items", items));

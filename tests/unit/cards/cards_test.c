@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include "cards/cards.h"
+#include "core/events.h"
+#include "quarantine/quarantine.h"
 
 #define H 3600
 /* 2022-03-02T08:00:00+08:00 */
@@ -116,6 +118,25 @@ static void test_unknown_colour_never(void **state)
     assert_false(scan((enum fk_card_color)9, 0, T0, 0).allowed);
 }
 
+/* Cards follow quarantine through events (no include of cards in
+ * quarantine): subscribing twice is harmless, and an end other than a
+ * release leaves the card alone (nothing is read or written: no connection
+ * is needed). */
+static void test_follows_quarantine_through_events(void **state)
+{
+    (void)state;
+    fk_event_reset();
+    assert_int_equal(fk_cards_subscribe(), FK_OK);
+    assert_int_equal(fk_cards_subscribe(), FK_OK);
+    struct fk_homeq_ended transferred = {.outcome = "transferred_to_centralized"};
+    struct fk_event ended = {
+        .kind = FK_EVENT_HOMEQ_ENDED, .at = T0, .person_id = 7, .detail = &transferred};
+    assert_int_equal(fk_event_publish(NULL, &ended), FK_OK);
+    ended.detail = NULL;
+    assert_int_equal(fk_event_publish(NULL, &ended), FK_OK);
+    fk_event_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_green_once_per_48_hours),
         cmocka_unit_test(test_green_both_directions),
         cmocka_unit_test(test_unknown_colour_never),
+        cmocka_unit_test(test_follows_quarantine_through_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
