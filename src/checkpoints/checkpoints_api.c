@@ -51,7 +51,7 @@ int fk_cp_time_or_reply(struct fk_req *req, const char *name, int64_t *out)
 int fk_cp_checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_checkpoint *out)
 {
     int64_t id;
-    if (fk_path_id_or_reply(req, "id", FK_E_CHECKPOINT_NOT_FOUND, &id) != 0)
+    if (fk_path_id_or_reply(req, "id", FK_E_CHECKPOINT_NOT_FOUND, "id", &id) != 0)
         return -1;
     enum fk_err err = fk_checkpoint_get(db, id, out);
     if (err == FK_OK && !fk_req_covers(req, out->region))

@@ -150,7 +150,7 @@ void fk_cp_incident_list_all(struct fk_req *req)
 static int incident_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_caller *who,
                              int64_t *id, json_t **out)
 {
-    if (fk_path_id_or_reply(req, "id", FK_E_INCIDENT_NOT_FOUND, id) != 0)
+    if (fk_path_id_or_reply(req, "id", FK_E_INCIDENT_NOT_FOUND, "id", id) != 0)
         return -1;
     fk_caller_of(req, who);
     enum fk_err err = fk_cp_load(db, who, FK_CP_INCIDENT, *id, out);

@@ -105,7 +105,7 @@ void fk_cp_shift_delete(struct fk_req *req)
     struct fk_checkpoint cp;
     int64_t shift_id;
     if (db == NULL || fk_cp_checkpoint_or_reply(req, db, &cp) != 0 ||
-        fk_path_id_or_reply(req, "shift_id", FK_E_SHIFT_NOT_FOUND, &shift_id) != 0)
+        fk_path_id_or_reply(req, "shift_id", FK_E_SHIFT_NOT_FOUND, "shift_id", &shift_id) != 0)
         return;
     struct fk_caller who;
     fk_caller_of(req, &who);

@@ -5,25 +5,10 @@
 
 #include <string.h>
 
-int fk_reply_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
-
 int fk_reply_missing(struct fk_req *req, const char *field)
 {
     fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
-}
-
-int fk_path_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id)
-{
-    if (fk_parse_int64(fk_req_param(req, name), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_err(req, e, name);
-        return -1;
-    }
-    return 0;
 }
 
 int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char *name,

@@ -10,19 +10,13 @@
 #include <stdint.h>
 #include "core/err.h"
 #include "http/errors.h"
+#include "http/lookup.h" /* fk_reply_invalid, fk_path_id_or_reply */
 
 struct fk_req;
 
-/* Replies 422 invalid_field with `message` (borrowed) naming `field`
- * (errors.def INVALID_FIELD_MSG); returns -1. */
-int fk_reply_invalid(struct fk_req *req, const char *field, const char *message);
 /* Replies 422 missing_field naming `field` (errors.def MISSING_FIELD);
  * returns -1. */
 int fk_reply_missing(struct fk_req *req, const char *field);
-
-/* The path parameter `name` as a positive id into *id; otherwise replies
- * row `e` of errors.def (a 404 "x_not_found") naming `name` and returns -1. */
-int fk_path_id_or_reply(struct fk_req *req, const char *name, enum fk_ecode e, int64_t *id);
 
 /* A string member `name` of `object` (a nested object of the body, borrowed),
  * errors naming `field` (e.g. "person.phone"): absent, null or "" is

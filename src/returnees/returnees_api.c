@@ -351,7 +351,7 @@ static void get_returnee(struct fk_req *req)
 {
     int64_t id, person = 0;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_RETURNEE_NOT_FOUND, &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_RETURNEE_NOT_FOUND, "id", &id) != 0)
         return;
     json_t *body = NULL;
     enum fk_err err = fk_returnee_load(db, &req->app->pii_key, req->actor.role, req->actor.prefix,
@@ -373,7 +373,7 @@ static void patch_returnee(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_RETURNEE_NOT_FOUND, &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_RETURNEE_NOT_FOUND, "id", &id) != 0)
         return;
     /* The current state, inside the caller's jurisdiction; ID number and
      * phone are opened only to register the person in the registry (below). */
