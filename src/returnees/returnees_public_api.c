@@ -12,25 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *id_message(const char *reason)
-{
-    static const struct {
-        const char *reason, *message;
-    } table[] = {
-        {"length", "身份证号应为 18 位"},
-        {"characters", "身份证号只能包含数字，最后一位可以是 X"},
-        {"province", "身份证号的省份代码不存在"},
-        {"birth_date", "身份证号中的出生日期不存在"},
-        {"birth_in_future", "身份证号中的出生日期晚于今天"},
-        {"birth_too_old", "身份证号中的出生日期早于 1900 年"},
-        {"checksum", "身份证号校验位错误，请核对"},
-    };
-    for (size_t i = 0; reason != NULL && i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(table[i].reason, reason) == 0)
-            return table[i].message;
-    return "身份证号无效";
-}
-
 /* Counts the attempt; 1 (after replying 429 with Retry-After) when over the
  * limit, -1 after replying on a store failure, 0 to go on. */
 static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, const char *plain,
@@ -76,7 +57,7 @@ void fk_returnees_public_create(struct fk_req *req)
     struct fk_resident_id id;
     const char *reason = NULL;
     if (fk_resident_id_parse(id_text, fk_now(), &id, &reason) != FK_OK) {
-        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", id_message(reason));
+        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", fk_resident_id_message(reason));
         return;
     }
     if (limited(req, db, "id_number", id.number, FK_RETURNEE_LIMIT_ID_WINDOW, FK_RETURNEE_LIMIT_ID,
