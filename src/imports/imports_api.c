@@ -294,26 +294,23 @@ int fk_import_upload_or_reply(struct fk_req *req, size_t *off_out, size_t *len_o
     if (type != NULL && strncasecmp(type, "multipart/form-data", 19) == 0) {
         if (req->body.len == 0 ||
             multipart_file(type, req->body.data, req->body.len, &off, &len) != 0) {
-            fk_reply_error(req, 422, "missing_field", "请在表单字段 file 中上传文件", "file");
+            fk_reply_err(req, FK_E_IMPORT_NO_FILE_FIELD, "file");
             return -1;
         }
     } else if (type != NULL && type[0] != '\0' && !accepted_type(type)) {
-        fk_reply_error(req, 415, "unsupported_media_type",
-                       "不支持的文件类型：请上传 CSV 或 .xlsx 文件", "file");
+        fk_reply_err(req, FK_E_IMPORT_MEDIA_TYPE, "file");
         return -1;
     }
     if (len == 0) {
-        fk_reply_error(req, 422, "missing_field", "请上传文件（CSV 或 .xlsx）", "file");
+        fk_reply_err(req, FK_E_IMPORT_NO_FILE, "file");
         return -1;
     }
     if (fk_sheet_sniff((const unsigned char *)req->body.data + off, len) == 0) {
-        fk_reply_error(req, 415, "unsupported_media_type",
-                       "无法识别的文件格式：请上传 CSV 或 .xlsx（旧版 .xls 请另存为 .xlsx）",
-                       "file");
+        fk_reply_err(req, FK_E_IMPORT_FILE_FORMAT, "file");
         return -1;
     }
     if (len > FK_SHEET_FILE_MAX) {
-        fk_reply_error(req, 413, "body_too_large", "文件超过 64 MiB", "file");
+        fk_reply_err(req, FK_E_IMPORT_TOO_LARGE, "file");
         return -1;
     }
     *off_out = off;
@@ -357,7 +354,7 @@ static void post_import(struct fk_req *req)
         free(job);
         if (fk_job_finish(db, job_id, "failed", "服务繁忙或正在停止，请稍后重试", NULL, 0) != FK_OK)
             fk_log_msg(FK_LOG_ERROR, "job_finish_failed", "import_persons");
-        fk_reply_error(req, 503, "busy", "服务繁忙或正在停止，请稍后重试", NULL);
+        fk_reply_err(req, FK_E_IMPORT_BUSY, NULL);
         return;
     }
     fk_reply_json(req, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));
