@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdint.h>
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -92,6 +93,8 @@ struct fk_req {
     int64_t started_ns;
     unsigned status;
     struct MHD_Response *response;
+    struct fk_arena arena; /* fk_req_alloc & co.; freed at completion */
+    json_t *owned;         /* fk_req_own_json: an array of what the request holds */
 };
 
 /* The application: configuration, store, keys and routes. */
@@ -177,6 +180,25 @@ void fk_reply_bytes(struct fk_req *req, unsigned status, const char *content_typ
                     size_t len);
 /* Adds a header to the reply already set. */
 void fk_reply_header(struct fk_req *req, const char *name, const char *value);
+
+/* --- per-request memory ---
+ * What a handler allocates for the length of one request comes from the
+ * request and is freed when libmicrohttpd reports the request complete, on
+ * every path (MHD_REQUEST_TERMINATED_COMPLETED_OK, _WITH_ERROR, _TIMEOUT_REACHED,
+ * _DAEMON_SHUTDOWN, _CLIENT_ABORT, ...): the handler never frees it, and
+ * nothing from it may outlive the request (a job it starts copies what it
+ * keeps). At most FK_REQ_ARENA_CAP bytes per request. */
+#define FK_REQ_ARENA_CAP ((size_t)16 << 20)
+/* `size` zeroed bytes owned by the request, or NULL (out of memory, past the
+ * cap): reply fk_reply_fail(req, FK_ERR_NOMEM, NULL) then. */
+void *fk_req_alloc(struct fk_req *req, size_t size);
+/* A copy of `text` (borrowed) owned by the request; NULL for NULL text or when
+ * out of memory. */
+char *fk_req_strdup(struct fk_req *req, const char *text);
+/* Hands `json` (a new reference, stolen even on failure) to the request,
+ * which drops it at completion; returns it, borrowed for the request's life,
+ * or NULL when out of memory (then it is already released). */
+json_t *fk_req_own_json(struct fk_req *req, json_t *json);
 
 /* --- input (each returns 0 when fine, -1 after replying with a 4xx) --- */
 /* A path parameter by name (never NULL for a matched route). */
