@@ -38,12 +38,13 @@ enum fk_err fk_clock_advance(int64_t seconds) FK_MUST_CHECK;
 int64_t fk_now(void);
 
 /* Formats `epoch` as RFC 3339 in Asia/Shanghai (+08:00), e.g.
- * 2022-03-02T08:00:00+08:00. `out` must hold FK_RFC3339_LEN bytes. */
+ * 2022-03-02T08:00:00+08:00, into the caller's `out` of FK_RFC3339_LEN bytes. */
 #define FK_RFC3339_LEN 32
 void fk_time_format(int64_t epoch, char out[FK_RFC3339_LEN]);
 
 /* Parses an RFC 3339 date-time with an offset ("Z" or "+hh:mm"), or a plain
- * date "YYYY-MM-DD" taken as midnight Asia/Shanghai. FK_ERR_INVALID if not. */
+ * date "YYYY-MM-DD" taken as midnight Asia/Shanghai. `text` is borrowed;
+ * FK_ERR_INVALID (and *out untouched) if not. */
 enum fk_err fk_time_parse(const char *text, int64_t *out) FK_MUST_CHECK;
 
 /* Days since 1970-01-01 for a proleptic Gregorian civil date. */
