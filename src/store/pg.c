@@ -6,6 +6,9 @@
  * cache is keyed by the SQL text and the parameter types of the first
  * execution (an int64 bound where text was before is another statement), and
  * holds PG_STMT_CACHE statements, the least recently used deallocated first.
+ * A statement is prepared the second time its text is run: the first runs
+ * unnamed (one round trip, as before), so SQL built for one use (a batch of
+ * N rows) never costs a prepare and a deallocation.
  * A statement that fails to prepare is not cached. Prepared statements live
  * as long as the session, through ROLLBACK, so a pooler must keep sessions
  * (pgbouncer in session mode, not transaction mode). */
@@ -21,6 +24,7 @@
 #define PG_MAX_PARAMS 64
 #define INT8OID 20
 #define PG_STMT_CACHE 128
+#define PG_SEEN 512
 
 struct pg_cached {
     char *sql; /* rewritten with $n; NULL: a free slot */
@@ -36,6 +40,7 @@ struct pg_conn {
     struct pg_cached cache[PG_STMT_CACHE];
     unsigned long tick;
     unsigned next_id;
+    uint64_t seen[PG_SEEN]; /* hashes of statements run once, unnamed */
 };
 
 struct pg_stmt {
@@ -193,8 +198,8 @@ static enum fk_err pg_bind_null(struct fk_stmt *s, int idx)
 
 /* The name of the server-side statement for `st` with its current parameter
  * types in `name`, prepared now if the cache does not have it. 1 when `name`
- * is set; 0 when the statement could not be cached (out of memory: run it
- * unnamed); an error when PostgreSQL refused to prepare it. */
+ * is set; 0 when the statement is to run unnamed (its first run, or out of
+ * memory); -1 with *err when PostgreSQL refused to prepare it. */
 static int cached_name(struct pg_conn *conn, const struct pg_stmt *st, char name[24],
                        enum fk_err *err)
 {
@@ -214,6 +219,11 @@ static int cached_name(struct pg_conn *conn, const struct pg_stmt *st, char name
         }
         if (c->last_used < victim->last_used)
             victim = c; /* free slots have last_used 0 */
+    }
+    uint64_t *seen = &conn->seen[st->hash % PG_SEEN];
+    if (*seen != st->hash) {
+        *seen = st->hash; /* the first time: run it unnamed */
+        return 0;
     }
     char *copy = strdup(st->sql);
     if (copy == NULL)
