@@ -11,10 +11,11 @@
 // table is emptied when a load fails (else it keeps the last page). onLoaded(r)
 // runs after a page is shown, for views that read more of the answer. With
 // ready (a function), load() does nothing while ready() is false (no region
-// chosen yet).
+// chosen yet). onError(e) runs after a failed load is shown, for views that
+// clear more than the table.
 import { reactive, ref } from 'vue'
 
-export function usePagedList(fetchPage, { perPage = 20, query: extra = {}, clearOnError = false, onLoaded = null, ready = null } = {}) {
+export function usePagedList(fetchPage, { perPage = 20, query: extra = {}, clearOnError = false, onLoaded = null, onError = null, ready = null } = {}) {
   const loading = ref(false)
   const error = ref(null)
   const items = ref([])
@@ -40,6 +41,7 @@ export function usePagedList(fetchPage, { perPage = 20, query: extra = {}, clear
         items.value = []
         total.value = 0
       }
+      if (onError) onError(e)
     } finally {
       if (my === seq) loading.value = false
     }
