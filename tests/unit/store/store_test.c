@@ -123,9 +123,12 @@ static void contract(const char *url)
     assert_true(fk_stmt_int64(st, 0) >= 1);
     fk_stmt_free(st);
 
-    /* Malformed SQL is an error, not a crash. */
-    assert_int_not_equal(
-        fk_stmt_prepare(db, "SELEKT nonsense", &st) == FK_OK && fk_stmt_step(st) == FK_OK, 1);
+    /* Malformed SQL is an error, not a crash. (PostgreSQL prepares at the
+     * first step, so the prepare may succeed: free what it made.) */
+    enum fk_err prepared = fk_stmt_prepare(db, "SELEKT nonsense", &st);
+    assert_int_not_equal(prepared == FK_OK && fk_stmt_step(st) == FK_OK, 1);
+    if (prepared == FK_OK)
+        fk_stmt_free(st);
     assert_int_equal(fk_db_exec(db, "DROP TABLE contract_t"), FK_OK);
     fk_store_close(store);
 }
