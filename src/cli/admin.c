@@ -157,7 +157,8 @@ int fk_cmd_id(int argc, char **argv)
         return 64;
     }
     if (fk_clock_init() != FK_OK) {
-        fprintf(stderr, "fangkong id: FANGKONG_NOW must be RFC 3339\n");
+        fprintf(stderr,
+                "fangkong id: FANGKONG_NOW must be RFC 3339 (FANGKONG_CLOCK=frozen needs it)\n");
         return 64;
     }
     struct fk_resident_id id;

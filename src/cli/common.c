@@ -48,7 +48,8 @@ static void ensure_parent_dir(const char *path)
 int fk_cli_open(int argc, char **argv, struct fk_store **store, struct fk_pii_key *key)
 {
     if (fk_crypto_init() != FK_OK || fk_clock_init() != FK_OK) {
-        fprintf(stderr, "fangkong: cannot initialise (libsodium or FANGKONG_NOW)\n");
+        fprintf(stderr,
+                "fangkong: cannot initialise (libsodium, FANGKONG_NOW or FANGKONG_CLOCK)\n");
         return 1;
     }
     if (fk_modules_subscribe() != 0)

@@ -89,7 +89,8 @@ int fk_cmd_serve(int argc, char **argv)
         return 1;
     }
     if (fk_clock_init() != FK_OK) {
-        fprintf(stderr, "fangkong serve: FANGKONG_NOW must be RFC 3339\n");
+        fprintf(stderr,
+                "fangkong serve: FANGKONG_NOW must be RFC 3339 (FANGKONG_CLOCK=frozen needs it)\n");
         return 64;
     }
     /* Block the stop signals in every thread; the main thread waits for them. */

@@ -13,8 +13,12 @@ struct fk_buf {
     size_t cap; /* the most bytes it may ever hold */
 };
 
+/* An empty buffer (no allocation yet) that may hold at most `cap` bytes. */
 void fk_buf_init(struct fk_buf *buf, size_t cap);
+/* Appends a copy of `bytes` (borrowed). Past the cap (FK_ERR_TOO_LARGE) or
+ * out of memory (FK_ERR_NOMEM) the contents are freed. */
 enum fk_err fk_buf_append(struct fk_buf *buf, const void *bytes, size_t len) FK_MUST_CHECK;
+/* fk_buf_append of the string `text` (borrowed), without its NUL. */
 enum fk_err fk_buf_append_str(struct fk_buf *buf, const char *text) FK_MUST_CHECK;
 /* Frees the contents; the buffer may be reused. */
 void fk_buf_free(struct fk_buf *buf);

@@ -12,6 +12,9 @@
 /* Offset added to the monotonic-free system clock; 0 unless FANGKONG_NOW set.
  * Written only at start-up (or by tests), read by every thread. */
 static _Atomic int64_t clock_offset;
+/* FANGKONG_CLOCK=frozen: fk_now() answers frozen_at and nothing else. */
+static _Atomic int clock_is_frozen;
+static _Atomic int64_t frozen_at;
 
 static int64_t system_now(void)
 {
@@ -23,22 +26,59 @@ static int64_t system_now(void)
 enum fk_err fk_clock_init(void)
 {
     const char *env = getenv("FANGKONG_NOW");
+    const char *mode = getenv("FANGKONG_CLOCK");
+    int frozen = 0;
+    if (mode != NULL && mode[0] != '\0') {
+        if (strcmp(mode, "frozen") == 0)
+            frozen = 1;
+        else if (strcmp(mode, "running") != 0)
+            return FK_ERR_INVALID;
+    }
     if (env == NULL || env[0] == '\0')
-        return FK_OK;
+        return frozen ? FK_ERR_INVALID : FK_OK;
     int64_t start;
     if (fk_time_parse(env, &start) != FK_OK)
         return FK_ERR_INVALID;
-    fk_clock_set(start);
+    fk_clock_freeze(frozen, start);
     return FK_OK;
 }
 
 void fk_clock_set(int64_t epoch)
 {
-    atomic_store(&clock_offset, epoch - system_now());
+    if (atomic_load(&clock_is_frozen))
+        atomic_store(&frozen_at, epoch);
+    else
+        atomic_store(&clock_offset, epoch - system_now());
+}
+
+void fk_clock_freeze(int frozen, int64_t epoch)
+{
+    if (frozen) {
+        atomic_store(&frozen_at, epoch);
+        atomic_store(&clock_is_frozen, 1);
+    } else {
+        atomic_store(&clock_is_frozen, 0);
+        atomic_store(&clock_offset, epoch - system_now());
+    }
+}
+
+int fk_clock_frozen(void)
+{
+    return atomic_load(&clock_is_frozen);
+}
+
+enum fk_err fk_clock_advance(int64_t seconds)
+{
+    if (!atomic_load(&clock_is_frozen) || seconds < 0)
+        return FK_ERR_INVALID;
+    atomic_fetch_add(&frozen_at, seconds);
+    return FK_OK;
 }
 
 int64_t fk_now(void)
 {
+    if (atomic_load_explicit(&clock_is_frozen, memory_order_relaxed))
+        return atomic_load_explicit(&frozen_at, memory_order_relaxed);
     return system_now() + atomic_load(&clock_offset);
 }
 

@@ -288,6 +288,8 @@ void fk_config_print_help(FILE *out)
         fprintf(out, "  %-24s %-28s %s [default: %s]\n", flag, opt->env, opt->help, def);
     }
     fprintf(out, "\n  FANGKONG_NOW=RFC3339   start the clock at that instant (tests, replays)\n");
+    fprintf(out, "  FANGKONG_CLOCK=frozen  with FANGKONG_NOW: time stands still there (tests;\n"
+                 "                         POST /api/v1/test/clock moves it, from this machine)\n");
 }
 
 void fk_config_key_path(const char *db, const char *key_file, char *out, size_t out_size)

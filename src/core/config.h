@@ -38,20 +38,24 @@ struct fk_config {
     char sms_webhook[1024]; /* or POST {"phone","text"} to this URL; neither: demo log */
 };
 
-/* Fills defaults. */
+/* Fills defaults into `cfg` (the caller's; the config holds no pointers, so
+ * there is nothing to free). */
 void fk_config_defaults(struct fk_config *cfg);
 
 /* Applies the file named by --config (if any), then FANGKONG_* variables, then
- * flags from argv. Unknown flags, bad values and unreadable files fail with a
- * message in `why` (size why_size). argv[0] is skipped. */
+ * flags from argv (borrowed; values are copied into `cfg`). Unknown flags, bad
+ * values and unreadable files fail with a message in `why` (the caller's
+ * buffer of why_size bytes). argv[0] is skipped. */
 enum fk_err fk_config_load(struct fk_config *cfg, int argc, char **argv, char *why,
                            size_t why_size) FK_MUST_CHECK;
 
-/* Prints every option with its flag, variable, default and description. */
+/* Prints every option with its flag, variable, default and description to
+ * `out` (borrowed). */
 void fk_config_print_help(FILE *out);
 
 /* The PII key file to use: the configured one, else DB.key beside a SQLite
- * file, else ./data/fangkong.key. */
+ * file, else ./data/fangkong.key; written to the caller's `out` (out_size
+ * bytes). `db` and `key_file` are borrowed. */
 void fk_config_key_path(const char *db, const char *key_file, char *out, size_t out_size);
 
 #endif

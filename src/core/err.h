@@ -22,7 +22,8 @@ enum fk_err {
     FK_ERR_DONE = 14,      /* iteration finished (not an error) */
 };
 
-/* Returns a static English name of the error ("invalid", "not_found", ...). */
+/* Returns a static English name of the error ("invalid", "not_found", ...):
+ * static storage, never freed. */
 const char *fk_err_name(enum fk_err err);
 
 #endif

@@ -53,13 +53,15 @@ typedef enum fk_err (*fk_event_fn)(struct fk_conn *db, const struct fk_event *ev
 
 #define FK_EVENT_MAX_SUBSCRIBERS 8 /* per kind */
 
-/* Adds `fn` for `kind`; `name` (static) names it in logs. Subscribing the same
+/* Adds `fn` for `kind`; `name` (static) names it in logs; `ctx` is borrowed
+ * and must live as long as the subscription (the process). Subscribing the same
  * fn twice for a kind is ignored. FK_ERR_INVALID for an unknown kind,
  * FK_ERR_TOO_LARGE when the kind has FK_EVENT_MAX_SUBSCRIBERS. Start-up only. */
 enum fk_err fk_event_subscribe(enum fk_event_kind kind, fk_event_fn fn, void *ctx,
                                const char *name) FK_MUST_CHECK;
 
-/* Runs the subscribers of event->kind in subscription order on `db`. FK_OK
+/* Runs the subscribers of event->kind in subscription order on `db`; `event`
+ * and what it points to are borrowed for the call. FK_OK
  * when all succeed (or there are none); otherwise the first failure. */
 enum fk_err fk_event_publish(struct fk_conn *db, const struct fk_event *event) FK_MUST_CHECK;
 

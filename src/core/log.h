@@ -12,7 +12,8 @@ void fk_log_set_level(enum fk_log_level level);
 /* Writes one line. `fields` may be NULL; it is consumed (decref'd) either way. */
 void fk_log(enum fk_log_level level, const char *event, json_t *fields);
 
-/* Convenience: one line with a "msg" string field. */
+/* Convenience: one line with a "msg" string field; `event` and `msg` are
+ * borrowed. */
 void fk_log_msg(enum fk_log_level level, const char *event, const char *msg);
 
 #endif

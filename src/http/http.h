@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdint.h>
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -36,9 +37,9 @@ enum fk_role {
 };
 #define FK_ROLE_ANY 0u
 
-/* The role bit for a role name, or 0 if there is no such role. */
+/* The role bit for a role name (borrowed), or 0 if there is no such role. */
 unsigned fk_role_from_name(const char *name);
-/* The role's name for a single bit, or NULL. */
+/* The role's name for a single bit (static storage), or NULL. */
 const char *fk_role_name(unsigned role);
 
 enum fk_route_flag {
@@ -92,6 +93,8 @@ struct fk_req {
     int64_t started_ns;
     unsigned status;
     struct MHD_Response *response;
+    struct fk_arena arena; /* fk_req_alloc & co.; freed at completion */
+    json_t *owned;         /* fk_req_own_json: an array of what the request holds */
 };
 
 /* The application: configuration, store, keys and routes. */
@@ -108,27 +111,31 @@ struct fk_app {
  * comma-separated `trusted` proxy addresses and `forwarded_for` (the
  * X-Forwarded-For header, may be NULL) names who the proxies served: then
  * the rightmost address there that is not a trusted proxy. A malformed
- * entry ends the walk. Written to out (at most out_size bytes). */
+ * entry ends the walk. The inputs are borrowed; written to the caller's out
+ * (at most out_size bytes). */
 void fk_forwarded_client(const char *peer, const char *forwarded_for, const char *trusted,
                          char *out, size_t out_size);
 /* Whether the request came over HTTPS as a trusted proxy tells it: `peer` is
  * one of the `trusted` addresses and `forwarded_proto` (X-Forwarded-Proto,
  * may be NULL) starts with "https" (any case). Anyone else's header is
- * ignored. */
+ * ignored. All three are borrowed. */
 int fk_forwarded_https(const char *peer, const char *forwarded_proto, const char *trusted);
 
 /* Adds routes (a static array that must outlive the server). */
 enum fk_err fk_http_add_routes(const struct fk_route *routes, size_t n) FK_MUST_CHECK;
-/* Every route added, for the OpenAPI document. */
+/* Every route added, for the OpenAPI document: borrowed from the module's
+ * static table; NULL past the last. */
 const struct fk_route *fk_http_route_at(size_t i);
 
-/* Starts the server on cfg.listen; returns when listening. */
+/* Starts the server on cfg.listen; returns when listening. `app` is borrowed
+ * and must outlive fk_http_stop (the server keeps its metrics and conns). */
 enum fk_err fk_http_start(struct fk_app *app) FK_MUST_CHECK;
 /* Stops accepting, finishes requests in flight, stops the workers. */
 void fk_http_stop(struct fk_app *app);
 
 /* --- replies (each sets req->response; call exactly one) --- */
-/* Replies with `body` (consumed). */
+/* Replies with `body` (stolen: the reply owns and frees it, also when it is
+ * NULL or the reply fails). */
 void fk_reply_json(struct fk_req *req, unsigned status, json_t *body);
 /* Replies {"error":{"code","message","field"}}; field may be NULL.
  * Deprecated: use fk_reply_err with a row of http/errors.def. */
@@ -173,13 +180,14 @@ void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t t
  * 5 minutes), or on `err` replies fk_reply_fail. Frees `image` either way. */
 void fk_reply_svg(struct fk_req *req, enum fk_err err, struct fk_buf *image);
 
-/* Maps a store/logic error to a reply: NOT_FOUND 404, CONFLICT 409, INVALID 422,
+/* Maps a store/logic error to a reply (`field` borrowed, may be NULL):
+ * NOT_FOUND 404, CONFLICT 409, INVALID 422,
  * FORBIDDEN 403, AUTH 401, BUSY 503, everything else 500 (logged). */
 void fk_reply_fail(struct fk_req *req, enum fk_err err, const char *field);
-/* Whether `text` is free of control characters (C0 and DEL): what every
+/* Whether `text` (borrowed) is free of control characters (C0 and DEL): what every
  * free-text field (names, notes, addresses, queries) must satisfy. */
 int fk_text_plain(const char *text);
-/* Writes `text` as a LIKE prefix pattern to out (at most `size` bytes, cut
+/* Writes `text` (borrowed) as a LIKE prefix pattern to the caller's out (at most `size` bytes, cut
  * on a whole character): %, _ and ! are escaped with '!' (use ESCAPE '!'),
  * '%' appended. */
 void fk_like_prefix(const char *text, char *out, size_t size);
@@ -188,32 +196,58 @@ void fk_like_prefix(const char *text, char *out, size_t size);
  * 18-character resident ID number, given as its blind index
  * (FK_Q_ID_NUMBER); else a name prefix as a LIKE pattern (FK_Q_NAME_PREFIX,
  * see fk_like_prefix). At most FK_Q_TEXT_MAX bytes without control
- * characters, else -1 after replying 422 naming "q". */
+ * characters, else -1 after replying 422 naming "q". `value` is the caller's. */
 enum fk_person_q { FK_Q_NONE = 0, FK_Q_ID_NUMBER = 1, FK_Q_NAME_PREFIX = 2 };
 #define FK_Q_TEXT_MAX 64
 #define FK_Q_VALUE_MAX (FK_Q_TEXT_MAX + 8)
 int fk_person_q_or_reply(struct fk_req *req, int *kind, char value[FK_Q_VALUE_MAX]);
 
 /* A sealed ID number or phone as JSON: the full or masked text, null when
- * there is none, "（无法解密）" when it does not open (fk_pii_open_masked). */
+ * there is none, "（无法解密）" when it does not open (fk_pii_open_masked).
+ * `key`, `context` and `sealed` are borrowed; returns a new reference (the
+ * caller owns it; NULL when out of memory). */
 json_t *fk_pii_json(const struct fk_pii_key *key, const char *context, const char *sealed,
                     int full);
+/* Replies with no body. */
 void fk_reply_empty(struct fk_req *req, unsigned status);
-/* Replies with bytes of `content_type`; `data` is copied. */
+/* Replies with bytes of `content_type` (borrowed); `data` is copied, so the
+ * caller still owns (and frees) it. */
 void fk_reply_bytes(struct fk_req *req, unsigned status, const char *content_type, const void *data,
                     size_t len);
-/* Adds a header to the reply already set. */
+/* Adds a header to the reply already set; `name` and `value` are copied. */
 void fk_reply_header(struct fk_req *req, const char *name, const char *value);
 
+/* --- per-request memory ---
+ * What a handler allocates for the length of one request comes from the
+ * request and is freed when libmicrohttpd reports the request complete, on
+ * every path (MHD_REQUEST_TERMINATED_COMPLETED_OK, _WITH_ERROR, _TIMEOUT_REACHED,
+ * _DAEMON_SHUTDOWN, _CLIENT_ABORT, ...): the handler never frees it, and
+ * nothing from it may outlive the request (a job it starts copies what it
+ * keeps). At most FK_REQ_ARENA_CAP bytes per request. */
+#define FK_REQ_ARENA_CAP ((size_t)16 << 20)
+/* `size` zeroed bytes owned by the request, or NULL (out of memory, past the
+ * cap): reply fk_reply_fail(req, FK_ERR_NOMEM, NULL) then. */
+void *fk_req_alloc(struct fk_req *req, size_t size);
+/* A copy of `text` (borrowed) owned by the request; NULL for NULL text or when
+ * out of memory. */
+char *fk_req_strdup(struct fk_req *req, const char *text);
+/* Hands `json` (a new reference, stolen even on failure) to the request,
+ * which drops it at completion; returns it, borrowed for the request's life,
+ * or NULL when out of memory (then it is already released). */
+json_t *fk_req_own_json(struct fk_req *req, json_t *json);
+
 /* --- input (each returns 0 when fine, -1 after replying with a 4xx) --- */
-/* A path parameter by name (never NULL for a matched route). */
+/* Input strings are borrowed from the request: valid until it completes
+ * (copy what a job keeps).
+ * A path parameter by name (never NULL for a matched route). */
 const char *fk_req_param(const struct fk_req *req, const char *name);
 /* A query-string argument or NULL. */
 const char *fk_req_query(const struct fk_req *req, const char *name);
 /* A request header or NULL. */
 const char *fk_req_header(const struct fk_req *req, const char *name);
 /* A string member of the JSON body: required or optional (*out NULL when
- * absent or null), trimmed length 1..max_len UTF-8 bytes. */
+ * absent or null), trimmed length 1..max_len UTF-8 bytes. *out is borrowed
+ * from req->json (valid until the request completes). */
 int fk_json_str_or_reply(struct fk_req *req, const char *name, int required, size_t max_len,
                          const char **out);
 int fk_json_int_or_reply(struct fk_req *req, const char *name, int required, int64_t min,
@@ -230,18 +264,21 @@ int fk_query_time_or_reply(struct fk_req *req, const char *name, int *present, i
  * region_not_found (outside), both naming "region". */
 int fk_scope_or_reply(struct fk_req *req, char scope[19]);
 
-/* The calling thread's store connection, or replies 503 and returns NULL. */
+/* The calling thread's store connection (borrowed: the store owns it), or
+ * replies 503 and returns NULL. */
 struct fk_conn *fk_req_db(struct fk_req *req);
 
 /* An instant as the API writes it (RFC 3339, +08:00), or JSON null when
- * `present` is 0; fk_time_or_null: null for epoch <= 0 (never set). */
+ * `present` is 0; fk_time_or_null: null for epoch <= 0 (never set). A new
+ * reference (the caller owns it, or a json_pack "o" steals it). */
 json_t *fk_time_json(int64_t epoch, int present);
 json_t *fk_time_or_null(int64_t epoch);
 
-/* Whether the caller's jurisdiction covers `region_code` (by prefix). */
+/* Whether the caller's jurisdiction covers `region_code` (borrowed; by prefix). */
 int fk_req_covers(const struct fk_req *req, const char *region_code);
 
-/* A paginated list answer: {"items":items,"total","page","per_page"}. */
+/* A paginated list answer: {"items":items,"total","page","per_page"}. Steals
+ * `items`; returns a new reference (NULL when out of memory, items freed). */
 json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_page);
 
 /* The two queries of a paginated list: `count_sql` (SELECT COUNT(*) with the
@@ -256,7 +293,8 @@ struct fk_list_query {
     json_t *(*row)(struct fk_stmt *st, void *ctx);
     void *row_ctx;
 };
-/* Runs both: *total the count, the page's items appended to `items`. */
+/* Runs both: *total the count, the page's items appended to `items`
+ * (borrowed: the caller keeps owning it, also on failure). `q` is borrowed. */
 enum fk_err fk_list_run(struct fk_conn *db, const struct fk_list_query *q, int64_t page,
                         int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
 

@@ -25,16 +25,20 @@ struct fk_ledger {
     int failed;
 };
 
-/* Opens a ledger with a header row; -1 on failure (nothing to clean up). */
+/* Opens a ledger with a header row into the caller's `lg` (finish it with
+ * fk_ledger_close/abort/finish); `sheet_name`, `headers` and `widths` are
+ * borrowed. -1 on failure (nothing to clean up). */
 int fk_ledger_open(struct fk_ledger *lg, int xlsx, const char *sheet_name,
                    const char *const *headers, const double *widths, int n);
-/* Writes one row of n strings (NULL = empty). */
+/* Writes one row of n strings (borrowed; NULL = empty). */
 void fk_ledger_row(struct fk_ledger *lg, const char *const *cells, int n);
-/* Finishes the file: an open, already unlinked descriptor and its size, or -1. */
+/* Finishes the file: an open, already unlinked descriptor the caller owns
+ * (close it, or hand it to fk_ledger_reply) and its size, or -1. */
 int fk_ledger_close(struct fk_ledger *lg, off_t *size);
 /* Finishes and discards the file. */
 void fk_ledger_abort(struct fk_ledger *lg);
-/* Replies 200 with the file as an attachment "<base>-YYYY-MM-DD.<ext>"; takes fd. */
+/* Replies 200 with the file as an attachment "<base>-YYYY-MM-DD.<ext>"; takes
+ * fd (the reply closes it); `base` is borrowed. */
 void fk_ledger_reply(struct fk_req *req, int fd, off_t size, int xlsx, const char *base);
 /* Ends a ledger request: with `err` FK_OK closes the file and replies with
  * it (as fk_ledger_reply), otherwise discards it and replies the error. */

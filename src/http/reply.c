@@ -86,6 +86,28 @@ void fk_reply_header(struct fk_req *req, const char *name, const char *value)
         MHD_add_response_header(req->response, name, value);
 }
 
+void *fk_req_alloc(struct fk_req *req, size_t size)
+{
+    return fk_arena_alloc(&req->arena, size);
+}
+
+char *fk_req_strdup(struct fk_req *req, const char *text)
+{
+    return fk_arena_strdup(&req->arena, text);
+}
+
+json_t *fk_req_own_json(struct fk_req *req, json_t *json)
+{
+    if (json == NULL)
+        return NULL;
+    if (req->owned == NULL && (req->owned = json_array()) == NULL) {
+        json_decref(json);
+        return NULL;
+    }
+    /* json_array_append_new releases `json` when it fails */
+    return json_array_append_new(req->owned, json) == 0 ? json : NULL;
+}
+
 const char *fk_req_param(const struct fk_req *req, const char *name)
 {
     size_t len = strlen(name);

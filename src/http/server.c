@@ -161,6 +161,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         if (req->route != NULL && (req->route->flags & FK_ROUTE_UPLOAD))
             cap = app->cfg.max_upload;
         fk_buf_init(&req->body, (size_t)cap);
+        fk_arena_init(&req->arena, FK_REQ_ARENA_CAP);
         client_ip(req);
         *con_cls = req;
         /* Refuse a declared oversized body before reading it: the reply goes
@@ -198,6 +199,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     return queue_reply(req);
 }
 
+/* libmicrohttpd calls this for every request it gave a context (*con_cls),
+ * whatever ended it (MHD_REQUEST_TERMINATED_*: completed, error, timeout,
+ * client abort, daemon shutdown): the one place a request's memory (its body,
+ * parsed JSON, path parameters, arena and owned JSON) is freed. */
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -225,6 +230,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     for (int i = 0; i < req->n_params; i++)
         free(req->param_values[i]);
     json_decref(req->json);
+    json_decref(req->owned);
+    fk_arena_free(&req->arena);
     fk_buf_free(&req->body);
     free(req);
     *con_cls = NULL;

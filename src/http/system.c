@@ -3,6 +3,7 @@
 #include "http/http.h"
 #include "http/internal.h"
 #include "http/system.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #include <stdlib.h>
@@ -13,14 +14,21 @@ static void get_healthz(struct fk_req *req)
     fk_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* Whether the client is this machine; else replies 403 and returns 0. */
+static int local_or_reply(struct fk_req *req)
+{
+    if (strcmp(req->ip, "127.0.0.1") == 0 || strcmp(req->ip, "::1") == 0)
+        return 1;
+    fk_reply_err(req, FK_E_FORBIDDEN_LOCAL, NULL);
+    return 0;
+}
+
 static void get_metrics(struct fk_req *req)
 {
     /* Route names and counts are operational detail: loopback only (a
      * Prometheus scraper runs beside the server or behind its proxy). */
-    if (strcmp(req->ip, "127.0.0.1") != 0 && strcmp(req->ip, "::1") != 0) {
-        fk_reply_err(req, FK_E_FORBIDDEN_LOCAL, NULL);
+    if (!local_or_reply(req))
         return;
-    }
     char *text = fk_metrics_render(req->app->metrics);
     if (text == NULL) {
         fk_reply_fail(req, FK_ERR_NOMEM, NULL);
@@ -118,6 +126,42 @@ static void get_openapi(struct fk_req *req)
     fk_reply_json(req, 200, doc);
 }
 
+/* Moves the frozen clock (FANGKONG_CLOCK=frozen, tests only): {"now": RFC 3339}
+ * sets it, {"advance_seconds": n} moves it on; answers {"now"}. The route
+ * exists only in that mode and answers this machine only. */
+static void post_test_clock(struct fk_req *req)
+{
+    if (!local_or_reply(req))
+        return;
+    const char *text = NULL;
+    int present = 0;
+    int64_t seconds = 0;
+    if (fk_json_str_or_reply(req, "now", 0, 64, &text) != 0 ||
+        fk_json_int_or_reply(req, "advance_seconds", 0, 0, INT64_C(366) * 86400 * 100, &present,
+                             &seconds) != 0)
+        return;
+    if (text != NULL) {
+        int64_t at;
+        if (fk_time_parse(text, &at) != FK_OK) {
+            fk_reply_err(req, FK_E_TIME_FORMAT, "now");
+            return;
+        }
+        fk_clock_set(at);
+    } else if (!present) {
+        fk_reply_err(req, FK_E_MISSING_FIELD, "now");
+        return;
+    } else if (fk_clock_advance(seconds) != FK_OK) {
+        fk_reply_err(req, FK_E_INVALID_FIELD, "advance_seconds");
+        return;
+    }
+    fk_reply_json(req, 200, json_pack("{s:o}", "now", fk_time_json(fk_now(), 1)));
+}
+
+static const struct fk_route test_clock_routes[] = {
+    {"POST", "/api/v1/test/clock", post_test_clock, FK_ROUTE_PUBLIC, 0, "system",
+     "移动冻结时钟（仅测试，FANGKONG_CLOCK=frozen）", NULL},
+};
+
 static const struct fk_route system_routes[] = {
     {"GET", "/healthz", get_healthz, FK_ROUTE_PUBLIC, 0, "system", "健康检查", NULL},
     {"GET", "/metrics", get_metrics, FK_ROUTE_PUBLIC, 0, "system", "Prometheus 指标", NULL},
@@ -127,5 +171,9 @@ static const struct fk_route system_routes[] = {
 
 enum fk_err fk_http_system_routes(void)
 {
-    return fk_http_add_routes(system_routes, sizeof(system_routes) / sizeof(system_routes[0]));
+    enum fk_err err =
+        fk_http_add_routes(system_routes, sizeof(system_routes) / sizeof(system_routes[0]));
+    if (err == FK_OK && fk_clock_frozen())
+        err = fk_http_add_routes(test_clock_routes, 1);
+    return err;
 }

@@ -90,38 +90,6 @@ static enum fk_err idset_add(struct idset *s, const char *number, int *seen)
 
 /* --- files --- */
 
-/* Reads a whole (small, our own) file into memory. */
-static enum fk_err slurp(const char *path, size_t cap, unsigned char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return FK_ERR_IO;
-    struct stat st;
-    enum fk_err err = FK_OK;
-    unsigned char *data = NULL;
-    if (fstat(fileno(f), &st) != 0 || st.st_size < 0 || (size_t)st.st_size > cap) {
-        err = st.st_size > 0 && (size_t)st.st_size > cap ? FK_ERR_TOO_LARGE : FK_ERR_IO;
-        goto done;
-    }
-    data = malloc((size_t)st.st_size + 1);
-    if (data == NULL) {
-        err = FK_ERR_NOMEM;
-        goto done;
-    }
-    if (fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        err = FK_ERR_IO;
-        goto done;
-    }
-    data[st.st_size] = '\0';
-    *out = data;
-    *len = (size_t)st.st_size;
-    data = NULL;
-done:
-    free(data);
-    fclose(f);
-    return err;
-}
-
 /* A fresh private temp file name for libxlsxwriter (which writes by name). */
 static enum fk_err temp_path(char path[64])
 {
@@ -214,7 +182,7 @@ static enum fk_err report_close(struct report *r, int keep, unsigned char **out,
     if (lerr != LXW_NO_ERROR)
         err = FK_ERR_IO;
     else if (keep)
-        err = slurp(r->path, 1024u * 1024 * 1024, out, len);
+        err = fk_sheet_read_file(r->path, 1024u * 1024 * 1024, out, len);
     unlink(r->path);
     return err;
 }
@@ -645,7 +613,7 @@ enum fk_err fk_import_template_xlsx(unsigned char **out, size_t *len)
     }
     enum fk_err err = workbook_close(wb) == LXW_NO_ERROR ? FK_OK : FK_ERR_IO;
     if (err == FK_OK)
-        err = slurp(path, 1024 * 1024, out, len);
+        err = fk_sheet_read_file(path, 1024 * 1024, out, len);
     unlink(path);
     return err;
 }

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "imports/imports.h"
+#include "imports/imports_upload.h"
 #include "imports/sheet.h"
 #include "jobs/jobs.h"
 
@@ -174,15 +175,7 @@ static int multipart_file(const char *content_type, const char *body, size_t bod
 /* --- the import job --- */
 
 struct import_job {
-    struct fk_app *app;
-    int64_t job_id;
-    int64_t user_id;
-    char username[64];
-    char prefix[19];
-    char region[19];
-    char ip[64];
-    char *body; /* the whole request body (owned) */
-    size_t off, len;
+    struct fk_upload_job up; /* who asked, and the file (owned) */
     struct fk_conn *db;
     int64_t last_progress_ns;
 };
@@ -202,71 +195,72 @@ static void job_progress(void *ctx, const struct fk_import_counts *c)
     if (job->last_progress_ns != 0 && now - job->last_progress_ns < PROGRESS_EVERY_NS)
         return;
     job->last_progress_ns = now;
-    if (fk_job_progress(job->db, job->job_id, c->total, c->done, c->imported, c->rejected,
+    if (fk_job_progress(job->db, job->up.job_id, c->total, c->done, c->imported, c->rejected,
                         c->skipped) != FK_OK)
-        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->job_id));
+        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->up.job_id));
 }
 
 static void run_import(void *arg)
 {
     struct import_job *job = arg;
     struct fk_import_result res = {0};
-    enum fk_err err = fk_store_conn(job->app->store, &job->db);
+    enum fk_err err = fk_store_conn(job->up.app->store, &job->db);
     if (err != FK_OK) {
-        fk_log(FK_LOG_ERROR, "job_no_store", json_pack("{s:I}", "job", job->job_id));
+        fk_log(FK_LOG_ERROR, "job_no_store", json_pack("{s:I}", "job", job->up.job_id));
         goto done;
     }
-    if (fk_job_progress(job->db, job->job_id, 0, 0, 0, 0, 0) != FK_OK)
-        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->job_id));
+    if (fk_job_progress(job->db, job->up.job_id, 0, 0, 0, 0, 0) != FK_OK)
+        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->up.job_id));
     struct fk_import_opts opts = {
         .db = job->db,
-        .kind = fk_store_kind(job->app->store),
-        .key = &job->app->pii_key,
-        .scope = job->prefix,
+        .kind = fk_store_kind(job->up.app->store),
+        .key = &job->up.app->pii_key,
+        .scope = job->up.prefix,
         .now = fk_now(),
         .progress = job_progress,
         .progress_ctx = job,
         .cancel = fk_jobs_stop_flag(),
     };
-    err = fk_import_persons(&opts, (const unsigned char *)job->body + job->off, job->len, &res);
-    free(job->body);
-    job->body = NULL;
+    err = fk_import_persons(&opts, (const unsigned char *)job->up.body + job->up.off, job->up.len,
+                            &res);
+    free(job->up.body);
+    job->up.body = NULL;
     if (err == FK_OK &&
-        fk_job_progress(job->db, job->job_id, res.counts.total, res.counts.done,
+        fk_job_progress(job->db, job->up.job_id, res.counts.total, res.counts.done,
                         res.counts.imported, res.counts.rejected, res.counts.skipped) != FK_OK)
-        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->job_id));
-    enum fk_err finish = fk_job_finish(job->db, job->job_id, err == FK_OK ? "done" : "failed",
+        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->up.job_id));
+    enum fk_err finish = fk_job_finish(job->db, job->up.job_id, err == FK_OK ? "done" : "failed",
                                        res.message, res.report, res.report_len);
     if (finish == FK_ERR_TOO_LARGE)
-        finish = fk_job_finish(job->db, job->job_id, "done",
+        finish = fk_job_finish(job->db, job->up.job_id, "done",
                                "错误表过大，无法保存；请拆分文件后重新导入", NULL, 0);
     if (finish != FK_OK)
-        fk_log(FK_LOG_ERROR, "job_finish_failed", json_pack("{s:I}", "job", job->job_id));
+        fk_log(FK_LOG_ERROR, "job_finish_failed", json_pack("{s:I}", "job", job->up.job_id));
     char target[24];
-    snprintf(target, sizeof(target), "%lld", (long long)job->job_id);
+    snprintf(target, sizeof(target), "%lld", (long long)job->up.job_id);
     json_t *detail = json_pack(
         "{s:s,s:s?,s:s?,s:I,s:I,s:I,s:I,s:s}", "result", err == FK_OK ? "done" : "failed", "format",
         res.format, "encoding", res.encoding, "total", (json_int_t)res.counts.total, "imported",
         (json_int_t)res.counts.imported, "skipped", (json_int_t)res.counts.skipped, "rejected",
         (json_int_t)res.counts.rejected, "message", res.message);
-    struct fk_audit_entry entry = {.actor_id = job->user_id,
-                                   .actor = job->username,
+    struct fk_audit_entry entry = {.actor_id = job->up.user_id,
+                                   .actor = job->up.username,
                                    .action = "person_import",
                                    .target_type = "job",
                                    .target_id = target,
-                                   .region = job->region,
-                                   .ip = job->ip,
+                                   .region = job->up.region,
+                                   .ip = job->up.ip,
                                    .detail = detail};
     if (fk_audit_write(job->db, &entry) != FK_OK)
         fk_log_msg(FK_LOG_ERROR, "audit_write_failed", "person_import");
     json_decref(detail);
     fk_log(err == FK_OK ? FK_LOG_INFO : FK_LOG_WARN, "import_finished",
-           json_pack("{s:I,s:s,s:I,s:I,s:I}", "job", (json_int_t)job->job_id, "error",
+           json_pack("{s:I,s:s,s:I,s:I,s:I}", "job", (json_int_t)job->up.job_id, "error",
                      fk_err_name(err), "imported", (json_int_t)res.counts.imported, "skipped",
                      (json_int_t)res.counts.skipped, "rejected", (json_int_t)res.counts.rejected));
 done:
     free(res.report);
-    free(job->body);
+    free(job->up.body);
     free(job);
 }
 
@@ -294,26 +288,23 @@ int fk_import_upload_or_reply(struct fk_req *req, size_t *off_out, size_t *len_o
     if (type != NULL && strncasecmp(type, "multipart/form-data", 19) == 0) {
         if (req->body.len == 0 ||
             multipart_file(type, req->body.data, req->body.len, &off, &len) != 0) {
-            fk_reply_error(req, 422, "missing_field", "请在表单字段 file 中上传文件", "file");
+            fk_reply_err(req, FK_E_IMPORT_NO_FILE_FIELD, "file");
             return -1;
         }
     } else if (type != NULL && type[0] != '\0' && !accepted_type(type)) {
-        fk_reply_error(req, 415, "unsupported_media_type",
-                       "不支持的文件类型：请上传 CSV 或 .xlsx 文件", "file");
+        fk_reply_err(req, FK_E_IMPORT_MEDIA_TYPE, "file");
         return -1;
     }
     if (len == 0) {
-        fk_reply_error(req, 422, "missing_field", "请上传文件（CSV 或 .xlsx）", "file");
+        fk_reply_err(req, FK_E_IMPORT_NO_FILE, "file");
         return -1;
     }
     if (fk_sheet_sniff((const unsigned char *)req->body.data + off, len) == 0) {
-        fk_reply_error(req, 415, "unsupported_media_type",
-                       "无法识别的文件格式：请上传 CSV 或 .xlsx（旧版 .xls 请另存为 .xlsx）",
-                       "file");
+        fk_reply_err(req, FK_E_IMPORT_FILE_FORMAT, "file");
         return -1;
     }
     if (len > FK_SHEET_FILE_MAX) {
-        fk_reply_error(req, 413, "body_too_large", "文件超过 64 MiB", "file");
+        fk_reply_err(req, FK_E_IMPORT_TOO_LARGE, "file");
         return -1;
     }
     *off_out = off;
@@ -321,46 +312,51 @@ int fk_import_upload_or_reply(struct fk_req *req, size_t *off_out, size_t *len_o
     return 0;
 }
 
-static void post_import(struct fk_req *req)
+int fk_upload_job_start(struct fk_req *req, const char *kind, struct fk_upload_job *head,
+                        void (*run)(void *job), void *job)
 {
     size_t off, len;
     if (fk_import_upload_or_reply(req, &off, &len) != 0)
-        return;
+        return -1;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
-        return;
+        return -1;
+    enum fk_err err = fk_job_create(db, kind, req->actor.user_id, req->actor.prefix, &head->job_id);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    head->app = req->app;
+    head->user_id = req->actor.user_id;
+    snprintf(head->username, sizeof(head->username), "%s", req->actor.username);
+    snprintf(head->prefix, sizeof(head->prefix), "%s", req->actor.prefix);
+    snprintf(head->region, sizeof(head->region), "%s", req->actor.region);
+    snprintf(head->ip, sizeof(head->ip), "%s", req->ip);
+    head->off = off;
+    head->len = len;
+    head->body = fk_buf_take(&req->body); /* the job owns the bytes from here on */
+    int64_t job_id = head->job_id;
+    if (fk_job_run(req->app, run, job) != FK_OK) {
+        free(head->body);
+        head->body = NULL;
+        if (fk_job_finish(db, job_id, "failed", "服务繁忙或正在停止，请稍后重试", NULL, 0) != FK_OK)
+            fk_log_msg(FK_LOG_ERROR, "job_finish_failed", kind);
+        fk_reply_err(req, FK_E_IMPORT_BUSY, NULL);
+        return -1;
+    }
+    fk_reply_json(req, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));
+    return 0;
+}
+
+static void post_import(struct fk_req *req)
+{
     struct import_job *job = calloc(1, sizeof(*job));
     if (job == NULL) {
         fk_reply_fail(req, FK_ERR_NOMEM, NULL);
         return;
     }
-    enum fk_err err =
-        fk_job_create(db, "import_persons", req->actor.user_id, req->actor.prefix, &job->job_id);
-    if (err != FK_OK) {
+    if (fk_upload_job_start(req, "import_persons", &job->up, run_import, job) != 0)
         free(job);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    job->app = req->app;
-    job->user_id = req->actor.user_id;
-    snprintf(job->username, sizeof(job->username), "%s", req->actor.username);
-    snprintf(job->prefix, sizeof(job->prefix), "%s", req->actor.prefix);
-    snprintf(job->region, sizeof(job->region), "%s", req->actor.region);
-    snprintf(job->ip, sizeof(job->ip), "%s", req->ip);
-    job->off = off;
-    job->len = len;
-    job->body = fk_buf_take(&req->body); /* the job owns the bytes from here on */
-    int64_t job_id = job->job_id;
-    err = fk_job_run(req->app, run_import, job);
-    if (err != FK_OK) {
-        free(job->body);
-        free(job);
-        if (fk_job_finish(db, job_id, "failed", "服务繁忙或正在停止，请稍后重试", NULL, 0) != FK_OK)
-            fk_log_msg(FK_LOG_ERROR, "job_finish_failed", "import_persons");
-        fk_reply_error(req, 503, "busy", "服务繁忙或正在停止，请稍后重试", NULL);
-        return;
-    }
-    fk_reply_json(req, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));
 }
 
 #define IMPORT_OPENAPI                                                                             \

@@ -48,40 +48,6 @@ static const char *positional(int argc, char **argv)
     return NULL;
 }
 
-static enum fk_err read_input(const char *path, unsigned char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return FK_ERR_IO;
-    struct stat st;
-    enum fk_err err = FK_OK;
-    unsigned char *data = NULL;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        err = FK_ERR_IO;
-        goto done;
-    }
-    if ((uint64_t)st.st_size > FK_SHEET_FILE_MAX) {
-        err = FK_ERR_TOO_LARGE;
-        goto done;
-    }
-    data = malloc((size_t)st.st_size + 1);
-    if (data == NULL) {
-        err = FK_ERR_NOMEM;
-        goto done;
-    }
-    if (fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        err = FK_ERR_IO;
-        goto done;
-    }
-    *out = data;
-    *len = (size_t)st.st_size;
-    data = NULL;
-done:
-    free(data);
-    fclose(f);
-    return err;
-}
-
 struct bar {
     int tty;
     int last_tenth;
@@ -152,7 +118,7 @@ static int import_persons(int argc, char **argv)
     }
     unsigned char *bytes = NULL;
     size_t len = 0;
-    enum fk_err err = read_input(file, &bytes, &len);
+    enum fk_err err = fk_sheet_read_file(file, FK_SHEET_FILE_MAX, &bytes, &len);
     if (err != FK_OK) {
         fprintf(stderr, "fangkong import: %s: %s\n", file,
                 err == FK_ERR_TOO_LARGE ? "larger than 64 MiB" : strerror(errno));

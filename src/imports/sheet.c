@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct fk_sheet {
     enum fk_sheet_format format;
@@ -413,4 +414,39 @@ void fk_sheet_free(struct fk_sheet *s)
     if (s->xlsx != NULL)
         fk_xlsx_free(s->xlsx);
     free(s);
+}
+
+enum fk_err fk_sheet_read_file(const char *path, size_t cap, unsigned char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return FK_ERR_IO;
+    struct stat st;
+    enum fk_err err = FK_OK;
+    unsigned char *data = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        err = FK_ERR_IO;
+        goto done;
+    }
+    if ((uint64_t)st.st_size > cap) {
+        err = FK_ERR_TOO_LARGE;
+        goto done;
+    }
+    data = malloc((size_t)st.st_size + 1);
+    if (data == NULL) {
+        err = FK_ERR_NOMEM;
+        goto done;
+    }
+    if (fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        err = FK_ERR_IO;
+        goto done;
+    }
+    data[st.st_size] = '\0';
+    *out = data;
+    *len = (size_t)st.st_size;
+    data = NULL;
+done:
+    free(data);
+    fclose(f);
+    return err;
 }

@@ -44,6 +44,13 @@ struct fk_sheet;
  * anything else (old .xls, images, NUL bytes in text). */
 enum fk_sheet_format fk_sheet_sniff(const unsigned char *bytes, size_t len);
 
+/* Reads the whole regular file at `path` (borrowed) into a new NUL-terminated
+ * buffer the caller frees: FK_ERR_IO when it cannot be opened, is not a
+ * regular file or reads short; FK_ERR_TOO_LARGE above `cap` bytes. *out and
+ * *len are untouched on failure. */
+enum fk_err fk_sheet_read_file(const char *path, size_t cap, unsigned char **out,
+                               size_t *len) FK_MUST_CHECK;
+
 /* Opens a file of `len` bytes. `bytes` is borrowed and must outlive the sheet.
  * FK_ERR_INVALID / FK_ERR_TOO_LARGE with *why (a static Chinese message) when
  * the file cannot be read; FK_ERR_NOMEM. */

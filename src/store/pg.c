@@ -1,5 +1,17 @@
 /* PostgreSQL backend (libpq). `?` placeholders become `$n`; parameters are sent
- * as text, int64 ones typed int8 so that PostgreSQL never has to guess. */
+ * as text, int64 ones typed int8 so that PostgreSQL never has to guess.
+ *
+ * Statements are prepared on the server once per connection and reused, as
+ * sqlite.c does: parse and plan are much of the cost of a short query. The
+ * cache is keyed by the SQL text and the parameter types of the first
+ * execution (an int64 bound where text was before is another statement), and
+ * holds PG_STMT_CACHE statements, the least recently used deallocated first.
+ * A statement is prepared the second time its text is run: the first runs
+ * unnamed (one round trip, as before), so SQL built for one use (a batch of
+ * N rows) never costs a prepare and a deallocation.
+ * A statement that fails to prepare is not cached. Prepared statements live
+ * as long as the session, through ROLLBACK, so a pooler must keep sessions
+ * (pgbouncer in session mode, not transaction mode). */
 #include "store/store_impl.h"
 #include "core/parse.h"
 
@@ -11,15 +23,30 @@
 
 #define PG_MAX_PARAMS 64
 #define INT8OID 20
+#define PG_STMT_CACHE 128
+#define PG_SEEN 512
+
+struct pg_cached {
+    char *sql; /* rewritten with $n; NULL: a free slot */
+    uint64_t hash;
+    char sig[PG_MAX_PARAMS + 1]; /* per parameter 'i' (int8) or 't' (text or null) */
+    unsigned id;                 /* prepared as "fk_<id>" */
+    unsigned long last_used;
+};
 
 struct pg_conn {
     struct fk_conn super;
     PGconn *pg;
+    struct pg_cached cache[PG_STMT_CACHE];
+    unsigned long tick;
+    unsigned next_id;
+    uint64_t seen[PG_SEEN]; /* hashes of statements run once, unnamed */
 };
 
 struct pg_stmt {
     struct fk_stmt super;
-    char *sql; /* rewritten with $n */
+    char *sql;     /* rewritten with $n */
+    uint64_t hash; /* of sql, to find it in the cache */
     int nparams;
     char *values[PG_MAX_PARAMS];
     Oid types[PG_MAX_PARAMS];
@@ -50,6 +77,8 @@ static enum fk_err pg_connect(struct fk_store *store, struct fk_conn **out)
 static void pg_disconnect(struct fk_conn *c)
 {
     struct pg_conn *conn = (struct pg_conn *)c;
+    for (int i = 0; i < PG_STMT_CACHE; i++)
+        free(conn->cache[i].sql);
     PQfinish(conn->pg);
     free(conn);
 }
@@ -124,6 +153,10 @@ static enum fk_err pg_prepare(struct fk_conn *c, const char *sql, struct fk_stmt
         free(st);
         return FK_ERR_INVALID;
     }
+    uint64_t hash = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = st->sql; *p; p++)
+        hash = (hash ^ (unsigned char)*p) * 1099511628211ull;
+    st->hash = hash;
     st->row = -1;
     *out = &st->super;
     return FK_OK;
@@ -163,15 +196,81 @@ static enum fk_err pg_bind_null(struct fk_stmt *s, int idx)
     return set_param((struct pg_stmt *)s, idx, NULL, 0);
 }
 
+/* The name of the server-side statement for `st` with its current parameter
+ * types in `name`, prepared now if the cache does not have it. 1 when `name`
+ * is set; 0 when the statement is to run unnamed (its first run, or out of
+ * memory); -1 with *err when PostgreSQL refused to prepare it. */
+static int cached_name(struct pg_conn *conn, const struct pg_stmt *st, char name[24],
+                       enum fk_err *err)
+{
+    char sig[PG_MAX_PARAMS + 1];
+    for (int i = 0; i < st->nparams; i++)
+        sig[i] = st->types[i] == INT8OID ? 'i' : 't';
+    sig[st->nparams] = '\0';
+    conn->tick++;
+    struct pg_cached *victim = &conn->cache[0];
+    for (int i = 0; i < PG_STMT_CACHE; i++) {
+        struct pg_cached *c = &conn->cache[i];
+        if (c->sql != NULL && c->hash == st->hash && strcmp(c->sig, sig) == 0 &&
+            strcmp(c->sql, st->sql) == 0) {
+            c->last_used = conn->tick;
+            snprintf(name, 24, "fk_%u", c->id);
+            return 1;
+        }
+        if (c->last_used < victim->last_used)
+            victim = c; /* free slots have last_used 0 */
+    }
+    uint64_t *seen = &conn->seen[st->hash % PG_SEEN];
+    if (*seen != st->hash) {
+        *seen = st->hash; /* the first time: run it unnamed */
+        return 0;
+    }
+    char *copy = strdup(st->sql);
+    if (copy == NULL)
+        return 0;
+    if (victim->sql != NULL) {
+        char sql[40];
+        snprintf(sql, sizeof(sql), "DEALLOCATE fk_%u", victim->id);
+        PQclear(PQexec(conn->pg, sql)); /* in an aborted transaction it stays: names never repeat */
+        free(victim->sql);
+        victim->sql = NULL;
+    }
+    unsigned id = ++conn->next_id;
+    snprintf(name, 24, "fk_%u", id);
+    PGresult *res = PQprepare(conn->pg, name, st->sql, st->nparams, st->types);
+    *err = map_result(res);
+    PQclear(res);
+    if (*err != FK_OK) {
+        free(copy);
+        victim->last_used = 0;
+        return -1;
+    }
+    victim->sql = copy;
+    victim->hash = st->hash;
+    memcpy(victim->sig, sig, (size_t)st->nparams + 1);
+    victim->id = id;
+    victim->last_used = conn->tick;
+    return 1;
+}
+
 static enum fk_err pg_step(struct fk_stmt *s)
 {
     struct pg_stmt *st = (struct pg_stmt *)s;
     if (!st->ran) {
         struct pg_conn *conn = (struct pg_conn *)s->conn;
-        st->result = PQexecParams(conn->pg, st->sql, st->nparams, st->types,
-                                  (const char *const *)st->values, NULL, NULL, 0);
+        char name[24];
+        enum fk_err err = FK_OK;
+        int named = cached_name(conn, st, name, &err);
         st->ran = 1;
-        enum fk_err err = map_result(st->result);
+        if (named < 0)
+            return err;
+        if (named)
+            st->result = PQexecPrepared(conn->pg, name, st->nparams,
+                                        (const char *const *)st->values, NULL, NULL, 0);
+        else
+            st->result = PQexecParams(conn->pg, st->sql, st->nparams, st->types,
+                                      (const char *const *)st->values, NULL, NULL, 0);
+        err = map_result(st->result);
         if (err != FK_OK) {
             PQclear(st->result);
             st->result = NULL;

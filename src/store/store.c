@@ -357,8 +357,11 @@ static enum fk_err check_arity(const char *sql, const char *types)
     return FK_ERR_INTERNAL;
 }
 
-enum fk_err fk_db_query(struct fk_conn *conn, struct fk_stmt **out, int *row, const char *sql,
-                        const char *types, ...)
+/* fk_db_query with a va_list: checks the arity, prepares, binds `ap` and
+ * steps once. On FK_OK the caller owns *out and *row says whether a row is
+ * current; otherwise nothing is left to free. */
+static enum fk_err vquery(struct fk_conn *conn, struct fk_stmt **out, int *row, const char *sql,
+                          const char *types, va_list ap)
 {
     struct fk_stmt *stmt;
     enum fk_err err = check_arity(sql, types);
@@ -366,18 +369,25 @@ enum fk_err fk_db_query(struct fk_conn *conn, struct fk_stmt **out, int *row, co
         err = fk_stmt_prepare(conn, sql, &stmt);
     if (err != FK_OK)
         return err;
-    va_list ap;
-    va_start(ap, types);
     err = bind_args(stmt, types, ap);
-    va_end(ap);
     if (err == FK_OK)
         err = fk_stmt_step(stmt);
-    if (err == FK_OK || err == FK_ERR_DONE) {
-        *row = err == FK_OK;
-        *out = stmt;
-        return FK_OK;
+    if (err != FK_OK && err != FK_ERR_DONE) {
+        fk_stmt_free(stmt);
+        return err;
     }
-    fk_stmt_free(stmt);
+    *row = err == FK_OK;
+    *out = stmt;
+    return FK_OK;
+}
+
+enum fk_err fk_db_query(struct fk_conn *conn, struct fk_stmt **out, int *row, const char *sql,
+                        const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    enum fk_err err = vquery(conn, out, row, sql, types, ap);
+    va_end(ap);
     return err;
 }
 
@@ -385,24 +395,18 @@ enum fk_err fk_db_run(struct fk_conn *conn, int64_t *first_int, const char *sql,
                       ...)
 {
     struct fk_stmt *stmt;
-    enum fk_err err = check_arity(sql, types);
-    if (err == FK_OK)
-        err = fk_stmt_prepare(conn, sql, &stmt);
-    if (err != FK_OK)
-        return err;
+    int row;
     va_list ap;
     va_start(ap, types);
-    err = bind_args(stmt, types, ap);
+    enum fk_err err = vquery(conn, &stmt, &row, sql, types, ap);
     va_end(ap);
-    if (err == FK_OK)
-        err = fk_stmt_step(stmt);
-    if (err == FK_OK) {
-        if (first_int != NULL)
-            *first_int = fk_stmt_int64(stmt, 0);
-        /* Drain so that SQLite finishes the statement. */
-        while ((err = fk_stmt_step(stmt)) == FK_OK)
-            ;
-    }
+    if (err != FK_OK)
+        return err;
+    if (row && first_int != NULL)
+        *first_int = fk_stmt_int64(stmt, 0);
+    /* Drain so that SQLite finishes the statement. */
+    while (row && (err = fk_stmt_step(stmt)) == FK_OK)
+        ;
     if (err == FK_ERR_DONE)
         err = FK_OK;
     fk_stmt_free(stmt);

@@ -19,10 +19,12 @@ struct fk_store;
 struct fk_conn;
 struct fk_stmt;
 
-/* Opens a store for `url`: a postgresql:// (or postgres://) URL selects
- * PostgreSQL, anything else is a SQLite file path. The store owns nothing
- * thread-bound; free it with fk_store_close() after all threads stop. */
+/* Opens a store for `url` (borrowed; the store keeps a copy): a
+ * postgresql:// (or postgres://) URL selects PostgreSQL, anything else is a
+ * SQLite file path. The caller owns *out and frees it with fk_store_close()
+ * after all threads stop; the store owns nothing thread-bound. */
 enum fk_err fk_store_open(const char *url, struct fk_store **out) FK_MUST_CHECK;
+/* Closes every connection the store handed out and frees it. */
 void fk_store_close(struct fk_store *store);
 enum fk_store_kind fk_store_kind(const struct fk_store *store);
 
@@ -42,7 +44,9 @@ void fk_store_thread_done(void);
 /* Runs every pending migration from sql/ (embedded at build time). */
 enum fk_err fk_store_migrate(struct fk_store *store) FK_MUST_CHECK;
 
-/* Executes SQL without parameters or results (may hold several statements). */
+/* Executes SQL (borrowed) without parameters or results (may hold several
+ * statements). Transactions are the connection's: the store/logic function
+ * that needs one begins, commits or rolls back, never a handler. */
 enum fk_err fk_db_exec(struct fk_conn *conn, const char *sql) FK_MUST_CHECK;
 enum fk_err fk_db_begin(struct fk_conn *conn) FK_MUST_CHECK;
 enum fk_err fk_db_commit(struct fk_conn *conn) FK_MUST_CHECK;
@@ -88,32 +92,39 @@ enum fk_err fk_db_lock(struct fk_conn *db, enum fk_db_lock_ns ns, int64_t id) FK
 enum fk_err fk_db_lock_text(struct fk_conn *db, enum fk_db_lock_ns ns,
                             const char *key) FK_MUST_CHECK;
 
-/* Prepares one statement. Free it with fk_stmt_free(). */
+/* Prepares one statement of `sql` (borrowed: copied or cached by the
+ * backend). The caller owns *out and frees it with fk_stmt_free(); on failure
+ * *out is untouched. */
 enum fk_err fk_stmt_prepare(struct fk_conn *conn, const char *sql,
                             struct fk_stmt **out) FK_MUST_CHECK;
-/* Binds parameter `idx` (1-based). Text is copied. NULL text binds SQL NULL. */
+/* Binds parameter `idx` (1-based). Text is borrowed for the call only (the
+ * backend copies it). NULL text binds SQL NULL. */
 enum fk_err fk_stmt_bind_text(struct fk_stmt *stmt, int idx, const char *text) FK_MUST_CHECK;
 enum fk_err fk_stmt_bind_int64(struct fk_stmt *stmt, int idx, int64_t value) FK_MUST_CHECK;
 enum fk_err fk_stmt_bind_null(struct fk_stmt *stmt, int idx) FK_MUST_CHECK;
 /* Runs or advances: FK_OK with a row available, FK_ERR_DONE when no more
  * rows, FK_ERR_CONFLICT on a unique violation, FK_ERR_DB otherwise. */
 enum fk_err fk_stmt_step(struct fk_stmt *stmt) FK_MUST_CHECK;
-/* Column getters for the current row (0-based). Text stays valid until the
- * next step/reset/free. A NULL column reads as NULL text / 0. */
+/* Column getters for the current row (0-based). Text is borrowed from the
+ * statement: valid until the next step/reset/free (copy what you keep). A
+ * NULL column reads as NULL text / 0. */
 const char *fk_stmt_text(struct fk_stmt *stmt, int col);
 int64_t fk_stmt_int64(struct fk_stmt *stmt, int col);
 int fk_stmt_is_null(struct fk_stmt *stmt, int col);
 /* Clears results and bindings so the statement can run again. */
 void fk_stmt_reset(struct fk_stmt *stmt);
 void fk_stmt_free(struct fk_stmt *stmt);
-/* The last error message of the connection (for logs, never for clients). */
+/* The last error message of the connection (for logs, never for clients);
+ * borrowed from the connection, valid until its next call. */
 const char *fk_db_errmsg(struct fk_conn *conn);
 
 /* Prepares, binds and steps once. `types` names each argument:
  * 't' const char * (NULL binds NULL), 'i' int64_t, 'z' int64_t where 0 binds NULL
  * (optional ids), 'n' NULL (no argument).
- * On FK_OK the first row (if any) is current: `*row` says whether one exists.
- * `*out` receives the statement (free it) even when there is no row.
+ * Text arguments are borrowed for the call. On FK_OK the first row (if any)
+ * is current: `*row` says whether one exists, and the caller owns `*out` (free
+ * it with fk_stmt_free) even when there is no row; on failure nothing is left
+ * to free (*out untouched).
  * Example: fk_db_query(c, &st, &row, "SELECT name FROM users WHERE id=?", "i", id); */
 enum fk_err fk_db_query(struct fk_conn *conn, struct fk_stmt **out, int *row, const char *sql,
                         const char *types, ...) FK_MUST_CHECK;
@@ -127,14 +138,16 @@ enum fk_err fk_db_run(struct fk_conn *conn, int64_t *first_int, const char *sql,
  * to the WHERE clause and bind the two values fk_store_region_bounds() gives.
  * The clause is `(col >= ? AND col < ?)`, which both backends answer from an
  * index on `col`. `prefix` is a significant region prefix (fk_region_code_prefix).
- * `sql_out` receives at most 96 bytes. */
+ * `column` and `prefix` are borrowed; `sql_out` (the caller's) receives at
+ * most 96 bytes, `low`/`high` the bounds. */
 void fk_store_in_region(const char *column, char *sql_out, size_t sql_size);
 void fk_store_region_bounds(const char *prefix, char low[24], char high[24]);
 /* Binds the two bounds at parameter positions idx and idx+1. */
 enum fk_err fk_stmt_bind_region(struct fk_stmt *stmt, int idx, const char *prefix) FK_MUST_CHECK;
 
 /* A WHERE clause built together with the values its '?' take, so that a
- * filter is written once (not as a where/bind pair). Text values are
+ * filter is written once (not as a where/bind pair). The caller owns the
+ * struct (usually on its stack; nothing to free). Text values are
  * borrowed: they must outlive the statement's binding. Region bounds are
  * copied. Usage:
  *     struct fk_where w;

@@ -2,7 +2,7 @@
 // the same store with FANGKONG_NOW later, instead of sleeping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, expectError, expectJson, runCommand, PASSWORD } from './lib/server.js';
+import { useServer, expectError, expectJson, runCommand, PASSWORD, Server } from './lib/server.js';
 
 const fk = useServer({
   now: '2022-03-02T08:00:00+08:00',
@@ -91,4 +91,32 @@ test('a locked (username, address) waits --lockout-delay (60 s), then each furth
   expectJson(await fk.loginRaw('clock_user', PASSWORD, from));
   for (let i = 0; i < 5; i++)
     expectError(await fk.loginRaw('clock_user', 'wrong-password', from), 401, 'invalid_credentials');
+});
+
+test('FANGKONG_CLOCK=frozen: time stands still until POST /api/v1/test/clock moves it (this machine only)', async () => {
+  // Without the frozen clock there is no such route.
+  expectError(await fk.request('POST', '/api/v1/test/clock', { body: { advance_seconds: 60 } }), 404, 'not_found');
+  const frozen = new Server({ now: '2022-03-02T08:00:00+08:00', clock: 'frozen', people: 0 });
+  await frozen.start();
+  try {
+    await new Promise((r) => setTimeout(r, 1100));
+    let admin = await frozen.login(frozen.users.admin);
+    const lastLogin = async () => expectJson(await admin.get('/api/v1/audit?action=login&per_page=1')).items[0].at;
+    assert.equal(await lastLogin(), '2022-03-02T08:00:00+08:00', 'a second later, still 08:00:00');
+    assert.equal(await frozen.advanceClock(90), '2022-03-02T08:01:30+08:00');
+    assert.equal(await frozen.setClock('2022-03-05T10:00:00+08:00'), '2022-03-05T10:00:00+08:00');
+    admin = await frozen.login(frozen.users.admin); // the first session has expired
+    assert.equal(await lastLogin(), '2022-03-05T10:00:00+08:00');
+    const move = (body, opts = {}) => frozen.request('POST', '/api/v1/test/clock', { body, ...opts });
+    expectError(await move({ advance_seconds: -1 }), 422, 'invalid_field', 'advance_seconds');
+    expectError(await move({ now: 'tomorrow' }), 422, 'invalid_field', 'now');
+    expectError(await move({}), 422, 'missing_field', 'now');
+    expectError(await move({ advance_seconds: 1 }, { localAddress: '127.0.0.5' }), 403, 'forbidden');
+    // Commands run at the frozen instant too.
+    const r = await frozen.cliOk(['keys', 'issue', '--db', frozen.db, '--type', 'card', '--id', '1', '--expires', '2022-03-09T08:00:00+08:00']);
+    const v = expectJson(await admin.post('/api/v1/scans/verify', { code: r.stdout.trim() }));
+    assert.equal(v.issued_at, '2022-03-05T10:00:00+08:00');
+  } finally {
+    await frozen.stop();
+  }
 });

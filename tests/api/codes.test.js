@@ -8,6 +8,7 @@ import { useServer, expectError, expectJson, Client, NOW } from './lib/server.js
 
 const fk = useServer({
   now: true,
+  clock: 'frozen', // issued_at is compared exactly with NOW
   users: [
     { username: 'c_gate', role: 'checkpoint_staff', displayName: '卡口人员' },
     { username: 'c_resident', role: 'resident', displayName: '居民' },

@@ -245,6 +245,10 @@ export function sessionCookie(res) {
  * handle, filled in by before(). `setup(fk)` runs in the same hook once the
  * server is up. Options:
  *   now: true | 'RFC 3339'   set FANGKONG_NOW (true = 2022-03-02T08:00:00+08:00)
+ *   clock: 'frozen'          with `now`: FANGKONG_CLOCK=frozen for the server and
+ *                            every command, so time stands still at `now` (a
+ *                            slow start cannot move an instant a test compares
+ *                            exactly); fk.setClock()/fk.advanceClock() move it
  *   serveArgs: [...]         extra flags for `fangkong serve`
  *   web: path | null         --web (default <repo>/web/dist)
  *   people, seed             demo size (300, 7)
@@ -279,7 +283,26 @@ export class Server {
     for (const k of Object.keys(env)) if (k.startsWith('FANGKONG_') && k !== 'FANGKONG_KEY_FILE') delete env[k];
     const now = this.options.now === true ? NOW : this.options.now;
     if (now) env.FANGKONG_NOW = now;
+    if (now && this.options.clock === 'frozen') env.FANGKONG_CLOCK = 'frozen';
     return env;
+  }
+
+  /** With clock: 'frozen': sets the server's clock to `now` (RFC 3339), where
+   *  it stays; later commands run at it too. Resolves the server's new time. */
+  async setClock(now) {
+    return this.moveClock({ now }, now);
+  }
+
+  /** With clock: 'frozen': moves the server's clock on by `seconds`. */
+  async advanceClock(seconds) {
+    return this.moveClock({ advance_seconds: seconds });
+  }
+
+  async moveClock(body, now) {
+    const res = await this.request('POST', '/api/v1/test/clock', { body });
+    const at = expectJson(res).now;
+    this.options.now = now ?? at;
+    return at;
   }
 
   /** Runs `fangkong ARGS` with this server's environment, in its temp dir. */

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "core/buf.h"
@@ -54,6 +55,37 @@ static void test_clock_set(void **state)
     assert_true(fk_now() - 1580520600 < 3);
 }
 
+static void test_clock_frozen(void **state)
+{
+    (void)state;
+    setenv("FANGKONG_NOW", "2020-02-01T09:30:00+08:00", 1);
+    setenv("FANGKONG_CLOCK", "sometimes", 1);
+    assert_int_equal(fk_clock_init(), FK_ERR_INVALID);
+    unsetenv("FANGKONG_NOW");
+    setenv("FANGKONG_CLOCK", "frozen", 1);
+    assert_int_equal(fk_clock_init(), FK_ERR_INVALID); /* frozen needs a start */
+    setenv("FANGKONG_NOW", "2020-02-01T09:30:00+08:00", 1);
+    assert_int_equal(fk_clock_init(), FK_OK);
+    assert_true(fk_clock_frozen());
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_int_equal(fk_now(), 1580520600);
+    assert_int_equal(fk_clock_advance(90), FK_OK);
+    assert_int_equal(fk_now(), 1580520690);
+    assert_int_equal(fk_clock_advance(-1), FK_ERR_INVALID);
+    fk_clock_set(1646179200);
+    assert_int_equal(fk_now(), 1646179200);
+    /* Back to a running clock: advancing is refused, time runs from there. */
+    fk_clock_freeze(0, 1646179200);
+    assert_false(fk_clock_frozen());
+    assert_int_equal(fk_clock_advance(1), FK_ERR_INVALID);
+    assert_true(fk_now() - 1646179200 < 3);
+    setenv("FANGKONG_CLOCK", "running", 1);
+    assert_int_equal(fk_clock_init(), FK_OK);
+    assert_false(fk_clock_frozen());
+    unsetenv("FANGKONG_CLOCK");
+}
+
 static void test_parse_int(void **state)
 {
     (void)state;
@@ -85,9 +117,8 @@ static void test_buf_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_roundtrip),
-        cmocka_unit_test(test_clock_set),
-        cmocka_unit_test(test_parse_int),
+        cmocka_unit_test(test_time_roundtrip), cmocka_unit_test(test_clock_set),
+        cmocka_unit_test(test_clock_frozen),   cmocka_unit_test(test_parse_int),
         cmocka_unit_test(test_buf_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@ import { loadTrust, refreshTrust, REFRESH_MS } from './trust.js'
 import { count, flush, onQueueChange } from './queue.js'
 import { sendQueued } from './sync.js'
 import { cacheShell } from './pwa.js'
+import { formatZh } from '../utils/time.js'
 
 const SYNC_MS = 15 * 1000
 
@@ -23,7 +24,7 @@ export function useOffline() {
 
   const trustTime = computed(() =>
     trustAt.value
-      ? new Date(trustAt.value).toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' })
+      ? formatZh(trustAt.value, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
       : '',
   )
 

@@ -53,3 +53,46 @@ export function isFuture(value) {
   const t = new Date(value).getTime()
   return !Number.isNaN(t) && t > Date.now()
 }
+
+// Shanghai wall-clock arithmetic. Asia/Shanghai has kept +08:00 all year since
+// 1991, so an instant shifted by 8 h reads as Shanghai time in UTC fields. Every
+// +8 h offset of the web app is here and nowhere else.
+const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000
+const pad = (n) => String(n).padStart(2, '0')
+const shifted = (value) => new Date(new Date(value).getTime() + SHANGHAI_OFFSET_MS)
+
+// 'YYYY-MM-DD' of an instant (RFC 3339 text, Date or ms) in Asia/Shanghai.
+export function shanghaiDay(value) {
+  const d = shifted(value)
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
+}
+
+// 'HH:mm' of an instant in Asia/Shanghai.
+export function shanghaiClock(value) {
+  const d = shifted(value)
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`
+}
+
+// Now as a Shanghai wall time 'YYYY-MM-DD HH:mm:ss' (what el-date-picker gives).
+export function shanghaiWallNow() {
+  return shifted(Date.now()).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+// The hour (0-23) in Shanghai now.
+export function shanghaiHour() {
+  return Number(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hour12: false, timeZone: TZ }).format(new Date()))
+}
+
+// 'YYYY-MM-DD HH:mm:ss' (a Shanghai wall time, as el-date-picker gives) -> RFC 3339.
+export function wallToRfc3339(text) {
+  return text ? `${text.replace(' ', 'T')}+08:00` : ''
+}
+
+// value-format of an el-date-picker whose value is sent as RFC 3339 in Shanghai.
+export const SHANGHAI_PICKER_FORMAT = 'YYYY-MM-DDTHH:mm:ss+08:00'
+
+// toLocaleString('zh-CN') in Asia/Shanghai, 24-hour, with more `options`
+// (month: '2-digit', ...) as Intl.DateTimeFormat takes them.
+export function formatZh(value, options = {}) {
+  return new Date(value).toLocaleString('zh-CN', { hour12: false, timeZone: TZ, ...options })
+}
