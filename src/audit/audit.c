@@ -29,6 +29,21 @@ enum fk_err fk_audit_write(struct fk_conn *db, const struct fk_audit_entry *e)
     return err;
 }
 
+struct fk_audit_entry fk_audit_entry_of(struct fk_req *req, const char *action,
+                                        const char *target_type, int64_t person_id, json_t *detail)
+{
+    return (struct fk_audit_entry){
+        .actor_id = req->actor.user_id,
+        .actor = req->actor.username,
+        .action = action,
+        .target_type = target_type,
+        .person_id = person_id,
+        .region = req->actor.region,
+        .ip = req->ip,
+        .detail = detail,
+    };
+}
+
 enum fk_err fk_audit_req(struct fk_req *req, const char *action, const char *target_type,
                          const char *target_id, int64_t person_id, json_t *detail)
 {
@@ -36,17 +51,8 @@ enum fk_err fk_audit_req(struct fk_req *req, const char *action, const char *tar
     enum fk_err err = fk_store_conn(req->app->store, &db);
     if (err != FK_OK)
         return err;
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = target_type,
-        .target_id = target_id,
-        .person_id = person_id,
-        .region = req->actor.region,
-        .ip = req->ip,
-        .detail = detail,
-    };
+    struct fk_audit_entry e = fk_audit_entry_of(req, action, target_type, person_id, detail);
+    e.target_id = target_id;
     return fk_audit_write(db, &e);
 }
 

@@ -15,6 +15,7 @@
 #include "passes/passes.h"
 #include "regions/regions.h"
 #include "residents/residents.h"
+#include "residents/residents_json.h"
 #include "returnees/returnees.h"
 #include "venues/venues.h"
 
@@ -258,17 +259,11 @@ static void reply_view(struct fk_req *req, struct fk_conn *db, const struct subj
     json_t *person = NULL, *code = json_null(), *areas = NULL;
     enum fk_err err = FK_OK;
     if (s->person_id > 0 && full) {
-        struct fk_stmt *st = NULL;
-        int row = 0;
-        err =
-            fk_db_query(db, &st, &row, "SELECT " FK_PERSON_COLUMNS FK_PERSON_FROM " WHERE p.id = ?",
-                        "i", s->person_id);
-        if (err == FK_OK && !row)
-            err = FK_ERR_NOT_FOUND;
+        struct fk_person p;
+        err = fk_person_get(db, s->person_id, &p);
         if (err == FK_OK &&
-            (person = fk_person_json(st, &req->app->pii_key, req->actor.role)) == NULL)
+            (person = fk_person_to_json(&p, &req->app->pii_key, req->actor.role)) == NULL)
             err = FK_ERR_NOMEM;
-        fk_stmt_free(st);
     } else if (s->person_id > 0) {
         person = json_pack("{s:n,s:s,s:s}", "id", "name", s->masked_name, "id_number", s->masked);
     } else {
