@@ -216,6 +216,13 @@ int fk_req_covers(const struct fk_req *req, const char *region_code);
 
 /* A paginated list answer: {"items":items,"total","page","per_page"}. */
 json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_page);
+/* Replies 200 with fk_list_json of `items` when `err` is FK_OK, else the
+ * failure (fk_reply_fail). `items` is stolen either way. */
+void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
+                   int64_t per_page);
+/* Appends `item` (stolen, may be NULL) to the array `list`: FK_ERR_NOMEM
+ * when it is NULL or cannot be appended. For row callbacks. */
+enum fk_err fk_json_append(json_t *list, json_t *item) FK_MUST_CHECK;
 
 /* The two queries of a paginated list: `count_sql` (SELECT COUNT(*) with the
  * filter) and `list_sql` (the same filter, ending "LIMIT ? OFFSET ?"). `bind`

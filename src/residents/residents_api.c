@@ -110,18 +110,6 @@ static void audit_read(struct fk_req *req, enum fk_err *err, const char *action,
     json_decref(detail);
 }
 
-/* Replies `items` as a page, or the failure (then frees them). */
-static void reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total,
-                       int64_t page, int64_t per_page)
-{
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
-}
-
 /* Appends persons or households to a JSON array (ctx). */
 struct person_list {
     json_t *items;
@@ -132,13 +120,13 @@ static enum fk_err append_person(const struct fk_person *p, void *ctx)
 {
     struct person_list *list = ctx;
     json_t *item = fk_person_to_json(p, &list->req->app->pii_key, list->req->actor.role);
-    return item != NULL && json_array_append_new(list->items, item) == 0 ? FK_OK : FK_ERR_NOMEM;
+    return fk_json_append(list->items, item);
 }
 
 static enum fk_err append_household(const struct fk_household *h, void *ctx)
 {
     json_t *item = fk_household_to_json(h);
-    return item != NULL && json_array_append_new(ctx, item) == 0 ? FK_OK : FK_ERR_NOMEM;
+    return fk_json_append(ctx, item);
 }
 
 /* A person of the caller's jurisdiction (merged ones too) as JSON with
@@ -267,7 +255,7 @@ static void list_persons(struct fk_req *req)
     audit_read(req, &err, "person_list", "person", 0, 0,
                json_pack("{s:s,s:s,s:I}", "region", scope, "match", query.match_kind, "total",
                          (json_int_t)total));
-    reply_page(req, err, list.items, total, page, per_page);
+    fk_reply_list(req, err, list.items, total, page, per_page);
 }
 
 static void get_person(struct fk_req *req)
@@ -411,7 +399,7 @@ static void list_duplicates(struct fk_req *req)
         fk_residents_duplicates(db, scope, page, per_page, &total, open_group, add_to_group, &list);
     audit_read(req, &err, "person_list", "person", 0, 0,
                json_pack("{s:s,s:s}", "region", scope, "match", "duplicates"));
-    reply_page(req, err, list.items, total, page, per_page);
+    fk_reply_list(req, err, list.items, total, page, per_page);
 }
 
 static void merge_person(struct fk_req *req)
@@ -533,7 +521,7 @@ static void list_households(struct fk_req *req)
     enum fk_err err =
         fk_residents_households(db, scope, q, page, per_page, &total, append_household, items);
     audit_read(req, &err, "household_list", "household", 0, 0, json_pack("{s:s}", "region", scope));
-    reply_page(req, err, items, total, page, per_page);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_household(struct fk_req *req)

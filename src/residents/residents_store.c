@@ -46,35 +46,7 @@ static void person_read(struct fk_stmt *st, struct fk_person *p)
     p->merged_into = fk_stmt_int64(st, 13);
 }
 
-/* Reads one row of `st` into the caller's typed value (ctx) and hands it on. */
-typedef enum fk_err (*row_fn)(struct fk_stmt *st, void *ctx);
-
-/* Runs `sql` (the record's id first) with the values of `w` and then
- * `n_tail` int64 values from `tail`, passing each row to `row`; *last gets
- * the last id read and *rows counts the rows (both may be NULL). */
-static enum fk_err each_row(struct fk_conn *db, const char *sql, const struct fk_where *w,
-                            const int64_t *tail, int n_tail, row_fn row, void *ctx, int64_t *last,
-                            int64_t *rows)
-{
-    struct fk_stmt *st = NULL;
-    int idx = 1;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_where_bind(st, w, &idx);
-    for (int i = 0; i < n_tail && err == FK_OK; i++)
-        err = fk_stmt_bind_int64(st, idx++, tail[i]);
-    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-        if (last != NULL)
-            *last = fk_stmt_int64(st, 0);
-        if (rows != NULL)
-            (*rows)++;
-        err = row(st, ctx);
-    }
-    fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_OK : err;
-}
-
-/* A person callback for each_row. */
+/* A person callback for fk_where_each. */
 struct person_rows {
     fk_person_fn each;
     void *ctx;
@@ -86,23 +58,6 @@ static enum fk_err person_row(struct fk_stmt *st, void *ctx)
     struct fk_person p;
     person_read(st, &p);
     return r->each(&p, r->ctx);
-}
-
-/* Runs a one-row "SELECT COUNT(*) ..." with the values of `w`. */
-static enum fk_err count_rows(struct fk_conn *db, const char *sql, const struct fk_where *w,
-                              int64_t *total)
-{
-    struct fk_stmt *st = NULL;
-    int idx = 1;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_where_bind(st, w, &idx);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        *total = fk_stmt_int64(st, 0);
-    fk_stmt_free(st);
-    return err;
 }
 
 /* Copies the one person `each` sees into ctx. */
@@ -119,8 +74,8 @@ static enum fk_err one_person(struct fk_conn *db, const struct fk_where *w, stru
     snprintf(sql, sizeof(sql), "SELECT " PERSON_COLUMNS PERSON_FROM "%s", w->sql);
     int64_t rows = 0;
     struct fk_person p;
-    enum fk_err err = each_row(db, sql, w, NULL, 0, person_row,
-                               &(struct person_rows){keep_person, &p}, NULL, &rows);
+    enum fk_err err = fk_where_each(db, sql, w, NULL, 0, person_row,
+                                    &(struct person_rows){keep_person, &p}, NULL, &rows);
     if (err == FK_OK && rows == 0)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
@@ -262,7 +217,7 @@ enum fk_err fk_residents_search(struct fk_conn *db, const struct fk_pii_key *key
     query_where(&w, query, key, &v);
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM persons p%s", w.sql);
-    enum fk_err err = count_rows(db, sql, &w, total);
+    enum fk_err err = fk_where_count(db, sql, &w, total);
     if (err != FK_OK || *total == 0)
         return err;
     /* Name searches come back in the name index's order, so LIMIT stops
@@ -272,7 +227,8 @@ enum fk_err fk_residents_search(struct fk_conn *db, const struct fk_pii_key *key
              "SELECT " PERSON_COLUMNS PERSON_FROM "%s ORDER BY %s LIMIT ? OFFSET ?", w.sql,
              by_name ? "p.name, p.region, p.id" : "p.region, p.id");
     int64_t tail[2] = {per_page, (page - 1) * per_page};
-    return each_row(db, sql, &w, tail, 2, person_row, &(struct person_rows){each, ctx}, NULL, NULL);
+    return fk_where_each(db, sql, &w, tail, 2, person_row, &(struct person_rows){each, ctx}, NULL,
+                         NULL);
 }
 
 enum fk_err fk_residents_scan(struct fk_conn *db, const struct fk_pii_key *key,
@@ -289,8 +245,8 @@ enum fk_err fk_residents_scan(struct fk_conn *db, const struct fk_pii_key *key,
     enum fk_err err;
     do {
         rows = 0;
-        err = each_row(db, sql, &w, &last, 1, person_row, &(struct person_rows){each, ctx}, &last,
-                       &rows);
+        err = fk_where_each(db, sql, &w, &last, 1, person_row, &(struct person_rows){each, ctx},
+                            &last, &rows);
     } while (err == FK_OK && rows == BATCH);
     return err;
 }
@@ -306,7 +262,8 @@ enum fk_err fk_residents_members(struct fk_conn *db, int64_t id, const char *pre
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT " PERSON_COLUMNS PERSON_FROM "%s ORDER BY p.id LIMIT %d",
              w.sql, FK_HOUSEHOLD_MEMBERS_MAX);
-    return each_row(db, sql, &w, NULL, 0, person_row, &(struct person_rows){each, ctx}, NULL, NULL);
+    return fk_where_each(db, sql, &w, NULL, 0, person_row, &(struct person_rows){each, ctx}, NULL,
+                         NULL);
 }
 
 /* --- person writes --- */
@@ -473,7 +430,7 @@ enum fk_err fk_residents_duplicates(struct fk_conn *db, const char *scope, int64
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT 1 FROM persons p%s%s) g", w.sql,
              groups);
-    enum fk_err err = count_rows(db, sql, &w, total);
+    enum fk_err err = fk_where_count(db, sql, &w, total);
     if (err != FK_OK)
         return err;
     snprintf(sql, sizeof(sql),
@@ -504,8 +461,8 @@ enum fk_err fk_residents_duplicates(struct fk_conn *db, const char *scope, int64
                  "SELECT " PERSON_COLUMNS PERSON_FROM "%s ORDER BY p.id LIMIT 20", m.sql);
         err = group(key, ctx);
         if (err == FK_OK)
-            err = each_row(db, member_sql, &m, NULL, 0, person_row,
-                           &(struct person_rows){each, ctx}, NULL, NULL);
+            err = fk_where_each(db, member_sql, &m, NULL, 0, person_row,
+                                &(struct person_rows){each, ctx}, NULL, NULL);
     }
     fk_stmt_free(st);
     return err == FK_ERR_DONE ? FK_OK : err;
@@ -649,7 +606,7 @@ enum fk_err fk_residents_household_save(struct fk_conn *db, int64_t id, const ch
     " FROM households h LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons hp ON "         \
     "hp.id = h.head_person_id"
 
-/* A household callback for each_row. */
+/* A household callback for fk_where_each. */
 struct household_rows {
     fk_household_fn each;
     void *ctx;
@@ -687,8 +644,8 @@ enum fk_err fk_residents_household_load(struct fk_conn *db, int64_t id, const ch
     snprintf(sql, sizeof(sql), "SELECT " HOUSEHOLD_COLUMNS HOUSEHOLD_FROM "%s", w.sql);
     int64_t rows = 0;
     struct fk_household h;
-    enum fk_err err = each_row(db, sql, &w, NULL, 0, household_row,
-                               &(struct household_rows){keep_household, &h}, NULL, &rows);
+    enum fk_err err = fk_where_each(db, sql, &w, NULL, 0, household_row,
+                                    &(struct household_rows){keep_household, &h}, NULL, &rows);
     if (err == FK_OK && rows == 0)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
@@ -710,14 +667,14 @@ enum fk_err fk_residents_households(struct fk_conn *db, const char *scope, const
     }
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM households h%s", w.sql);
-    enum fk_err err = count_rows(db, sql, &w, total);
+    enum fk_err err = fk_where_count(db, sql, &w, total);
     if (err != FK_OK)
         return err;
     snprintf(sql, sizeof(sql),
              "SELECT " HOUSEHOLD_COLUMNS HOUSEHOLD_FROM "%s ORDER BY h.id LIMIT ? OFFSET ?", w.sql);
     int64_t tail[2] = {per_page, (page - 1) * per_page};
-    return each_row(db, sql, &w, tail, 2, household_row, &(struct household_rows){each, ctx}, NULL,
-                    NULL);
+    return fk_where_each(db, sql, &w, tail, 2, household_row, &(struct household_rows){each, ctx},
+                         NULL, NULL);
 }
 
 enum fk_err fk_residents_scan_households(struct fk_conn *db, const char *scope,
@@ -734,8 +691,8 @@ enum fk_err fk_residents_scan_households(struct fk_conn *db, const char *scope,
     enum fk_err err;
     do {
         rows = 0;
-        err = each_row(db, sql, &w, &last, 1, household_row, &(struct household_rows){each, ctx},
-                       &last, &rows);
+        err = fk_where_each(db, sql, &w, &last, 1, household_row,
+                            &(struct household_rows){each, ctx}, &last, &rows);
     } while (err == FK_OK && rows == BATCH);
     return err;
 }
