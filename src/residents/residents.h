@@ -91,6 +91,7 @@ int fk_role_sees_full_phone(unsigned role);
 struct fk_person {
     int64_t id;
     char id_sealed[FK_PERSON_SEALED_MAX];
+    char id_blind[FK_BLIND_LEN]; /* blind index of the ID number (other modules key on it) */
     char name[FK_NAME_MAX + 1];
     int sex;             /* FK_SEX_MALE / FK_SEX_FEMALE */
     char birth_date[11]; /* YYYY-MM-DD */

@@ -19,7 +19,7 @@
 #define PERSON_COLUMNS                                                                             \
     "p.id, p.id_sealed, p.name, p.sex, p.birth_date, p.phone_sealed, "                             \
     "COALESCE(p.household_id, 0), p.region, COALESCE(r.name, ''), p.address, p.categories, "       \
-    "p.created_at, p.updated_at, COALESCE(p.merged_into, 0)"
+    "p.created_at, p.updated_at, COALESCE(p.merged_into, 0), p.id_blind"
 #define PERSON_FROM " FROM persons p LEFT JOIN regions r ON r.code = p.region"
 
 static void copy_text(char *out, size_t size, const char *text)
@@ -44,6 +44,7 @@ static void person_read(struct fk_stmt *st, struct fk_person *p)
     p->created_at = fk_stmt_int64(st, 11);
     p->updated_at = fk_stmt_int64(st, 12);
     p->merged_into = fk_stmt_int64(st, 13);
+    copy_text(p->id_blind, sizeof(p->id_blind), fk_stmt_text(st, 14));
 }
 
 /* A person callback for fk_where_each. */
