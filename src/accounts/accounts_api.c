@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/http.h"
-#include "regions/regions.h"
+#include "regions/regions_json.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -295,29 +295,6 @@ static void list_users(struct fk_req *req)
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
-/* Replies 422/404 when `region` is malformed, unknown or outside the caller's
- * jurisdiction; 0 if fine. */
-static int region_in_reach_or_reply(struct fk_req *req, struct fk_conn *db, const char *region,
-                                    struct fk_region *out)
-{
-    char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
-    const char *reason;
-    if (fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
-        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
-        return -1;
-    }
-    enum fk_err err = fk_region_get(db, code, out);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, out->prefix))) {
-        fk_reply_err(req, FK_E_REGION_UNKNOWN_FIELD, "region");
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
-}
-
 static void create_user(struct fk_req *req)
 {
     const char *username, *password, *role, *region, *display_name;
@@ -335,7 +312,7 @@ static void create_user(struct fk_req *req)
         fk_reply_err(req, FK_E_ROLE_UNKNOWN, "role");
         return;
     }
-    if (region_in_reach_or_reply(req, db, region, &found) != 0)
+    if (fk_region_in_reach_or_reply(req, db, region, &found) != 0)
         return;
     int64_t id = 0;
     struct fk_field_error why = {0};
@@ -405,7 +382,7 @@ static void patch_user(struct fk_req *req)
         return;
     }
     struct fk_region found;
-    if (region != NULL && region_in_reach_or_reply(req, db, region, &found) != 0)
+    if (region != NULL && fk_region_in_reach_or_reply(req, db, region, &found) != 0)
         return;
     char hash[FK_PASSWORD_HASH_LEN];
     if (password != NULL && (err = fk_password_hash(password, hash)) != FK_OK) {

@@ -48,9 +48,9 @@ static enum fk_err user_row(struct fk_stmt *st, void *ctx)
     return r->each(&u, r->ctx);
 }
 
-static enum fk_err keep_user(const struct fk_user *u, void *ctx)
+static enum fk_err read_user(struct fk_stmt *st, void *ctx)
 {
-    *(struct fk_user *)ctx = *u;
+    user_read(st, ctx);
     return FK_OK;
 }
 
@@ -58,15 +58,7 @@ static enum fk_err one_user(struct fk_conn *db, const struct fk_where *w, struct
 {
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT " USER_COLUMNS USER_FROM "%s", w->sql);
-    int64_t rows = 0;
-    struct fk_user u;
-    enum fk_err err = fk_where_each(db, sql, w, NULL, 0, user_row,
-                                    &(struct user_rows){keep_user, &u}, NULL, &rows);
-    if (err == FK_OK && rows == 0)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK)
-        *out = u;
-    return err;
+    return fk_where_one(db, sql, w, read_user, out);
 }
 
 /* A user by id (`username` NULL) or by username, within `prefix` unless NULL. */

@@ -11,21 +11,21 @@
 
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-static int job_id_or_reply(struct fk_req *req, int64_t *id)
+/* The job id of the path and the request's connection; NULL after
+ * replying (404 for an id that cannot be one). */
+static struct fk_conn *job_db_or_reply(struct fk_req *req, int64_t *id)
 {
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
         fk_reply_err(req, FK_E_JOB_NOT_FOUND, "id");
-        return -1;
+        return NULL;
     }
-    return 0;
+    return fk_req_db(req);
 }
 
 static void get_job(struct fk_req *req)
 {
     int64_t id;
-    if (job_id_or_reply(req, &id) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
+    struct fk_conn *db = job_db_or_reply(req, &id);
     if (db == NULL)
         return;
     struct fk_job job;
@@ -60,9 +60,7 @@ static void get_job(struct fk_req *req)
 static void get_job_errors(struct fk_req *req)
 {
     int64_t id;
-    if (job_id_or_reply(req, &id) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
+    struct fk_conn *db = job_db_or_reply(req, &id);
     if (db == NULL)
         return;
     unsigned char *bytes = NULL;

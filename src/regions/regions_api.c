@@ -1,11 +1,32 @@
 /* GET /api/v1/regions/{code}: a region of the caller's jurisdiction with
  * its path, its children and their counts. Parse, call, reply. */
-#include "http/http.h"
 #include "regions/regions_internal.h"
+#include "regions/regions_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int fk_region_in_reach_or_reply(struct fk_req *req, struct fk_conn *db, const char *text,
+                                struct fk_region *out)
+{
+    char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
+    const char *reason;
+    if (fk_region_normalize(text, code, prefix, &reason) != FK_OK) {
+        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
+        return -1;
+    }
+    enum fk_err err = fk_region_get(db, code, out);
+    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, out->prefix))) {
+        fk_reply_err(req, FK_E_REGION_UNKNOWN_FIELD, "region");
+        return -1;
+    }
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return -1;
+    }
+    return 0;
+}
 
 /* The children read so far: their JSON and their prefixes. */
 struct child_list {

@@ -7,6 +7,7 @@
 #include "core/parse.h"
 #include "http/http.h"
 #include "residents/residents_internal.h"
+#include "regions/regions_json.h"
 #include "residents/residents_json.h"
 
 #include <stdio.h>
@@ -108,6 +109,20 @@ static void audit_read(struct fk_req *req, enum fk_err *err, const char *action,
     if (*err == FK_OK)
         *err = fk_audit_req(req, action, type, id ? id_text : NULL, person_id, detail);
     json_decref(detail);
+}
+
+/* Audits the read of record `id` and replies `body` (stolen), or the
+ * failure of the read or of its audit. */
+static void reply_read(struct fk_req *req, enum fk_err err, json_t *body, const char *action,
+                       const char *type, int64_t id, int64_t person_id)
+{
+    audit_read(req, &err, action, type, id, person_id, NULL);
+    if (err != FK_OK) {
+        json_decref(body);
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
+    fk_reply_json(req, 200, body);
 }
 
 /* Appends persons or households to a JSON array (ctx). */
@@ -281,13 +296,7 @@ static void get_person(struct fk_req *req)
     }
     if (err == FK_OK)
         json_object_set_new(person, "household", household ? household : json_null());
-    audit_read(req, &err, "person_read", "person", id, id, NULL);
-    if (err != FK_OK) {
-        json_decref(person);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, person);
+    reply_read(req, err, person, "person_read", "person", id, id);
 }
 
 static void patch_person(struct fk_req *req)
@@ -434,27 +443,6 @@ static void merge_person(struct fk_req *req)
 
 /* --- households --- */
 
-static int household_region_or_reply(struct fk_req *req, struct fk_conn *db, const char *text,
-                                     struct fk_region *out)
-{
-    char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
-    const char *reason;
-    if (fk_region_normalize(text, code, prefix, &reason) != FK_OK) {
-        fk_reply_err(req, FK_E_REGION_FORMAT, "region");
-        return -1;
-    }
-    enum fk_err err = fk_region_get(db, code, out);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, out->prefix))) {
-        fk_reply_err(req, FK_E_REGION_UNKNOWN_FIELD, "region");
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
-}
-
 /* Saves household `id` (0: a new one) and replies it with `status`. */
 static void save_household(struct fk_req *req, struct fk_conn *db, int64_t id, const char *region,
                            const char *address, int64_t head, unsigned status)
@@ -499,7 +487,7 @@ static void create_household(struct fk_req *req)
     if (household_body_or_reply(req, 1, &b) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || household_region_or_reply(req, db, b.region_text, &b.region) != 0)
+    if (db == NULL || fk_region_in_reach_or_reply(req, db, b.region_text, &b.region) != 0)
         return;
     save_household(req, db, 0, b.region.code, b.address, b.head, 201);
 }
@@ -538,13 +526,7 @@ static void get_household(struct fk_req *req)
         fk_reply_err(req, FK_E_HOUSEHOLD_NOT_FOUND, "id");
         return;
     }
-    audit_read(req, &err, "household_read", "household", id, 0, NULL);
-    if (err != FK_OK) {
-        json_decref(household);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, household);
+    reply_read(req, err, household, "household_read", "household", id, 0);
 }
 
 static void patch_household(struct fk_req *req)
@@ -568,7 +550,8 @@ static void patch_household(struct fk_req *req)
         fk_reply_fail(req, err, NULL);
         return;
     }
-    if (b.region_text != NULL && household_region_or_reply(req, db, b.region_text, &b.region) != 0)
+    if (b.region_text != NULL &&
+        fk_region_in_reach_or_reply(req, db, b.region_text, &b.region) != 0)
         return;
     if (!b.has_head)
         b.head = current.head_person_id;

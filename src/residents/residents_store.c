@@ -61,10 +61,10 @@ static enum fk_err person_row(struct fk_stmt *st, void *ctx)
     return r->each(&p, r->ctx);
 }
 
-/* Copies the one person `each` sees into ctx. */
-static enum fk_err keep_person(const struct fk_person *p, void *ctx)
+/* Reads the row into the caller's person (ctx): fk_where_one. */
+static enum fk_err read_person(struct fk_stmt *st, void *ctx)
 {
-    *(struct fk_person *)ctx = *p;
+    person_read(st, ctx);
     return FK_OK;
 }
 
@@ -73,12 +73,8 @@ static enum fk_err one_person(struct fk_conn *db, const struct fk_where *w, stru
 {
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT " PERSON_COLUMNS PERSON_FROM "%s", w->sql);
-    int64_t rows = 0;
     struct fk_person p;
-    enum fk_err err = fk_where_each(db, sql, w, NULL, 0, person_row,
-                                    &(struct person_rows){keep_person, &p}, NULL, &rows);
-    if (err == FK_OK && rows == 0)
-        err = FK_ERR_NOT_FOUND;
+    enum fk_err err = fk_where_one(db, sql, w, read_person, &p);
     if (err == FK_OK)
         *out = p;
     return err;
@@ -613,10 +609,10 @@ struct household_rows {
     void *ctx;
 };
 
-static enum fk_err household_row(struct fk_stmt *st, void *ctx)
+/* The current row (HOUSEHOLD_COLUMNS) into *ctx. */
+static enum fk_err read_household(struct fk_stmt *st, void *ctx)
 {
-    struct household_rows *r = ctx;
-    struct fk_household h;
+    struct fk_household *out = ctx, h;
     h.id = fk_stmt_int64(st, 0);
     copy_text(h.region, sizeof(h.region), fk_stmt_text(st, 1));
     copy_text(h.region_name, sizeof(h.region_name), fk_stmt_text(st, 2));
@@ -625,13 +621,16 @@ static enum fk_err household_row(struct fk_stmt *st, void *ctx)
     copy_text(h.head_name, sizeof(h.head_name), fk_stmt_text(st, 5));
     h.member_count = fk_stmt_int64(st, 6);
     h.created_at = fk_stmt_int64(st, 7);
-    return r->each(&h, r->ctx);
+    *out = h;
+    return FK_OK;
 }
 
-static enum fk_err keep_household(const struct fk_household *h, void *ctx)
+static enum fk_err household_row(struct fk_stmt *st, void *ctx)
 {
-    *(struct fk_household *)ctx = *h;
-    return FK_OK;
+    struct household_rows *r = ctx;
+    struct fk_household h;
+    read_household(st, &h);
+    return r->each(&h, r->ctx);
 }
 
 enum fk_err fk_residents_household_load(struct fk_conn *db, int64_t id, const char *prefix,
@@ -643,15 +642,7 @@ enum fk_err fk_residents_household_load(struct fk_conn *db, int64_t id, const ch
     fk_where_region(&w, "h.region", prefix);
     char sql[1536];
     snprintf(sql, sizeof(sql), "SELECT " HOUSEHOLD_COLUMNS HOUSEHOLD_FROM "%s", w.sql);
-    int64_t rows = 0;
-    struct fk_household h;
-    enum fk_err err = fk_where_each(db, sql, &w, NULL, 0, household_row,
-                                    &(struct household_rows){keep_household, &h}, NULL, &rows);
-    if (err == FK_OK && rows == 0)
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_OK)
-        *out = h;
-    return err;
+    return fk_where_one(db, sql, &w, read_household, out);
 }
 
 enum fk_err fk_residents_households(struct fk_conn *db, const char *scope, const char *q,

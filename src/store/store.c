@@ -691,3 +691,19 @@ enum fk_err fk_where_each(struct fk_conn *db, const char *sql, const struct fk_w
     fk_stmt_free(st);
     return err == FK_ERR_DONE ? FK_OK : err;
 }
+
+enum fk_err fk_where_one(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                         fk_row_fn row, void *ctx)
+{
+    struct fk_stmt *st = NULL;
+    int idx = 1;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_where_bind(st, w, &idx);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK)
+        err = row(st, ctx);
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+}

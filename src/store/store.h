@@ -184,6 +184,10 @@ typedef enum fk_err (*fk_row_fn)(struct fk_stmt *st, void *ctx);
 enum fk_err fk_where_each(struct fk_conn *db, const char *sql, const struct fk_where *w,
                           const int64_t *tail, int n_tail, fk_row_fn row, void *ctx, int64_t *last,
                           int64_t *rows) FK_MUST_CHECK;
+/* fk_where_each for a read of one record: `row` sees the first row only;
+ * FK_ERR_NOT_FOUND when there is none. */
+enum fk_err fk_where_one(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                         fk_row_fn row, void *ctx) FK_MUST_CHECK;
 /* The number of '?' placeholders in `sql` outside quoted strings. */
 int fk_sql_placeholders(const char *sql);
 
