@@ -360,14 +360,8 @@ static void patch_user(struct fk_req *req)
         return;
     struct fk_user user;
     enum fk_err err = fk_user_in_scope(db, id, req->actor.prefix, &user);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_USER_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, FK_E_USER_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     const char *username = user.username;
     struct fk_field_error why = {0};
     if (password != NULL && (err = fk_password_check(username, password, &why)) != FK_OK) {
@@ -479,14 +473,8 @@ static void revoke_token(struct fk_req *req)
     if (db == NULL)
         return;
     enum fk_err err = fk_token_revoke_in_scope(db, id, req->actor.prefix, fk_now());
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_TOKEN_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, FK_E_TOKEN_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     audit_or_log(req, "token_revoke", "token", fk_req_param(req, "id"));
     fk_reply_empty(req, 204);
 }

@@ -53,7 +53,6 @@ int fk_jobs_drain(int64_t timeout_ms);
 enum fk_err fk_jobs_recover(struct fk_conn *db, int64_t stale_seconds,
                             int64_t *failed) FK_MUST_CHECK;
 
-/* GET /api/v1/jobs/{id} and GET /api/v1/jobs/{id}/errors.xlsx. */
 /* A job as its owner sees it. A plain value. */
 struct fk_job {
     int64_t id;
@@ -76,6 +75,7 @@ enum fk_err fk_job_get(struct fk_conn *db, int64_t id, int64_t user_id,
 enum fk_err fk_job_report(struct fk_conn *db, int64_t id, int64_t user_id, unsigned char **bytes,
                           size_t *len) FK_MUST_CHECK;
 
+/* GET /api/v1/jobs/{id} and GET /api/v1/jobs/{id}/errors.xlsx. */
 enum fk_err fk_jobs_routes(void) FK_MUST_CHECK;
 
 #endif

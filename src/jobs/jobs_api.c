@@ -30,14 +30,8 @@ static void get_job(struct fk_req *req)
         return;
     struct fk_job job;
     enum fk_err err = fk_job_get(db, id, req->actor.user_id, &job);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_JOB_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, FK_E_JOB_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     int done = strcmp(job.state, "done") == 0;
     double progress = 0;
     if (done)

@@ -327,14 +327,8 @@ static void patch_person(struct fk_req *req)
         return;
     struct fk_person cur;
     enum fk_err err = fk_person_get_in_scope(db, id, req->actor.prefix, &cur);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_PERSON_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, FK_E_PERSON_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     char cur_id[19], cur_phone[12];
     fk_person_open(&req->app->pii_key, "id_number", cur.id_sealed, cur_id, sizeof(cur_id));
     fk_person_open(&req->app->pii_key, "phone", cur.phone_sealed, cur_phone, sizeof(cur_phone));
@@ -542,14 +536,8 @@ static void patch_household(struct fk_req *req)
         return;
     struct fk_household current;
     enum fk_err err = fk_residents_household_load(db, id, req->actor.prefix, &current);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_HOUSEHOLD_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, FK_E_HOUSEHOLD_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     if (b.region_text != NULL &&
         fk_region_in_reach_or_reply(req, db, b.region_text, &b.region) != 0)
         return;
