@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "accounts/accounts.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
 #include "id/id.h"
