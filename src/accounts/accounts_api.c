@@ -22,11 +22,17 @@ static json_t *user_json(const struct fk_user *u)
                      "created_at", fk_time_or_null(u->created_at));
 }
 
-/* Replies user `id` of the caller's jurisdiction with `status`. */
-static void reply_user(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status)
+/* Replies user `id` of the caller's jurisdiction with `status` after a
+ * write, or the write's failure. */
+static void reply_user(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                       unsigned status)
 {
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
     struct fk_user u;
-    enum fk_err err = fk_user_in_scope(db, id, req->actor.prefix, &u);
+    err = fk_user_in_scope(db, id, req->actor.prefix, &u);
     json_t *user = err == FK_OK ? user_json(&u) : NULL;
     if (err == FK_OK && user == NULL)
         err = FK_ERR_NOMEM;
@@ -333,7 +339,7 @@ static void create_user(struct fk_req *req)
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     audit_or_log(req, "user_create", "user", id_text);
-    reply_user(req, db, id, 201);
+    reply_user(req, db, FK_OK, id, 201);
 }
 
 static void patch_user(struct fk_req *req)
@@ -408,11 +414,7 @@ static void patch_user(struct fk_req *req)
     audit.target_id = id_text;
     err = fk_accounts_update_user(db, id, username, &change, fk_now(), &audit);
     json_decref(changed);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_user(req, db, id, 200);
+    reply_user(req, db, err, id, 200);
 }
 
 /* --- tokens --- */

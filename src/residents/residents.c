@@ -17,7 +17,7 @@ static enum fk_err refuse(struct fk_person_error *why, const char *field, const 
     return FK_ERR_INVALID;
 }
 
-static const char *id_reason_message(const char *reason)
+const char *fk_person_id_reason_message(const char *reason)
 {
     static const struct {
         const char *reason, *message;
@@ -64,7 +64,7 @@ enum fk_err fk_person_validate(struct fk_conn *db, const struct fk_person_input 
     const char *reason = NULL;
     if (fk_resident_id_parse(in->id_number, now, &out->id, &reason) != FK_OK)
         return refuse(why, "id_number", reason ? reason : "invalid",
-                      id_reason_message(reason ? reason : ""));
+                      fk_person_id_reason_message(reason ? reason : ""));
     if (!present(in->name))
         return refuse(why, "name", "missing", "缺少姓名");
     if (!clean_text(in->name, FK_NAME_MAX))

@@ -44,6 +44,11 @@ struct fk_person_error {
     const char *message; /* e.g. "身份证号校验位错误" */
 };
 
+/* The Chinese message for a reason fk_resident_id_parse gives ("checksum"
+ * -> "身份证号校验位错误"; "身份证号无效" for any other). A static string.
+ * (passes, returnees and selfservice carry copies of this table today.) */
+const char *fk_person_id_reason_message(const char *reason);
+
 /* Validates `in`: required id_number, name, region; optional phone, address,
  * household (which must exist and lie in the same compound subtree). `scope`
  * is the caller's jurisdiction prefix: a region outside it is refused as

@@ -158,11 +158,16 @@ static enum fk_err person_json(struct fk_req *req, struct fk_conn *db, int64_t i
     return err;
 }
 
-/* Replies person `id` with `status` after a write. */
-static void reply_person(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status)
+/* Replies person `id` with `status` after a write, or the write's failure. */
+static void reply_person(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                         unsigned status)
 {
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
     json_t *person = NULL;
-    enum fk_err err = person_json(req, db, id, &person);
+    err = person_json(req, db, id, &person);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -191,10 +196,16 @@ static enum fk_err household_json(struct fk_req *req, struct fk_conn *db, int64_
     return err;
 }
 
-static void reply_household(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status)
+/* Replies household `id` with `status` after a write, or the write's failure. */
+static void reply_household(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                            unsigned status)
 {
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
+        return;
+    }
     json_t *household = NULL;
-    enum fk_err err = household_json(req, db, id, 0, &household);
+    err = household_json(req, db, id, 0, &household);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -244,11 +255,7 @@ static void create_person(struct fk_req *req)
                         json_pack("{s:I}", "existing_id", (json_int_t)existing));
         return;
     }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_person(req, db, id, 201);
+    reply_person(req, db, err, id, 201);
 }
 
 static void list_persons(struct fk_req *req)
@@ -360,11 +367,7 @@ static void patch_person(struct fk_req *req)
         err = fk_residents_update(db, &req->app->pii_key, id, &valid,
                                   has_categories ? categories : NULL, fk_now(), &audit);
     json_decref(detail);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_person(req, db, id, 200);
+    reply_person(req, db, err, id, 200);
 }
 
 /* Opens a group of likely duplicates: {"key", "persons": []}. */
@@ -432,7 +435,7 @@ static void merge_person(struct fk_req *req)
     else if (err != FK_OK)
         fk_reply_fail(req, err, field);
     else
-        reply_person(req, db, id, 200);
+        reply_person(req, db, FK_OK, id, 200);
 }
 
 /* --- households --- */
@@ -452,7 +455,7 @@ static void save_household(struct fk_req *req, struct fk_conn *db, int64_t id, c
     else if (err != FK_OK)
         fk_reply_fail(req, err, field);
     else
-        reply_household(req, db, id, status);
+        reply_household(req, db, FK_OK, id, status);
 }
 
 /* The body of a household write: region (checked), address, head. */
