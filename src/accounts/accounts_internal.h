@@ -5,6 +5,7 @@
 
 #include "accounts/accounts.h"
 #include "audit/audit.h"
+#include "regions/regions.h"
 
 /* Called once per user / token read; a failure stops the read. */
 typedef enum fk_err (*fk_user_fn)(const struct fk_user *u, void *ctx);
@@ -36,6 +37,19 @@ struct fk_user_change {
 enum fk_err fk_accounts_update_user(struct fk_conn *db, int64_t id, const char *username,
                                     const struct fk_user_change *change, int64_t now,
                                     const struct fk_audit_entry *audit) FK_MUST_CHECK;
+
+/* Inserts a checked user (`hash` an argon2id hash, `region` an existing
+ * one); FK_ERR_CONFLICT when the username exists. *id may be NULL. */
+enum fk_err fk_accounts_insert_user(struct fk_conn *db, const char *username,
+                                    const char *display_name, const char *hash, const char *role,
+                                    const struct fk_region *region, int64_t now,
+                                    int64_t *id) FK_MUST_CHECK;
+/* Sets the password hash of `username`, ends their sessions, lifts their
+ * login locks and, when `revoke_tokens`, revokes their bearer tokens: one
+ * transaction. FK_ERR_NOT_FOUND when there is no such user. */
+enum fk_err fk_accounts_set_password_hash(struct fk_conn *db, const char *username,
+                                          const char *hash, int64_t now,
+                                          int revoke_tokens) FK_MUST_CHECK;
 
 /* Ends session `id`. */
 enum fk_err fk_session_delete(struct fk_conn *db, int64_t id) FK_MUST_CHECK;

@@ -1,5 +1,6 @@
-/* The accounts' tables as the handlers and other modules read them: users,
- * sessions, api_tokens (login_throttle is login_throttle.c's). No HTTP. */
+/* The accounts' tables: users, sessions, api_tokens (login_throttle is
+ * login_throttle.c's): the reads the handlers and other modules need and the
+ * writes of users, sessions and tokens. No HTTP. */
 #include "accounts/accounts_internal.h"
 #include "core/clock.h"
 
@@ -11,6 +12,8 @@
     "u.disabled, COALESCE((SELECT MAX(t.locked_until) FROM login_throttle t WHERE t.username = "   \
     "u.username), 0), u.created_at, COALESCE(u.password_hash, '')"
 #define USER_FROM " FROM users u LEFT JOIN regions r ON r.code = u.region"
+
+static enum fk_err end_sessions(struct fk_conn *db, int64_t user_id);
 
 static void copy_text(char *out, size_t size, const char *text)
 {
@@ -172,7 +175,7 @@ enum fk_err fk_accounts_update_user(struct fk_conn *db, int64_t id, const char *
     if (err == FK_OK && c->revoke_tokens)
         err = fk_user_revoke_tokens(db, id, now);
     if (err == FK_OK && c->end_sessions)
-        err = fk_db_run(db, NULL, "DELETE FROM sessions WHERE user_id = ?", "i", id);
+        err = end_sessions(db, id);
     if (err == FK_OK)
         err = fk_db_run(db, NULL, "UPDATE users SET updated_at = ? WHERE id = ?", "ii", now, id);
     if (err == FK_OK)
@@ -269,4 +272,82 @@ enum fk_err fk_token_revoke_in_scope(struct fk_conn *db, int64_t id, const char 
             ;
     fk_stmt_free(st);
     return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+}
+
+enum fk_err fk_token_create(struct fk_conn *db, const char *username, const char *name,
+                            char token[FK_TOKEN_LEN], int64_t *id)
+{
+    struct fk_user user;
+    enum fk_err err = fk_user_get_by_username(db, username, &user);
+    if (err != FK_OK)
+        return err;
+    int64_t user_id = user.id;
+    char secret[FK_TOKEN_LEN], hash[FK_TOKEN_HASH_LEN];
+    fk_token_new(secret);
+    fk_token_hash(secret, hash);
+    int64_t new_id = 0;
+    err = fk_db_run(db, &new_id,
+                    "INSERT INTO api_tokens(user_id, name, token_hash, created_at) "
+                    "VALUES (?, ?, ?, ?) RETURNING id",
+                    "itti", user_id, name ? name : "", hash, fk_now());
+    if (err != FK_OK)
+        return err;
+    memcpy(token, secret, FK_TOKEN_LEN);
+    if (id != NULL)
+        *id = new_id;
+    return FK_OK;
+}
+
+enum fk_err fk_user_revoke_tokens(struct fk_conn *db, int64_t user_id, int64_t now)
+{
+    return fk_db_run(
+        db, NULL, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        "ii", now, user_id);
+}
+
+static enum fk_err end_sessions(struct fk_conn *db, int64_t user_id)
+{
+    return fk_db_run(db, NULL, "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
+}
+
+enum fk_err fk_accounts_insert_user(struct fk_conn *db, const char *username,
+                                    const char *display_name, const char *hash, const char *role,
+                                    const struct fk_region *region, int64_t now, int64_t *id)
+{
+    int64_t new_id = 0;
+    enum fk_err err = fk_db_run(
+        db, &new_id,
+        "INSERT INTO users(username, display_name, password_hash, role, region, "
+        "region_prefix, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
+        "ttttttii", username, display_name, hash, role, region->code, region->prefix, now, now);
+    if (err == FK_OK && id != NULL)
+        *id = new_id;
+    return err;
+}
+
+enum fk_err fk_accounts_set_password_hash(struct fk_conn *db, const char *username,
+                                          const char *hash, int64_t now, int revoke_tokens)
+{
+    int64_t user_id = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_db_run(db, &user_id,
+                    "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ? "
+                    "RETURNING id",
+                    "tit", hash, now, username);
+    if (err == FK_OK && user_id == 0)
+        err = FK_ERR_NOT_FOUND;
+    if (err == FK_OK)
+        err = end_sessions(db, user_id);
+    if (err == FK_OK && revoke_tokens)
+        err = fk_user_revoke_tokens(db, user_id, now);
+    if (err == FK_OK)
+        err = fk_login_throttle_clear(db, username, NULL);
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK)
+        fk_db_rollback(db);
+    return err;
 }
