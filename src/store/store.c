@@ -654,20 +654,16 @@ enum fk_err fk_where_bind(struct fk_stmt *stmt, const struct fk_where *w, int *i
     return err;
 }
 
+static enum fk_err read_count(struct fk_stmt *st, void *ctx)
+{
+    *(int64_t *)ctx = fk_stmt_int64(st, 0);
+    return FK_OK;
+}
+
 enum fk_err fk_where_count(struct fk_conn *db, const char *sql, const struct fk_where *w,
                            int64_t *total)
 {
-    struct fk_stmt *st = NULL;
-    int idx = 1;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_where_bind(st, w, &idx);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        *total = fk_stmt_int64(st, 0);
-    fk_stmt_free(st);
-    return err;
+    return fk_where_one(db, sql, w, read_count, total);
 }
 
 enum fk_err fk_where_each(struct fk_conn *db, const char *sql, const struct fk_where *w,
