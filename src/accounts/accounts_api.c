@@ -27,20 +27,13 @@ static json_t *user_json(const struct fk_user *u)
 static void reply_user(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
                        unsigned status)
 {
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     struct fk_user u;
-    err = fk_user_in_scope(db, id, req->actor.prefix, &u);
+    if (err == FK_OK)
+        err = fk_user_in_scope(db, id, req->actor.prefix, &u);
     json_t *user = err == FK_OK ? user_json(&u) : NULL;
     if (err == FK_OK && user == NULL)
         err = FK_ERR_NOMEM;
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, status, user);
+    fk_reply_result(req, err, status, user);
 }
 
 static json_t *actor_json(const struct fk_actor *actor, struct fk_conn *db)

@@ -216,6 +216,9 @@ int fk_req_covers(const struct fk_req *req, const char *region_code);
 
 /* A paginated list answer: {"items":items,"total","page","per_page"}. */
 json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_page);
+/* Replies `body` (stolen) with `status` when `err` is FK_OK, else frees it
+ * and replies the failure (fk_reply_fail): the end of most handlers. */
+void fk_reply_result(struct fk_req *req, enum fk_err err, unsigned status, json_t *body);
 /* Replies 200 with fk_list_json of `items` when `err` is FK_OK, else the
  * failure (fk_reply_fail). `items` is stolen either way. */
 void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,

@@ -217,15 +217,23 @@ json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_pag
                      (json_int_t)page, "per_page", (json_int_t)per_page);
 }
 
-void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
-                   int64_t per_page)
+void fk_reply_result(struct fk_req *req, enum fk_err err, unsigned status, json_t *body)
 {
     if (err != FK_OK) {
-        json_decref(items);
+        json_decref(body);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    fk_reply_json(req, status, body);
+}
+
+void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
+                   int64_t per_page)
+{
+    if (err != FK_OK)
+        fk_reply_result(req, err, 200, items);
+    else
+        fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
 }
 
 int fk_found_or_reply(struct fk_req *req, enum fk_err err, enum fk_ecode not_found,

@@ -117,12 +117,7 @@ static void reply_read(struct fk_req *req, enum fk_err err, json_t *body, const 
                        const char *type, int64_t id, int64_t person_id)
 {
     audit_read(req, &err, action, type, id, person_id, NULL);
-    if (err != FK_OK) {
-        json_decref(body);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, body);
+    fk_reply_result(req, err, 200, body);
 }
 
 /* Appends persons or households to a JSON array (ctx). */
@@ -162,17 +157,10 @@ static enum fk_err person_json(struct fk_req *req, struct fk_conn *db, int64_t i
 static void reply_person(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
                          unsigned status)
 {
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     json_t *person = NULL;
-    err = person_json(req, db, id, &person);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, status, person);
+    if (err == FK_OK)
+        err = person_json(req, db, id, &person);
+    fk_reply_result(req, err, status, person);
 }
 
 /* Household `id` of the caller's jurisdiction as JSON (a new reference in
@@ -200,17 +188,10 @@ static enum fk_err household_json(struct fk_req *req, struct fk_conn *db, int64_
 static void reply_household(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
                             unsigned status)
 {
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     json_t *household = NULL;
-    err = household_json(req, db, id, 0, &household);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, status, household);
+    if (err == FK_OK)
+        err = household_json(req, db, id, 0, &household);
+    fk_reply_result(req, err, status, household);
 }
 
 /* --- persons --- */
