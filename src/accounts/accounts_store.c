@@ -251,27 +251,16 @@ enum fk_err fk_accounts_list_tokens(struct fk_conn *db, const char *prefix, int6
 enum fk_err fk_token_revoke_in_scope(struct fk_conn *db, int64_t id, const char *prefix,
                                      int64_t now)
 {
-    char in_region[96], sql[320];
-    fk_store_in_region("region_prefix", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND "
-             "user_id IN (SELECT id FROM users WHERE %s) RETURNING id",
-             in_region);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, now);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 2, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 3, prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        while (fk_stmt_step(st) == FK_OK)
-            ;
-    fk_stmt_free(st);
-    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+    char low[24], high[24];
+    fk_store_region_bounds(prefix, low, high);
+    int64_t revoked = 0;
+    enum fk_err err =
+        fk_db_run(db, &revoked,
+                  "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND "
+                  "user_id IN (SELECT id FROM users WHERE (region_prefix >= ? AND region_prefix "
+                  "< ?)) RETURNING id",
+                  "iitt", now, id, low, high);
+    return err == FK_OK && revoked == 0 ? FK_ERR_NOT_FOUND : err;
 }
 
 enum fk_err fk_token_create(struct fk_conn *db, const char *username, const char *name,
