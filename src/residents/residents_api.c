@@ -94,6 +94,13 @@ static int id_param_or_reply(struct fk_req *req, enum fk_ecode e, int64_t *id)
     return 0;
 }
 
+/* The record id of the path and the request's connection; NULL after
+ * replying (`e` for an id that cannot be one). */
+static struct fk_conn *id_db_or_reply(struct fk_req *req, enum fk_ecode e, int64_t *id)
+{
+    return id_param_or_reply(req, e, id) == 0 ? fk_req_db(req) : NULL;
+}
+
 static void reply_person_error(struct fk_req *req, const struct fk_person_error *why)
 {
     fk_reply_err_ex(req, FK_E_INVALID_FIELD_MSG, why->field, why->message,
@@ -264,9 +271,7 @@ static void list_persons(struct fk_req *req)
 static void get_person(struct fk_req *req)
 {
     int64_t id;
-    if (id_param_or_reply(req, FK_E_PERSON_ID_NOT_FOUND, &id) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
+    struct fk_conn *db = id_db_or_reply(req, FK_E_PERSON_ID_NOT_FOUND, &id);
     if (db == NULL)
         return;
     json_t *person = NULL;
@@ -493,9 +498,7 @@ static void list_households(struct fk_req *req)
 static void get_household(struct fk_req *req)
 {
     int64_t id;
-    if (id_param_or_reply(req, FK_E_HOUSEHOLD_ID_NOT_FOUND, &id) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
+    struct fk_conn *db = id_db_or_reply(req, FK_E_HOUSEHOLD_ID_NOT_FOUND, &id);
     if (db == NULL)
         return;
     json_t *household = NULL;
