@@ -1,6 +1,8 @@
-#include "accounts/accounts.h"
+/* Account rules: usernames, what a new password must meet, the checks of
+ * a new user. The rows are written by accounts_store.c. */
+#include "accounts/accounts_internal.h"
 #include "core/clock.h"
-#include "http/http.h"
+#include "http/http.h" /* role names */
 #include "regions/regions.h"
 
 #include <string.h>
@@ -67,55 +69,10 @@ enum fk_err fk_user_add(struct fk_conn *db, const char *username, const char *pa
     char hash[FK_PASSWORD_HASH_LEN];
     if ((err = fk_password_hash(password, hash)) != FK_OK)
         return err;
-    int64_t now = fk_now();
-    int64_t new_id = 0;
-    err = fk_db_run(db, &new_id,
-                    "INSERT INTO users(username, display_name, password_hash, role, region, "
-                    "region_prefix, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    "RETURNING id",
-                    "ttttttii", username, display_name, hash, role, found.code, found.prefix, now,
-                    now);
+    err = fk_accounts_insert_user(db, username, display_name, hash, role, &found, fk_now(), id);
     if (err == FK_ERR_CONFLICT)
         return refuse(why, "username", "用户名已存在", FK_ERR_CONFLICT);
-    if (err == FK_OK && id != NULL)
-        *id = new_id;
     return err;
-}
-
-enum fk_err fk_token_create(struct fk_conn *db, const char *username, const char *name,
-                            char token[FK_TOKEN_LEN], int64_t *id)
-{
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT id FROM users WHERE username = ?", "t", username);
-    if (err != FK_OK)
-        return err;
-    int64_t user_id = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    if (!row)
-        return FK_ERR_NOT_FOUND;
-    char secret[FK_TOKEN_LEN], hash[FK_TOKEN_HASH_LEN];
-    fk_token_new(secret);
-    fk_token_hash(secret, hash);
-    int64_t new_id = 0;
-    err = fk_db_run(db, &new_id,
-                    "INSERT INTO api_tokens(user_id, name, token_hash, created_at) "
-                    "VALUES (?, ?, ?, ?) RETURNING id",
-                    "itti", user_id, name ? name : "", hash, fk_now());
-    if (err != FK_OK)
-        return err;
-    memcpy(token, secret, FK_TOKEN_LEN);
-    if (id != NULL)
-        *id = new_id;
-    return FK_OK;
-}
-
-enum fk_err fk_user_revoke_tokens(struct fk_conn *db, int64_t user_id, int64_t now)
-{
-    return fk_db_run(
-        db, NULL, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-        "ii", now, user_id);
 }
 
 enum fk_err fk_user_set_password(struct fk_conn *db, const char *username, const char *password,
@@ -127,25 +84,8 @@ enum fk_err fk_user_set_password(struct fk_conn *db, const char *username, const
         err = fk_password_hash(password, hash);
     if (err != FK_OK)
         return err;
-    int64_t now = fk_now();
-    int64_t user_id = 0;
-    if ((err = fk_db_begin(db)) != FK_OK)
-        return err;
-    err = fk_db_run(db, &user_id,
-                    "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ? "
-                    "RETURNING id",
-                    "tit", hash, now, username);
-    if (err == FK_OK && user_id == 0)
-        err = refuse(why, "username", "用户不存在", FK_ERR_NOT_FOUND);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL, "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
-    if (err == FK_OK && revoke_tokens)
-        err = fk_user_revoke_tokens(db, user_id, now);
-    if (err == FK_OK)
-        err = fk_login_throttle_clear(db, username, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
+    err = fk_accounts_set_password_hash(db, username, hash, fk_now(), revoke_tokens);
+    if (err == FK_ERR_NOT_FOUND)
+        return refuse(why, "username", "用户不存在", FK_ERR_NOT_FOUND);
     return err;
 }

@@ -92,6 +92,38 @@ enum fk_err fk_login_throttle_admit(struct fk_conn *db, const char *username, co
 enum fk_err fk_login_throttle_clear(struct fk_conn *db, const char *username,
                                     const char *ip) FK_MUST_CHECK;
 
+/* --- typed reads (issue 10 item 2): what other modules call instead of
+ * reading the users table --- */
+
+/* One user as stored, with the name of their region and the latest login
+ * lock of their username from any address (0 = none). A plain value. */
+struct fk_user {
+    int64_t id;
+    char username[FK_USERNAME_MAX + 1];
+    char display_name[128];
+    char role_name[32]; /* "district_admin", ... */
+    unsigned role;      /* its FK_ROLE_* bit (0 if unknown) */
+    char region[19];    /* region code */
+    char prefix[19];    /* its significant prefix: the user's jurisdiction */
+    char region_name[128];
+    int disabled;
+    int64_t locked_until;
+    int64_t created_at;
+};
+
+/* The user `id`, or FK_ERR_NOT_FOUND. Fills the caller's *out. */
+enum fk_err fk_user_get(struct fk_conn *db, int64_t id, struct fk_user *out) FK_MUST_CHECK;
+/* The user called `username` (borrowed), or FK_ERR_NOT_FOUND. */
+enum fk_err fk_user_get_by_username(struct fk_conn *db, const char *username,
+                                    struct fk_user *out) FK_MUST_CHECK;
+/* The user `id` when their region lies in the jurisdiction `prefix`
+ * (borrowed); "not found" and "not yours" are the same FK_ERR_NOT_FOUND. */
+enum fk_err fk_user_in_scope(struct fk_conn *db, int64_t id, const char *prefix,
+                             struct fk_user *out) FK_MUST_CHECK;
+/* As fk_user_in_scope, by username. */
+enum fk_err fk_user_by_username_in_scope(struct fk_conn *db, const char *username,
+                                         const char *prefix, struct fk_user *out) FK_MUST_CHECK;
+
 enum fk_err fk_accounts_routes(void) FK_MUST_CHECK;
 
 #endif

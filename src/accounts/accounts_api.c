@@ -1,58 +1,39 @@
 /* HTTP handlers: session (login/logout), users and tokens. */
-#include "accounts/accounts.h"
+#include "accounts/accounts_internal.h"
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/http.h"
-#include "regions/regions.h"
+#include "regions/regions_json.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#define USER_COLUMNS                                                                               \
-    "u.id, u.username, u.display_name, u.role, u.region, COALESCE(r.name, ''), u.disabled, "       \
-    "COALESCE((SELECT MAX(t.locked_until) FROM login_throttle t WHERE t.username = u.username), "  \
-    "0), u.created_at"
-#define USER_FROM " FROM users u LEFT JOIN regions r ON r.code = u.region"
-
-/* locked_until: the latest lock of the username from any client address
- * (login throttling is per address: the owner elsewhere is not locked). */
-static json_t *user_json(struct fk_stmt *st)
+/* A user as the API shows it. Returns a new reference; borrows `u`. */
+static json_t *user_json(const struct fk_user *u)
 {
-    int64_t locked_until = fk_stmt_int64(st, 7);
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o}", "id",
-                     (json_int_t)fk_stmt_int64(st, 0), "username", fk_stmt_text(st, 1),
-                     "display_name", fk_stmt_text(st, 2), "role", fk_stmt_text(st, 3), "region",
-                     fk_stmt_text(st, 4), "region_name", fk_stmt_text(st, 5), "disabled",
-                     (int)fk_stmt_int64(st, 6), "locked_until",
-                     fk_time_or_null(locked_until > fk_now() ? locked_until : 0), "created_at",
-                     fk_time_or_null(fk_stmt_int64(st, 8)));
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o}", "id", (json_int_t)u->id, "username",
+                     u->username, "display_name", u->display_name, "role", u->role_name, "region",
+                     u->region, "region_name", u->region_name, "disabled", u->disabled,
+                     "locked_until",
+                     fk_time_or_null(u->locked_until > fk_now() ? u->locked_until : 0),
+                     "created_at", fk_time_or_null(u->created_at));
 }
 
-/* Loads a user the caller may see (inside the caller's jurisdiction). */
-static enum fk_err load_user(struct fk_req *req, struct fk_conn *db, int64_t id, json_t **out)
+/* Replies user `id` of the caller's jurisdiction with `status` after a
+ * write, or the write's failure. */
+static void reply_user(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                       unsigned status)
 {
-    char sql[512];
-    char in_region[96];
-    fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT " USER_COLUMNS USER_FROM " WHERE u.id = ? AND %s",
-             in_region);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    struct fk_user u;
     if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        *out = user_json(st);
-    else if (err == FK_ERR_DONE)
-        err = FK_ERR_NOT_FOUND;
-    fk_stmt_free(st);
-    return err;
+        err = fk_user_in_scope(db, id, req->actor.prefix, &u);
+    json_t *user = err == FK_OK ? user_json(&u) : NULL;
+    if (err == FK_OK && user == NULL)
+        err = FK_ERR_NOMEM;
+    fk_reply_result(req, err, status, user);
 }
 
 static json_t *actor_json(const struct fk_actor *actor, struct fk_conn *db)
@@ -74,20 +55,6 @@ static void audit_or_log(struct fk_req *req, const char *action, const char *typ
 }
 
 /* --- session --- */
-
-enum fk_err fk_session_create(struct fk_conn *db, int64_t user_id, int64_t now, int64_t ttl,
-                              char token[FK_TOKEN_LEN], char csrf[FK_TOKEN_LEN],
-                              int64_t *session_id)
-{
-    char token_hash[FK_TOKEN_HASH_LEN];
-    fk_token_new(token);
-    fk_token_new(csrf);
-    fk_token_hash(token, token_hash);
-    return fk_db_run(db, session_id,
-                     "INSERT INTO sessions(token_hash, csrf_token, user_id, created_at, "
-                     "last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                     "ttiiii", token_hash, csrf, user_id, now, now, now + ttl);
-}
 
 void fk_session_cookie(struct fk_req *req, const char *token)
 {
@@ -168,7 +135,7 @@ static void post_session(struct fk_req *req)
     enum fk_err err = fk_login_throttle_admit(db, username, req->ip, now, &limits, &retry_after);
     if (err == FK_ERR_LOCKED) {
         audit_failure(req, db, 0, username, "throttled");
-        fk_reply_error(req, 423, "account_locked", "登录失败次数过多，请稍后再试", "username");
+        fk_reply_err(req, FK_E_ACCOUNT_LOCKED, "username");
         char seconds[24];
         snprintf(seconds, sizeof(seconds), "%lld", (long long)retry_after);
         fk_reply_header(req, "Retry-After", seconds);
@@ -178,40 +145,35 @@ static void post_session(struct fk_req *req)
         fk_reply_fail(req, err, NULL);
         return;
     }
-    struct fk_stmt *st;
-    int row;
-    err = fk_db_query(db, &st, &row,
-                      "SELECT id, username, display_name, role, region, region_prefix, "
-                      "password_hash, disabled FROM users WHERE username = ?",
-                      "t", username);
-    if (err != FK_OK) {
+    struct fk_user user;
+    char hash[FK_PASSWORD_HASH_LEN];
+    err = fk_accounts_login_user(db, username, &user, hash);
+    if (err != FK_OK && err != FK_ERR_NOT_FOUND) {
         fk_reply_fail(req, err, NULL);
         return;
     }
+    int row = err == FK_OK;
     struct fk_actor actor = {0};
-    char hash[FK_PASSWORD_HASH_LEN] = "";
     int disabled = 0;
     if (row) {
-        actor.user_id = fk_stmt_int64(st, 0);
-        snprintf(actor.username, sizeof(actor.username), "%s", fk_stmt_text(st, 1));
-        snprintf(actor.display_name, sizeof(actor.display_name), "%s", fk_stmt_text(st, 2));
-        actor.role = fk_role_from_name(fk_stmt_text(st, 3));
-        snprintf(actor.region, sizeof(actor.region), "%s", fk_stmt_text(st, 4));
-        snprintf(actor.prefix, sizeof(actor.prefix), "%s", fk_stmt_text(st, 5));
-        snprintf(hash, sizeof(hash), "%s", fk_stmt_text(st, 6));
-        disabled = (int)fk_stmt_int64(st, 7);
+        actor.user_id = user.id;
+        snprintf(actor.username, sizeof(actor.username), "%.63s", user.username);
+        snprintf(actor.display_name, sizeof(actor.display_name), "%s", user.display_name);
+        actor.role = user.role;
+        snprintf(actor.region, sizeof(actor.region), "%s", user.region);
+        snprintf(actor.prefix, sizeof(actor.prefix), "%s", user.prefix);
+        disabled = user.disabled;
     }
-    fk_stmt_free(st);
 
     /* One argon2id verification whether the name exists or not. */
     if (verify_password(row ? hash : NULL, password) != FK_OK) {
         audit_failure(req, db, actor.user_id, username, row ? "wrong_password" : "unknown_user");
-        fk_reply_error(req, 401, "invalid_credentials", "用户名或密码错误", "password");
+        fk_reply_err(req, FK_E_INVALID_CREDENTIALS, "password");
         return;
     }
     if (disabled) {
         audit_failure(req, db, 0, username, "disabled");
-        fk_reply_error(req, 403, "account_disabled", "账号已停用，请联系管理员", "username");
+        fk_reply_err(req, FK_E_ACCOUNT_DISABLED, "username");
         return;
     }
     char token[FK_TOKEN_LEN], csrf[FK_TOKEN_LEN];
@@ -252,8 +214,7 @@ static void delete_session(struct fk_req *req)
     if (db == NULL)
         return;
     if (req->actor.session_id != 0) {
-        enum fk_err err =
-            fk_db_run(db, NULL, "DELETE FROM sessions WHERE id = ?", "i", req->actor.session_id);
+        enum fk_err err = fk_session_delete(db, req->actor.session_id);
         if (err != FK_OK) {
             fk_reply_fail(req, err, NULL);
             return;
@@ -266,40 +227,30 @@ static void delete_session(struct fk_req *req)
 
 /* --- users --- */
 
-static int parse_id_or_reply(struct fk_req *req, const char *code, const char *message, int64_t *id)
+static int parse_id_or_reply(struct fk_req *req, enum fk_ecode e, int64_t *id)
 {
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, code, message, "id");
+        fk_reply_err(req, e, "id");
         return -1;
     }
     return 0;
 }
 
-/* fk_list_run callbacks of the user list. */
-struct user_filter {
-    const char *scope, *q, *role;
-    char like[80];
-};
-
-static enum fk_err bind_user_filter(struct fk_stmt *st, const void *ctx, int *idx)
+/* Appends users or tokens as JSON to the array ctx. */
+static enum fk_err append_user(const struct fk_user *u, void *ctx)
 {
-    const struct user_filter *f = ctx;
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->q) {
-        err = fk_stmt_bind_text(st, (*idx)++, f->like);
-        if (err == FK_OK)
-            err = fk_stmt_bind_text(st, (*idx)++, f->like);
-    }
-    if (err == FK_OK && f->role)
-        err = fk_stmt_bind_text(st, (*idx)++, f->role);
-    return err;
+    json_t *item = user_json(u);
+    return fk_json_append(ctx, item);
 }
 
-static json_t *user_row(struct fk_stmt *st, void *ctx)
+static enum fk_err append_token(const struct fk_token_info *t, void *ctx)
 {
-    (void)ctx;
-    return user_json(st);
+    json_t *item =
+        json_pack("{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)t->id, "name", t->name,
+                  "user_id", (json_int_t)t->user_id, "username", t->username, "created_at",
+                  fk_time_or_null(t->created_at), "last_used_at", fk_time_or_null(t->last_used_at),
+                  "revoked_at", fk_time_or_null(t->revoked_at));
+    return fk_json_append(ctx, item);
 }
 
 static void list_users(struct fk_req *req)
@@ -313,7 +264,7 @@ static void list_users(struct fk_req *req)
     if (q != NULL && (q[0] == '\0' || strlen(q) > 64))
         q = NULL;
     if (role != NULL && role[0] != '\0' && fk_role_from_name(role) == 0) {
-        fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
+        fk_reply_err(req, FK_E_ROLE_UNKNOWN, "role");
         return;
     }
     if (role != NULL && role[0] == '\0')
@@ -324,11 +275,11 @@ static void list_users(struct fk_req *req)
         char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
         const char *reason;
         if (fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
-            fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
+            fk_reply_err(req, FK_E_REGION_FORMAT, "region");
             return;
         }
         if (!fk_req_covers(req, prefix)) {
-            fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+            fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
             return;
         }
         snprintf(scope, sizeof(scope), "%s", prefix);
@@ -336,52 +287,11 @@ static void list_users(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char in_region[96], where[384], count_sql[512], list_sql[768];
-    fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
-    /* Resident accounts (phone sign-in, thousands of them) are listed only
-     * when asked for with ?role=resident: the staff list stays the staff. */
-    snprintf(where, sizeof(where), " WHERE %s%s%s", in_region,
-             q ? " AND (u.username LIKE ? OR u.display_name LIKE ?)" : "",
-             role ? " AND u.role = ?" : " AND u.role <> 'resident'");
-    struct user_filter uf = {scope, q, role, ""};
-    if (q)
-        snprintf(uf.like, sizeof(uf.like), "%%%s%%", q);
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*)" USER_FROM "%s", where);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " USER_COLUMNS USER_FROM "%s ORDER BY u.id LIMIT ? OFFSET ?", where);
-    struct fk_list_query lq = {count_sql, list_sql, bind_user_filter, &uf, user_row, NULL};
+    struct fk_user_filter uf = {scope, q, role};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = fk_list_run(db, &lq, page, per_page, items, &total);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
-}
-
-/* Replies 422/404 when `region` is malformed, unknown or outside the caller's
- * jurisdiction; 0 if fine. */
-static int region_in_reach_or_reply(struct fk_req *req, struct fk_conn *db, const char *region,
-                                    struct fk_region *out)
-{
-    char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
-    const char *reason;
-    if (fk_region_normalize(region, code, prefix, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
-        return -1;
-    }
-    enum fk_err err = fk_region_get(db, code, out);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, out->prefix))) {
-        fk_reply_error(req, 422, "invalid_field", "区划不存在或不在管辖范围内", "region");
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    enum fk_err err = fk_accounts_list_users(db, &uf, page, per_page, &total, append_user, items);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void create_user(struct fk_req *req)
@@ -398,29 +308,23 @@ static void create_user(struct fk_req *req)
         return;
     struct fk_region found;
     if (fk_role_from_name(role) == 0) {
-        fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
+        fk_reply_err(req, FK_E_ROLE_UNKNOWN, "role");
         return;
     }
-    if (region_in_reach_or_reply(req, db, region, &found) != 0)
+    if (fk_region_in_reach_or_reply(req, db, region, &found) != 0)
         return;
     int64_t id = 0;
     struct fk_field_error why = {0};
     enum fk_err err =
         fk_user_add(db, username, password, role, found.code, display_name, 0, &id, &why);
     if (err == FK_ERR_INVALID || err == FK_ERR_CONFLICT || (err == FK_ERR_IO && why.message)) {
-        fk_reply_error(req,
-                       err == FK_ERR_CONFLICT ? 409
-                       : err == FK_ERR_IO     ? 503
-                                              : 422,
-                       err == FK_ERR_CONFLICT ? "conflict"
-                       : err == FK_ERR_IO     ? "password_dictionary_missing"
-                                              : "invalid_field",
-                       why.message, why.field);
+        fk_reply_errf(req,
+                      err == FK_ERR_CONFLICT ? FK_E_USER_CONFLICT_MSG
+                      : err == FK_ERR_IO     ? FK_E_PASSWORD_DICTIONARY_MISSING
+                                             : FK_E_INVALID_FIELD_MSG,
+                      why.field, why.message);
         return;
     }
-    json_t *user = NULL;
-    if (err == FK_OK)
-        err = load_user(req, db, id, &user);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -428,13 +332,13 @@ static void create_user(struct fk_req *req)
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     audit_or_log(req, "user_create", "user", id_text);
-    fk_reply_json(req, 201, user);
+    reply_user(req, db, FK_OK, id, 201);
 }
 
 static void patch_user(struct fk_req *req)
 {
     int64_t id;
-    if (parse_id_or_reply(req, "user_not_found", "用户不存在", &id) != 0)
+    if (parse_id_or_reply(req, FK_E_USER_NOT_FOUND, &id) != 0)
         return;
     const char *display_name, *role, *region, *password;
     int has_disabled, disabled = 0, has_unlock, unlock = 0, has_revoke, revoke_tokens = 0;
@@ -447,121 +351,66 @@ static void patch_user(struct fk_req *req)
         fk_json_bool_or_reply(req, "revoke_tokens", &has_revoke, &revoke_tokens) != 0)
         return;
     if (role != NULL && fk_role_from_name(role) == 0) {
-        fk_reply_error(req, 422, "invalid_field", "没有这个角色", "role");
+        fk_reply_err(req, FK_E_ROLE_UNKNOWN, "role");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    json_t *user = NULL;
-    enum fk_err err = load_user(req, db, id, &user);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "user_not_found", "用户不存在", "id");
+    struct fk_user user;
+    enum fk_err err = fk_user_in_scope(db, id, req->actor.prefix, &user);
+    if (fk_found_or_reply(req, err, FK_E_USER_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    char username[FK_USERNAME_MAX + 1];
-    snprintf(username, sizeof(username), "%s",
-             json_string_value(json_object_get(user, "username")));
-    json_decref(user);
-    user = NULL;
+    const char *username = user.username;
     struct fk_field_error why = {0};
     if (password != NULL && (err = fk_password_check(username, password, &why)) != FK_OK) {
         if (err == FK_ERR_INVALID)
-            fk_reply_error(req, 422, "invalid_field", why.message, "password");
+            fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "password", why.message);
         else
-            fk_reply_error(req, 503, "password_dictionary_missing", why.message, "password");
+            fk_reply_errf(req, FK_E_PASSWORD_DICTIONARY_MISSING, "password", why.message);
         return;
     }
     if (has_disabled && disabled && id == req->actor.user_id) {
-        fk_reply_error(req, 422, "invalid_field", "不能停用自己的账号", "disabled");
+        fk_reply_err(req, FK_E_DISABLE_SELF, "disabled");
         return;
     }
     struct fk_region found;
-    if (region != NULL && region_in_reach_or_reply(req, db, region, &found) != 0)
+    if (region != NULL && fk_region_in_reach_or_reply(req, db, region, &found) != 0)
         return;
     char hash[FK_PASSWORD_HASH_LEN];
     if (password != NULL && (err = fk_password_hash(password, hash)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
-    int64_t now = fk_now();
-    if ((err = fk_db_begin(db)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if (display_name)
-        err = fk_db_run(db, NULL, "UPDATE users SET display_name = ? WHERE id = ?", "ti",
-                        display_name, id);
-    if (err == FK_OK && role)
-        err = fk_db_run(db, NULL, "UPDATE users SET role = ? WHERE id = ?", "ti", role, id);
-    if (err == FK_OK && region)
-        err = fk_db_run(db, NULL, "UPDATE users SET region = ?, region_prefix = ? WHERE id = ?",
-                        "tti", found.code, found.prefix, id);
-    if (err == FK_OK && password)
-        err =
-            fk_db_run(db, NULL, "UPDATE users SET password_hash = ? WHERE id = ?", "ti", hash, id);
-    if (err == FK_OK && has_disabled)
-        err = fk_db_run(db, NULL, "UPDATE users SET disabled = ? WHERE id = ?", "ii",
-                        (int64_t)disabled, id);
-    if (err == FK_OK && has_unlock && unlock)
-        err = fk_login_throttle_clear(db, username, NULL);
-    /* On request (with a password reset, typically) the bearer tokens go too. */
-    if (err == FK_OK && has_revoke && revoke_tokens)
-        err = fk_user_revoke_tokens(db, id, now);
-    /* A new password, role or region, or disabling, ends the user's sessions. */
-    if (err == FK_OK && (password || role || region || (has_disabled && disabled)) &&
-        id != req->actor.user_id)
-        err = fk_db_run(db, NULL, "DELETE FROM sessions WHERE user_id = ?", "i", id);
-    if (err == FK_OK)
-        err = fk_db_run(db, NULL, "UPDATE users SET updated_at = ? WHERE id = ?", "ii", now, id);
+    struct fk_user_change change = {
+        .display_name = display_name,
+        .role = role,
+        .region = region ? found.code : NULL,
+        .prefix = region ? found.prefix : NULL,
+        .password_hash = password ? hash : NULL,
+        .has_disabled = has_disabled,
+        .disabled = disabled,
+        .unlock = has_unlock && unlock,
+        .revoke_tokens = has_revoke && revoke_tokens,
+        /* A new password, role or region, or disabling, ends the user's
+         * sessions (not the caller's own). */
+        .end_sessions =
+            (password || role || region || (has_disabled && disabled)) && id != req->actor.user_id,
+    };
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (err == FK_OK) {
-        json_t *changed =
-            json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b}", "display_name", display_name != NULL, "role",
-                      role != NULL, "region", region != NULL, "password", password != NULL,
-                      "disabled", has_disabled, "unlock", has_unlock && unlock, "revoke_tokens",
-                      has_revoke && revoke_tokens);
-        err = fk_audit_req(req, "user_update", "user", id_text, 0, changed);
-        json_decref(changed);
-    }
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if ((err = load_user(req, db, id, &user)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, user);
+    json_t *changed = json_pack(
+        "{s:b,s:b,s:b,s:b,s:b,s:b,s:b}", "display_name", display_name != NULL, "role", role != NULL,
+        "region", region != NULL, "password", password != NULL, "disabled", has_disabled, "unlock",
+        has_unlock && unlock, "revoke_tokens", has_revoke && revoke_tokens);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "user_update", "user", 0, changed);
+    audit.target_id = id_text;
+    err = fk_accounts_update_user(db, id, username, &change, fk_now(), &audit);
+    json_decref(changed);
+    reply_user(req, db, err, id, 200);
 }
 
 /* --- tokens --- */
-
-/* fk_list_run callbacks of the token list. */
-static enum fk_err bind_scope(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, ctx);
-    *idx += 2;
-    return err;
-}
-
-static json_t *token_row(struct fk_stmt *st, void *ctx)
-{
-    (void)ctx;
-    return json_pack(
-        "{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)fk_stmt_int64(st, 0), "name",
-        fk_stmt_text(st, 1), "user_id", (json_int_t)fk_stmt_int64(st, 2), "username",
-        fk_stmt_text(st, 3), "created_at", fk_time_or_null(fk_stmt_int64(st, 4)), "last_used_at",
-        fk_time_or_null(fk_stmt_int64(st, 5)), "revoked_at", fk_time_or_null(fk_stmt_int64(st, 6)));
-}
 
 static void list_tokens(struct fk_req *req)
 {
@@ -571,26 +420,11 @@ static void list_tokens(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char in_region[96], count_sql[256], list_sql[640];
-    fk_store_in_region("u.region_prefix", in_region, sizeof(in_region));
-    snprintf(count_sql, sizeof(count_sql),
-             "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE %s",
-             in_region);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT t.id, t.name, t.user_id, u.username, t.created_at, "
-             "COALESCE(t.last_used_at, 0), COALESCE(t.revoked_at, 0) FROM api_tokens t "
-             "JOIN users u ON u.id = t.user_id WHERE %s ORDER BY t.id DESC LIMIT ? OFFSET ?",
-             in_region);
-    struct fk_list_query lq = {count_sql, list_sql, bind_scope, req->actor.prefix, token_row, NULL};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = fk_list_run(db, &lq, page, per_page, items, &total);
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_accounts_list_tokens(db, req->actor.prefix, page, per_page, &total, append_token, items);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void create_token(struct fk_req *req)
@@ -603,20 +437,10 @@ static void create_token(struct fk_req *req)
     if (db == NULL)
         return;
     /* The user must be inside the caller's jurisdiction. */
-    char in_region[96], sql[256];
-    fk_store_in_region("region_prefix", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "SELECT id FROM users WHERE username = ? AND %s", in_region);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_text(st, 1, username);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "user_not_found", "用户不存在", "username");
+    struct fk_user user;
+    enum fk_err err = fk_user_by_username_in_scope(db, username, req->actor.prefix, &user);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_USER_NOT_FOUND, "username");
         return;
     }
     char token[FK_TOKEN_LEN];
@@ -638,39 +462,14 @@ static void create_token(struct fk_req *req)
 static void revoke_token(struct fk_req *req)
 {
     int64_t id;
-    if (parse_id_or_reply(req, "token_not_found", "令牌不存在", &id) != 0)
+    if (parse_id_or_reply(req, FK_E_TOKEN_ID_NOT_FOUND, &id) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char in_region[96], sql[320];
-    fk_store_in_region("region_prefix", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND "
-             "user_id IN (SELECT id FROM users WHERE %s) RETURNING id",
-             in_region);
-    struct fk_stmt *st;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, fk_now());
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 2, id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 3, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        while (fk_stmt_step(st) == FK_OK)
-            ;
-    fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "token_not_found", "令牌不存在或已吊销", "id");
+    enum fk_err err = fk_token_revoke_in_scope(db, id, req->actor.prefix, fk_now());
+    if (fk_found_or_reply(req, err, FK_E_TOKEN_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     audit_or_log(req, "token_revoke", "token", fk_req_param(req, "id"));
     fk_reply_empty(req, 204);
 }

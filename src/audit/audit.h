@@ -24,7 +24,15 @@ struct fk_audit_entry {
 /* Writes one entry through `db` (inside the caller's transaction if any). */
 enum fk_err fk_audit_write(struct fk_conn *db, const struct fk_audit_entry *entry) FK_MUST_CHECK;
 
-/* Writes an entry for the request's actor and IP. */
+/* The entry of the request's actor, region and IP for `action` on a record
+ * of `target_type` (static strings) about `person_id` (or 0); target_id is
+ * left NULL for the writer to name. `detail` is borrowed (and so is `req`,
+ * whose strings the entry points into: use it within the request). */
+struct fk_audit_entry fk_audit_entry_of(struct fk_req *req, const char *action,
+                                        const char *target_type, int64_t person_id, json_t *detail);
+
+/* Writes an entry for the request's actor and IP. `target_id` and `detail`
+ * are borrowed. */
 enum fk_err fk_audit_req(struct fk_req *req, const char *action, const char *target_type,
                          const char *target_id, int64_t person_id, json_t *detail) FK_MUST_CHECK;
 

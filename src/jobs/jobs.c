@@ -5,6 +5,7 @@
 #include "http/http.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,5 +160,70 @@ enum fk_err fk_jobs_recover(struct fk_conn *db, int64_t stale_seconds, int64_t *
             "iii", now, now, now - stale_seconds);
     if (failed != NULL)
         *failed = err == FK_OK ? count : 0;
+    return err;
+}
+
+enum fk_err fk_job_get(struct fk_conn *db, int64_t id, int64_t user_id, struct fk_job *out)
+{
+    struct fk_stmt *st;
+    int row;
+    enum fk_err err = fk_db_query(db, &st, &row,
+                                  "SELECT kind, state, total, done, imported, rejected, skipped, "
+                                  "message, created_at, finished_at FROM jobs "
+                                  "WHERE id = ? AND user_id = ?",
+                                  "ii", id, user_id);
+    if (err != FK_OK)
+        return err;
+    if (row) {
+        out->id = id;
+        snprintf(out->kind, sizeof(out->kind), "%s", fk_stmt_text(st, 0));
+        snprintf(out->state, sizeof(out->state), "%s", fk_stmt_text(st, 1));
+        out->total = fk_stmt_int64(st, 2);
+        out->done = fk_stmt_int64(st, 3);
+        out->imported = fk_stmt_int64(st, 4);
+        out->rejected = fk_stmt_int64(st, 5);
+        out->skipped = fk_stmt_int64(st, 6);
+        out->has_message = !fk_stmt_is_null(st, 7);
+        snprintf(out->message, sizeof(out->message), "%s",
+                 out->has_message ? fk_stmt_text(st, 7) : "");
+        out->created_at = fk_stmt_int64(st, 8);
+        out->finished_at = fk_stmt_int64(st, 9);
+    }
+    fk_stmt_free(st);
+    return row ? FK_OK : FK_ERR_NOT_FOUND;
+}
+
+enum fk_err fk_job_report(struct fk_conn *db, int64_t id, int64_t user_id, unsigned char **bytes,
+                          size_t *len)
+{
+    struct fk_stmt *st;
+    int row;
+    *bytes = NULL;
+    *len = 0;
+    enum fk_err err = fk_db_query(
+        db, &st, &row, "SELECT report FROM jobs WHERE id = ? AND user_id = ?", "ii", id, user_id);
+    if (err != FK_OK)
+        return err;
+    if (!row) {
+        fk_stmt_free(st);
+        return FK_ERR_NOT_FOUND;
+    }
+    const char *encoded = fk_stmt_is_null(st, 0) ? "" : fk_stmt_text(st, 0);
+    size_t encoded_len = strlen(encoded);
+    if (encoded_len > 0) {
+        size_t max = encoded_len / 4 * 3 + 3;
+        *bytes = malloc(max);
+        if (*bytes == NULL)
+            err = FK_ERR_NOMEM;
+        else if (sodium_base642bin(*bytes, max, encoded, encoded_len, NULL, len, NULL,
+                                   sodium_base64_VARIANT_ORIGINAL) != 0)
+            err = FK_ERR_INTERNAL;
+        if (err != FK_OK) {
+            free(*bytes);
+            *bytes = NULL;
+            *len = 0;
+        }
+    }
+    fk_stmt_free(st);
     return err;
 }

@@ -53,6 +53,28 @@ int fk_jobs_drain(int64_t timeout_ms);
 enum fk_err fk_jobs_recover(struct fk_conn *db, int64_t stale_seconds,
                             int64_t *failed) FK_MUST_CHECK;
 
+/* A job as its owner sees it. A plain value. */
+struct fk_job {
+    int64_t id;
+    char kind[32];
+    char state[16]; /* "queued", "running", "done", "failed" */
+    int64_t total, done, imported, rejected, skipped;
+    int has_message;
+    char message[512];
+    int64_t created_at, finished_at; /* finished_at 0 until it ends */
+};
+
+/* Job `id` of `user_id` (only the owner sees a job: anyone else gets
+ * FK_ERR_NOT_FOUND, as for a job that does not exist). Fills *out. */
+enum fk_err fk_job_get(struct fk_conn *db, int64_t id, int64_t user_id,
+                       struct fk_job *out) FK_MUST_CHECK;
+
+/* The report of job `id` of `user_id`, decoded: *bytes (a new buffer the
+ * caller frees with free(), NULL with *len 0 when the job has no report).
+ * FK_ERR_NOT_FOUND as in fk_job_get. */
+enum fk_err fk_job_report(struct fk_conn *db, int64_t id, int64_t user_id, unsigned char **bytes,
+                          size_t *len) FK_MUST_CHECK;
+
 /* GET /api/v1/jobs/{id} and GET /api/v1/jobs/{id}/errors.xlsx. */
 enum fk_err fk_jobs_routes(void) FK_MUST_CHECK;
 

@@ -1,10 +1,11 @@
-/* Person validation, storage and presentation: no HTTP here. */
-#include "residents/residents.h"
-#include "core/clock.h"
-#include "http/http.h"
+/* Person rules: validation, categories, what a search text is, who sees
+ * what in full. No HTTP and no SQL here (residents_store.c reads). */
+#include "http/http.h" /* role bits */
+#include "residents/residents_internal.h"
 
-#include <stdlib.h>
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum fk_err refuse(struct fk_person_error *why, const char *field, const char *reason,
@@ -16,7 +17,7 @@ static enum fk_err refuse(struct fk_person_error *why, const char *field, const 
     return FK_ERR_INVALID;
 }
 
-static const char *id_reason_message(const char *reason)
+const char *fk_person_id_reason_message(const char *reason)
 {
     static const struct {
         const char *reason, *message;
@@ -63,7 +64,7 @@ enum fk_err fk_person_validate(struct fk_conn *db, const struct fk_person_input 
     const char *reason = NULL;
     if (fk_resident_id_parse(in->id_number, now, &out->id, &reason) != FK_OK)
         return refuse(why, "id_number", reason ? reason : "invalid",
-                      id_reason_message(reason ? reason : ""));
+                      fk_person_id_reason_message(reason ? reason : ""));
     if (!present(in->name))
         return refuse(why, "name", "missing", "缺少姓名");
     if (!clean_text(in->name, FK_NAME_MAX))
@@ -92,82 +93,15 @@ enum fk_err fk_person_validate(struct fk_conn *db, const struct fk_person_input 
     if (err != FK_OK)
         return err;
     if (in->household_id != 0) {
-        struct fk_stmt *st;
-        int row;
-        err = fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i",
-                          in->household_id);
-        if (err != FK_OK)
+        char household_region[FK_REGION_CODE_LEN];
+        err = fk_household_region(db, in->household_id, household_region);
+        if (err != FK_OK && err != FK_ERR_NOT_FOUND)
             return err;
-        int fits = row && strncmp(fk_stmt_text(st, 0), scope, strlen(scope)) == 0;
-        fk_stmt_free(st);
-        if (!fits)
+        if (err == FK_ERR_NOT_FOUND || strncmp(household_region, scope, strlen(scope)) != 0)
             return refuse(why, "household_id", "unknown_household", "户不存在或不在管辖范围内");
         out->household_id = in->household_id;
     }
     return FK_OK;
-}
-
-enum fk_err fk_person_find_by_id_number(struct fk_conn *db, const struct fk_pii_key *key,
-                                        const char *id_number, int64_t *id)
-{
-    char blind[FK_BLIND_LEN];
-    fk_pii_blind(key, "id_number", id_number, blind);
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT id FROM persons WHERE id_blind = ?", "t", blind);
-    if (err != FK_OK)
-        return err;
-    *id = row ? fk_stmt_int64(st, 0) : 0;
-    fk_stmt_free(st);
-    return FK_OK;
-}
-
-enum fk_err fk_person_insert(struct fk_conn *db, const struct fk_pii_key *key,
-                             const struct fk_person_valid *p, int64_t now, int64_t *id,
-                             int64_t *existing_id)
-{
-    char id_blind[FK_BLIND_LEN], phone_blind[FK_BLIND_LEN];
-    char *id_sealed = NULL, *phone_sealed = NULL;
-    /* Look first: on PostgreSQL a failed INSERT aborts the caller's whole
-     * transaction, so a known duplicate must never reach the unique index. */
-    int64_t found = 0;
-    enum fk_err err = fk_person_find_by_id_number(db, key, p->id.number, &found);
-    if (err != FK_OK)
-        return err;
-    if (found != 0) {
-        if (existing_id != NULL)
-            *existing_id = found;
-        return FK_ERR_CONFLICT;
-    }
-    fk_pii_blind(key, "id_number", p->id.number, id_blind);
-    err = fk_pii_seal(key, "id_number", p->id.number, &id_sealed);
-    if (err == FK_OK && p->phone[0] != '\0') {
-        fk_pii_blind(key, "phone", p->phone, phone_blind);
-        err = fk_pii_seal(key, "phone", p->phone, &phone_sealed);
-    }
-    if (err != FK_OK)
-        goto done;
-    int64_t new_id = 0;
-    err = fk_db_run(db, &new_id,
-                    "INSERT INTO persons(id_sealed, id_blind, name, sex, birth_date, phone_sealed, "
-                    "phone_blind, household_id, region, address, created_at, updated_at) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    "ttti"
-                    "t"
-                    "tt"
-                    "z"
-                    "tt"
-                    "ii",
-                    id_sealed, id_blind, p->name, (int64_t)p->id.sex, p->id.birth_date,
-                    phone_sealed, phone_sealed ? phone_blind : NULL, p->household_id,
-                    p->region.code, p->address, now, now);
-    if (err == FK_OK && id != NULL)
-        *id = new_id;
-done:
-    free(id_sealed);
-    free(phone_sealed);
-    return err;
 }
 
 int fk_role_sees_full_id(unsigned role)
@@ -181,53 +115,49 @@ int fk_role_sees_full_phone(unsigned role)
                     FK_ROLE_QUARANTINE_STAFF)) != 0;
 }
 
-static int age_on(const char *birth_date, int64_t now)
+const char *const fk_person_categories[FK_PERSON_CATEGORY_COUNT][2] = {
+    {"returnee", "返乡人员"}, {"key_person", "重点人员"}, {"staff", "上班人员"},
+    {"student", "学生"},      {"elderly", "独居老人"},    {"disabled", "残疾人"},
+};
+
+int fk_person_category_index(const char *name)
 {
-    int y, m, d;
-    fk_civil_date(now, &y, &m, &d);
-    int by = (birth_date[0] - '0') * 1000 + (birth_date[1] - '0') * 100 +
-             (birth_date[2] - '0') * 10 + (birth_date[3] - '0');
-    int bm = (birth_date[5] - '0') * 10 + (birth_date[6] - '0');
-    int bd = (birth_date[8] - '0') * 10 + (birth_date[9] - '0');
-    int age = y - by;
-    if (m < bm || (m == bm && d < bd))
-        age--;
-    return age < 0 ? 0 : age;
+    for (int i = 0; i < FK_PERSON_CATEGORY_COUNT; i++)
+        if (strcmp(fk_person_categories[i][0], name) == 0)
+            return i;
+    return -1;
 }
 
-/* "returnee,key_person" -> ["returnee","key_person"] */
-static json_t *categories_json(const char *text)
+/* Words that make a search text an address rather than a name. */
+static const char *const address_words[] = {"小区", "楼", "号", "路", "街", "村", "单元", "室",
+                                            "巷",   "组", "区", "苑", "院", "栋", "层"};
+
+const char *fk_person_query_kind(const char *q)
 {
-    json_t *list = json_array();
-    if (text == NULL)
-        return list;
-    const char *p = text;
-    while (*p != '\0') {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len > 0)
-            json_array_append_new(list, json_stringn(p, len));
-        p += len + (comma ? 1 : 0);
+    size_t len = strlen(q);
+    int digits = 0;
+    for (size_t i = 0; i < len; i++)
+        digits += q[i] >= '0' && q[i] <= '9';
+    if (len == 18 && (digits == 18 || (digits == 17 && (q[17] == 'X' || q[17] == 'x'))))
+        return "id_number";
+    if (len == 11 && digits == 11 && q[0] == '1')
+        return "phone";
+    if (digits > 0)
+        return "address";
+    for (size_t i = 0; i < sizeof(address_words) / sizeof(address_words[0]); i++)
+        if (strstr(q, address_words[i]) != NULL)
+            return "address";
+    return "name";
+}
+
+void fk_person_open(const struct fk_pii_key *key, const char *context, const char *sealed,
+                    char *out, size_t size)
+{
+    out[0] = '\0';
+    char *plain = NULL;
+    if (sealed != NULL && sealed[0] != '\0' && fk_pii_open(key, context, sealed, &plain) == FK_OK) {
+        snprintf(out, size, "%s", plain);
+        sodium_memzero(plain, strlen(plain));
+        free(plain);
     }
-    return list;
-}
-
-json_t *fk_person_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
-{
-    const char *birth = fk_stmt_text(st, 4);
-    if (birth == NULL || strlen(birth) != 10)
-        birth = "1900-01-01";
-    return json_pack(
-        "{s:I,s:s,s:s,s:s,s:i,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id",
-        (json_int_t)fk_stmt_int64(st, 0), "name", fk_stmt_text(st, 2), "sex",
-        fk_stmt_int64(st, 3) == FK_SEX_MALE ? "male" : "female", "birth_date", birth, "age",
-        age_on(birth, fk_now()), "id_number",
-        fk_pii_json(key, "id_number", fk_stmt_text(st, 1), fk_role_sees_full_id(role)), "phone",
-        fk_pii_json(key, "phone", fk_stmt_text(st, 5), fk_role_sees_full_phone(role)), "region",
-        fk_stmt_text(st, 7), "region_name", fk_stmt_text(st, 8), "address", fk_stmt_text(st, 9),
-        "household_id",
-        fk_stmt_is_null(st, 6) ? json_null() : json_integer((json_int_t)fk_stmt_int64(st, 6)),
-        "categories", categories_json(fk_stmt_text(st, 10)), "created_at",
-        fk_time_or_null(fk_stmt_int64(st, 11)), "updated_at",
-        fk_time_or_null(fk_stmt_int64(st, 12)));
 }

@@ -1,12 +1,14 @@
 /* HTTP handlers for persons and households: parse, authorize, call the
- * registry, audit, reply. */
+ * registry (residents_store.c), reply. Reads are audited here; writes are
+ * audited by the registry inside their transaction. */
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/http.h"
-#include "residents/residents.h"
 #include "residents/residents_internal.h"
+#include "regions/regions_json.h"
+#include "residents/residents_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +18,38 @@
 #define MERGERS (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER)
 #define STAFF (~FK_ROLE_RESIDENT & 0xfffu)
 
-static const char *const known_categories[] = {"returnee", "key_person", "staff",
-                                               "student",  "elderly",    "disabled"};
+int fk_residents_parse_query(struct fk_req *req, struct fk_person_query *query)
+{
+    query->match_kind = "all";
+    const char *q = fk_req_query(req, "q");
+    if (q != NULL && q[0] != '\0') {
+        if (strlen(q) > 64) {
+            fk_reply_err(req, FK_E_PERSON_QUERY_TOO_LONG, "q");
+            return -1;
+        }
+        query->q = q;
+        query->match_kind = fk_person_query_kind(q);
+    }
+    const char *category = fk_req_query(req, "category");
+    if (category != NULL && category[0] != '\0') {
+        int k = fk_person_category_index(category);
+        if (k < 0) {
+            fk_reply_err(req, FK_E_PERSON_CATEGORY_UNKNOWN, "category");
+            return -1;
+        }
+        query->category = fk_person_categories[k][0];
+    }
+    const char *household = fk_req_query(req, "household_id");
+    if (household != NULL && household[0] != '\0' &&
+        fk_parse_int64(household, 1, INT64_MAX, &query->household_id) != FK_OK) {
+        fk_reply_err(req, FK_E_HOUSEHOLD_ID_FORMAT, "household_id");
+        return -1;
+    }
+    if (fk_query_time_or_reply(req, "from", &query->has_from, &query->from) != 0 ||
+        fk_query_time_or_reply(req, "until", &query->has_until, &query->until) != 0)
+        return -1;
+    return 0;
+}
 
 /* Reads "categories" (an array of known names) into "a,b" sorted by the
  * table's order; -1 after replying 422. *present says whether it was given. */
@@ -29,7 +61,7 @@ static int categories_or_reply(struct fk_req *req, char *out, size_t out_size, i
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > 16) {
-        fk_reply_error(req, 422, "invalid_field", "类别应为数组", "categories");
+        fk_reply_err(req, FK_E_PERSON_CATEGORIES_TYPE, "categories");
         return -1;
     }
     unsigned chosen = 0;
@@ -37,49 +69,136 @@ static int categories_or_reply(struct fk_req *req, char *out, size_t out_size, i
     json_t *item;
     json_array_foreach(list, i, item)
     {
-        size_t k = 0;
-        for (; k < sizeof(known_categories) / sizeof(known_categories[0]); k++)
-            if (json_is_string(item) && strcmp(json_string_value(item), known_categories[k]) == 0)
-                break;
-        if (k == sizeof(known_categories) / sizeof(known_categories[0])) {
-            fk_reply_error(req, 422, "invalid_field", "未知的人员类别", "categories");
+        int k = json_is_string(item) ? fk_person_category_index(json_string_value(item)) : -1;
+        if (k < 0) {
+            fk_reply_err(req, FK_E_PERSON_CATEGORY_UNKNOWN, "categories");
             return -1;
         }
         chosen |= 1u << k;
     }
     size_t used = 0;
-    for (size_t k = 0; k < sizeof(known_categories) / sizeof(known_categories[0]); k++)
+    for (int k = 0; k < FK_PERSON_CATEGORY_COUNT; k++)
         if (chosen & (1u << k))
             used += (size_t)snprintf(out + used, out_size - used, "%s%s", used ? "," : "",
-                                     known_categories[k]);
+                                     fk_person_categories[k][0]);
     *present = 1;
     return 0;
 }
 
-static int id_param_or_reply(struct fk_req *req, const char *code, int64_t *id)
+static int id_param_or_reply(struct fk_req *req, enum fk_ecode e, int64_t *id)
 {
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, code, "记录不存在或不在管辖范围内", "id");
+        fk_reply_err(req, e, "id");
         return -1;
     }
     return 0;
 }
 
-static void reply_person_error(struct fk_req *req, const struct fk_person_error *why)
+/* The record id of the path and the request's connection; NULL after
+ * replying (`e` for an id that cannot be one). */
+static struct fk_conn *id_db_or_reply(struct fk_req *req, enum fk_ecode e, int64_t *id)
 {
-    json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_field", "message",
-                             why->message, "field", why->field, "reason", why->reason);
-    fk_reply_json(req, 422, body);
+    return id_param_or_reply(req, e, id) == 0 ? fk_req_db(req) : NULL;
 }
 
-static void audit_or_fail(struct fk_req *req, enum fk_err *err, const char *action,
-                          const char *type, int64_t id, int64_t person_id, json_t *detail)
+static void reply_person_error(struct fk_req *req, const struct fk_person_error *why)
+{
+    fk_reply_err_ex(req, FK_E_INVALID_FIELD_MSG, why->field, why->message,
+                    json_pack("{s:s}", "reason", why->reason), NULL);
+}
+
+/* Audits a read when *err is FK_OK (a failure lands in *err); frees detail. */
+static void audit_read(struct fk_req *req, enum fk_err *err, const char *action, const char *type,
+                       int64_t id, int64_t person_id, json_t *detail)
 {
     char id_text[24];
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     if (*err == FK_OK)
         *err = fk_audit_req(req, action, type, id ? id_text : NULL, person_id, detail);
     json_decref(detail);
+}
+
+/* Audits the read of record `id` and replies `body` (stolen), or the
+ * failure of the read or of its audit. */
+static void reply_read(struct fk_req *req, enum fk_err err, json_t *body, const char *action,
+                       const char *type, int64_t id, int64_t person_id)
+{
+    audit_read(req, &err, action, type, id, person_id, NULL);
+    fk_reply_result(req, err, 200, body);
+}
+
+/* Appends persons or households to a JSON array (ctx). */
+struct person_list {
+    json_t *items;
+    struct fk_req *req;
+};
+
+static enum fk_err append_person(const struct fk_person *p, void *ctx)
+{
+    struct person_list *list = ctx;
+    json_t *item = fk_person_to_json(p, &list->req->app->pii_key, list->req->actor.role);
+    return fk_json_append(list->items, item);
+}
+
+static enum fk_err append_household(const struct fk_household *h, void *ctx)
+{
+    json_t *item = fk_household_to_json(h);
+    return fk_json_append(ctx, item);
+}
+
+/* A person of the caller's jurisdiction (merged ones too) as JSON with
+ * "merged_into", into *out (a new reference). */
+static enum fk_err person_json(struct fk_req *req, struct fk_conn *db, int64_t id, json_t **out)
+{
+    struct fk_person p;
+    enum fk_err err = fk_residents_person_load(db, id, req->actor.prefix, &p);
+    if (err == FK_OK && (*out = fk_person_to_json(&p, &req->app->pii_key, req->actor.role)) == NULL)
+        err = FK_ERR_NOMEM;
+    if (err == FK_OK)
+        json_object_set_new(*out, "merged_into",
+                            p.merged_into ? json_integer((json_int_t)p.merged_into) : json_null());
+    return err;
+}
+
+/* Replies person `id` with `status` after a write, or the write's failure. */
+static void reply_person(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                         unsigned status)
+{
+    json_t *person = NULL;
+    if (err == FK_OK)
+        err = person_json(req, db, id, &person);
+    fk_reply_result(req, err, status, person);
+}
+
+/* Household `id` of the caller's jurisdiction as JSON (a new reference in
+ * *out), with its members when `members`. */
+static enum fk_err household_json(struct fk_req *req, struct fk_conn *db, int64_t id, int members,
+                                  json_t **out)
+{
+    struct fk_household h;
+    enum fk_err err = fk_residents_household_load(db, id, req->actor.prefix, &h);
+    if (err == FK_OK && (*out = fk_household_to_json(&h)) == NULL)
+        err = FK_ERR_NOMEM;
+    if (err != FK_OK || !members)
+        return err;
+    struct person_list list = {json_array(), req};
+    err = fk_residents_members(db, id, req->actor.prefix, append_person, &list);
+    json_object_set_new(*out, "members", list.items);
+    if (err != FK_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+/* Replies household `id` with `status` after a write, or the write's failure. */
+static void reply_household(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                            unsigned status)
+{
+    json_t *household = NULL;
+    if (err == FK_OK)
+        err = household_json(req, db, id, 0, &household);
+    fk_reply_result(req, err, status, household);
 }
 
 /* --- persons --- */
@@ -113,43 +232,18 @@ static void create_person(struct fk_req *req)
         return;
     }
     int64_t id = 0, existing = 0;
+    json_t *detail = json_pack("{s:s}", "region", valid.region.code);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "person_create", "person", 0, detail);
     if (err == FK_OK)
-        err = fk_db_begin(db);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
+        err = fk_residents_create(db, &req->app->pii_key, &valid,
+                                  has_categories ? categories : NULL, now, &audit, &id, &existing);
+    json_decref(detail);
+    if (err == FK_ERR_CONFLICT) {
+        fk_reply_err_ex(req, FK_E_PERSON_ALREADY_REGISTERED, "id_number", NULL, NULL,
+                        json_pack("{s:I}", "existing_id", (json_int_t)existing));
         return;
     }
-    err = fk_person_insert(db, &req->app->pii_key, &valid, now, &id, &existing);
-    if (err == FK_OK && has_categories)
-        err = fk_db_run(db, NULL, "UPDATE persons SET categories = ? WHERE id = ?", "ti",
-                        categories, id);
-    audit_or_fail(req, &err, "person_create", "person", id, id,
-                  json_pack("{s:s}", "region", valid.region.code));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_CONFLICT && existing == 0 &&
-            fk_person_find_by_id_number(db, &req->app->pii_key, valid.id.number, &existing) !=
-                FK_OK)
-            existing = 0; /* registered by a concurrent request: still a 409 */
-        if (err == FK_ERR_CONFLICT) {
-            fk_reply_json(req, 409,
-                          json_pack("{s:{s:s,s:s,s:s},s:I}", "error", "code", "already_registered",
-                                    "message", "该身份证号已登记", "field", "id_number",
-                                    "existing_id", (json_int_t)existing));
-            return;
-        }
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    json_t *person = NULL;
-    err = fk_residents_load_person(req, db, id, &person);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 201, person);
+    reply_person(req, db, err, id, 201);
 }
 
 static void list_persons(struct fk_req *req)
@@ -164,53 +258,47 @@ static void list_persons(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    json_t *items = NULL;
+    struct person_list list = {json_array(), req};
     int64_t total = 0;
-    enum fk_err err = fk_residents_search(req, db, &query, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "person_list", "person", 0, 0,
-                  json_pack("{s:s,s:s,s:I}", "region", scope, "match", query.match_kind, "total",
-                            (json_int_t)total));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err = fk_residents_search(db, &req->app->pii_key, &query, page, per_page, &total,
+                                          append_person, &list);
+    audit_read(req, &err, "person_list", "person", 0, 0,
+               json_pack("{s:s,s:s,s:I}", "region", scope, "match", query.match_kind, "total",
+                         (json_int_t)total));
+    fk_reply_list(req, err, list.items, total, page, per_page);
 }
 
 static void get_person(struct fk_req *req)
 {
     int64_t id;
-    if (id_param_or_reply(req, "person_not_found", &id) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
+    struct fk_conn *db = id_db_or_reply(req, FK_E_PERSON_ID_NOT_FOUND, &id);
     if (db == NULL)
         return;
     json_t *person = NULL;
-    enum fk_err err = fk_residents_load_person(req, db, id, &person);
+    enum fk_err err = person_json(req, db, id, &person);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_PERSON_NOT_FOUND, "id");
         return;
+    }
+    json_t *hid = json_object_get(person, "household_id");
+    json_t *household = NULL;
+    if (err == FK_OK && json_is_integer(hid)) {
+        err = household_json(req, db, json_integer_value(hid), 1, &household);
+        if (err == FK_ERR_NOT_FOUND)
+            err = FK_OK;
     }
     if (err == FK_OK)
-        err = fk_residents_attach_household(req, db, person);
-    audit_or_fail(req, &err, "person_read", "person", id, id, NULL);
-    if (err != FK_OK) {
-        json_decref(person);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, person);
+        json_object_set_new(person, "household", household ? household : json_null());
+    reply_read(req, err, person, "person_read", "person", id, id);
 }
 
 static void patch_person(struct fk_req *req)
 {
     int64_t id;
-    if (id_param_or_reply(req, "person_not_found", &id) != 0)
+    if (id_param_or_reply(req, FK_E_PERSON_ID_NOT_FOUND, &id) != 0)
         return;
     if (json_object_get(req->json, "id_number") != NULL) {
-        fk_reply_error(req, 422, "invalid_field",
-                       "身份证号不能修改：请登记正确的身份证号后合并重复记录", "id_number");
+        fk_reply_err(req, FK_E_PERSON_ID_NUMBER_FIXED, "id_number");
         return;
     }
     const char *name, *phone, *region, *address;
@@ -230,23 +318,20 @@ static void patch_person(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_person_current cur;
-    enum fk_err err = fk_residents_load_current(req, db, id, &cur);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+    struct fk_person cur;
+    enum fk_err err = fk_person_get_in_scope(db, id, req->actor.prefix, &cur);
+    if (fk_found_or_reply(req, err, FK_E_PERSON_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
+    char cur_id[19], cur_phone[12];
+    fk_person_open(&req->app->pii_key, "id_number", cur.id_sealed, cur_id, sizeof(cur_id));
+    fk_person_open(&req->app->pii_key, "phone", cur.phone_sealed, cur_phone, sizeof(cur_phone));
     /* Validate the merged record as a whole, with the same rules as create. */
     json_t *phone_value = json_object_get(req->json, "phone");
     int clear_phone = phone_value != NULL && json_is_null(phone_value);
     struct fk_person_input in = {
-        .id_number = cur.id_number,
+        .id_number = cur_id,
         .name = name ? name : cur.name,
-        .phone = clear_phone ? NULL : (phone ? phone : cur.phone),
+        .phone = clear_phone ? NULL : (phone ? phone : cur_phone),
         .region = region ? region : cur.region,
         .address = address ? address : cur.address,
         .household_id = clear_household ? 0 : (has_household ? household_id : cur.household_id),
@@ -259,32 +344,36 @@ static void patch_person(struct fk_req *req)
         reply_person_error(req, &why);
         return;
     }
+    json_t *detail = json_pack("{s:b,s:b,s:b,s:b,s:b,s:b}", "name", name != NULL, "phone",
+                               phone != NULL || clear_phone, "region", region != NULL, "address",
+                               address != NULL, "household_id", has_household || clear_household,
+                               "categories", has_categories);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "person_update", "person", id, detail);
     if (err == FK_OK)
-        err = fk_db_begin(db);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    err = fk_residents_update(db, &req->app->pii_key, id, &valid,
-                              has_categories ? categories : NULL, fk_now());
-    audit_or_fail(req, &err, "person_update", "person", id, id,
-                  json_pack("{s:b,s:b,s:b,s:b,s:b,s:b}", "name", name != NULL, "phone",
-                            phone != NULL || clear_phone, "region", region != NULL, "address",
-                            address != NULL, "household_id", has_household || clear_household,
-                            "categories", has_categories));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    json_t *person = NULL;
-    if ((err = fk_residents_load_person(req, db, id, &person)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, person);
+        err = fk_residents_update(db, &req->app->pii_key, id, &valid,
+                                  has_categories ? categories : NULL, fk_now(), &audit);
+    json_decref(detail);
+    reply_person(req, db, err, id, 200);
+}
+
+/* Opens a group of likely duplicates: {"key", "persons": []}. */
+static enum fk_err open_group(const char *key, void *ctx)
+{
+    struct person_list *list = ctx;
+    json_t *persons = json_array();
+    json_t *group = json_pack("{s:s,s:o}", "key", key, "persons", persons);
+    if (group == NULL || json_array_append_new(list->items, group) != 0)
+        return FK_ERR_NOMEM;
+    return FK_OK;
+}
+
+/* Adds a person to the group opened last. */
+static enum fk_err add_to_group(const struct fk_person *p, void *ctx)
+{
+    struct person_list *list = ctx;
+    json_t *group = json_array_get(list->items, json_array_size(list->items) - 1);
+    struct person_list persons = {json_object_get(group, "persons"), list->req};
+    return append_person(p, &persons);
 }
 
 static void list_duplicates(struct fk_req *req)
@@ -296,120 +385,94 @@ static void list_duplicates(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    json_t *items = NULL;
+    struct person_list list = {json_array(), req};
     int64_t total = 0;
-    enum fk_err err = fk_residents_duplicates(req, db, scope, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "person_list", "person", 0, 0,
-                  json_pack("{s:s,s:s}", "region", scope, "match", "duplicates"));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_residents_duplicates(db, scope, page, per_page, &total, open_group, add_to_group, &list);
+    audit_read(req, &err, "person_list", "person", 0, 0,
+               json_pack("{s:s,s:s}", "region", scope, "match", "duplicates"));
+    fk_reply_list(req, err, list.items, total, page, per_page);
 }
 
 static void merge_person(struct fk_req *req)
 {
     int64_t id, duplicate_id = 0;
     int has_duplicate;
-    if (id_param_or_reply(req, "person_not_found", &id) != 0 ||
+    if (id_param_or_reply(req, FK_E_PERSON_ID_NOT_FOUND, &id) != 0 ||
         fk_json_int_or_reply(req, "duplicate_id", 1, 1, INT64_MAX, &has_duplicate, &duplicate_id) !=
             0)
         return;
     if (duplicate_id == id) {
-        fk_reply_error(req, 422, "invalid_field", "不能与自己合并", "duplicate_id");
+        fk_reply_err(req, FK_E_PERSON_MERGE_SELF, "duplicate_id");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    enum fk_err err = fk_db_begin(db);
+    json_t *detail = json_pack("{s:I}", "duplicate_id", (json_int_t)duplicate_id);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "person_merge", "person", id, detail);
     const char *field = NULL;
-    if (err == FK_OK)
-        err = fk_residents_merge(req, db, id, duplicate_id, &field);
-    audit_or_fail(req, &err, "person_merge", "person", id, id,
-                  json_pack("{s:I}", "duplicate_id", (json_int_t)duplicate_id));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_NOT_FOUND)
-            fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", field);
-        else if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "already_merged", "该记录已被合并", field);
-        else
-            fk_reply_fail(req, err, field);
-        return;
-    }
-    json_t *person = NULL;
-    if ((err = fk_residents_load_person(req, db, id, &person)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, person);
+    enum fk_err err = fk_residents_merge(db, id, duplicate_id, req->actor.prefix, &audit, &field);
+    json_decref(detail);
+    if (err == FK_ERR_NOT_FOUND)
+        fk_reply_err(req, FK_E_PERSON_NOT_FOUND, field);
+    else if (err == FK_ERR_CONFLICT)
+        fk_reply_err(req, FK_E_PERSON_ALREADY_MERGED, field);
+    else if (err != FK_OK)
+        fk_reply_fail(req, err, field);
+    else
+        reply_person(req, db, FK_OK, id, 200);
 }
 
 /* --- households --- */
 
-static int household_region_or_reply(struct fk_req *req, struct fk_conn *db, const char *text,
-                                     struct fk_region *out)
+/* Saves household `id` (0: a new one) and replies it with `status`. */
+static void save_household(struct fk_req *req, struct fk_conn *db, int64_t id, const char *region,
+                           const char *address, int64_t head, unsigned status)
 {
-    char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
-    const char *reason;
-    if (fk_region_normalize(text, code, prefix, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "区划代码格式错误", "region");
-        return -1;
-    }
-    enum fk_err err = fk_region_get(db, code, out);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, out->prefix))) {
-        fk_reply_error(req, 422, "invalid_field", "区划不存在或不在管辖范围内", "region");
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    struct fk_audit_entry audit =
+        id == 0 ? fk_audit_entry_of(req, "household_create", "household", head, NULL)
+                : fk_audit_entry_of(req, "household_update", "household", 0, NULL);
+    const char *field = NULL;
+    enum fk_err err = fk_residents_household_save(db, id, region, address, head, req->actor.prefix,
+                                                  &audit, &id, &field);
+    if (err == FK_ERR_NOT_FOUND)
+        fk_reply_err(req, FK_E_HOUSEHOLD_HEAD_UNKNOWN, field);
+    else if (err != FK_OK)
+        fk_reply_fail(req, err, field);
+    else
+        reply_household(req, db, FK_OK, id, status);
+}
+
+/* The body of a household write: region (checked), address, head. */
+struct household_body {
+    const char *region_text, *address;
+    int has_head;
+    int64_t head;
+    struct fk_region region;
+};
+
+static int household_body_or_reply(struct fk_req *req, int required, struct household_body *b)
+{
+    b->head = 0;
+    return fk_json_str_or_reply(req, "region", required, 18, &b->region_text) != 0 ||
+                   fk_json_str_or_reply(req, "address", required, FK_ADDRESS_MAX, &b->address) !=
+                       0 ||
+                   fk_json_int_or_reply(req, "head_person_id", 0, 1, INT64_MAX, &b->has_head,
+                                        &b->head) != 0
+               ? -1
+               : 0;
 }
 
 static void create_household(struct fk_req *req)
 {
-    const char *region_text, *address;
-    int has_head;
-    int64_t head = 0;
-    if (fk_json_str_or_reply(req, "region", 1, 18, &region_text) != 0 ||
-        fk_json_str_or_reply(req, "address", 1, FK_ADDRESS_MAX, &address) != 0 ||
-        fk_json_int_or_reply(req, "head_person_id", 0, 1, INT64_MAX, &has_head, &head) != 0)
+    struct household_body b;
+    if (household_body_or_reply(req, 1, &b) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
+    if (db == NULL || fk_region_in_reach_or_reply(req, db, b.region_text, &b.region) != 0)
         return;
-    struct fk_region region;
-    if (household_region_or_reply(req, db, region_text, &region) != 0)
-        return;
-    enum fk_err err = fk_db_begin(db);
-    int64_t id = 0;
-    const char *field = NULL;
-    if (err == FK_OK)
-        err = fk_residents_household_save(req, db, 0, region.code, address, head, &id, &field);
-    audit_or_fail(req, &err, "household_create", "household", id, head, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_NOT_FOUND)
-            fk_reply_error(req, 422, "invalid_field", "户主不存在或不在管辖范围内", field);
-        else
-            fk_reply_fail(req, err, field);
-        return;
-    }
-    json_t *household = NULL;
-    if ((err = fk_residents_load_household(req, db, id, &household)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 201, household);
+    save_household(req, db, 0, b.region.code, b.address, b.head, 201);
 }
 
 static void list_households(struct fk_req *req)
@@ -424,105 +487,51 @@ static void list_households(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    json_t *items = NULL;
+    json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = fk_residents_households(req, db, scope, q, page, per_page, &items, &total);
-    audit_or_fail(req, &err, "household_list", "household", 0, 0,
-                  json_pack("{s:s}", "region", scope));
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err =
+        fk_residents_households(db, scope, q, page, per_page, &total, append_household, items);
+    audit_read(req, &err, "household_list", "household", 0, 0, json_pack("{s:s}", "region", scope));
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_household(struct fk_req *req)
 {
     int64_t id;
-    if (id_param_or_reply(req, "household_not_found", &id) != 0)
-        return;
-    struct fk_conn *db = fk_req_db(req);
+    struct fk_conn *db = id_db_or_reply(req, FK_E_HOUSEHOLD_ID_NOT_FOUND, &id);
     if (db == NULL)
         return;
     json_t *household = NULL;
-    enum fk_err err = fk_residents_load_household(req, db, id, &household);
+    enum fk_err err = household_json(req, db, id, 1, &household);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "household_not_found", "户不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HOUSEHOLD_NOT_FOUND, "id");
         return;
     }
-    if (err == FK_OK)
-        err = fk_residents_attach_members(req, db, household, id);
-    audit_or_fail(req, &err, "household_read", "household", id, 0, NULL);
-    if (err != FK_OK) {
-        json_decref(household);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, household);
+    reply_read(req, err, household, "household_read", "household", id, 0);
 }
 
 static void patch_household(struct fk_req *req)
 {
     int64_t id;
-    if (id_param_or_reply(req, "household_not_found", &id) != 0)
+    if (id_param_or_reply(req, FK_E_HOUSEHOLD_ID_NOT_FOUND, &id) != 0)
         return;
-    const char *region_text, *address;
-    int has_head;
-    int64_t head = 0;
-    if (fk_json_str_or_reply(req, "region", 0, 18, &region_text) != 0 ||
-        fk_json_str_or_reply(req, "address", 0, FK_ADDRESS_MAX, &address) != 0 ||
-        fk_json_int_or_reply(req, "head_person_id", 0, 1, INT64_MAX, &has_head, &head) != 0)
+    struct household_body b;
+    if (household_body_or_reply(req, 0, &b) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    json_t *current = NULL;
-    enum fk_err err = fk_residents_load_household(req, db, id, &current);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "household_not_found", "户不存在或不在管辖范围内", "id");
+    struct fk_household current;
+    enum fk_err err = fk_residents_household_load(db, id, req->actor.prefix, &current);
+    if (fk_found_or_reply(req, err, FK_E_HOUSEHOLD_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
+    if (b.region_text != NULL &&
+        fk_region_in_reach_or_reply(req, db, b.region_text, &b.region) != 0)
         return;
-    }
-    struct fk_region region;
-    if (region_text != NULL && household_region_or_reply(req, db, region_text, &region) != 0) {
-        json_decref(current);
-        return;
-    }
-    char region_code[FK_REGION_CODE_LEN], address_now[FK_ADDRESS_MAX + 1];
-    snprintf(region_code, sizeof(region_code), "%s",
-             region_text ? region.code : json_string_value(json_object_get(current, "region")));
-    snprintf(address_now, sizeof(address_now), "%s",
-             address ? address : json_string_value(json_object_get(current, "address")));
-    json_t *head_now = json_object_get(current, "head_person_id");
-    if (!has_head && json_is_integer(head_now))
-        head = json_integer_value(head_now);
-    json_decref(current);
-    const char *field = NULL;
-    err = fk_db_begin(db);
-    if (err == FK_OK)
-        err =
-            fk_residents_household_save(req, db, id, region_code, address_now, head, NULL, &field);
-    audit_or_fail(req, &err, "household_update", "household", id, 0, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        if (err == FK_ERR_NOT_FOUND)
-            fk_reply_error(req, 422, "invalid_field", "户主不存在或不在管辖范围内", field);
-        else
-            fk_reply_fail(req, err, field);
-        return;
-    }
-    json_t *household = NULL;
-    if ((err = fk_residents_load_household(req, db, id, &household)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, household);
+    if (!b.has_head)
+        b.head = current.head_person_id;
+    save_household(req, db, id, b.region_text ? b.region.code : current.region,
+                   b.address ? b.address : current.address, b.head, 200);
 }
 
 static const struct fk_route routes[] = {

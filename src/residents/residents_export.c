@@ -10,7 +10,6 @@
 
 #include <csv.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +17,58 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-#define BATCH 5000
+/* One ledger being written and the masking it applies. */
+struct person_ledger {
+    struct fk_ledger *lg;
+    const struct fk_pii_key *key;
+    int full_id, full_phone;
+    int64_t count;
+};
 
-static const char *category_label(const char *name)
+enum { PERSON_CELLS = 11, HOUSEHOLD_CELLS = 7 };
+
+static enum fk_err person_row(const struct fk_person *p, void *ctx)
 {
-    static const char *const table[][2] = {
-        {"returnee", "返乡人员"}, {"key_person", "重点人员"}, {"staff", "上班人员"},
-        {"student", "学生"},      {"elderly", "独居老人"},    {"disabled", "残疾人"},
-    };
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(table[i][0], name) == 0)
-            return table[i][1];
-    return name;
+    struct person_ledger *pl = ctx;
+    char seq[24], id_number[32], phone[32], created[FK_RFC3339_LEN], categories[160];
+    snprintf(seq, sizeof(seq), "%lld", (long long)++pl->count);
+    fk_pii_open_masked(pl->key, "id_number", p->id_sealed, pl->full_id, id_number,
+                       sizeof(id_number));
+    fk_pii_open_masked(pl->key, "phone", p->phone_sealed, pl->full_phone, phone, sizeof(phone));
+    fk_time_format(p->created_at, created);
+    created[19] = '\0';
+    created[10] = ' ';
+    /* "returnee,staff" -> "返乡人员、上班人员" */
+    categories[0] = '\0';
+    size_t used = 0;
+    for (const char *c = p->categories; *c != '\0';) {
+        const char *comma = strchr(c, ',');
+        size_t len = comma ? (size_t)(comma - c) : strlen(c);
+        char name[32];
+        snprintf(name, sizeof(name), "%.*s", (int)len, c);
+        int k = fk_person_category_index(name);
+        if (len > 0 && used < sizeof(categories))
+            used += (size_t)snprintf(categories + used, sizeof(categories) - used, "%s%s",
+                                     used ? "、" : "", k >= 0 ? fk_person_categories[k][1] : name);
+        c += len + (comma ? 1 : 0);
+    }
+    const char *cells[PERSON_CELLS] = {
+        seq,           p->name,        p->sex == FK_SEX_MALE ? "男" : "女",
+        p->birth_date, id_number,      phone,
+        p->region,     p->region_name, p->address,
+        categories,    created};
+    fk_ledger_row(pl->lg, cells, PERSON_CELLS);
+    return FK_OK;
+}
+
+/* Writes the audit row of a finished ledger and sends it (or the failure). */
+static void finish_ledger(struct fk_req *req, struct fk_ledger *lg, enum fk_err err,
+                          const char *action, const char *type, json_t *detail, const char *name)
+{
+    if (err == FK_OK)
+        err = fk_audit_req(req, action, type, NULL, 0, detail);
+    json_decref(detail);
+    fk_ledger_finish(req, lg, err, name);
 }
 
 void fk_residents_export_persons(struct fk_req *req)
@@ -46,91 +85,43 @@ void fk_residents_export_persons(struct fk_req *req)
     const char *unmasked = fk_req_query(req, "unmasked");
     int want_full = unmasked != NULL && strcmp(unmasked, "1") == 0;
     if (want_full && !(req->actor.role & (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TRACER))) {
-        fk_reply_error(req, 403, "forbidden", "当前角色不能导出完整身份证号", "unmasked");
+        fk_reply_err(req, FK_E_EXPORT_UNMASKED_FORBIDDEN, "unmasked");
         return;
     }
-    int full_id = want_full || fk_role_sees_full_id(req->actor.role);
-    int full_phone = want_full || fk_role_sees_full_phone(req->actor.role);
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
 
-    static const char *const headers[] = {"序号",     "姓名",   "性别",     "出生日期",
-                                          "身份证号", "手机号", "区划代码", "所属区划",
-                                          "地址",     "类别",   "登记时间"};
-    static const double widths[] = {8, 10, 6, 12, 22, 14, 18, 28, 40, 16, 22};
-    enum { N = sizeof(headers) / sizeof(headers[0]) };
+    static const char *const headers[PERSON_CELLS] = {"序号",     "姓名",   "性别",     "出生日期",
+                                                      "身份证号", "手机号", "区划代码", "所属区划",
+                                                      "地址",     "类别",   "登记时间"};
+    static const double widths[PERSON_CELLS] = {8, 10, 6, 12, 22, 14, 18, 28, 40, 16, 22};
     struct fk_ledger lg;
-    if (fk_ledger_open(&lg, xlsx, "人员台账", headers, widths, N) != 0) {
+    if (fk_ledger_open(&lg, xlsx, "人员台账", headers, widths, PERSON_CELLS) != 0) {
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[512], sql[1024];
-    fk_residents_where(&query, where, sizeof(where));
-    snprintf(sql, sizeof(sql),
-             "SELECT " FK_PERSON_COLUMNS FK_PERSON_FROM "%s AND p.id > ? ORDER BY p.id LIMIT %d",
-             where, BATCH);
-    int64_t last = 0, count = 0;
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int idx;
-        int64_t batch_rows = 0;
-        err = fk_stmt_prepare(db, sql, &st);
-        if (err == FK_OK)
-            err = fk_residents_bind(st, &query, &req->app->pii_key, &idx);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx, last);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            char seq[24], id_number[32], phone[32], created[FK_RFC3339_LEN], categories[160];
-            last = fk_stmt_int64(st, 0);
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            fk_pii_open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 1), full_id,
-                               id_number, sizeof(id_number));
-            fk_pii_open_masked(&req->app->pii_key, "phone", fk_stmt_text(st, 5), full_phone, phone,
-                               sizeof(phone));
-            fk_time_format(fk_stmt_int64(st, 11), created);
-            created[19] = '\0';
-            created[10] = ' ';
-            categories[0] = '\0';
-            const char *cats = fk_stmt_text(st, 10);
-            if (cats != NULL) {
-                char copy[128];
-                snprintf(copy, sizeof(copy), "%s", cats);
-                size_t used = 0;
-                for (char *save = NULL, *item = strtok_r(copy, ",", &save); item != NULL;
-                     item = strtok_r(NULL, ",", &save))
-                    used += (size_t)snprintf(categories + used, sizeof(categories) - used, "%s%s",
-                                             used ? "、" : "", category_label(item));
-            }
-            const char *cells[N] = {seq,
-                                    fk_stmt_text(st, 2),
-                                    fk_stmt_int64(st, 3) == FK_SEX_MALE ? "男" : "女",
-                                    fk_stmt_text(st, 4),
-                                    id_number,
-                                    phone,
-                                    fk_stmt_text(st, 7),
-                                    fk_stmt_text(st, 8),
-                                    fk_stmt_text(st, 9),
-                                    categories,
-                                    created};
-            fk_ledger_row(&lg, cells, N);
-            batch_rows++;
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
-    json_t *detail = NULL;
-    if (err == FK_OK)
-        err =
-            fk_audit_req(req, want_full ? "person_export_full" : "person_export", "person", NULL, 0,
-                         detail = json_pack("{s:s,s:s,s:I}", "region", scope, "format",
-                                            xlsx ? "xlsx" : "csv", "rows", (json_int_t)count));
-    json_decref(detail);
-    fk_ledger_finish(req, &lg, err, "persons");
+    struct person_ledger pl = {&lg, &req->app->pii_key,
+                               want_full || fk_role_sees_full_id(req->actor.role),
+                               want_full || fk_role_sees_full_phone(req->actor.role), 0};
+    enum fk_err err = fk_residents_scan(db, &req->app->pii_key, &query, person_row, &pl);
+    finish_ledger(req, &lg, err, want_full ? "person_export_full" : "person_export", "person",
+                  json_pack("{s:s,s:s,s:I}", "region", scope, "format", xlsx ? "xlsx" : "csv",
+                            "rows", (json_int_t)pl.count),
+                  "persons");
+}
+
+static enum fk_err household_row(const struct fk_household *h, void *ctx)
+{
+    struct person_ledger *pl = ctx;
+    char seq[24], id[24], members[24];
+    snprintf(seq, sizeof(seq), "%lld", (long long)++pl->count);
+    snprintf(id, sizeof(id), "%lld", (long long)h->id);
+    snprintf(members, sizeof(members), "%lld", (long long)h->member_count);
+    const char *cells[HOUSEHOLD_CELLS] = {seq,        id,           h->region, h->region_name,
+                                          h->address, h->head_name, members};
+    fk_ledger_row(pl->lg, cells, HOUSEHOLD_CELLS);
+    return FK_OK;
 }
 
 void fk_residents_export_households(struct fk_req *req)
@@ -142,60 +133,17 @@ void fk_residents_export_households(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    static const char *const headers[] = {"序号", "户编号", "区划代码", "所属区划",
-                                          "地址", "户主",   "人数"};
-    static const double widths[] = {8, 10, 18, 28, 44, 10, 8};
-    enum { N = sizeof(headers) / sizeof(headers[0]) };
+    static const char *const headers[HOUSEHOLD_CELLS] = {"序号", "户编号", "区划代码", "所属区划",
+                                                         "地址", "户主",   "人数"};
+    static const double widths[HOUSEHOLD_CELLS] = {8, 10, 18, 28, 44, 10, 8};
     struct fk_ledger lg;
-    if (fk_ledger_open(&lg, xlsx, "住户台账", headers, widths, N) != 0) {
+    if (fk_ledger_open(&lg, xlsx, "住户台账", headers, widths, HOUSEHOLD_CELLS) != 0) {
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char sql[768];
-    snprintf(sql, sizeof(sql),
-             "SELECT h.id, h.region, COALESCE(r.name, ''), h.address, COALESCE(hp.name, ''), "
-             "(SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id AND m.merged_into IS "
-             "NULL) FROM households h LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons "
-             "hp ON hp.id = h.head_person_id WHERE (h.region >= ? AND h.region < ?) AND h.id > ? "
-             "ORDER BY h.id LIMIT %d",
-             BATCH);
-    int64_t last = 0, count = 0;
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        err = fk_stmt_prepare(db, sql, &st);
-        if (err == FK_OK)
-            err = fk_stmt_bind_region(st, 1, scope);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, 3, last);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            char seq[24], id[24], members[24];
-            last = fk_stmt_int64(st, 0);
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            snprintf(id, sizeof(id), "%lld", (long long)last);
-            snprintf(members, sizeof(members), "%lld", (long long)fk_stmt_int64(st, 5));
-            const char *cells[N] = {seq,
-                                    id,
-                                    fk_stmt_text(st, 1),
-                                    fk_stmt_text(st, 2),
-                                    fk_stmt_text(st, 3),
-                                    fk_stmt_text(st, 4),
-                                    members};
-            fk_ledger_row(&lg, cells, N);
-            batch_rows++;
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
-    json_t *detail = NULL;
-    if (err == FK_OK)
-        err = fk_audit_req(req, "household_export", "household", NULL, 0,
-                           detail =
-                               json_pack("{s:s,s:I}", "region", scope, "rows", (json_int_t)count));
-    json_decref(detail);
-    fk_ledger_finish(req, &lg, err, "households");
+    struct person_ledger pl = {&lg, NULL, 0, 0, 0};
+    enum fk_err err = fk_residents_scan_households(db, scope, household_row, &pl);
+    finish_ledger(req, &lg, err, "household_export", "household",
+                  json_pack("{s:s,s:I}", "region", scope, "rows", (json_int_t)pl.count),
+                  "households");
 }

@@ -657,3 +657,53 @@ enum fk_err fk_where_bind(struct fk_stmt *stmt, const struct fk_where *w, int *i
     }
     return err;
 }
+
+static enum fk_err read_count(struct fk_stmt *st, void *ctx)
+{
+    *(int64_t *)ctx = fk_stmt_int64(st, 0);
+    return FK_OK;
+}
+
+enum fk_err fk_where_count(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                           int64_t *total)
+{
+    return fk_where_one(db, sql, w, read_count, total);
+}
+
+enum fk_err fk_where_each(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                          const int64_t *tail, int n_tail, fk_row_fn row, void *ctx, int64_t *last,
+                          int64_t *rows)
+{
+    struct fk_stmt *st = NULL;
+    int idx = 1;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_where_bind(st, w, &idx);
+    for (int i = 0; i < n_tail && err == FK_OK; i++)
+        err = fk_stmt_bind_int64(st, idx++, tail[i]);
+    while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+        if (last != NULL)
+            *last = fk_stmt_int64(st, 0);
+        if (rows != NULL)
+            (*rows)++;
+        err = row(st, ctx);
+    }
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_OK : err;
+}
+
+enum fk_err fk_where_one(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                         fk_row_fn row, void *ctx)
+{
+    struct fk_stmt *st = NULL;
+    int idx = 1;
+    enum fk_err err = fk_stmt_prepare(db, sql, &st);
+    if (err == FK_OK)
+        err = fk_where_bind(st, w, &idx);
+    if (err == FK_OK)
+        err = fk_stmt_step(st);
+    if (err == FK_OK)
+        err = row(st, ctx);
+    fk_stmt_free(st);
+    return err == FK_ERR_DONE ? FK_ERR_NOT_FOUND : err;
+}

@@ -183,6 +183,24 @@ void fk_where_region(struct fk_where *w, const char *column, const char *prefix)
 /* Binds the values from *idx on, advancing *idx. FK_ERR_TOO_LARGE after an
  * overflow. */
 enum fk_err fk_where_bind(struct fk_stmt *stmt, const struct fk_where *w, int *idx) FK_MUST_CHECK;
+/* Runs the one-row `sql` ("SELECT COUNT(*) ...") with the values of `w`
+ * into *total. `sql` and `w` are borrowed. */
+enum fk_err fk_where_count(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                           int64_t *total) FK_MUST_CHECK;
+/* Reads the current row of `st` (a module's typed reader). */
+typedef enum fk_err (*fk_row_fn)(struct fk_stmt *st, void *ctx);
+/* Runs `sql` with the values of `w` and then `n_tail` int64 values from
+ * `tail` (e.g. LIMIT, OFFSET or a keyset id), passing each row to `row`; the
+ * first failure stops and is returned. *last receives column 0 of the last
+ * row (the record's id, for keyset batches) and *rows counts the rows; both
+ * may be NULL (a count is added to, not reset). */
+enum fk_err fk_where_each(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                          const int64_t *tail, int n_tail, fk_row_fn row, void *ctx, int64_t *last,
+                          int64_t *rows) FK_MUST_CHECK;
+/* fk_where_each for a read of one record: `row` sees the first row only;
+ * FK_ERR_NOT_FOUND when there is none. */
+enum fk_err fk_where_one(struct fk_conn *db, const char *sql, const struct fk_where *w,
+                         fk_row_fn row, void *ctx) FK_MUST_CHECK;
 /* The number of '?' placeholders in `sql` outside quoted strings. */
 int fk_sql_placeholders(const char *sql);
 

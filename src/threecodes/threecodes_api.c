@@ -15,6 +15,7 @@
 #include "passes/passes.h"
 #include "regions/regions.h"
 #include "residents/residents.h"
+#include "residents/residents_json.h"
 #include "returnees/returnees.h"
 #include "venues/venues.h"
 
@@ -258,17 +259,11 @@ static void reply_view(struct fk_req *req, struct fk_conn *db, const struct subj
     json_t *person = NULL, *code = json_null(), *areas = NULL;
     enum fk_err err = FK_OK;
     if (s->person_id > 0 && full) {
-        struct fk_stmt *st = NULL;
-        int row = 0;
-        err =
-            fk_db_query(db, &st, &row, "SELECT " FK_PERSON_COLUMNS FK_PERSON_FROM " WHERE p.id = ?",
-                        "i", s->person_id);
-        if (err == FK_OK && !row)
-            err = FK_ERR_NOT_FOUND;
+        struct fk_person p;
+        err = fk_person_get(db, s->person_id, &p);
         if (err == FK_OK &&
-            (person = fk_person_json(st, &req->app->pii_key, req->actor.role)) == NULL)
+            (person = fk_person_to_json(&p, &req->app->pii_key, req->actor.role)) == NULL)
             err = FK_ERR_NOMEM;
-        fk_stmt_free(st);
     } else if (s->person_id > 0) {
         person = json_pack("{s:n,s:s,s:s}", "id", "name", s->masked_name, "id_number", s->masked);
     } else {
@@ -330,31 +325,25 @@ static void reply_view(struct fk_req *req, struct fk_conn *db, const struct subj
 static enum fk_err subject_of_person(struct fk_req *req, struct fk_conn *db, int64_t person_id,
                                      struct subject *s)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT id_blind, region, name, id_sealed FROM persons WHERE id = ?", "i",
-        person_id);
-    if (err == FK_OK && !row)
-        err = FK_ERR_NOT_FOUND;
+    struct fk_person p;
+    enum fk_err err = fk_person_get(db, person_id, &p);
     if (err == FK_OK) {
-        snprintf(s->blind, sizeof(s->blind), "%s", fk_stmt_text(st, 0));
+        snprintf(s->blind, sizeof(s->blind), "%s", p.id_blind);
         s->person_id = person_id;
-        s->covered = fk_req_covers(req, fk_stmt_text(st, 1));
-        fk_mask_name(fk_stmt_text(st, 2), s->masked_name, sizeof(s->masked_name));
-        if (fk_pii_open_masked(&req->app->pii_key, "id_number", fk_stmt_text(st, 3), 0, s->masked,
+        s->covered = fk_req_covers(req, p.region);
+        fk_mask_name(p.name, s->masked_name, sizeof(s->masked_name));
+        if (fk_pii_open_masked(&req->app->pii_key, "id_number", p.id_sealed, 0, s->masked,
                                sizeof(s->masked)) != 0)
             s->masked[0] = '\0';
         if (s->via != NULL && strcmp(s->via, "person_id") == 0 && !s->covered)
             err = FK_ERR_NOT_FOUND;
     }
-    fk_stmt_free(st);
     return err;
 }
 
 static void person_not_found(struct fk_req *req, const char *field)
 {
-    fk_reply_error(req, 404, "person_not_found", "未找到该人员或不在管辖范围内", field);
+    fk_reply_err(req, FK_E_THREECODES_PERSON_NOT_FOUND, field);
 }
 
 /* POST /api/v1/scans/three-codes {"code"} or {"id_number"}: the person
@@ -369,9 +358,8 @@ static void scan_three_codes(struct fk_req *req)
         fk_json_str_or_reply(req, "id_number", 0, 32, &id_number) != 0)
         return;
     if ((code == NULL) == (id_number == NULL)) {
-        fk_reply_error(req, 422, code ? "invalid_field" : "missing_field",
-                       "请提供个人码（code）或身份证号（id_number）之一",
-                       code ? "id_number" : "code");
+        fk_reply_err(req, code ? FK_E_THREECODES_ONE_OF_INVALID : FK_E_THREECODES_ONE_OF_MISSING,
+                     code ? "id_number" : "code");
         return;
     }
     struct subject s = {0};
@@ -379,15 +367,14 @@ static void scan_three_codes(struct fk_req *req)
         struct fk_code_info info;
         enum fk_code_status st = fk_code_verify(db, code, &info);
         if (st == FK_CODE_VALID && info.type != FK_CODE_PERSONAL) {
-            fk_reply_error(req, 422, "invalid_code", "这不是个人码，请出示个人健康码", "code");
+            fk_reply_err(req, FK_E_THREECODES_NOT_PERSONAL, "code");
             return;
         }
         if (st != FK_CODE_VALID) {
-            fk_reply_json(
-                req, 422,
-                json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", "invalid_code", "message",
-                          st == FK_CODE_EXPIRED ? "个人码已过期，请刷新后重新出示" : "个人码无效",
-                          "field", "code", "reason", fk_code_status_name(st)));
+            fk_reply_err_ex(
+                req,
+                st == FK_CODE_EXPIRED ? FK_E_THREECODES_CODE_EXPIRED : FK_E_THREECODES_CODE_INVALID,
+                "code", NULL, json_pack("{s:s}", "reason", fk_code_status_name(st)), NULL);
             return;
         }
         s.via = "personal_code";
@@ -404,7 +391,7 @@ static void scan_three_codes(struct fk_req *req)
         struct fk_resident_id rid;
         const char *why;
         if (fk_resident_id_parse(id_number, fk_now(), &rid, &why) != FK_OK) {
-            fk_reply_error(req, 422, "invalid_field", "身份证号无效", "id_number");
+            fk_reply_err(req, FK_E_THREECODES_ID_INVALID, "id_number");
             return;
         }
         s.via = "id_number";
