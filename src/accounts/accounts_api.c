@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/http.h"
+#include "http/lookup.h"
 #include "regions/regions_json.h"
 
 #include <pthread.h>
@@ -359,7 +360,7 @@ static void patch_user(struct fk_req *req)
         return;
     struct fk_user user;
     enum fk_err err = fk_user_in_scope(db, id, req->actor.prefix, &user);
-    if (fk_found_or_reply(req, err, FK_E_USER_NOT_FOUND, "id") != 0)
+    if (fk_found_or_reply(req, err, NULL, FK_E_USER_NOT_FOUND, "id") != 0)
         return;
     const char *username = user.username;
     struct fk_field_error why = {0};
@@ -468,7 +469,7 @@ static void revoke_token(struct fk_req *req)
     if (db == NULL)
         return;
     enum fk_err err = fk_token_revoke_in_scope(db, id, req->actor.prefix, fk_now());
-    if (fk_found_or_reply(req, err, FK_E_TOKEN_NOT_FOUND, "id") != 0)
+    if (fk_found_or_reply(req, err, NULL, FK_E_TOKEN_NOT_FOUND, "id") != 0)
         return;
     audit_or_log(req, "token_revoke", "token", fk_req_param(req, "id"));
     fk_reply_empty(req, 204);

@@ -283,15 +283,6 @@ json_t *fk_list_json(json_t *items, int64_t total, int64_t page, int64_t per_pag
 /* Replies `body` (stolen) with `status` when `err` is FK_OK, else frees it
  * and replies the failure (fk_reply_fail): the end of most handlers. */
 void fk_reply_result(struct fk_req *req, enum fk_err err, unsigned status, json_t *body);
-/* Replies 200 with fk_list_json of `items` when `err` is FK_OK, else the
- * failure (fk_reply_fail). `items` is stolen either way. */
-void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
-                   int64_t per_page);
-/* 0 when `err` is FK_OK. Otherwise replies row `not_found` (naming
- * `field`) for FK_ERR_NOT_FOUND, fk_reply_fail for the rest, and returns -1:
- * the tail of a handler's lookup. */
-int fk_found_or_reply(struct fk_req *req, enum fk_err err, enum fk_ecode not_found,
-                      const char *field);
 /* Appends `item` (stolen, may be NULL) to the array `list`: FK_ERR_NOMEM
  * when it is NULL or cannot be appended. For row callbacks. */
 enum fk_err fk_json_append(json_t *list, json_t *item) FK_MUST_CHECK;

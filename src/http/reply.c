@@ -249,27 +249,6 @@ void fk_reply_result(struct fk_req *req, enum fk_err err, unsigned status, json_
     fk_reply_json(req, status, body);
 }
 
-void fk_reply_list(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
-                   int64_t per_page)
-{
-    if (err != FK_OK)
-        fk_reply_result(req, err, 200, items);
-    else
-        fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
-}
-
-int fk_found_or_reply(struct fk_req *req, enum fk_err err, enum fk_ecode not_found,
-                      const char *field)
-{
-    if (err == FK_OK)
-        return 0;
-    if (err == FK_ERR_NOT_FOUND)
-        fk_reply_err(req, not_found, field);
-    else
-        fk_reply_fail(req, err, NULL);
-    return -1;
-}
-
 enum fk_err fk_json_append(json_t *list, json_t *item)
 {
     return item != NULL && json_array_append_new(list, item) == 0 ? FK_OK : FK_ERR_NOMEM;

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/parse.h"
 #include "http/http.h"
+#include "http/lookup.h"
 #include "jobs/jobs.h"
 
 #include <stdio.h>
@@ -30,7 +31,7 @@ static void get_job(struct fk_req *req)
         return;
     struct fk_job job;
     enum fk_err err = fk_job_get(db, id, req->actor.user_id, &job);
-    if (fk_found_or_reply(req, err, FK_E_JOB_NOT_FOUND, "id") != 0)
+    if (fk_found_or_reply(req, err, NULL, FK_E_JOB_NOT_FOUND, "id") != 0)
         return;
     int done = strcmp(job.state, "done") == 0;
     double progress = 0;

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/http.h"
+#include "http/lookup.h"
 #include "residents/residents_internal.h"
 #include "regions/regions_json.h"
 #include "residents/residents_json.h"
@@ -320,7 +321,7 @@ static void patch_person(struct fk_req *req)
         return;
     struct fk_person cur;
     enum fk_err err = fk_person_get_in_scope(db, id, req->actor.prefix, &cur);
-    if (fk_found_or_reply(req, err, FK_E_PERSON_NOT_FOUND, "id") != 0)
+    if (fk_found_or_reply(req, err, NULL, FK_E_PERSON_NOT_FOUND, "id") != 0)
         return;
     char cur_id[19], cur_phone[12];
     fk_person_open(&req->app->pii_key, "id_number", cur.id_sealed, cur_id, sizeof(cur_id));
@@ -523,7 +524,7 @@ static void patch_household(struct fk_req *req)
         return;
     struct fk_household current;
     enum fk_err err = fk_residents_household_load(db, id, req->actor.prefix, &current);
-    if (fk_found_or_reply(req, err, FK_E_HOUSEHOLD_NOT_FOUND, "id") != 0)
+    if (fk_found_or_reply(req, err, NULL, FK_E_HOUSEHOLD_NOT_FOUND, "id") != 0)
         return;
     if (b.region_text != NULL &&
         fk_region_in_reach_or_reply(req, db, b.region_text, &b.region) != 0)
