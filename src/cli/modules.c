@@ -5,6 +5,8 @@
  * (fk_cli_open) calls this once, before any thread starts. */
 #include "cli/cli.h"
 #include "core/events.h"
+#include "healthcode/healthcode.h"
+#include "venues/venues.h"
 
 #include <stdio.h>
 
@@ -16,6 +18,10 @@ int fk_modules_subscribe(void)
     enum fk_err err = FK_OK;
     /* Each module that reacts to another's events adds its line here, e.g.
      *     if (err == FK_OK) err = fk_cards_subscribe(); */
+    if (err == FK_OK)
+        err = fk_healthcode_subscribe();
+    if (err == FK_OK)
+        err = fk_venues_subscribe();
     if (err != FK_OK) {
         fprintf(stderr, "fangkong: subscribing the modules' events failed\n");
         return 1;

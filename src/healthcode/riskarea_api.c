@@ -3,14 +3,15 @@
  * automatic steps of the rule set in force (risk_area_steps). A change
  * re-evaluates the people it covers in the same transaction: residents (by
  * region prefix), arrivals (arrival facts from the county) and visitors
- * (risk_stay facts from venue check-ins, see visitors_of). */
+ * (risk_stay facts from venue check-ins: FK_EVENT_RISK_AREA_CHANGED, whose
+ * subscriber in src/venues reports them with fk_health_risk_stay). */
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/parse.h"
 #include "healthcode/healthcode_internal.h"
 #include "http/http.h"
 #include "regions/regions.h"
-#include "venues/venues.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +98,10 @@ static json_t *area_json(const struct fk_hrules *set, const struct area *ar, int
     return o;
 }
 
-/* The people checked in at venues under the area during its window
- * (src/venues: fk_checkins_visitors_each) get a risk_stay fact each. */
-struct visitors {
+/* The people a change re-evaluates: visitors (risk_stay facts, reported by
+ * the subscribers of FK_EVENT_RISK_AREA_CHANGED with fk_health_risk_stay or
+ * found by checkins_recorded), arrivals and earlier visitors. */
+struct fk_health_stays {
     struct fk_conn *db;
     const struct area *area;
     int64_t *ids;
@@ -109,7 +111,7 @@ struct visitors {
 
 static int visitor_seen(void *ctx, int64_t person_id, int64_t at, const char *venue_region)
 {
-    struct visitors *v = ctx;
+    struct fk_health_stays *v = ctx;
     char detail[160];
     snprintf(detail, sizeof(detail), "到访%s（%s）", v->area->a.name,
              fk_risk_level_label(v->area->a.level));
@@ -138,19 +140,24 @@ static int visitor_seen(void *ctx, int64_t person_id, int64_t at, const char *ve
     return v->err == FK_OK ? 0 : -1;
 }
 
-static enum fk_err visitors_of(struct fk_conn *db, const struct area *ar, int64_t from,
-                               int64_t until, struct visitors *v)
+enum fk_err fk_health_risk_stay(struct fk_conn *db, const struct fk_risk_area_change *change,
+                                int64_t person_id, int64_t at, const char *region)
 {
-    enum fk_err err = fk_checkins_visitors_each(db, ar->a.prefix, from, until, visitor_seen, v);
-    if (err == FK_ERR_DONE) /* visitor_seen stopped the walk */
-        err = v->err;
-    return err != FK_OK ? err : v->err;
+    if (db == NULL || change == NULL || change->stays == NULL)
+        return FK_ERR_INVALID;
+    visitor_seen(change->stays, person_id, at, region);
+    return change->stays->err;
 }
 
-enum fk_err fk_health_visits(struct fk_conn *db, const struct fk_place_visit *visits, size_t n)
+/* FK_EVENT_CHECKIN_RECORDED: stays inside declared areas (healthcode.h). */
+static enum fk_err checkins_recorded(struct fk_conn *db, const struct fk_event *event, void *unused)
 {
-    if (n == 0)
+    (void)unused;
+    const struct fk_place_visits *batch = event->detail;
+    if (batch == NULL || batch->n == 0)
         return FK_OK;
+    const struct fk_place_visit *visits = batch->visits;
+    size_t n = batch->n;
     if (db == NULL || visits == NULL)
         return FK_ERR_INVALID;
     int64_t first = visits[0].at;
@@ -167,7 +174,7 @@ enum fk_err fk_health_visits(struct fk_conn *db, const struct fk_place_visit *vi
                               &st);
     if (err == FK_OK)
         err = fk_stmt_bind_int64(st, 1, first);
-    struct visitors v = {.db = db};
+    struct fk_health_stays v = {.db = db};
     while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
         struct area ar;
         area_read(st, &ar);
@@ -199,7 +206,7 @@ enum fk_err fk_health_visits(struct fk_conn *db, const struct fk_place_visit *vi
 /* Persons with an arrival fact from the area's county within the longest
  * window any set uses (60 days bound), appended to `v->ids`. */
 static enum fk_err arrivals_of(struct fk_conn *db, const struct area *ar, int64_t now,
-                               struct visitors *v)
+                               struct fk_health_stays *v)
 {
     char in_region[96], sql[320];
     fk_store_in_region("region", in_region, sizeof(in_region));
@@ -239,14 +246,20 @@ static enum fk_err propagate(struct fk_conn *db, const struct fk_hctx *ctx, cons
                              int declared, int64_t *changed)
 {
     int64_t now = fk_now();
-    struct visitors v = {.db = db, .area = ar};
+    struct fk_health_stays v = {.db = db, .area = ar};
+    struct fk_risk_area_change change = {.area_id = ar->id,
+                                         .declared = declared,
+                                         .outside = ar->a.outside,
+                                         .prefix = ar->a.prefix,
+                                         .stays = &v};
     enum fk_err err = FK_OK;
     if (declared && !ar->a.outside) {
         const struct fk_hrules *set = NULL;
         err = fk_hrules_active(db, now, &set);
-        if (err == FK_OK)
-            err = visitors_of(db, ar, ar->a.from - (int64_t)set->window_days * DAY,
-                              ar->a.until ? ar->a.until : now, &v);
+        if (err == FK_OK) {
+            change.from = ar->a.from - (int64_t)set->window_days * DAY;
+            change.until = ar->a.until ? ar->a.until : now;
+        }
     } else if (!declared) {
         /* Visitors' facts follow the area's level. */
         err = fk_db_run(db, NULL,
@@ -280,6 +293,17 @@ static enum fk_err propagate(struct fk_conn *db, const struct fk_hctx *ctx, cons
                 err = FK_OK;
         }
         fk_stmt_free(st);
+    }
+    /* The visitors (src/venues subscribes) before the arrivals, as always. */
+    if (err == FK_OK) {
+        struct fk_event event = {.kind = FK_EVENT_RISK_AREA_CHANGED,
+                                 .at = now,
+                                 .subject_id = ar->id,
+                                 .region = ar->a.region,
+                                 .detail = &change};
+        err = fk_event_publish(db, &event);
+        if (err == FK_OK)
+            err = v.err;
     }
     if (err == FK_OK)
         err = arrivals_of(db, ar, now, &v);
@@ -960,4 +984,21 @@ static const struct fk_route routes[] = {
 enum fk_err fk_riskareas_routes(void)
 {
     return fk_http_add_routes(routes, sizeof(routes) / sizeof(routes[0]));
+}
+
+/* FK_EVENT_HEALTH_FACT_CHANGED: the person's code follows their facts. */
+static enum fk_err fact_changed(struct fk_conn *db, const struct fk_event *event, void *unused)
+{
+    (void)unused;
+    return event->person_id > 0 ? fk_health_refresh(db, event->person_id) : FK_OK;
+}
+
+enum fk_err fk_healthcode_subscribe(void)
+{
+    enum fk_err err = fk_event_subscribe(FK_EVENT_CHECKIN_RECORDED, checkins_recorded, NULL,
+                                         "healthcode.risk_stays");
+    if (err == FK_OK)
+        err = fk_event_subscribe(FK_EVENT_HEALTH_FACT_CHANGED, fact_changed, NULL,
+                                 "healthcode.refresh");
+    return err;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/log.h"
 #include "healthcode/healthcode.h"
 #include "http/ledger.h"
@@ -163,8 +164,15 @@ void fk_selfservice_post_report(struct fk_req *req)
         /* A replaced report of the same day that had a fever no longer has one. */
         err = fk_health_fact_close(db, "selfreport", id, FK_FACT_FEVER, now);
     }
-    if (err == FK_OK)
-        err = fk_health_refresh(db, person);
+    if (err == FK_OK) { /* the health-code engine re-evaluates the person */
+        struct fk_event event = {.kind = FK_EVENT_HEALTH_FACT_CHANGED,
+                                 .at = now,
+                                 .person_id = person,
+                                 .subject_id = id,
+                                 .actor_id = req->actor.user_id,
+                                 .region = region};
+        err = fk_event_publish(db, &event);
+    }
     if (err == FK_OK) {
         char target[24];
         snprintf(target, sizeof(target), "%lld", (long long)id);

@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "codes/codes.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "healthcode/healthcode.h"
@@ -454,12 +455,22 @@ static enum fk_err store_items(struct fk_req *req, struct fk_conn *db, struct it
      * above is the one shown at the door, before this visit). */
     if (err == FK_OK && dups < n) {
         struct fk_place_visit *visits = calloc(n, sizeof(*visits));
-        size_t m = 0;
+        size_t m = 0, first = 0;
         for (size_t i = 0; visits != NULL && i < n; i++)
-            if (!items[i].duplicate)
+            if (!items[i].duplicate) {
+                first = m ? first : i;
                 visits[m++] =
                     (struct fk_place_visit){items[i].person_id, items[i].at, items[i].region};
-        err = visits != NULL ? fk_health_visits(db, visits, m) : FK_ERR_NOMEM;
+            }
+        struct fk_place_visits batch = {visits, m};
+        struct fk_event event = {.kind = FK_EVENT_CHECKIN_RECORDED,
+                                 .at = m ? visits[0].at : now,
+                                 .person_id = m ? visits[0].person_id : 0,
+                                 .subject_id = items[first].venue_id,
+                                 .actor_id = req->actor.user_id,
+                                 .region = m ? visits[0].region : NULL,
+                                 .detail = &batch};
+        err = visits != NULL ? fk_event_publish(db, &event) : FK_ERR_NOMEM;
         free(visits);
     }
     /* One audit entry per request: the person for a single check-in, the
