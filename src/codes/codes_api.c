@@ -117,8 +117,7 @@ static void verify_scan(struct fk_req *req)
                                    JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
     json_t *value = json_is_object(body_json) ? json_object_get(body_json, "code") : NULL;
     if (!json_is_string(value)) {
-        fk_reply_error(req, 422, value ? "invalid_field" : "missing_field",
-                       "缺少扫码内容（code，字符串）", "code");
+        fk_reply_err(req, value ? FK_E_CODES_SCAN_INVALID : FK_E_CODES_SCAN_MISSING, "code");
         json_decref(body_json);
         return;
     }
@@ -134,7 +133,7 @@ static void verify_scan(struct fk_req *req)
         status = fk_code_verify(db, code, &info);
     json_decref(body_json); /* `code` is not used after this */
     if (status == FK_CODE_UNAVAILABLE) {
-        fk_reply_error(req, 503, "unavailable", "验证密钥暂不可用，请稍后重试", NULL);
+        fk_reply_err(req, FK_E_CODES_KEY_UNAVAILABLE, NULL);
         return;
     }
     /* A resident scans venue codes to check in; other people's codes are
@@ -142,7 +141,7 @@ static void verify_scan(struct fk_req *req)
     if (req->actor.role == FK_ROLE_RESIDENT && status != FK_CODE_MALFORMED &&
         status != FK_CODE_BAD_SIGNATURE && status != FK_CODE_UNKNOWN_KEY &&
         info.type != FK_CODE_VENUE) {
-        fk_reply_error(req, 422, "not_venue_code", "这不是场所码，请扫描场所张贴的场所码", "code");
+        fk_reply_err(req, FK_E_CODES_NOT_VENUE_CODE, "code");
         return;
     }
     json_t *body = json_pack("{s:b}", "valid", status == FK_CODE_VALID);
@@ -163,8 +162,7 @@ static void revoke_code(struct fk_req *req)
         return;
     enum fk_code_type type = fk_code_type_from_name(type_name);
     if (type == 0) {
-        fk_reply_error(req, 422, "invalid_field", "类型应为 vehicle_pass、card、personal 或 venue",
-                       "type");
+        fk_reply_err(req, FK_E_CODES_TYPE, "type");
         return;
     }
     if (fk_json_int_or_reply(req, "id", 1, 1, INT64_MAX, &present, &id) != 0 ||
@@ -199,7 +197,7 @@ static const char *valid_code_or_reply(struct fk_req *req)
 {
     const char *code = fk_req_query(req, "code");
     if (code == NULL || code[0] == '\0') {
-        fk_reply_error(req, 422, "missing_field", "缺少 code 参数", "code");
+        fk_reply_err(req, FK_E_CODES_MISSING_CODE, "code");
         return NULL;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -208,13 +206,11 @@ static const char *valid_code_or_reply(struct fk_req *req)
     struct fk_code_info info;
     enum fk_code_status status = fk_code_verify(db, code, &info);
     if (status == FK_CODE_UNAVAILABLE) {
-        fk_reply_error(req, 503, "unavailable", "验证密钥暂不可用，请稍后重试", NULL);
+        fk_reply_err(req, FK_E_CODES_KEY_UNAVAILABLE, NULL);
         return NULL;
     }
     if (status != FK_CODE_VALID) {
-        char message[96];
-        snprintf(message, sizeof(message), "不是有效的通行码（%s）", fk_code_status_name(status));
-        fk_reply_error(req, 422, "invalid_code", message, "code");
+        fk_reply_errf(req, FK_E_CODES_INVALID_CODE, "code", fk_code_status_name(status));
         return NULL;
     }
     return code;
@@ -225,7 +221,7 @@ static void qr_reply(struct fk_req *req, int png)
     int64_t scale = 8;
     const char *scale_text = fk_req_query(req, "scale");
     if (png && scale_text != NULL && fk_parse_int64(scale_text, 1, 32, &scale) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "scale 应为 1–32", "scale");
+        fk_reply_err(req, FK_E_CODES_SCALE, "scale");
         return;
     }
     const char *code = valid_code_or_reply(req);

@@ -21,7 +21,7 @@
 
 static int invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -31,7 +31,7 @@ static int person_or_reply(struct fk_req *req, struct fk_conn *db, const char *p
                            char region[24])
 {
     if (fk_parse_int64(fk_req_param(req, param), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
         return -1;
     }
     char in_region[96], sql[256];
@@ -50,7 +50,7 @@ static int person_or_reply(struct fk_req *req, struct fk_conn *db, const char *p
         snprintf(region, 24, "%s", fk_stmt_text(st, 0));
     fk_stmt_free(st);
     if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
         return -1;
     }
     if (err != FK_OK) {
@@ -279,7 +279,7 @@ static void get_stats(struct fk_req *req)
     }
     fk_stmt_free(st);
     if (err == FK_OK && !row) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return;
     }
     json_t *items = json_array(), *totals = NULL;
@@ -444,7 +444,7 @@ static void post_fact(struct fk_req *req)
         return;
     }
     if ((kind == FK_FACT_RISK_STAY || kind == FK_FACT_RISK_ARRIVAL) && level_text == NULL) {
-        fk_reply_error(req, 422, "missing_field", "到过/来自风险区须填写风险等级", "level");
+        fk_reply_err(req, FK_E_HEALTH_LEVEL_REQUIRED, "level");
         return;
     }
     if (region != NULL) {
@@ -549,7 +549,7 @@ static void end_fact(struct fk_req *req)
     if (db == NULL)
         return;
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &fact_id) != FK_OK) {
-        fk_reply_error(req, 404, "fact_not_found", "记录不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_NOT_FOUND, "id");
         return;
     }
     char in_region[96], sql[400];
@@ -576,7 +576,7 @@ static void end_fact(struct fk_req *req)
     }
     fk_stmt_free(st);
     if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "fact_not_found", "记录不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_NOT_FOUND, "id");
         return;
     }
     if (err != FK_OK) {
@@ -594,12 +594,11 @@ static void end_fact(struct fk_req *req)
         return;
     }
     if (!staff) {
-        fk_reply_error(req, 409, "fact_owned_by_module",
-                       "该记录由业务模块（如居家隔离）维护，请在对应模块中解除", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_OWNED, "id");
         return;
     }
     if (!open) {
-        fk_reply_error(req, 409, "fact_ended", "该记录已结束", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_ENDED, "id");
         return;
     }
     err = fk_db_begin(db);

@@ -25,7 +25,7 @@
 
 static int invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -466,7 +466,7 @@ static void declare_area(struct fk_req *req)
             return;
         }
         if (!(req->actor.role & FK_ROLE_DISTRICT_ADMIN)) {
-            fk_reply_error(req, 403, "forbidden", "外地风险区只能由区级管理员申报", "region");
+            fk_reply_err(req, FK_E_RISK_OUTSIDE_DECLARE, "region");
             return;
         }
         ar.a.outside = 1;
@@ -484,7 +484,7 @@ static void declare_area(struct fk_req *req)
         }
         err = fk_region_get(db, code, &local);
         if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, local.prefix))) {
-            fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+            fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
             return;
         }
         if (err != FK_OK) {
@@ -534,10 +534,8 @@ static void declare_area(struct fk_req *req)
         return;
     }
     if (existing) {
-        fk_reply_json(req, 409,
-                      json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "already_declared",
-                                "message", "该地区已是风险区，请调整其等级", "field", "region",
-                                "existing_id", (json_int_t)existing));
+        fk_reply_err_ex(req, FK_E_RISK_ALREADY_DECLARED, "region", NULL,
+                        json_pack("{s:I}", "existing_id", (json_int_t)existing), NULL);
         return;
     }
     struct fk_hctx ctx = {req->actor.user_id, req->actor.username, req->ip};
@@ -579,7 +577,7 @@ static int area_or_reply(struct fk_req *req, struct fk_conn *db, int change, str
     if (err == FK_OK && !out->a.outside && !fk_req_covers(req, out->a.prefix))
         err = FK_ERR_NOT_FOUND;
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 404, "risk_area_not_found", "风险区不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_RISK_AREA_NOT_FOUND, "id");
         return -1;
     }
     if (err != FK_OK) {
@@ -587,11 +585,11 @@ static int area_or_reply(struct fk_req *req, struct fk_conn *db, int change, str
         return -1;
     }
     if (change && out->a.outside && !(req->actor.role & FK_ROLE_DISTRICT_ADMIN)) {
-        fk_reply_error(req, 403, "forbidden", "外地风险区只能由区级管理员调整", "id");
+        fk_reply_err(req, FK_E_RISK_OUTSIDE_ADJUST, "id");
         return -1;
     }
     if (change && out->lifted_at) {
-        fk_reply_error(req, 409, "risk_area_lifted", "风险区已解除", "id");
+        fk_reply_err(req, FK_E_RISK_AREA_LIFTED, "id");
         return -1;
     }
     return 0;
@@ -658,7 +656,7 @@ static void patch_area(struct fk_req *req)
             snprintf(msg, sizeof(msg), "按%s，%s只能降为%s", set->title,
                      fk_risk_level_label(ar.a.level),
                      step && step->then ? fk_risk_level_label(step->then) : "（不能降级）");
-            fk_reply_error(req, 409, "downgrade_not_allowed", msg, "level");
+            fk_reply_errf(req, FK_E_RISK_DOWNGRADE, "level", msg);
             return;
         }
         if (due > now || (has_case && last_case + (int64_t)step->days_without_case * DAY > now)) {
@@ -666,7 +664,7 @@ static void patch_area(struct fk_req *req)
             fk_time_format(due, at);
             snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可降级（最早 %s）",
                      set->title, step->days_without_case, at);
-            fk_reply_error(req, 409, "too_early", msg, "level");
+            fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
             return;
         }
     }
@@ -740,11 +738,11 @@ static void lift_area(struct fk_req *req)
         return;
     }
     if (override && !(req->actor.role & FK_ROLE_DISTRICT_ADMIN)) {
-        fk_reply_error(req, 403, "forbidden", "只有区级管理员可以提前解除", "override");
+        fk_reply_err(req, FK_E_RISK_EARLY_LIFT_ROLE, "override");
         return;
     }
     if (override && reason == NULL) {
-        fk_reply_error(req, 422, "missing_field", "提前解除须说明原因", "reason");
+        fk_reply_err(req, FK_E_RISK_EARLY_LIFT_REASON, "reason");
         return;
     }
     if (!override) {
@@ -755,7 +753,7 @@ static void lift_area(struct fk_req *req)
             snprintf(msg, sizeof(msg), "按%s，%s须先降为%s", set->title,
                      fk_risk_level_label(ar.a.level),
                      step ? fk_risk_level_label(step->then) : "更低等级");
-            fk_reply_error(req, 409, "lift_not_allowed", msg, "level");
+            fk_reply_errf(req, FK_E_RISK_LIFT_NOT_ALLOWED, "level", msg);
             return;
         }
         if (due > now) {
@@ -763,7 +761,7 @@ static void lift_area(struct fk_req *req)
             fk_time_format(due, at);
             snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可解除（最早 %s）",
                      set->title, step->days_without_case, at);
-            fk_reply_error(req, 409, "too_early", msg, "level");
+            fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
             return;
         }
     }

@@ -54,7 +54,7 @@ static int phone_or_reply(struct fk_req *req, const char **phone)
         return -1;
     const char *reason = NULL;
     if (fk_phone_check(*phone, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "请输入正确的 11 位手机号", "phone");
+        fk_reply_err(req, FK_E_SELF_PHONE, "phone");
         return -1;
     }
     return 0;
@@ -144,7 +144,7 @@ static void post_otp(struct fk_req *req)
         if (fk_db_run(db, NULL, "DELETE FROM resident_otps WHERE phone_blind = ? AND sent_at = ?",
                       "ti", blind, now) != FK_OK)
             fk_log_msg(FK_LOG_ERROR, "otp_delete_failed", "after a failed send");
-        fk_reply_error(req, 503, "sms_unavailable", "短信发送失败，请稍后再试", NULL);
+        fk_reply_err(req, FK_E_SELF_SMS_UNAVAILABLE, NULL);
         return;
     }
     char masked[16];
@@ -233,7 +233,7 @@ static void too_many_attempts(struct fk_req *req, int64_t sent_at, int64_t now)
     int64_t wait = fk_otp_resend_wait(sent_at, now);
     char seconds[24];
     snprintf(seconds, sizeof(seconds), "%lld", (long long)(wait > 0 ? wait : 1));
-    fk_reply_error(req, 429, "too_many_attempts", "验证码错误次数过多，请重新获取验证码", "code");
+    fk_reply_err(req, FK_E_SELF_TOO_MANY_ATTEMPTS, "code");
     fk_reply_header(req, "Retry-After", seconds);
 }
 
@@ -248,7 +248,7 @@ static void post_resident_session(struct fk_req *req)
     for (size_t i = 0; digits && i < len; i++)
         digits = code[i] >= '0' && code[i] <= '9';
     if (!digits) {
-        fk_reply_error(req, 422, "invalid_field", "验证码为 6 位数字", "code");
+        fk_reply_err(req, FK_E_SELF_OTP_FORMAT, "code");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -277,7 +277,7 @@ static void post_resident_session(struct fk_req *req)
     }
     int64_t now = fk_now();
     if (!row) {
-        fk_reply_error(req, 401, "otp_invalid", "验证码错误或已失效，请重新获取", "code");
+        fk_reply_err(req, FK_E_SELF_OTP_INVALID, "code");
         return;
     }
     fk_otp_hash(key, blind, state.sent_at, code, hash);
@@ -287,7 +287,7 @@ static void post_resident_session(struct fk_req *req)
         return;
     }
     if (verdict == FK_OTP_EXPIRED) {
-        fk_reply_error(req, 401, "otp_expired", "验证码已过期，请重新获取", "code");
+        fk_reply_err(req, FK_E_SELF_OTP_EXPIRED, "code");
         return;
     }
     /* Each try, right or wrong, claims one of the code's tries atomically:
@@ -307,17 +307,17 @@ static void post_resident_session(struct fk_req *req)
         return;
     }
     if (tried == 0) {
-        fk_reply_error(req, 401, "otp_invalid", "验证码错误或已失效，请重新获取", "code");
+        fk_reply_err(req, FK_E_SELF_OTP_INVALID, "code");
         return;
     }
     if (verdict == FK_OTP_INVALID) {
-        char message[128];
+        char left_text[24];
         int64_t left = FK_OTP_MAX_ATTEMPTS - tried;
+        snprintf(left_text, sizeof(left_text), "%lld", (long long)left);
         if (left > 0)
-            snprintf(message, sizeof(message), "验证码错误，还可尝试 %lld 次", (long long)left);
+            fk_reply_errf(req, FK_E_SELF_OTP_WRONG, "code", left_text);
         else
-            snprintf(message, sizeof(message), "验证码错误，请重新获取验证码");
-        fk_reply_error(req, 401, "otp_invalid", message, "code");
+            fk_reply_err(req, FK_E_SELF_OTP_WRONG_LAST, "code");
         return;
     }
     /* Right code: use it up (a concurrent sign-in with the same code finds
@@ -353,11 +353,11 @@ static void post_resident_session(struct fk_req *req)
     if (err != FK_OK) {
         fk_db_rollback(db);
         if (err == FK_ERR_AUTH)
-            fk_reply_error(req, 401, "otp_invalid", "验证码错误或已失效，请重新获取", "code");
+            fk_reply_err(req, FK_E_SELF_OTP_INVALID, "code");
         else if (err == FK_ERR_FORBIDDEN)
-            fk_reply_error(req, 403, "account_disabled", "账号已停用，请联系社区", "phone");
+            fk_reply_err(req, FK_E_SELF_ACCOUNT_DISABLED, "phone");
         else if (err == FK_ERR_NOT_FOUND)
-            fk_reply_error(req, 503, "not_initialized", "系统尚未配置辖区", NULL);
+            fk_reply_err(req, FK_E_SELF_NOT_INITIALIZED, NULL);
         else
             fk_reply_fail(req, err, NULL);
         return;
@@ -490,7 +490,7 @@ static void get_me(struct fk_req *req)
     json_t *body = NULL;
     enum fk_err err = me_json(req, db, &body);
     if (err == FK_ERR_FORBIDDEN) {
-        fk_reply_error(req, 403, "forbidden", "仅限居民账号使用", NULL);
+        fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
         return;
     }
     if (err != FK_OK) {
@@ -533,13 +533,13 @@ static int id_and_name_or_reply(struct fk_req *req, struct fk_resident_id *id, c
     if (fk_json_str_or_reply(req, "id_number", 1, 32, &id_text) != 0)
         return -1;
     if (fk_resident_id_parse(id_text, fk_now(), id, &reason) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", id_message(reason), "id_number");
+        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", id_message(reason));
         return -1;
     }
     if (fk_json_str_or_reply(req, "name", 1, FK_NAME_MAX, name) != 0)
         return -1;
     if (!fk_text_plain(*name)) {
-        fk_reply_error(req, 422, "invalid_field", "姓名含有不可见字符", "name");
+        fk_reply_err(req, FK_E_SELF_NAME_CONTROL, "name");
         return -1;
     }
     return 0;
@@ -584,7 +584,7 @@ static void post_link(struct fk_req *req)
     int64_t linked = 0;
     enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, &linked);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 403, "forbidden", "仅限居民账号使用", NULL);
+        fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
         return;
     }
     if (err != FK_OK) {
@@ -611,14 +611,11 @@ static void post_link(struct fk_req *req)
         json_t *detail = json_pack("{s:s}", "reason", person == 0 ? "unknown_id" : "name");
         audit_or_log(req, "resident_link_failed", 0, detail);
         json_decref(detail);
-        fk_reply_error(req, 422, "link_mismatch",
-                       "身份证号与姓名不匹配，或尚未登记在人口底数中，请核对或联系社区",
-                       "id_number");
+        fk_reply_err(req, FK_E_SELF_LINK_MISMATCH, "id_number");
         return;
     }
     if (linked != 0 && linked != person) {
-        fk_reply_error(req, 409, "already_linked", "本账号已绑定其他人员，如需更换请联系社区",
-                       "id_number");
+        fk_reply_err(req, FK_E_SELF_ALREADY_LINKED, "id_number");
         return;
     }
     char prefix[19];
@@ -677,7 +674,7 @@ static void post_family(struct fk_req *req)
     int64_t linked = 0;
     enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, &linked);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 403, "forbidden", "仅限居民账号使用", NULL);
+        fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
         return;
     }
     if (err != FK_OK) {
@@ -685,7 +682,7 @@ static void post_family(struct fk_req *req)
         return;
     }
     if (linked == 0) {
-        fk_reply_error(req, 409, "not_linked", "请先绑定本人身份信息", NULL);
+        fk_reply_err(req, FK_E_SELF_NOT_LINKED, NULL);
         return;
     }
     struct fk_resident_id id;
@@ -694,10 +691,7 @@ static void post_family(struct fk_req *req)
         fk_json_str_or_reply(req, "relation", 1, 32, &relation) != 0)
         return;
     if (relation_label(relation) == NULL) {
-        fk_reply_error(req, 422, "invalid_field",
-                       "关系应为 spouse、child、parent、grandparent、grandchild、sibling、relative "
-                       "或 other",
-                       "relation");
+        fk_reply_err(req, FK_E_SELF_RELATION, "relation");
         return;
     }
     struct fk_stmt *st = NULL;
@@ -709,7 +703,7 @@ static void post_family(struct fk_req *req)
         return;
     }
     if (full) {
-        fk_reply_error(req, 409, "family_full", "同行人员最多登记 10 人", NULL);
+        fk_reply_err(req, FK_E_SELF_FAMILY_FULL, NULL);
         return;
     }
     if (link_attempt_or_reply(req, db, "family", FK_FAMILY_ATTEMPTS_DAY) != 0)
@@ -735,11 +729,11 @@ static void post_family(struct fk_req *req)
         return;
     }
     if (person != 0 && !matches) {
-        fk_reply_error(req, 422, "family_mismatch", "身份证号与姓名不匹配，请核对", "name");
+        fk_reply_err(req, FK_E_SELF_FAMILY_MISMATCH, "name");
         return;
     }
     if (person == linked) {
-        fk_reply_error(req, 422, "invalid_field", "不能把本人登记为同行人员", "id_number");
+        fk_reply_err(req, FK_E_SELF_FAMILY_SELF, "id_number");
         return;
     }
     int ok = 0;
@@ -749,7 +743,7 @@ static void post_family(struct fk_req *req)
         return;
     }
     if (ok) {
-        fk_reply_error(req, 409, "duplicate", "该人员已在同行人员中", "id_number");
+        fk_reply_err(req, FK_E_SELF_FAMILY_DUPLICATE, "id_number");
         return;
     }
     /* Someone not in the registry yet: registered in the linked person's
@@ -769,8 +763,9 @@ static void post_family(struct fk_req *req)
         }
         err = fk_person_validate(db, &in, scope, fk_now(), &valid, &why);
         if (err == FK_ERR_INVALID) {
-            fk_reply_error(req, 422, "invalid_field", why.message,
-                           why.field && strcmp(why.field, "name") == 0 ? "name" : "id_number");
+            fk_reply_errf(req, FK_E_INVALID_FIELD_MSG,
+                          why.field && strcmp(why.field, "name") == 0 ? "name" : "id_number",
+                          why.message);
             return;
         }
         if (err != FK_OK) {
@@ -788,7 +783,7 @@ static void post_family(struct fk_req *req)
         err = family_full(db, req->actor.user_id, &full);
     if (err == FK_OK && full) {
         fk_db_rollback(db);
-        fk_reply_error(req, 409, "family_full", "同行人员最多登记 10 人", NULL);
+        fk_reply_err(req, FK_E_SELF_FAMILY_FULL, NULL);
         return;
     }
     if (err == FK_OK && registering) {
@@ -811,7 +806,7 @@ static void post_family(struct fk_req *req)
     if (err != FK_OK) {
         fk_db_rollback(db);
         if (err == FK_ERR_CONFLICT)
-            fk_reply_error(req, 409, "duplicate", "该人员刚刚已被登记，请刷新后重试", "id_number");
+            fk_reply_err(req, FK_E_SELF_FAMILY_RACE, "id_number");
         else
             fk_reply_fail(req, err, NULL);
         return;
@@ -831,7 +826,7 @@ static void delete_family(struct fk_req *req)
 {
     int64_t person = 0;
     if (fk_parse_int64(fk_req_param(req, "person_id"), 1, INT64_MAX, &person) != FK_OK) {
-        fk_reply_error(req, 404, "family_not_found", "没有这位同行人员", "person_id");
+        fk_reply_err(req, FK_E_SELF_FAMILY_NOT_FOUND, "person_id");
         return;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -853,7 +848,7 @@ static void delete_family(struct fk_req *req)
     if (err != FK_OK) {
         fk_db_rollback(db);
         if (err == FK_ERR_NOT_FOUND)
-            fk_reply_error(req, 404, "family_not_found", "没有这位同行人员", "person_id");
+            fk_reply_err(req, FK_E_SELF_FAMILY_NOT_FOUND, "person_id");
         else
             fk_reply_fail(req, err, NULL);
         return;

@@ -49,7 +49,7 @@ static int symptoms_or_reply(struct fk_req *req, char *out, size_t size, int *fe
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > FK_SYMPTOMS_MAX) {
-        fk_reply_error(req, 422, "invalid_field", "症状应为列表（从给定选项中选择）", "symptoms");
+        fk_reply_err(req, FK_E_SELF_SYMPTOMS_LIST, "symptoms");
         return -1;
     }
     size_t i, used = 0;
@@ -58,18 +58,17 @@ static int symptoms_or_reply(struct fk_req *req, char *out, size_t size, int *fe
     {
         const char *id = json_string_value(item);
         if (id == NULL || fk_symptom_label(id) == NULL) {
-            fk_reply_error(req, 422, "invalid_field", "不认识的症状，请从给定选项中选择",
-                           "symptoms");
+            fk_reply_err(req, FK_E_SELF_SYMPTOM_UNKNOWN, "symptoms");
             return -1;
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(json_string_value(json_array_get(list, j)), id) == 0) {
-                fk_reply_error(req, 422, "invalid_field", "症状重复", "symptoms");
+                fk_reply_err(req, FK_E_SELF_SYMPTOM_REPEATED, "symptoms");
                 return -1;
             }
         int w = snprintf(out + used, size - used, "%s%s", used ? "," : "", id);
         if (w < 0 || (size_t)w >= size - used) {
-            fk_reply_error(req, 422, "invalid_field", "症状过多", "symptoms");
+            fk_reply_err(req, FK_E_SELF_SYMPTOMS_TOO_MANY, "symptoms");
             return -1;
         }
         used += (size_t)w;
@@ -92,14 +91,14 @@ void fk_selfservice_post_report(struct fk_req *req)
         return;
     int64_t now = fk_now();
     if (!fk_report_date_ok(date, now)) {
-        fk_reply_error(req, 422, "invalid_field", "申报日期只能是今天或昨天（YYYY-MM-DD）", "date");
+        fk_reply_err(req, FK_E_SELF_REPORT_DATE, "date");
         return;
     }
     json_t *t = json_object_get(req->json, "temperature");
     int64_t tenths = json_is_number(t) ? fk_report_temperature_tenths(json_number_value(t)) : -1;
     if (tenths < 0) {
-        fk_reply_error(req, t == NULL ? 422 : 422, t == NULL ? "missing_field" : "invalid_field",
-                       "体温应在 35.0–42.0 ℃ 之间", "temperature");
+        fk_reply_err(req, t == NULL ? FK_E_SELF_TEMPERATURE_MISSING : FK_E_SELF_TEMPERATURE,
+                     "temperature");
         return;
     }
     char symptoms[256];
@@ -108,7 +107,7 @@ void fk_selfservice_post_report(struct fk_req *req)
         fk_json_str_or_reply(req, "note", 0, FK_REPORT_NOTE_MAX, &note) != 0)
         return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_reply_error(req, 422, "invalid_field", "备注含有不可见字符", "note");
+        fk_reply_err(req, FK_E_SELF_NOTE_CONTROL, "note");
         return;
     }
     int fever = tenths >= req->app->cfg.fever_tenths || fever_symptom;
@@ -279,7 +278,7 @@ static int filter_or_reply(struct fk_req *req, struct report_filter *f)
                                (date[5] - '0') * 10 + (date[6] - '0'),
                                (date[8] - '0') * 10 + (date[9] - '0'));
         if (!ok) {
-            fk_reply_error(req, 422, "invalid_field", "日期格式应为 YYYY-MM-DD", "date");
+            fk_reply_err(req, FK_E_SELF_DATE_FORMAT, "date");
             return -1;
         }
         snprintf(f->date, sizeof(f->date), "%s", date);
@@ -287,7 +286,7 @@ static int filter_or_reply(struct fk_req *req, struct report_filter *f)
     const char *fever = fk_req_query(req, "fever");
     if (fever != NULL && fever[0] != '\0') {
         if (strcmp(fever, "1") != 0 && strcmp(fever, "0") != 0) {
-            fk_reply_error(req, 422, "invalid_field", "fever 应为 1 或 0", "fever");
+            fk_reply_err(req, FK_E_SELF_FEVER_FLAG, "fever");
             return -1;
         }
         f->fever = fever[0] == '1';

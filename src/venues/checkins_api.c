@@ -45,12 +45,12 @@ struct venue_cache {
 };
 
 /* Replies 422 naming `prefix` + `name`; returns -1. */
-static int item_invalid(struct fk_req *req, const char *prefix, const char *name, const char *code,
+static int item_invalid(struct fk_req *req, const char *prefix, const char *name, enum fk_ecode e,
                         const char *message)
 {
     char field[64];
     snprintf(field, sizeof(field), "%s%s", prefix, name);
-    fk_reply_error(req, 422, code, message, field);
+    fk_reply_errf(req, e, field, message);
     return -1;
 }
 
@@ -72,13 +72,14 @@ static int time_member(struct fk_req *req, json_t *obj, const char *prefix, cons
     json_t *v = json_object_get(obj, name);
     *out = 0;
     if (v == NULL || json_is_null(v))
-        return required ? item_invalid(req, prefix, name, "missing_field", "缺少必填字段") : 0;
+        return required ? item_invalid(req, prefix, name, FK_E_MISSING_FIELD, NULL) : 0;
     int64_t t;
     if (!json_is_string(v) || fk_time_parse(json_string_value(v), &t) != FK_OK)
-        return item_invalid(req, prefix, name, "invalid_field",
+        return item_invalid(req, prefix, name, FK_E_INVALID_FIELD_MSG,
                             "时间格式应为 RFC 3339（例如 2022-03-02T08:00:00+08:00）");
     if (t > now + FK_CHECKIN_AHEAD || t < now - FK_CHECKIN_BEHIND)
-        return item_invalid(req, prefix, name, "invalid_field", "登记时间应在 7 天前到现在之间");
+        return item_invalid(req, prefix, name, FK_E_INVALID_FIELD_MSG,
+                            "登记时间应在 7 天前到现在之间");
     *out = t;
     return 0;
 }
@@ -89,9 +90,9 @@ static int id_member(struct fk_req *req, json_t *obj, const char *prefix, const 
     json_t *v = json_object_get(obj, name);
     *out = 0;
     if (v == NULL || json_is_null(v))
-        return required ? item_invalid(req, prefix, name, "missing_field", "缺少必填字段") : 0;
+        return required ? item_invalid(req, prefix, name, FK_E_MISSING_FIELD, NULL) : 0;
     if (!json_is_integer(v) || json_integer_value(v) < 1)
-        return item_invalid(req, prefix, name, "invalid_field", "应为正整数编号");
+        return item_invalid(req, prefix, name, FK_E_INVALID_FIELD_MSG, "应为正整数编号");
     *out = json_integer_value(v);
     return 0;
 }
@@ -107,10 +108,10 @@ static int venue_code_member(struct fk_req *req, struct fk_conn *db, const char 
         return -1;
     }
     if (status == FK_CODE_EXPIRED)
-        return item_invalid(req, prefix, "venue_code", "invalid_field",
+        return item_invalid(req, prefix, "venue_code", FK_E_INVALID_FIELD_MSG,
                             "场所码已过期，请联系场所更换");
     if (status != FK_CODE_VALID || info.type != FK_CODE_VENUE)
-        return item_invalid(req, prefix, "venue_code", "invalid_field", "不是有效的场所码");
+        return item_invalid(req, prefix, "venue_code", FK_E_INVALID_FIELD_MSG, "不是有效的场所码");
     *venue_id = info.object_id;
     return 0;
 }
@@ -121,11 +122,12 @@ static int parse_item(struct fk_req *req, struct fk_conn *db, json_t *obj, const
 {
     memset(it, 0, sizeof(*it));
     if (!json_is_object(obj))
-        return item_invalid(req, prefix, "", "invalid_field", "每条登记应为对象");
+        return item_invalid(req, prefix, "", FK_E_INVALID_FIELD_MSG, "每条登记应为对象");
     json_t *code = json_object_get(obj, "venue_code");
     if (code != NULL && !json_is_null(code)) {
         if (!json_is_string(code) || json_string_length(code) > FK_CODE_MAX_INPUT)
-            return item_invalid(req, prefix, "venue_code", "invalid_field", "不是有效的场所码");
+            return item_invalid(req, prefix, "venue_code", FK_E_INVALID_FIELD_MSG,
+                                "不是有效的场所码");
         if (venue_code_member(req, db, prefix, json_string_value(code), &it->venue_id) != 0)
             return -1;
     } else if (id_member(req, obj, prefix, "venue_id", 1, &it->venue_id) != 0) {
@@ -136,12 +138,13 @@ static int parse_item(struct fk_req *req, struct fk_conn *db, json_t *obj, const
         time_member(req, obj, prefix, "left_at", 0, now, &it->left_at) != 0)
         return -1;
     if (it->left_at != 0 && it->left_at < it->at)
-        return item_invalid(req, prefix, "left_at", "invalid_field", "离开时间不能早于到达时间");
+        return item_invalid(req, prefix, "left_at", FK_E_INVALID_FIELD_MSG,
+                            "离开时间不能早于到达时间");
     json_t *key = json_object_get(obj, "idempotency_key");
     if (key == NULL || json_is_null(key))
-        return item_invalid(req, prefix, "idempotency_key", "missing_field", "缺少必填字段");
+        return item_invalid(req, prefix, "idempotency_key", FK_E_MISSING_FIELD, NULL);
     if (!json_is_string(key) || !printable_key(json_string_value(key)))
-        return item_invalid(req, prefix, "idempotency_key", "invalid_field",
+        return item_invalid(req, prefix, "idempotency_key", FK_E_INVALID_FIELD_MSG,
                             "幂等键应为 1–64 个可打印 ASCII 字符");
     it->key = json_string_value(key);
     return 0;
@@ -274,9 +277,9 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
         }
         if (err == FK_ERR_NOT_FOUND || (!resident && !fk_req_covers(req, b.region))) {
             if (batch)
-                return item_invalid(req, prefix, "venue_id", "invalid_field",
+                return item_invalid(req, prefix, "venue_id", FK_E_INVALID_FIELD_MSG,
                                     "场所不存在或不在管辖范围内");
-            fk_reply_error(req, 404, "venue_not_found", "场所不存在或不在管辖范围内", "venue_id");
+            fk_reply_err(req, FK_E_VENUE_NOT_FOUND, "venue_id");
             return -1;
         }
         int slot = vc->n < VENUE_CACHE ? vc->n++ : VENUE_CACHE - 1;
@@ -284,8 +287,7 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
         v = &vc->v[slot];
     }
     if (v->status != FK_VENUE_OPEN)
-        return item_invalid(req, prefix, "venue_id", "venue_closed",
-                            "场所已暂停开放或已查封，不能登记");
+        return item_invalid(req, prefix, "venue_id", FK_E_VENUE_CLOSED, NULL);
     it->region = v->region;
     /* The person: anyone registered who presented their code or ID card
      * (visitors come from elsewhere); by bare id only one inside the
@@ -313,9 +315,9 @@ static int resolve_item(struct fk_req *req, struct fk_conn *db, struct venue_cac
     if (!ok) {
         audit_refused(req, db, it, prefix);
         if (batch)
-            return item_invalid(req, prefix, "person_id", "invalid_field",
+            return item_invalid(req, prefix, "person_id", FK_E_INVALID_FIELD_MSG,
                                 "人员不存在或无权为其登记");
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或无权为其登记", "person_id");
+        fk_reply_err(req, FK_E_CHECKIN_PERSON_REFUSED, "person_id");
         return -1;
     }
     struct fk_health_code code;
@@ -623,7 +625,7 @@ static int scanned_person_or_reply(struct fk_req *req, struct fk_conn *db, int64
         fk_json_str_or_reply(req, "id_number", 0, 32, &id_number) != 0)
         return -1;
     if ((code == NULL) == (id_number == NULL)) {
-        fk_reply_error(req, 422, "missing_field", "请扫描个人码或输入身份证号（二者选一）", "code");
+        fk_reply_err(req, FK_E_CHECKIN_CODE_OR_ID, "code");
         return -1;
     }
     *person_id = 0;
@@ -651,7 +653,7 @@ static int scanned_person_or_reply(struct fk_req *req, struct fk_conn *db, int64
         return -1;
     }
     if (*person_id == 0) {
-        fk_reply_error(req, 404, "person_not_found", "未登记的身份证号，请先登记", "id_number");
+        fk_reply_err(req, FK_E_CHECKIN_ID_UNKNOWN, "id_number");
         return -1;
     }
     return 0;
@@ -858,7 +860,7 @@ void fk_person_checkins_list(struct fk_req *req)
     if (db == NULL)
         return;
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) != FK_OK) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
         return;
     }
     struct fk_stmt *st = NULL;
@@ -875,7 +877,7 @@ void fk_person_checkins_list(struct fk_req *req)
         return;
     }
     if (!ok) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
         return;
     }
     struct list_query q = {.by = "c.person_id", .id = id};

@@ -18,7 +18,7 @@
 
 int fk_venues_invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -34,7 +34,7 @@ void fk_venues_audit(struct fk_req *req, enum fk_err *err, const char *action,
 
 void fk_venue_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "venue_not_found", "场所不存在或不在管辖范围内", "id");
+    fk_reply_err(req, FK_E_VENUE_NOT_FOUND, "id");
 }
 
 static int venue_id_or_reply(struct fk_req *req, int64_t *id)
@@ -82,7 +82,7 @@ static int region_or_reply(struct fk_req *req, struct fk_conn *db, const char *t
     struct fk_region region;
     enum fk_err err = fk_region_get(db, code, &region);
     if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, code))) {
-        fk_reply_error(req, 422, "invalid_field", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_VENUE_REGION, "region");
         return -1;
     }
     if (err != FK_OK) {
