@@ -3,7 +3,7 @@
  * QR images of valid codes. */
 #include "audit/audit.h"
 #include "codes/codes_api.h"
-#include "codes/codes_internal.h"
+#include "codes/codes_store.h"
 #include "core/clock.h"
 #include "core/parse.h"
 #include "http/http.h"
@@ -55,6 +55,28 @@ static void list_keys(struct fk_req *req)
                             (json_int_t)FK_CODE_MAX_VALIDITY));
 }
 
+struct revocations {
+    json_t *items;
+    size_t n;
+    int truncated;
+};
+
+static void revocation_json(void *ctx, int64_t row_id, int type, int64_t object_id,
+                            int64_t revoked_at)
+{
+    (void)row_id;
+    struct revocations *list = ctx;
+    if (list->n == REVOCATIONS_MAX) {
+        list->truncated = 1;
+        return;
+    }
+    json_array_append_new(list->items, json_pack("{s:s,s:I,s:o}", "type",
+                                                 fk_code_type_name((enum fk_code_type)type), "id",
+                                                 (json_int_t)object_id, "revoked_at",
+                                                 fk_time_or_null(revoked_at)));
+    list->n++;
+}
+
 static void list_revocations(struct fk_req *req)
 {
     int has_since = 0;
@@ -64,39 +86,16 @@ static void list_revocations(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err =
-        fk_db_query(db, &st, &row,
-                    "SELECT code_type, object_id, revoked_at FROM revocations "
-                    "WHERE revoked_at >= ? ORDER BY revoked_at, id LIMIT ?",
-                    "ii", has_since ? since : (int64_t)0, (int64_t)REVOCATIONS_MAX + 1);
-    json_t *items = json_array();
-    size_t n = 0;
-    int truncated = 0;
-    while (err == FK_OK && row) {
-        if (n == REVOCATIONS_MAX) {
-            truncated = 1;
-            break;
-        }
-        json_array_append_new(items,
-                              json_pack("{s:s,s:I,s:o}", "type",
-                                        fk_code_type_name((enum fk_code_type)fk_stmt_int64(st, 0)),
-                                        "id", (json_int_t)fk_stmt_int64(st, 1), "revoked_at",
-                                        fk_time_or_null(fk_stmt_int64(st, 2))));
-        n++;
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+    struct revocations list = {json_array(), 0, 0};
+    enum fk_err err = fk_codes_store_revoked_since(
+        db, has_since ? since : (int64_t)0, (int64_t)REVOCATIONS_MAX + 1, revocation_json, &list);
     if (err != FK_OK) {
-        json_decref(items);
+        json_decref(list.items);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    fk_reply_json(req, 200, json_pack("{s:o,s:b}", "revocations", items, "truncated", truncated));
+    fk_reply_json(req, 200,
+                  json_pack("{s:o,s:b}", "revocations", list.items, "truncated", list.truncated));
 }
 
 static json_t *info_json(json_t *obj, const struct fk_code_info *info)
@@ -171,19 +170,21 @@ static void revoke_code(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_code_revoke(db, type, id, reason, req->actor.user_id);
     char target[48];
     snprintf(target, sizeof(target), "%s:%lld", type_name, (long long)id);
     json_t *detail = json_pack("{s:s}", "reason", reason);
-    if (err == FK_OK)
-        err = fk_audit_req(req, "code.revoke", "code", target, 0, detail);
+    struct fk_audit_entry audit = {req->actor.user_id,
+                                   req->actor.username,
+                                   "code.revoke",
+                                   "code",
+                                   target,
+                                   0,
+                                   req->actor.region,
+                                   req->ip,
+                                   detail};
+    enum fk_err err = fk_code_revoke_audited(db, type, id, reason, &audit);
     json_decref(detail);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
