@@ -241,3 +241,19 @@ void fk_selfservice_reply_429(struct fk_req *req, const char *message, int64_t r
     fk_reply_errf(req, FK_E_SELF_TOO_MANY_REQUESTS, field, text);
     fk_reply_header(req, "Retry-After", seconds);
 }
+
+static const struct {
+    const char *id, *label;
+} relations[] = {
+    {"spouse", "配偶"},        {"child", "子女"},         {"parent", "父母"},
+    {"grandparent", "祖父母"}, {"grandchild", "孙子女"},  {"sibling", "兄弟姐妹"},
+    {"relative", "其他亲属"},  {"other", "其他同住人员"},
+};
+
+const char *fk_relation_label(const char *relation)
+{
+    for (size_t i = 0; relation != NULL && i < sizeof(relations) / sizeof(relations[0]); i++)
+        if (strcmp(relations[i].id, relation) == 0)
+            return relations[i].label;
+    return NULL;
+}

@@ -294,28 +294,21 @@ static int filter_or_reply(struct fk_req *req, struct report_filter *f)
     return fk_person_q_or_reply(req, &f->q_kind, f->q);
 }
 
-/* " WHERE …" for the filter; bound by bind_filter in the same order. */
-static void filter_where(const struct report_filter *f, int keyset, char *out, size_t size)
+/* The WHERE clause of the filter; `after_id` >= 0 adds the keyset bound. */
+static void report_where(const struct report_filter *f, int64_t after_id, struct fk_where *w)
 {
-    char in_region[96];
-    fk_store_in_region("h.region", in_region, sizeof(in_region));
-    snprintf(out, size, " WHERE %s%s%s%s%s", in_region, f->date[0] ? " AND h.report_date = ?" : "",
-             f->fever ? " AND h.fever = 1" : "",
-             f->q_kind == FK_Q_ID_NUMBER     ? " AND p.id_blind = ?"
-             : f->q_kind == FK_Q_NAME_PREFIX ? " AND p.name LIKE ? ESCAPE '!'"
-                                             : "",
-             keyset ? " AND h.id > ?" : "");
-}
-
-static enum fk_err bind_filter(struct fk_stmt *st, const struct report_filter *f, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->date[0])
-        err = fk_stmt_bind_text(st, (*idx)++, f->date);
-    if (err == FK_OK && f->q_kind != FK_Q_NONE)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q);
-    return err;
+    fk_where_init(w);
+    fk_where_region(w, "h.region", f->scope);
+    if (f->date[0])
+        fk_where_add(w, "h.report_date = ?", "t", f->date);
+    if (f->fever)
+        fk_where_add(w, "h.fever = 1", "");
+    if (f->q_kind == FK_Q_ID_NUMBER)
+        fk_where_add(w, "p.id_blind = ?", "t", f->q);
+    else if (f->q_kind == FK_Q_NAME_PREFIX)
+        fk_where_add(w, "p.name LIKE ? ESCAPE '!'", "t", f->q);
+    if (after_id >= 0)
+        fk_where_add(w, "h.id > ?", "i", after_id);
 }
 
 #define STAFF_COLUMNS                                                                              \
@@ -351,15 +344,16 @@ void fk_selfservice_list_reports(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[512], sql[1536];
-    filter_where(&f, 0, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*)" STAFF_FROM "%s", where);
+    struct fk_where where;
+    report_where(&f, -1, &where);
+    char sql[2400];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*)" STAFF_FROM "%s", where.sql);
     struct fk_stmt *st = NULL;
     int idx = 1;
     int64_t total = 0;
     enum fk_err err = fk_stmt_prepare(db, sql, &st);
     if (err == FK_OK)
-        err = bind_filter(st, &f, &idx);
+        err = fk_where_bind(st, &where, &idx);
     if (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
         total = fk_stmt_int64(st, 0);
     fk_stmt_free(st);
@@ -369,11 +363,11 @@ void fk_selfservice_list_reports(struct fk_req *req)
         snprintf(sql, sizeof(sql),
                  "SELECT " STAFF_COLUMNS STAFF_FROM
                  "%s ORDER BY h.report_date DESC, h.fever DESC, h.id DESC LIMIT ? OFFSET ?",
-                 where);
+                 where.sql);
         idx = 1;
         err = fk_stmt_prepare(db, sql, &st);
         if (err == FK_OK)
-            err = bind_filter(st, &f, &idx);
+            err = fk_where_bind(st, &where, &idx);
         if (err == FK_OK)
             err = fk_stmt_bind_int64(st, idx++, per_page);
         if (err == FK_OK)
@@ -423,21 +417,20 @@ void fk_selfservice_export_reports(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[512], sql[1536];
-    filter_where(&f, 1, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT " STAFF_COLUMNS STAFF_FROM "%s ORDER BY h.id LIMIT %d",
-             where, EXPORT_BATCH);
     int64_t last = 0, count = 0;
     enum fk_err err = FK_OK;
     for (;;) {
+        struct fk_where where;
+        report_where(&f, last, &where);
+        char sql[2400];
+        snprintf(sql, sizeof(sql), "SELECT " STAFF_COLUMNS STAFF_FROM "%s ORDER BY h.id LIMIT %d",
+                 where.sql, EXPORT_BATCH);
         struct fk_stmt *st = NULL;
         int64_t batch = 0;
         int idx = 1;
         err = fk_stmt_prepare(db, sql, &st);
         if (err == FK_OK)
-            err = bind_filter(st, &f, &idx);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx++, last);
+            err = fk_where_bind(st, &where, &idx);
         while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
             json_t *item = staff_json(req, st);
             if (item == NULL) {
