@@ -208,4 +208,58 @@ enum fk_err fk_riskareas_step_due(struct fk_conn *db, int64_t *stepped) FK_MUST_
 /* Routes of riskarea_api.c and healthcode_rules_api.c. */
 enum fk_err fk_riskareas_routes(void) FK_MUST_CHECK;
 
+/* ---------- what the HTTP API shows (healthcode_view_store.c) ----------
+ * JSON results are new references the caller owns; `items` arrays are the
+ * caller's and get the rows appended. `audit` entries are borrowed (the
+ * request's actor, IP and region); the functions set action and target. */
+struct fk_audit_entry;
+
+/* Person `id`'s region when they are live and under `scope`; else
+ * FK_ERR_NOT_FOUND. */
+enum fk_err fk_health_person_in_scope(struct fk_conn *db, int64_t id, const char *scope,
+                                      char region[24]) FK_MUST_CHECK;
+/* One page of a person's colour changes, newest first; *total the count. */
+enum fk_err fk_health_history_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
+                                   json_t *items, int64_t *total) FK_MUST_CHECK;
+/* GET /health-codes/stats for the region whose prefix is `scope`
+ * (FK_ERR_NOT_FOUND: no such region). */
+enum fk_err fk_health_stats(struct fk_conn *db, const char *scope, json_t **out) FK_MUST_CHECK;
+/* A fact as the API shows it, with the person's current "color". */
+enum fk_err fk_health_fact_view(struct fk_conn *db, int64_t fact_id, json_t **out) FK_MUST_CHECK;
+/* One page of a person's facts, newest first; *total the count. */
+enum fk_err fk_health_facts_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
+                                 json_t *items, int64_t *total) FK_MUST_CHECK;
+/* A fact recorded by staff (strings borrowed; ended_at 0 = open). */
+struct fk_staff_fact {
+    int64_t person_id;
+    const char *kind, *level, *region, *detail;
+    int64_t started_at, ended_at, source_id, now;
+};
+/* Records it, re-evaluates the person and audits health_fact_create, in one
+ * transaction; *fact_id the new row. */
+enum fk_err fk_health_staff_fact_add(struct fk_conn *db, const struct fk_staff_fact *in,
+                                     const struct fk_audit_entry *audit,
+                                     int64_t *fact_id) FK_MUST_CHECK;
+/* What ending a fact needs to know of it. */
+struct fk_fact_row {
+    int64_t person_id, started_at;
+    int open, staff; /* not ended yet; recorded by staff */
+};
+/* Fact `fact_id` of a person under `scope`; else FK_ERR_NOT_FOUND. */
+enum fk_err fk_health_fact_lookup(struct fk_conn *db, int64_t fact_id, const char *scope,
+                                  struct fk_fact_row *out) FK_MUST_CHECK;
+/* Ends the open staff fact at `ended_at`, re-evaluates `person_id` and
+ * audits health_fact_end, in one transaction. */
+enum fk_err fk_health_staff_fact_end(struct fk_conn *db, int64_t fact_id, int64_t person_id,
+                                     int64_t ended_at,
+                                     const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* The last 200 scheduled switches appended to `schedule`; *next (a new
+ * reference, replacing the one given) the earliest still pending. */
+enum fk_err fk_hrules_schedule_json(struct fk_conn *db, int64_t now, json_t *schedule,
+                                    json_t **next) FK_MUST_CHECK;
+/* Schedules rule set `name` from `from`, audited health_rules_schedule (the
+ * audit's actor_id is the creator); *id the new row. */
+enum fk_err fk_hrules_schedule_add(struct fk_conn *db, const char *name, int64_t from, int64_t now,
+                                   const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
+
 #endif
