@@ -13,23 +13,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes `base` as `action` about person `person_id` (also the target). */
-static enum fk_err audit_person(struct fk_conn *db, const struct fk_audit_entry *base,
-                                const char *action, int64_t person_id, json_t *detail)
+enum fk_err fk_health_audit(struct fk_conn *db, const struct fk_audit_entry *base,
+                            const char *action, const char *target_type, int64_t id,
+                            int64_t person_id, json_t *detail)
 {
     char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)person_id);
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     struct fk_audit_entry e = *base;
     e.action = action;
-    e.target_type = "person";
+    e.target_type = target_type;
     e.target_id = id_text;
     e.person_id = person_id;
     e.detail = detail;
     return fk_audit_write(db, &e);
 }
 
-/* Commits after a successful change, else rolls back. */
-static enum fk_err tx_end(struct fk_conn *db, enum fk_err err)
+/* Writes `base` as `action` about person `person_id` (also the target). */
+static enum fk_err audit_person(struct fk_conn *db, const struct fk_audit_entry *base,
+                                const char *action, int64_t person_id, json_t *detail)
+{
+    return fk_health_audit(db, base, action, "person", person_id, person_id, detail);
+}
+
+enum fk_err fk_health_tx_end(struct fk_conn *db, enum fk_err err)
 {
     if (err == FK_OK)
         err = fk_db_commit(db);
@@ -379,7 +385,7 @@ enum fk_err fk_health_staff_fact_add(struct fk_conn *db, const struct fk_staff_f
         err = audit_person(db, audit, "health_fact_create", in->person_id, detail);
         json_decref(detail);
     }
-    return tx_end(db, err);
+    return fk_health_tx_end(db, err);
 }
 
 enum fk_err fk_health_fact_lookup(struct fk_conn *db, int64_t fact_id, const char *scope,
@@ -428,7 +434,7 @@ enum fk_err fk_health_staff_fact_end(struct fk_conn *db, int64_t fact_id, int64_
         err = audit_person(db, audit, "health_fact_end", person_id, detail);
         json_decref(detail);
     }
-    return tx_end(db, err);
+    return fk_health_tx_end(db, err);
 }
 
 /* ---------- the rule-set schedule ---------- */
@@ -488,5 +494,5 @@ enum fk_err fk_hrules_schedule_add(struct fk_conn *db, const char *name, int64_t
     if (err == FK_OK)
         err = fk_audit_write(db, &e);
     json_decref(detail);
-    return tx_end(db, err);
+    return fk_health_tx_end(db, err);
 }
