@@ -6,6 +6,8 @@
 #include "cards/cards.h"
 #include "cli/cli.h"
 #include "core/events.h"
+#include "healthcode/healthcode.h"
+#include "venues/venues.h"
 
 #include <stdio.h>
 
@@ -19,6 +21,10 @@ int fk_modules_subscribe(void)
      *     if (err == FK_OK) err = fk_cards_subscribe(); */
     if (err == FK_OK)
         err = fk_cards_subscribe();
+    if (err == FK_OK)
+        err = fk_healthcode_subscribe();
+    if (err == FK_OK)
+        err = fk_venues_subscribe();
     if (err != FK_OK) {
         fprintf(stderr, "fangkong: subscribing the modules' events failed\n");
         return 1;

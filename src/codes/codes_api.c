@@ -3,7 +3,7 @@
  * QR images of valid codes. */
 #include "audit/audit.h"
 #include "codes/codes_api.h"
-#include "codes/codes_internal.h"
+#include "codes/codes_store.h"
 #include "core/clock.h"
 #include "core/parse.h"
 #include "http/http.h"
@@ -55,6 +55,28 @@ static void list_keys(struct fk_req *req)
                             (json_int_t)FK_CODE_MAX_VALIDITY));
 }
 
+struct revocations {
+    json_t *items;
+    size_t n;
+    int truncated;
+};
+
+static void revocation_json(void *ctx, int64_t row_id, int type, int64_t object_id,
+                            int64_t revoked_at)
+{
+    (void)row_id;
+    struct revocations *list = ctx;
+    if (list->n == REVOCATIONS_MAX) {
+        list->truncated = 1;
+        return;
+    }
+    json_array_append_new(list->items, json_pack("{s:s,s:I,s:o}", "type",
+                                                 fk_code_type_name((enum fk_code_type)type), "id",
+                                                 (json_int_t)object_id, "revoked_at",
+                                                 fk_time_or_null(revoked_at)));
+    list->n++;
+}
+
 static void list_revocations(struct fk_req *req)
 {
     int has_since = 0;
@@ -64,39 +86,16 @@ static void list_revocations(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err =
-        fk_db_query(db, &st, &row,
-                    "SELECT code_type, object_id, revoked_at FROM revocations "
-                    "WHERE revoked_at >= ? ORDER BY revoked_at, id LIMIT ?",
-                    "ii", has_since ? since : (int64_t)0, (int64_t)REVOCATIONS_MAX + 1);
-    json_t *items = json_array();
-    size_t n = 0;
-    int truncated = 0;
-    while (err == FK_OK && row) {
-        if (n == REVOCATIONS_MAX) {
-            truncated = 1;
-            break;
-        }
-        json_array_append_new(items,
-                              json_pack("{s:s,s:I,s:o}", "type",
-                                        fk_code_type_name((enum fk_code_type)fk_stmt_int64(st, 0)),
-                                        "id", (json_int_t)fk_stmt_int64(st, 1), "revoked_at",
-                                        fk_time_or_null(fk_stmt_int64(st, 2))));
-        n++;
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+    struct revocations list = {json_array(), 0, 0};
+    enum fk_err err = fk_codes_store_revoked_since(
+        db, has_since ? since : (int64_t)0, (int64_t)REVOCATIONS_MAX + 1, revocation_json, &list);
     if (err != FK_OK) {
-        json_decref(items);
+        json_decref(list.items);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    fk_reply_json(req, 200, json_pack("{s:o,s:b}", "revocations", items, "truncated", truncated));
+    fk_reply_json(req, 200,
+                  json_pack("{s:o,s:b}", "revocations", list.items, "truncated", list.truncated));
 }
 
 static json_t *info_json(json_t *obj, const struct fk_code_info *info)
@@ -117,8 +116,7 @@ static void verify_scan(struct fk_req *req)
                                    JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
     json_t *value = json_is_object(body_json) ? json_object_get(body_json, "code") : NULL;
     if (!json_is_string(value)) {
-        fk_reply_error(req, 422, value ? "invalid_field" : "missing_field",
-                       "缺少扫码内容（code，字符串）", "code");
+        fk_reply_err(req, value ? FK_E_CODES_SCAN_INVALID : FK_E_CODES_SCAN_MISSING, "code");
         json_decref(body_json);
         return;
     }
@@ -134,7 +132,7 @@ static void verify_scan(struct fk_req *req)
         status = fk_code_verify(db, code, &info);
     json_decref(body_json); /* `code` is not used after this */
     if (status == FK_CODE_UNAVAILABLE) {
-        fk_reply_error(req, 503, "unavailable", "验证密钥暂不可用，请稍后重试", NULL);
+        fk_reply_err(req, FK_E_CODES_KEY_UNAVAILABLE, NULL);
         return;
     }
     /* A resident scans venue codes to check in; other people's codes are
@@ -142,7 +140,7 @@ static void verify_scan(struct fk_req *req)
     if (req->actor.role == FK_ROLE_RESIDENT && status != FK_CODE_MALFORMED &&
         status != FK_CODE_BAD_SIGNATURE && status != FK_CODE_UNKNOWN_KEY &&
         info.type != FK_CODE_VENUE) {
-        fk_reply_error(req, 422, "not_venue_code", "这不是场所码，请扫描场所张贴的场所码", "code");
+        fk_reply_err(req, FK_E_CODES_NOT_VENUE_CODE, "code");
         return;
     }
     json_t *body = json_pack("{s:b}", "valid", status == FK_CODE_VALID);
@@ -163,8 +161,7 @@ static void revoke_code(struct fk_req *req)
         return;
     enum fk_code_type type = fk_code_type_from_name(type_name);
     if (type == 0) {
-        fk_reply_error(req, 422, "invalid_field", "类型应为 vehicle_pass、card、personal 或 venue",
-                       "type");
+        fk_reply_err(req, FK_E_CODES_TYPE, "type");
         return;
     }
     if (fk_json_int_or_reply(req, "id", 1, 1, INT64_MAX, &present, &id) != 0 ||
@@ -173,19 +170,21 @@ static void revoke_code(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_code_revoke(db, type, id, reason, req->actor.user_id);
     char target[48];
     snprintf(target, sizeof(target), "%s:%lld", type_name, (long long)id);
     json_t *detail = json_pack("{s:s}", "reason", reason);
-    if (err == FK_OK)
-        err = fk_audit_req(req, "code.revoke", "code", target, 0, detail);
+    struct fk_audit_entry audit = {req->actor.user_id,
+                                   req->actor.username,
+                                   "code.revoke",
+                                   "code",
+                                   target,
+                                   0,
+                                   req->actor.region,
+                                   req->ip,
+                                   detail};
+    enum fk_err err = fk_code_revoke_audited(db, type, id, reason, &audit);
     json_decref(detail);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -199,7 +198,7 @@ static const char *valid_code_or_reply(struct fk_req *req)
 {
     const char *code = fk_req_query(req, "code");
     if (code == NULL || code[0] == '\0') {
-        fk_reply_error(req, 422, "missing_field", "缺少 code 参数", "code");
+        fk_reply_err(req, FK_E_CODES_MISSING_CODE, "code");
         return NULL;
     }
     struct fk_conn *db = fk_req_db(req);
@@ -208,13 +207,11 @@ static const char *valid_code_or_reply(struct fk_req *req)
     struct fk_code_info info;
     enum fk_code_status status = fk_code_verify(db, code, &info);
     if (status == FK_CODE_UNAVAILABLE) {
-        fk_reply_error(req, 503, "unavailable", "验证密钥暂不可用，请稍后重试", NULL);
+        fk_reply_err(req, FK_E_CODES_KEY_UNAVAILABLE, NULL);
         return NULL;
     }
     if (status != FK_CODE_VALID) {
-        char message[96];
-        snprintf(message, sizeof(message), "不是有效的通行码（%s）", fk_code_status_name(status));
-        fk_reply_error(req, 422, "invalid_code", message, "code");
+        fk_reply_errf(req, FK_E_CODES_INVALID_CODE, "code", fk_code_status_name(status));
         return NULL;
     }
     return code;
@@ -225,7 +222,7 @@ static void qr_reply(struct fk_req *req, int png)
     int64_t scale = 8;
     const char *scale_text = fk_req_query(req, "scale");
     if (png && scale_text != NULL && fk_parse_int64(scale_text, 1, 32, &scale) != FK_OK) {
-        fk_reply_error(req, 422, "invalid_field", "scale 应为 1–32", "scale");
+        fk_reply_err(req, FK_E_CODES_SCALE, "scale");
         return;
     }
     const char *code = valid_code_or_reply(req);

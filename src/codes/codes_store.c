@@ -3,10 +3,13 @@
  * revocation. The secret never sits in the store in clear: it is sealed with
  * the PII key under the context "signing_key". */
 #include "codes/codes_store.h"
+#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
 
 #include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,17 +53,11 @@ enum fk_err fk_codes_store_keys(struct fk_conn *db, struct fk_code_key *out, siz
     return err;
 }
 
-enum fk_err fk_codes_store_revocations(struct fk_conn *db, int64_t after_row,
-                                       void (*take)(void *ctx, int64_t row_id, int type,
-                                                    int64_t object_id, int64_t revoked_at),
-                                       void *ctx)
+/* Calls `take` per row (id, code_type, object_id, revoked_at) of a query
+ * just run. */
+static enum fk_err revocations_take(struct fk_stmt *st, int row, enum fk_err err,
+                                    fk_codes_revocation_fn take, void *ctx)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT id, code_type, object_id, revoked_at FROM revocations "
-                                  "WHERE id > ? ORDER BY id",
-                                  "i", after_row);
     while (err == FK_OK && row) {
         take(ctx, fk_stmt_int64(st, 0), (int)fk_stmt_int64(st, 1), fk_stmt_int64(st, 2),
              fk_stmt_int64(st, 3));
@@ -71,6 +68,33 @@ enum fk_err fk_codes_store_revocations(struct fk_conn *db, int64_t after_row,
     }
     fk_stmt_free(st);
     return err;
+}
+
+/* The revocations matching `where` (one '?' bound to `value`), at most
+ * `limit`, through `take`. */
+static enum fk_err revocations_walk(struct fk_conn *db, const char *where, int64_t value,
+                                    int64_t limit, fk_codes_revocation_fn take, void *ctx)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, code_type, object_id, revoked_at FROM revocations WHERE %s LIMIT ?",
+             where);
+    struct fk_stmt *st = NULL;
+    int row = 0;
+    enum fk_err err = fk_db_query(db, &st, &row, sql, "ii", value, limit);
+    return revocations_take(st, row, err, take, ctx);
+}
+
+enum fk_err fk_codes_store_revocations(struct fk_conn *db, int64_t after_row,
+                                       fk_codes_revocation_fn take, void *ctx)
+{
+    return revocations_walk(db, "id > ? ORDER BY id", after_row, INT64_MAX, take, ctx);
+}
+
+enum fk_err fk_codes_store_revoked_since(struct fk_conn *db, int64_t since, int64_t limit,
+                                         fk_codes_revocation_fn take, void *ctx)
+{
+    return revocations_walk(db, "revoked_at >= ? ORDER BY revoked_at, id", since, limit, take, ctx);
 }
 
 /* Inserts a fresh key pair as the active key (active_slot 1); the caller
@@ -237,5 +261,20 @@ enum fk_err fk_code_revoke(struct fk_conn *db, enum fk_code_type type, int64_t o
                                 "iiitz", (int64_t)type, object_id, now, reason, actor);
     if (err == FK_OK)
         fk_codes_note_revocation((int)type, object_id, now);
+    return err;
+}
+
+enum fk_err fk_code_revoke_audited(struct fk_conn *db, enum fk_code_type type, int64_t object_id,
+                                   const char *reason, const struct fk_audit_entry *audit)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err == FK_OK)
+        err = fk_code_revoke(db, type, object_id, reason, audit->actor_id);
+    if (err == FK_OK)
+        err = fk_audit_write(db, audit);
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK)
+        fk_db_rollback(db);
     return err;
 }

@@ -103,21 +103,52 @@ enum fk_err fk_health_code_get(struct fk_conn *db, int64_t person_id,
 enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id,
                                    json_t **out) FK_MUST_CHECK;
 
-/* A stay just recorded somewhere (a venue check-in): who, when, and the
- * region of the place. */
+/* Check-ins just recorded (FK_EVENT_CHECKIN_RECORDED, published by
+ * src/venues inside the check-in's transaction): who, when, and the region
+ * of the place. The event's `detail` is a struct fk_place_visits (a batch
+ * records several at once; the event's person_id, at and region are the
+ * first one's). The health-code engine subscribes: stays inside a declared
+ * (not lifted) local risk area, within its window as declaration does it
+ * (from `from` minus the rule set's window until its planned end), become
+ * risk_stay facts and the persons' codes are re-evaluated, in one query
+ * when no area matches. Everything is borrowed by the subscriber. */
 struct fk_place_visit {
     int64_t person_id;
     int64_t at;
     const char *region;
 };
-/* Stays inside a declared (not lifted) local risk area, within its window as
- * declaration does it (from `from` minus the rule set's window until its
- * planned end), become risk_stay facts and the persons' codes are
- * re-evaluated: the incremental update for check-ins made after a
- * declaration. Inside the caller's transaction; one query when no area
- * matches. */
-enum fk_err fk_health_visits(struct fk_conn *db, const struct fk_place_visit *visits,
-                             size_t n) FK_MUST_CHECK;
+struct fk_place_visits {
+    const struct fk_place_visit *visits;
+    size_t n;
+};
+
+/* FK_EVENT_RISK_AREA_CHANGED detail (published by the risk areas inside the
+ * change's transaction; the event's subject_id is the area, region its
+ * region code). On a first declaration of a local area the people checked in
+ * at venues under `prefix` during [from, until) are the area's visitors: a
+ * subscriber that knows them (src/venues) reports each with
+ * fk_health_risk_stay. The struct and what it points to are borrowed. */
+struct fk_health_stays; /* opaque: the people the change re-evaluates */
+struct fk_risk_area_change {
+    int64_t area_id;
+    int declared;       /* 1: first declaration; 0: level changed or lifted */
+    int outside;        /* 1: an outside county (no local venues) */
+    const char *prefix; /* the local area's region prefix */
+    int64_t from;       /* visitors' window, set when declared && !outside */
+    int64_t until;
+    struct fk_health_stays *stays; /* owned by the publisher */
+};
+/* Records that `person_id` stayed in the area `change` declares at `at` (a
+ * venue in `region`, borrowed): a risk_stay fact; the person is re-evaluated
+ * with the others the change covers, once, before the transaction ends. */
+enum fk_err fk_health_risk_stay(struct fk_conn *db, const struct fk_risk_area_change *change,
+                                int64_t person_id, int64_t at, const char *region) FK_MUST_CHECK;
+
+/* Subscribes the health-code engine to the events that change codes:
+ * FK_EVENT_CHECKIN_RECORDED (stays in risk areas, above) and
+ * FK_EVENT_HEALTH_FACT_CHANGED (the event's person_id is re-evaluated, as
+ * fk_health_refresh does). Start-up only (src/cli/modules.c). */
+enum fk_err fk_healthcode_subscribe(void) FK_MUST_CHECK;
 
 /* Registers the health-code and risk-area routes. */
 enum fk_err fk_healthcode_routes(void) FK_MUST_CHECK;

@@ -21,7 +21,7 @@
 
 static int invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -31,26 +31,12 @@ static int person_or_reply(struct fk_req *req, struct fk_conn *db, const char *p
                            char region[24])
 {
     if (fk_parse_int64(fk_req_param(req, param), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
         return -1;
     }
-    char in_region[96], sql[256];
-    fk_store_in_region("region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT region FROM persons WHERE id = ? AND merged_into IS NULL AND %s", in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, *id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        snprintf(region, 24, "%s", fk_stmt_text(st, 0));
-    fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "person_not_found", "人员不存在或不在管辖范围内", "id");
+    enum fk_err err = fk_health_person_in_scope(db, *id, req->actor.prefix, region);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
         return -1;
     }
     if (err != FK_OK) {
@@ -58,6 +44,15 @@ static int person_or_reply(struct fk_req *req, struct fk_conn *db, const char *p
         return -1;
     }
     return 0;
+}
+
+/* The request's actor, IP and region as the base of an audit entry. */
+static struct fk_audit_entry audit_base(const struct fk_req *req)
+{
+    return (struct fk_audit_entry){.actor_id = req->actor.user_id,
+                                   .actor = req->actor.username,
+                                   .region = req->actor.region,
+                                   .ip = req->ip};
 }
 
 static void audit_person(struct fk_req *req, enum fk_err *err, const char *action,
@@ -68,98 +63,6 @@ static void audit_person(struct fk_req *req, enum fk_err *err, const char *actio
     if (*err == FK_OK)
         *err = fk_audit_req(req, action, "person", id_text, person_id, detail);
     json_decref(detail);
-}
-
-/* The stored code as the API shows it (reasons with RFC 3339 times). */
-static enum fk_err code_json(struct fk_conn *db, int64_t person_id, const struct fk_hrules *set,
-                             json_t **out)
-{
-    *out = NULL;
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT color, reasons, since, until_at, rules_version, "
-                                  "updated_at FROM health_codes WHERE person_id = ?",
-                                  "i", person_id);
-    if (err != FK_OK)
-        return err;
-    int color = row ? fk_health_color_from_name(fk_stmt_text(st, 0)) : FK_HEALTH_GREEN;
-    if (color < 0)
-        color = FK_HEALTH_GREEN;
-    json_t *reasons = json_array();
-    if (row) {
-        json_t *stored = json_loads(fk_stmt_text(st, 1), 0, NULL);
-        size_t i;
-        json_t *r;
-        json_array_foreach(stored, i, r)
-        {
-            json_t *item = json_deep_copy(r);
-            json_int_t since = json_integer_value(json_object_get(r, "since"));
-            json_t *until = json_object_get(r, "until");
-            json_object_set_new(item, "since", fk_time_or_null(since));
-            json_object_set_new(item, "until",
-                                json_is_integer(until) ? fk_time_or_null(json_integer_value(until))
-                                                       : json_null());
-            json_array_append_new(reasons, item);
-        }
-        json_decref(stored);
-    }
-    json_t *body = json_pack(
-        "{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o}", "person_id", (json_int_t)person_id, "color",
-        fk_health_color_name((enum fk_health_color)color), "label",
-        fk_health_color_label((enum fk_health_color)color), "reasons", reasons, "since",
-        row ? fk_time_or_null(fk_stmt_int64(st, 2)) : json_null(), "rules_version",
-        row ? fk_stmt_text(st, 4) : set->version, "rules_name", set->name, "rules_title",
-        set->title, "until",
-        row && !fk_stmt_is_null(st, 3) ? fk_time_or_null(fk_stmt_int64(st, 3)) : json_null(),
-        "updated_at", row ? fk_time_or_null(fk_stmt_int64(st, 5)) : json_null());
-    fk_stmt_free(st);
-    if (body == NULL)
-        return FK_ERR_NOMEM;
-    *out = body;
-    return FK_OK;
-}
-
-/* Whether the stored code must be re-evaluated: never computed, a reason
- * expired, or another rule set is in force. */
-static enum fk_err stale(struct fk_conn *db, int64_t person_id, const struct fk_hrules *set,
-                         int64_t now, int *is_stale)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT until_at, rules_version FROM health_codes WHERE "
-                                  "person_id = ?",
-                                  "i", person_id);
-    if (err != FK_OK)
-        return err;
-    *is_stale = !row || (!fk_stmt_is_null(st, 0) && fk_stmt_int64(st, 0) <= now) ||
-                strcmp(fk_stmt_text(st, 1), set->version) != 0;
-    fk_stmt_free(st);
-    return FK_OK;
-}
-
-enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id, json_t **out)
-{
-    *out = NULL;
-    int64_t now = fk_now();
-    const struct fk_hrules *set = NULL;
-    int is_stale = 0;
-    enum fk_err err = fk_hrules_active(db, now, &set);
-    if (err == FK_OK)
-        err = stale(db, person_id, set, now, &is_stale);
-    if (err == FK_OK && is_stale) {
-        err = fk_db_begin(db);
-        if (err == FK_OK)
-            err = fk_health_refresh(db, person_id);
-        if (err == FK_OK)
-            err = fk_db_commit(db);
-        else
-            fk_db_rollback(db);
-    }
-    if (err == FK_OK)
-        err = code_json(db, person_id, set, out);
-    return err;
 }
 
 static void get_code(struct fk_req *req)
@@ -188,30 +91,9 @@ static void get_history(struct fk_req *req)
     if (db == NULL || person_or_reply(req, db, "id", &id, region) != 0 ||
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
-    enum fk_err err = fk_db_run(
-        db, &total, "SELECT COUNT(*) FROM health_code_changes WHERE person_id = ?", "i", id);
-    struct fk_stmt *st = NULL;
-    int row = 0;
     json_t *items = json_array();
-    if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          "SELECT at, from_color, to_color, rule, cause, rules_version FROM "
-                          "health_code_changes WHERE person_id = ? ORDER BY at DESC, id DESC "
-                          "LIMIT ? OFFSET ?",
-                          "iii", id, per_page, (page - 1) * per_page);
-    while (err == FK_OK && row && items != NULL) {
-        const char *from = fk_stmt_text(st, 1);
-        json_array_append_new(items, json_pack("{s:o,s:s?,s:s,s:s,s:s,s:s}", "at",
-                                               fk_time_or_null(fk_stmt_int64(st, 0)), "from_color",
-                                               from, "to_color", fk_stmt_text(st, 2), "rule",
-                                               fk_stmt_text(st, 3), "cause", fk_stmt_text(st, 4),
-                                               "rules_version", fk_stmt_text(st, 5)));
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+    enum fk_err err =
+        items ? fk_health_history_page(db, id, page, per_page, items, &total) : FK_ERR_NOMEM;
     audit_person(req, &err, "health_code_history_read", id, NULL);
     if (err != FK_OK || items == NULL) {
         json_decref(items);
@@ -221,109 +103,23 @@ static void get_history(struct fk_req *req)
     fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
 }
 
-/* Runs "`head` <region filter>" and reads one count. */
-static enum fk_err count_in(struct fk_conn *db, const char *head, const char *column,
-                            const char *prefix, int64_t *out)
-{
-    char in_region[96], sql[320];
-    fk_store_in_region(column, in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql), "%s%s", head, in_region);
-    struct fk_stmt *st = NULL;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 1, prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK)
-        *out = fk_stmt_int64(st, 0);
-    fk_stmt_free(st);
-    return err;
-}
-
-/* Counts of one region subtree: persons, red and yellow codes. */
-static enum fk_err counts_json(struct fk_conn *db, const char *code, const char *prefix,
-                               const char *name, json_t **out)
-{
-    int64_t total = 0, red = 0, yellow = 0;
-    enum fk_err err = count_in(db, "SELECT COUNT(*) FROM persons WHERE merged_into IS NULL AND ",
-                               "region", prefix, &total);
-    if (err == FK_OK)
-        err = count_in(db, "SELECT COUNT(*) FROM health_codes WHERE color = 'red' AND ", "region",
-                       prefix, &red);
-    if (err == FK_OK)
-        err = count_in(db, "SELECT COUNT(*) FROM health_codes WHERE color = 'yellow' AND ",
-                       "region", prefix, &yellow);
-    if (err != FK_OK)
-        return err;
-    int64_t green = total - red - yellow;
-    *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "region", code, "name", name, "total",
-                     (json_int_t)total, "green", (json_int_t)(green < 0 ? 0 : green), "yellow",
-                     (json_int_t)yellow, "red", (json_int_t)red);
-    return *out != NULL ? FK_OK : FK_ERR_NOMEM;
-}
-
 static void get_stats(struct fk_req *req)
 {
     char scope[19];
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL || fk_scope_or_reply(req, scope) != 0)
         return;
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    char code[24] = "", name[128] = "";
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT code, name FROM regions WHERE prefix = ?", "t", scope);
-    if (err == FK_OK && row) {
-        snprintf(code, sizeof(code), "%s", fk_stmt_text(st, 0));
-        snprintf(name, sizeof(name), "%s", fk_stmt_text(st, 1));
-    }
-    fk_stmt_free(st);
-    if (err == FK_OK && !row) {
-        fk_reply_error(req, 404, "region_not_found", "区划不存在或不在管辖范围内", "region");
+    json_t *body = NULL;
+    enum fk_err err = fk_health_stats(db, scope, &body);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
         return;
     }
-    json_t *items = json_array(), *totals = NULL;
-    if (err == FK_OK)
-        err = counts_json(db, code, scope, name, &totals);
-    if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          "SELECT code, prefix, name FROM regions WHERE parent = ? ORDER BY code",
-                          "t", code);
-    /* Children first into memory: the counts need the connection. */
-    char(*kids)[3][128] = NULL;
-    size_t n = 0;
-    while (err == FK_OK && row) {
-        void *grown = realloc(kids, (n + 1) * sizeof(*kids));
-        if (grown == NULL) {
-            err = FK_ERR_NOMEM;
-            break;
-        }
-        kids = grown;
-        for (int c = 0; c < 3; c++)
-            snprintf(kids[n][c], sizeof(kids[n][c]), "%s", fk_stmt_text(st, c));
-        n++;
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
-    for (size_t i = 0; i < n && err == FK_OK && n <= 500; i++) {
-        json_t *item = NULL;
-        err = counts_json(db, kids[i][0], kids[i][1], kids[i][2], &item);
-        if (err == FK_OK)
-            json_array_append_new(items, item);
-    }
-    free(kids);
-    if (err != FK_OK || items == NULL) {
-        json_decref(items);
-        json_decref(totals);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
         return;
     }
-    fk_reply_json(req, 200,
-                  json_pack("{s:{s:s,s:s},s:o,s:o}", "region", "code", code, "name", name, "totals",
-                            totals, "items", items));
+    fk_reply_json(req, 200, body);
 }
 
 static void post_recompute(struct fk_req *req)
@@ -346,32 +142,6 @@ static void post_recompute(struct fk_req *req)
 }
 
 /* ---------- facts recorded by staff ---------- */
-
-#define FACT_SELECT                                                                                \
-    "SELECT id, kind, level, region, started_at, ended_at, source, detail, created_at FROM "       \
-    "health_facts"
-
-static json_t *fact_json(struct fk_stmt *st)
-{
-    int kind = (int)fk_health_fact_from_name(fk_stmt_text(st, 1));
-    static const char *const labels[] = {
-        "",           "确诊病例或无症状感染者",
-        "密切接触者", "密接的密接",
-        "集中隔离",   "居家隔离",
-        "到过风险区", "来自风险区",
-        "待核酸检测", "核酸检测逾期",
-        "发热",       "混管阳性召回",
-        "外地抵达",
-    };
-    return json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:o,s:o,s:b,s:s,s:s,s:o}", "id",
-                     (json_int_t)fk_stmt_int64(st, 0), "kind", fk_stmt_text(st, 1), "kind_label",
-                     kind > 0 && kind <= FK_FACT_ARRIVAL ? labels[kind] : "", "level",
-                     fk_stmt_text(st, 2), "region", fk_stmt_text(st, 3), "started_at",
-                     fk_time_or_null(fk_stmt_int64(st, 4)), "ended_at",
-                     fk_stmt_is_null(st, 5) ? json_null() : fk_time_or_null(fk_stmt_int64(st, 5)),
-                     "open", fk_stmt_is_null(st, 5), "source", fk_stmt_text(st, 6), "detail",
-                     fk_stmt_text(st, 7), "created_at", fk_time_or_null(fk_stmt_int64(st, 8)));
-}
 
 static int time_field_or_reply(struct fk_req *req, const char *name, int required, int *present,
                                int64_t *out)
@@ -444,7 +214,7 @@ static void post_fact(struct fk_req *req)
         return;
     }
     if ((kind == FK_FACT_RISK_STAY || kind == FK_FACT_RISK_ARRIVAL) && level_text == NULL) {
-        fk_reply_error(req, 422, "missing_field", "到过/来自风险区须填写风险等级", "level");
+        fk_reply_err(req, FK_E_HEALTH_LEVEL_REQUIRED, "level");
         return;
     }
     if (region != NULL) {
@@ -468,42 +238,17 @@ static void post_fact(struct fk_req *req)
     int64_t source_id = 0, fact_id = 0;
     randombytes_buf(&source_id, sizeof(source_id));
     source_id = (source_id & INT64_MAX) | 1;
-    enum fk_err err = fk_db_begin(db);
+    struct fk_staff_fact fact = {id,         kind_text, level_text, region, detail,
+                                 started_at, ended_at,  source_id,  now};
+    struct fk_audit_entry audit = audit_base(req);
+    enum fk_err err = fk_health_staff_fact_add(db, &fact, &audit, &fact_id);
+    json_t *body = NULL;
     if (err == FK_OK)
-        err = fk_db_run(db, &fact_id,
-                        "INSERT INTO health_facts (person_id, kind, level, region, started_at, "
-                        "ended_at, source, source_id, detail, created_at, updated_at) VALUES (?, "
-                        "?, ?, ?, ?, ?, 'staff', ?, ?, ?, ?) RETURNING id",
-                        "itttizitii", id, kind_text, level_text, region, started_at, ended_at,
-                        source_id, detail ? detail : "", now, now);
-    if (err == FK_OK)
-        err = fk_health_refresh(db, id);
-    audit_person(req, &err, "health_fact_create", id,
-                 json_pack("{s:I,s:s,s:s?}", "fact_id", (json_int_t)fact_id, "kind", kind_text,
-                           "level", level_text));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+        err = fk_health_fact_view(db, fact_id, &body);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    json_t *body = NULL;
-    struct fk_health_code code;
-    err = fk_db_query(db, &st, &row, FACT_SELECT " WHERE id = ?", "i", fact_id);
-    if (err == FK_OK && row)
-        body = fact_json(st);
-    fk_stmt_free(st);
-    if (err == FK_OK)
-        err = fk_health_code_get(db, id, &code);
-    if (err != FK_OK || body == NULL) {
-        json_decref(body);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
-        return;
-    }
-    json_object_set_new(body, "color", json_string(fk_health_color_name(code.color)));
     fk_reply_json(req, 201, body);
 }
 
@@ -515,24 +260,9 @@ static void list_facts(struct fk_req *req)
     if (db == NULL || person_or_reply(req, db, "id", &id, region) != 0 ||
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
-    enum fk_err err =
-        fk_db_run(db, &total, "SELECT COUNT(*) FROM health_facts WHERE person_id = ?", "i", id);
-    struct fk_stmt *st = NULL;
-    int row = 0;
     json_t *items = json_array();
-    if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          FACT_SELECT " WHERE person_id = ? ORDER BY started_at DESC, id DESC "
-                                      "LIMIT ? OFFSET ?",
-                          "iii", id, per_page, (page - 1) * per_page);
-    while (err == FK_OK && row && items != NULL) {
-        json_array_append_new(items, fact_json(st));
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+    enum fk_err err =
+        items ? fk_health_facts_page(db, id, page, per_page, items, &total) : FK_ERR_NOMEM;
     audit_person(req, &err, "health_facts_read", id, NULL);
     if (err != FK_OK || items == NULL) {
         json_decref(items);
@@ -549,40 +279,21 @@ static void end_fact(struct fk_req *req)
     if (db == NULL)
         return;
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &fact_id) != FK_OK) {
-        fk_reply_error(req, 404, "fact_not_found", "记录不存在或不在管辖范围内", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_NOT_FOUND, "id");
         return;
     }
-    char in_region[96], sql[400];
-    fk_store_in_region("p.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT f.person_id, f.started_at, f.ended_at, f.source FROM health_facts f JOIN "
-             "persons p ON p.id = f.person_id WHERE f.id = ? AND %s",
-             in_region);
-    struct fk_stmt *st = NULL;
-    int64_t person_id = 0, started_at = 0;
-    int open = 0, staff = 0;
-    enum fk_err err = fk_stmt_prepare(db, sql, &st);
-    if (err == FK_OK)
-        err = fk_stmt_bind_int64(st, 1, fact_id);
-    if (err == FK_OK)
-        err = fk_stmt_bind_region(st, 2, req->actor.prefix);
-    if (err == FK_OK)
-        err = fk_stmt_step(st);
-    if (err == FK_OK) {
-        person_id = fk_stmt_int64(st, 0);
-        started_at = fk_stmt_int64(st, 1);
-        open = fk_stmt_is_null(st, 2);
-        staff = strcmp(fk_stmt_text(st, 3), "staff") == 0;
-    }
-    fk_stmt_free(st);
-    if (err == FK_ERR_DONE) {
-        fk_reply_error(req, 404, "fact_not_found", "记录不存在或不在管辖范围内", "id");
+    struct fk_fact_row fact;
+    enum fk_err err = fk_health_fact_lookup(db, fact_id, req->actor.prefix, &fact);
+    if (err == FK_ERR_NOT_FOUND) {
+        fk_reply_err(req, FK_E_HEALTH_FACT_NOT_FOUND, "id");
         return;
     }
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
+    int64_t person_id = fact.person_id, started_at = fact.started_at;
+    int open = fact.open, staff = fact.staff;
     int has_end;
     int64_t ended_at = fk_now();
     if (time_field_or_reply(req, "ended_at", 0, &has_end, &ended_at) != 0)
@@ -594,46 +305,22 @@ static void end_fact(struct fk_req *req)
         return;
     }
     if (!staff) {
-        fk_reply_error(req, 409, "fact_owned_by_module",
-                       "该记录由业务模块（如居家隔离）维护，请在对应模块中解除", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_OWNED, "id");
         return;
     }
     if (!open) {
-        fk_reply_error(req, 409, "fact_ended", "该记录已结束", "id");
+        fk_reply_err(req, FK_E_HEALTH_FACT_ENDED, "id");
         return;
     }
-    err = fk_db_begin(db);
+    struct fk_audit_entry audit = audit_base(req);
+    err = fk_health_staff_fact_end(db, fact_id, person_id, ended_at, &audit);
+    json_t *body = NULL;
     if (err == FK_OK)
-        err = fk_db_run(db, NULL,
-                        "UPDATE health_facts SET ended_at = ?, updated_at = ? WHERE id = ? AND "
-                        "ended_at IS NULL",
-                        "iii", ended_at, fk_now(), fact_id);
-    if (err == FK_OK)
-        err = fk_health_refresh(db, person_id);
-    audit_person(
-        req, &err, "health_fact_end", person_id,
-        json_pack("{s:I,s:I}", "fact_id", (json_int_t)fact_id, "ended_at", (json_int_t)ended_at));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+        err = fk_health_fact_view(db, fact_id, &body);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }
-    json_t *body = NULL;
-    struct fk_health_code code;
-    err = fk_db_query(db, &st, &open, FACT_SELECT " WHERE id = ?", "i", fact_id);
-    if (err == FK_OK && open)
-        body = fact_json(st);
-    fk_stmt_free(st);
-    if (err == FK_OK)
-        err = fk_health_code_get(db, person_id, &code);
-    if (err != FK_OK || body == NULL) {
-        json_decref(body);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
-        return;
-    }
-    json_object_set_new(body, "color", json_string(fk_health_color_name(code.color)));
     fk_reply_json(req, 200, body);
 }
 
@@ -695,34 +382,8 @@ static void get_rules(struct fk_req *req)
     json_t *sets = json_array(), *schedule = json_array(), *next = json_null();
     for (size_t i = 0; sets != NULL && i < fk_hrules_count(); i++)
         json_array_append_new(sets, set_json(fk_hrules_at(i)));
-    struct fk_stmt *st = NULL;
-    int row = 0;
     if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          "SELECT s.id, s.name, s.effective_from, s.created_at, "
-                          "COALESCE(u.display_name, '') FROM health_rule_schedule s LEFT JOIN "
-                          "users u ON u.id = s.created_by ORDER BY s.effective_from DESC, s.id "
-                          "DESC LIMIT 200",
-                          "");
-    while (err == FK_OK && row) {
-        int64_t from = fk_stmt_int64(st, 2);
-        json_array_append_new(
-            schedule,
-            json_pack("{s:I,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0), "name",
-                      fk_stmt_text(st, 1), "effective_from", fk_time_or_null(from), "created_at",
-                      fk_time_or_null(fk_stmt_int64(st, 3)), "created_by", fk_stmt_text(st, 4),
-                      "pending", from > now));
-        if (from > now) {
-            json_decref(next);
-            next = json_pack("{s:s,s:o}", "name", fk_stmt_text(st, 1), "effective_from",
-                             fk_time_or_null(from));
-        }
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+        err = fk_hrules_schedule_json(db, now, schedule, &next);
     if (err != FK_OK || sets == NULL || schedule == NULL) {
         json_decref(sets);
         json_decref(schedule);
@@ -759,24 +420,10 @@ static void post_schedule(struct fk_req *req)
     const struct fk_hrules *before = NULL, *after = NULL;
     int64_t id = 0, job_id = 0;
     enum fk_err err = fk_hrules_active(db, now, &before);
+    struct fk_audit_entry audit = audit_base(req);
     if (err == FK_OK)
-        err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(db, &id,
-                        "INSERT INTO health_rule_schedule (name, effective_from, created_by, "
-                        "created_at) VALUES (?, ?, ?, ?) RETURNING id",
-                        "tiii", name, from, req->actor.user_id, now);
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    json_t *detail = json_pack("{s:s,s:I}", "name", name, "effective_from", (json_int_t)from);
-    if (err == FK_OK) /* the detail is borrowed */
-        err =
-            fk_audit_req(req, "health_rules_schedule", "health_rule_schedule", id_text, 0, detail);
-    json_decref(detail);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+        err = fk_hrules_schedule_add(db, name, from, now, &audit, &id);
     if (err != FK_OK) {
-        fk_db_rollback(db);
         fk_reply_fail(req, err, NULL);
         return;
     }

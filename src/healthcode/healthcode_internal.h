@@ -203,9 +203,136 @@ enum fk_err fk_health_recompute_start(struct fk_app *app, struct fk_conn *db, in
 
 /* Applies due automatic steps (downgrades, lifting) of the rule set in force
  * and refreshes the people affected. *stepped counts areas changed. */
+/* ---------- risk areas (riskarea_store.c) ---------- */
+/* One area as stored. */
+struct fk_risk_area {
+    int64_t id;
+    struct fk_harea a;
+    int64_t last_case_at, level_since, lifted_at, created_at;
+};
+
+#define FK_RISK_AREA_COLUMNS                                                                       \
+    "id, region, outside, prefix, county, name, level, from_at, until_at, last_case_at, "          \
+    "level_since, lifted_at, created_at"
+/* The current row (FK_RISK_AREA_COLUMNS) into *out. */
+void fk_risk_area_read(struct fk_stmt *st, struct fk_risk_area *out);
+/* When the current level's step of `set` falls due (0 = no step); *step
+ * the step, NULL when none. */
+int64_t fk_risk_step_due_at(const struct fk_hrules *set, const struct fk_risk_area *ar,
+                            const struct fk_hrule_step **step);
+/* Area `id` (FK_ERR_NOT_FOUND when none). */
+enum fk_err fk_risk_area_load(struct fk_conn *db, int64_t id,
+                              struct fk_risk_area *out) FK_MUST_CHECK;
+
+/* Changes through the API, each in a transaction of its own with the
+ * re-evaluation (*changed codes) and the audit entry (a copy of the borrowed
+ * `audit`: the request's actor, IP and region; its actor names the change
+ * in risk_area_changes). */
+struct fk_audit_entry;
+/* Whether a region with this prefix is ours (a 6-digit code: our county). */
+enum fk_err fk_risk_region_is_local(struct fk_conn *db, const char *prefix,
+                                    int *local) FK_MUST_CHECK;
+/* Declares `ar` (its a.* filled; id and the case dates set here), unless
+ * an area is in force for its region: then *existing its id and nothing is
+ * done. */
+enum fk_err fk_risk_area_declare(struct fk_conn *db, struct fk_risk_area *ar, int64_t now,
+                                 const struct fk_audit_entry *audit, int64_t *existing,
+                                 int64_t *changed) FK_MUST_CHECK;
+/* A change of level, planned end or last case (PATCH), checked by the
+ * caller; `reason` borrowed, NULL for the default. */
+struct fk_risk_area_update {
+    int level;
+    int64_t until, last_case, now;
+    int has_until, has_case;
+    const char *reason;
+};
+enum fk_err fk_risk_area_update(struct fk_conn *db, struct fk_risk_area *ar,
+                                const struct fk_risk_area_update *in,
+                                const struct fk_audit_entry *audit, int64_t *changed) FK_MUST_CHECK;
+/* Lifts `ar` (`reason` borrowed; `override` recorded in the audit). */
+enum fk_err fk_risk_area_lift(struct fk_conn *db, struct fk_risk_area *ar, const char *reason,
+                              int override, const struct fk_audit_entry *audit,
+                              int64_t *changed) FK_MUST_CHECK;
+/* The list filter: outside areas and local ones under `scope`. */
+struct fk_risk_area_filter {
+    char scope[19];
+    int active; /* -1 any, 1 in force at `now`, 0 not */
+    int level;  /* -1 any */
+    int64_t now;
+};
+/* One page in display order (`cb` per area, borrowed for the call); *total
+ * the count. */
+enum fk_err fk_risk_areas_list(struct fk_conn *db, const struct fk_risk_area_filter *f,
+                               int64_t page, int64_t per_page,
+                               void (*cb)(void *ctx, const struct fk_risk_area *ar), void *ctx,
+                               int64_t *total) FK_MUST_CHECK;
+
 enum fk_err fk_riskareas_step_due(struct fk_conn *db, int64_t *stepped) FK_MUST_CHECK;
 
 /* Routes of riskarea_api.c and healthcode_rules_api.c. */
 enum fk_err fk_riskareas_routes(void) FK_MUST_CHECK;
+
+/* ---------- what the HTTP API shows (healthcode_view_store.c) ----------
+ * JSON results are new references the caller owns; `items` arrays are the
+ * caller's and get the rows appended. `audit` entries are borrowed (the
+ * request's actor, IP and region); the functions set action and target. */
+struct fk_audit_entry;
+
+/* Writes a copy of `base` as `action` on (target_type, id) about
+ * `person_id` (0: none); `detail` borrowed. */
+enum fk_err fk_health_audit(struct fk_conn *db, const struct fk_audit_entry *base,
+                            const char *action, const char *target_type, int64_t id,
+                            int64_t person_id, json_t *detail) FK_MUST_CHECK;
+/* Commits when `err` is FK_OK, else (or when the commit fails) rolls back:
+ * the end of every change's transaction. */
+enum fk_err fk_health_tx_end(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;
+
+/* Person `id`'s region when they are live and under `scope`; else
+ * FK_ERR_NOT_FOUND. */
+enum fk_err fk_health_person_in_scope(struct fk_conn *db, int64_t id, const char *scope,
+                                      char region[24]) FK_MUST_CHECK;
+/* One page of a person's colour changes, newest first; *total the count. */
+enum fk_err fk_health_history_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
+                                   json_t *items, int64_t *total) FK_MUST_CHECK;
+/* GET /health-codes/stats for the region whose prefix is `scope`
+ * (FK_ERR_NOT_FOUND: no such region). */
+enum fk_err fk_health_stats(struct fk_conn *db, const char *scope, json_t **out) FK_MUST_CHECK;
+/* A fact as the API shows it, with the person's current "color". */
+enum fk_err fk_health_fact_view(struct fk_conn *db, int64_t fact_id, json_t **out) FK_MUST_CHECK;
+/* One page of a person's facts, newest first; *total the count. */
+enum fk_err fk_health_facts_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
+                                 json_t *items, int64_t *total) FK_MUST_CHECK;
+/* A fact recorded by staff (strings borrowed; ended_at 0 = open). */
+struct fk_staff_fact {
+    int64_t person_id;
+    const char *kind, *level, *region, *detail;
+    int64_t started_at, ended_at, source_id, now;
+};
+/* Records it, re-evaluates the person and audits health_fact_create, in one
+ * transaction; *fact_id the new row. */
+enum fk_err fk_health_staff_fact_add(struct fk_conn *db, const struct fk_staff_fact *in,
+                                     const struct fk_audit_entry *audit,
+                                     int64_t *fact_id) FK_MUST_CHECK;
+/* What ending a fact needs to know of it. */
+struct fk_fact_row {
+    int64_t person_id, started_at;
+    int open, staff; /* not ended yet; recorded by staff */
+};
+/* Fact `fact_id` of a person under `scope`; else FK_ERR_NOT_FOUND. */
+enum fk_err fk_health_fact_lookup(struct fk_conn *db, int64_t fact_id, const char *scope,
+                                  struct fk_fact_row *out) FK_MUST_CHECK;
+/* Ends the open staff fact at `ended_at`, re-evaluates `person_id` and
+ * audits health_fact_end, in one transaction. */
+enum fk_err fk_health_staff_fact_end(struct fk_conn *db, int64_t fact_id, int64_t person_id,
+                                     int64_t ended_at,
+                                     const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* The last 200 scheduled switches appended to `schedule`; *next (a new
+ * reference, replacing the one given) the earliest still pending. */
+enum fk_err fk_hrules_schedule_json(struct fk_conn *db, int64_t now, json_t *schedule,
+                                    json_t **next) FK_MUST_CHECK;
+/* Schedules rule set `name` from `from`, audited health_rules_schedule (the
+ * audit's actor_id is the creator); *id the new row. */
+enum fk_err fk_hrules_schedule_add(struct fk_conn *db, const char *name, int64_t from, int64_t now,
+                                   const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
 
 #endif

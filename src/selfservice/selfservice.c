@@ -164,7 +164,7 @@ int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int f
     int64_t linked = 0, wanted = 0;
     enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, &linked);
     if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_error(req, 403, "forbidden", "仅限居民账号使用", NULL);
+        fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
         return -1;
     }
     if (err != FK_OK) {
@@ -172,7 +172,7 @@ int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int f
         return -1;
     }
     if (linked == 0) {
-        fk_reply_error(req, 409, "not_linked", "请先绑定本人身份信息", NULL);
+        fk_reply_err(req, FK_E_SELF_NOT_LINKED, NULL);
         return -1;
     }
     if (from_body) {
@@ -183,7 +183,7 @@ int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int f
         const char *text = fk_req_query(req, "person_id");
         if (text != NULL && text[0] != '\0' &&
             fk_parse_int64(text, 1, INT64_MAX, &wanted) != FK_OK) {
-            fk_reply_error(req, 422, "invalid_field", "person_id 应为正整数", "person_id");
+            fk_reply_err(req, FK_E_SELF_PERSON_ID, "person_id");
             return -1;
         }
     }
@@ -197,7 +197,7 @@ int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int f
         return -1;
     }
     if (!ok) {
-        fk_reply_error(req, 403, "forbidden", "只能查看本人和已登记的同行人员", "person_id");
+        fk_reply_err(req, FK_E_SELF_FAMILY_ONLY, "person_id");
         return -1;
     }
     *person_id = wanted;
@@ -238,6 +238,22 @@ void fk_selfservice_reply_429(struct fk_req *req, const char *message, int64_t r
     else
         snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
     snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_error(req, 429, "too_many_requests", text, field);
+    fk_reply_errf(req, FK_E_SELF_TOO_MANY_REQUESTS, field, text);
     fk_reply_header(req, "Retry-After", seconds);
+}
+
+static const struct {
+    const char *id, *label;
+} relations[] = {
+    {"spouse", "配偶"},        {"child", "子女"},         {"parent", "父母"},
+    {"grandparent", "祖父母"}, {"grandchild", "孙子女"},  {"sibling", "兄弟姐妹"},
+    {"relative", "其他亲属"},  {"other", "其他同住人员"},
+};
+
+const char *fk_relation_label(const char *relation)
+{
+    for (size_t i = 0; relation != NULL && i < sizeof(relations) / sizeof(relations[0]); i++)
+        if (strcmp(relations[i].id, relation) == 0)
+            return relations[i].label;
+    return NULL;
 }

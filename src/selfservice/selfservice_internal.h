@@ -106,6 +106,97 @@ enum fk_err fk_selfservice_linked(struct fk_conn *db, int64_t user_id,
 int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int from_body,
                                    int64_t *person_id);
 
+/* --- the store (selfservice_store.c): each change with its audit entry in
+ * a transaction of its own. An `audit` entry is borrowed: the actor, IP and
+ * region of the request; the functions set the action and target. --- */
+struct fk_audit_entry;
+struct fk_person_valid;
+
+/* What POST /resident/otp decided: `wait` > 0 a code was sent less than a
+ * minute ago; `sending` 0 the daily count is used up (retry: when it
+ * resets); else `code` holds the new code (wiped on failure). */
+struct fk_otp_issue {
+    int64_t wait, retry;
+    int sending;
+    char code[FK_OTP_DIGITS + 1];
+};
+/* The resend wait, the daily count and the new code under the phone's lock. */
+enum fk_err fk_otp_issue(struct fk_conn *db, const struct fk_pii_key *key, const char *blind,
+                         int64_t now, struct fk_otp_issue *out) FK_MUST_CHECK;
+/* Forgets the code sent at `sent_at` (its SMS failed). */
+enum fk_err fk_otp_forget(struct fk_conn *db, const char *blind, int64_t sent_at) FK_MUST_CHECK;
+/* The phone's current code (*found 0: none). */
+enum fk_err fk_otp_state_get(struct fk_conn *db, const char *blind, struct fk_otp_state *state,
+                             int *found) FK_MUST_CHECK;
+/* Claims one try of the code sent at `sent_at`: *tried the tries so far, 0
+ * when they were used up. */
+enum fk_err fk_otp_claim_try(struct fk_conn *db, const char *blind, int64_t sent_at,
+                             int64_t *tried) FK_MUST_CHECK;
+
+/* A right code (all borrowed). */
+struct fk_sign_in {
+    const char *phone, *blind, *hash, *ip;
+    int64_t now, session_ttl;
+};
+/* Uses up the code, finds or creates the account (into *actor, whose role
+ * the caller set) and opens a session, audited resident_login. FK_ERR_AUTH:
+ * the code was used meanwhile; FK_ERR_FORBIDDEN: the account is disabled;
+ * FK_ERR_NOT_FOUND: no district is configured. */
+enum fk_err fk_resident_sign_in(struct fk_conn *db, const struct fk_pii_key *key,
+                                const struct fk_sign_in *in, struct fk_actor *actor,
+                                char token[FK_TOKEN_LEN], char csrf[FK_TOKEN_LEN],
+                                int *created) FK_MUST_CHECK;
+
+/* {"id","name","id_number" (masked),"region","region_name","household_id"}
+ * of a person: *out a new reference. */
+enum fk_err fk_selfservice_person_brief(struct fk_conn *db, const struct fk_pii_key *key,
+                                        int64_t id, json_t **out) FK_MUST_CHECK;
+/* The account `user_id`, its linked person and family as GET /me answers
+ * (*out a new reference); FK_ERR_FORBIDDEN when it is no resident account. */
+enum fk_err fk_selfservice_me(struct fk_conn *db, const struct fk_pii_key *key, int64_t user_id,
+                              json_t **out) FK_MUST_CHECK;
+
+/* The live registry person with an ID number (following a merge). */
+struct fk_registry_match {
+    int64_t person_id; /* 0 when none */
+    int name_matches;  /* the name given is exactly theirs */
+    char region[19];
+    int64_t household;
+};
+enum fk_err fk_registry_match(struct fk_conn *db, const struct fk_pii_key *key,
+                              const char *id_number, const char *name,
+                              struct fk_registry_match *out) FK_MUST_CHECK;
+/* Links account `user_id` to `person` (unless `already_linked`) and moves
+ * it to the person's region, audited resident_link. */
+enum fk_err fk_selfservice_link(struct fk_conn *db, int64_t user_id, int64_t person,
+                                int already_linked, const char *region, const char *prefix,
+                                int64_t now, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* *full = 1 when account `user_id` has FK_FAMILY_MAX family members. */
+enum fk_err fk_family_full(struct fk_conn *db, int64_t user_id, int *full) FK_MUST_CHECK;
+/* The region and household of `person_id` (left as they are when none). */
+enum fk_err fk_selfservice_home(struct fk_conn *db, int64_t person_id, char region[19],
+                                int64_t *household) FK_MUST_CHECK;
+/* A family member to add: `valid` (borrowed) registers a new person first. */
+struct fk_family_add {
+    int64_t user_id;
+    const char *relation;
+    const struct fk_person_valid *valid; /* NULL: *person is in the registry */
+    int64_t now;
+};
+/* Under the account's lock: *full = 1 (and nothing done) when the family is
+ * full; else registers (person_create) and adds (resident_family_add) the
+ * member, *person its id. FK_ERR_CONFLICT: added meanwhile. */
+enum fk_err fk_family_add(struct fk_conn *db, const struct fk_pii_key *key,
+                          const struct fk_family_add *in, const struct fk_audit_entry *audit,
+                          int64_t *person, int *full) FK_MUST_CHECK;
+/* Removes `person` from the family of `user_id` (FK_ERR_NOT_FOUND: not in
+ * it), audited resident_family_remove. */
+enum fk_err fk_family_remove(struct fk_conn *db, int64_t user_id, int64_t person,
+                             const struct fk_audit_entry *audit) FK_MUST_CHECK;
+
+/* The Chinese label of a family relation ("spouse", ...); NULL when unknown. */
+const char *fk_relation_label(const char *relation);
+
 void fk_selfservice_post_report(struct fk_req *req);
 void fk_selfservice_list_my_reports(struct fk_req *req);
 void fk_selfservice_list_reports(struct fk_req *req);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/log.h"
 #include "healthcode/healthcode.h"
 #include "http/ledger.h"
@@ -48,7 +49,7 @@ static int symptoms_or_reply(struct fk_req *req, char *out, size_t size, int *fe
     if (list == NULL || json_is_null(list))
         return 0;
     if (!json_is_array(list) || json_array_size(list) > FK_SYMPTOMS_MAX) {
-        fk_reply_error(req, 422, "invalid_field", "症状应为列表（从给定选项中选择）", "symptoms");
+        fk_reply_err(req, FK_E_SELF_SYMPTOMS_LIST, "symptoms");
         return -1;
     }
     size_t i, used = 0;
@@ -57,18 +58,17 @@ static int symptoms_or_reply(struct fk_req *req, char *out, size_t size, int *fe
     {
         const char *id = json_string_value(item);
         if (id == NULL || fk_symptom_label(id) == NULL) {
-            fk_reply_error(req, 422, "invalid_field", "不认识的症状，请从给定选项中选择",
-                           "symptoms");
+            fk_reply_err(req, FK_E_SELF_SYMPTOM_UNKNOWN, "symptoms");
             return -1;
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(json_string_value(json_array_get(list, j)), id) == 0) {
-                fk_reply_error(req, 422, "invalid_field", "症状重复", "symptoms");
+                fk_reply_err(req, FK_E_SELF_SYMPTOM_REPEATED, "symptoms");
                 return -1;
             }
         int w = snprintf(out + used, size - used, "%s%s", used ? "," : "", id);
         if (w < 0 || (size_t)w >= size - used) {
-            fk_reply_error(req, 422, "invalid_field", "症状过多", "symptoms");
+            fk_reply_err(req, FK_E_SELF_SYMPTOMS_TOO_MANY, "symptoms");
             return -1;
         }
         used += (size_t)w;
@@ -91,14 +91,14 @@ void fk_selfservice_post_report(struct fk_req *req)
         return;
     int64_t now = fk_now();
     if (!fk_report_date_ok(date, now)) {
-        fk_reply_error(req, 422, "invalid_field", "申报日期只能是今天或昨天（YYYY-MM-DD）", "date");
+        fk_reply_err(req, FK_E_SELF_REPORT_DATE, "date");
         return;
     }
     json_t *t = json_object_get(req->json, "temperature");
     int64_t tenths = json_is_number(t) ? fk_report_temperature_tenths(json_number_value(t)) : -1;
     if (tenths < 0) {
-        fk_reply_error(req, t == NULL ? 422 : 422, t == NULL ? "missing_field" : "invalid_field",
-                       "体温应在 35.0–42.0 ℃ 之间", "temperature");
+        fk_reply_err(req, t == NULL ? FK_E_SELF_TEMPERATURE_MISSING : FK_E_SELF_TEMPERATURE,
+                     "temperature");
         return;
     }
     char symptoms[256];
@@ -107,7 +107,7 @@ void fk_selfservice_post_report(struct fk_req *req)
         fk_json_str_or_reply(req, "note", 0, FK_REPORT_NOTE_MAX, &note) != 0)
         return;
     if (note != NULL && !fk_text_plain(note)) {
-        fk_reply_error(req, 422, "invalid_field", "备注含有不可见字符", "note");
+        fk_reply_err(req, FK_E_SELF_NOTE_CONTROL, "note");
         return;
     }
     int fever = tenths >= req->app->cfg.fever_tenths || fever_symptom;
@@ -163,8 +163,15 @@ void fk_selfservice_post_report(struct fk_req *req)
         /* A replaced report of the same day that had a fever no longer has one. */
         err = fk_health_fact_close(db, "selfreport", id, FK_FACT_FEVER, now);
     }
-    if (err == FK_OK)
-        err = fk_health_refresh(db, person);
+    if (err == FK_OK) { /* the health-code engine re-evaluates the person */
+        struct fk_event event = {.kind = FK_EVENT_HEALTH_FACT_CHANGED,
+                                 .at = now,
+                                 .person_id = person,
+                                 .subject_id = id,
+                                 .actor_id = req->actor.user_id,
+                                 .region = region};
+        err = fk_event_publish(db, &event);
+    }
     if (err == FK_OK) {
         char target[24];
         snprintf(target, sizeof(target), "%lld", (long long)id);
@@ -271,7 +278,7 @@ static int filter_or_reply(struct fk_req *req, struct report_filter *f)
                                (date[5] - '0') * 10 + (date[6] - '0'),
                                (date[8] - '0') * 10 + (date[9] - '0'));
         if (!ok) {
-            fk_reply_error(req, 422, "invalid_field", "日期格式应为 YYYY-MM-DD", "date");
+            fk_reply_err(req, FK_E_SELF_DATE_FORMAT, "date");
             return -1;
         }
         snprintf(f->date, sizeof(f->date), "%s", date);
@@ -279,7 +286,7 @@ static int filter_or_reply(struct fk_req *req, struct report_filter *f)
     const char *fever = fk_req_query(req, "fever");
     if (fever != NULL && fever[0] != '\0') {
         if (strcmp(fever, "1") != 0 && strcmp(fever, "0") != 0) {
-            fk_reply_error(req, 422, "invalid_field", "fever 应为 1 或 0", "fever");
+            fk_reply_err(req, FK_E_SELF_FEVER_FLAG, "fever");
             return -1;
         }
         f->fever = fever[0] == '1';
@@ -287,28 +294,21 @@ static int filter_or_reply(struct fk_req *req, struct report_filter *f)
     return fk_person_q_or_reply(req, &f->q_kind, f->q);
 }
 
-/* " WHERE …" for the filter; bound by bind_filter in the same order. */
-static void filter_where(const struct report_filter *f, int keyset, char *out, size_t size)
+/* The WHERE clause of the filter; `after_id` >= 0 adds the keyset bound. */
+static void report_where(const struct report_filter *f, int64_t after_id, struct fk_where *w)
 {
-    char in_region[96];
-    fk_store_in_region("h.region", in_region, sizeof(in_region));
-    snprintf(out, size, " WHERE %s%s%s%s%s", in_region, f->date[0] ? " AND h.report_date = ?" : "",
-             f->fever ? " AND h.fever = 1" : "",
-             f->q_kind == FK_Q_ID_NUMBER     ? " AND p.id_blind = ?"
-             : f->q_kind == FK_Q_NAME_PREFIX ? " AND p.name LIKE ? ESCAPE '!'"
-                                             : "",
-             keyset ? " AND h.id > ?" : "");
-}
-
-static enum fk_err bind_filter(struct fk_stmt *st, const struct report_filter *f, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->date[0])
-        err = fk_stmt_bind_text(st, (*idx)++, f->date);
-    if (err == FK_OK && f->q_kind != FK_Q_NONE)
-        err = fk_stmt_bind_text(st, (*idx)++, f->q);
-    return err;
+    fk_where_init(w);
+    fk_where_region(w, "h.region", f->scope);
+    if (f->date[0])
+        fk_where_add(w, "h.report_date = ?", "t", f->date);
+    if (f->fever)
+        fk_where_add(w, "h.fever = 1", "");
+    if (f->q_kind == FK_Q_ID_NUMBER)
+        fk_where_add(w, "p.id_blind = ?", "t", f->q);
+    else if (f->q_kind == FK_Q_NAME_PREFIX)
+        fk_where_add(w, "p.name LIKE ? ESCAPE '!'", "t", f->q);
+    if (after_id >= 0)
+        fk_where_add(w, "h.id > ?", "i", after_id);
 }
 
 #define STAFF_COLUMNS                                                                              \
@@ -344,15 +344,16 @@ void fk_selfservice_list_reports(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[512], sql[1536];
-    filter_where(&f, 0, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*)" STAFF_FROM "%s", where);
+    struct fk_where where;
+    report_where(&f, -1, &where);
+    char sql[2400];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*)" STAFF_FROM "%s", where.sql);
     struct fk_stmt *st = NULL;
     int idx = 1;
     int64_t total = 0;
     enum fk_err err = fk_stmt_prepare(db, sql, &st);
     if (err == FK_OK)
-        err = bind_filter(st, &f, &idx);
+        err = fk_where_bind(st, &where, &idx);
     if (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK)
         total = fk_stmt_int64(st, 0);
     fk_stmt_free(st);
@@ -362,11 +363,11 @@ void fk_selfservice_list_reports(struct fk_req *req)
         snprintf(sql, sizeof(sql),
                  "SELECT " STAFF_COLUMNS STAFF_FROM
                  "%s ORDER BY h.report_date DESC, h.fever DESC, h.id DESC LIMIT ? OFFSET ?",
-                 where);
+                 where.sql);
         idx = 1;
         err = fk_stmt_prepare(db, sql, &st);
         if (err == FK_OK)
-            err = bind_filter(st, &f, &idx);
+            err = fk_where_bind(st, &where, &idx);
         if (err == FK_OK)
             err = fk_stmt_bind_int64(st, idx++, per_page);
         if (err == FK_OK)
@@ -416,21 +417,20 @@ void fk_selfservice_export_reports(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[512], sql[1536];
-    filter_where(&f, 1, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT " STAFF_COLUMNS STAFF_FROM "%s ORDER BY h.id LIMIT %d",
-             where, EXPORT_BATCH);
     int64_t last = 0, count = 0;
     enum fk_err err = FK_OK;
     for (;;) {
+        struct fk_where where;
+        report_where(&f, last, &where);
+        char sql[2400];
+        snprintf(sql, sizeof(sql), "SELECT " STAFF_COLUMNS STAFF_FROM "%s ORDER BY h.id LIMIT %d",
+                 where.sql, EXPORT_BATCH);
         struct fk_stmt *st = NULL;
         int64_t batch = 0;
         int idx = 1;
         err = fk_stmt_prepare(db, sql, &st);
         if (err == FK_OK)
-            err = bind_filter(st, &f, &idx);
-        if (err == FK_OK)
-            err = fk_stmt_bind_int64(st, idx++, last);
+            err = fk_where_bind(st, &where, &idx);
         while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
             json_t *item = staff_json(req, st);
             if (item == NULL) {

@@ -3,6 +3,7 @@
  * cutoff and who is refused entry. No HTTP, no SQL. */
 #include "venues/venues_internal.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "healthcode/healthcode.h"
 #include "id/id.h"
 
@@ -137,4 +138,39 @@ int fk_checkin_refused(int color, char *reason, size_t size)
     if (size > 0)
         reason[0] = '\0';
     return 0;
+}
+
+/* FK_EVENT_RISK_AREA_CHANGED: a local area just declared learns who checked
+ * in at venues under it during its window (healthcode.h). */
+struct stays_walk {
+    struct fk_conn *db;
+    const struct fk_risk_area_change *change;
+    enum fk_err err;
+};
+
+static int stay_seen(void *ctx, int64_t person_id, int64_t at, const char *venue_region)
+{
+    struct stays_walk *w = ctx;
+    w->err = fk_health_risk_stay(w->db, w->change, person_id, at, venue_region);
+    return w->err == FK_OK ? 0 : -1;
+}
+
+static enum fk_err risk_area_changed(struct fk_conn *db, const struct fk_event *event, void *unused)
+{
+    (void)unused;
+    const struct fk_risk_area_change *change = event->detail;
+    if (change == NULL || !change->declared || change->outside)
+        return FK_OK;
+    struct stays_walk w = {.db = db, .change = change};
+    enum fk_err err =
+        fk_checkins_visitors_each(db, change->prefix, change->from, change->until, stay_seen, &w);
+    if (err == FK_ERR_DONE) /* stay_seen stopped the walk */
+        err = w.err;
+    return err != FK_OK ? err : w.err;
+}
+
+enum fk_err fk_venues_subscribe(void)
+{
+    return fk_event_subscribe(FK_EVENT_RISK_AREA_CHANGED, risk_area_changed, NULL,
+                              "venues.risk_area_visitors");
 }

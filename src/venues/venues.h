@@ -35,7 +35,7 @@ typedef int (*fk_checkin_fn)(void *ctx, int64_t person_id, int64_t at, const cha
 /* Every check-in at a venue whose region lies under `region_prefix` (a
  * significant region prefix, e.g. a community's 9..12 digits) with `at` in
  * [from, until), in order of `at`. Refused arrivals are included (they were
- * there). The health-code engine calls it when a risk area is declared. */
+ * there). Used when a risk area is declared (fk_venues_subscribe). */
 enum fk_err fk_checkins_visitors_each(struct fk_conn *db, const char *region_prefix, int64_t from,
                                       int64_t until, fk_checkin_fn cb, void *ctx) FK_MUST_CHECK;
 
@@ -73,6 +73,11 @@ enum fk_err fk_checkins_purge(struct fk_conn *db, int64_t now, int64_t retention
  * fk_http_start(). `app` is borrowed and must outlive the server. */
 struct fk_app;
 enum fk_err fk_venues_start(struct fk_app *app) FK_MUST_CHECK;
+
+/* Subscribes the venues to FK_EVENT_RISK_AREA_CHANGED: a local risk area
+ * just declared gets its visitors (check-ins under it during its window)
+ * through fk_health_risk_stay. Start-up only (src/cli/modules.c). */
+enum fk_err fk_venues_subscribe(void) FK_MUST_CHECK;
 
 /* Registers the venue and check-in routes. */
 enum fk_err fk_venues_routes(void) FK_MUST_CHECK;

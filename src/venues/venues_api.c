@@ -18,7 +18,7 @@
 
 int fk_venues_invalid(struct fk_req *req, const char *field, const char *message)
 {
-    fk_reply_error(req, 422, "invalid_field", message, field);
+    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
     return -1;
 }
 
@@ -32,9 +32,25 @@ void fk_venues_audit(struct fk_req *req, enum fk_err *err, const char *action,
     json_decref(detail);
 }
 
+struct fk_audit_entry fk_venues_audit_entry(struct fk_req *req, const char *action,
+                                            const char *target_type, json_t *detail)
+{
+    return (struct fk_audit_entry){.actor_id = req->actor.user_id,
+                                   .actor = req->actor.username,
+                                   .action = action,
+                                   .target_type = target_type,
+                                   .region = req->actor.region,
+                                   .ip = req->ip,
+                                   .detail = detail};
+}
+
+/* Replies to a venue change: the venue as it is now, or the failure. */
+static void reply_changed(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                          unsigned status);
+
 void fk_venue_not_found(struct fk_req *req)
 {
-    fk_reply_error(req, 404, "venue_not_found", "场所不存在或不在管辖范围内", "id");
+    fk_reply_err(req, FK_E_VENUE_NOT_FOUND, "id");
 }
 
 static int venue_id_or_reply(struct fk_req *req, int64_t *id)
@@ -82,7 +98,7 @@ static int region_or_reply(struct fk_req *req, struct fk_conn *db, const char *t
     struct fk_region region;
     enum fk_err err = fk_region_get(db, code, &region);
     if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, code))) {
-        fk_reply_error(req, 422, "invalid_field", "区划不存在或不在管辖范围内", "region");
+        fk_reply_err(req, FK_E_VENUE_REGION, "region");
         return -1;
     }
     if (err != FK_OK) {
@@ -141,34 +157,25 @@ static void create_venue(struct fk_req *req)
         expiry_or_reply(req, now, &expires_at) != 0 ||
         seal_phone_or_reply(req, in.contact_phone, &sealed) != 0)
         return;
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_venue_insert(db, &in, region, sealed, req->actor.user_id, now, expires_at, &id);
-    fk_venues_audit(
-        req, &err, "venue_create", "venue", id, 0,
-        json_pack("{s:s,s:s,s:s}", "name", in.name, "category", in.category, "region", region));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:s}", "name", in.name, "category", in.category, "region", region);
+    struct fk_audit_entry audit = fk_venues_audit_entry(req, "venue_create", "venue", detail);
+    enum fk_err err = fk_venue_create(db, &in, region, sealed, now, expires_at, &audit, &id);
+    json_decref(detail);
     free(sealed);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_loaded(req, db, id, 201);
+    reply_changed(req, db, err, id, 201);
 }
 
-/* The list filter (GET /venues and the ledger). */
-struct venue_filter {
-    char scope[19];
-    const char *category;
-    const char *status;
-    int expiring; /* code expires within FK_VENUE_REPRINT_DAYS (or has none) */
-    char q[FK_Q_VALUE_MAX];
-    int64_t expiry_before;
-};
+static void reply_changed(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                          unsigned status)
+{
+    if (err != FK_OK)
+        fk_reply_fail(req, err, NULL);
+    else
+        reply_loaded(req, db, id, status);
+}
 
-static int filter_or_reply(struct fk_req *req, struct venue_filter *f)
+static int filter_or_reply(struct fk_req *req, struct fk_venue_filter *f)
 {
     memset(f, 0, sizeof(*f));
     if (fk_scope_or_reply(req, f->scope) != 0)
@@ -204,72 +211,19 @@ static int filter_or_reply(struct fk_req *req, struct venue_filter *f)
     return 0;
 }
 
-static void filter_where(const struct venue_filter *f, int keyset, char *sql, size_t size)
-{
-    char in_region[96];
-    fk_store_in_region("v.region", in_region, sizeof(in_region));
-    snprintf(sql, size, " WHERE %s%s%s%s%s%s", in_region, f->category ? " AND v.category = ?" : "",
-             f->status ? " AND v.status = ?" : "",
-             f->expiring ? " AND (v.code_expires_at IS NULL OR v.code_expires_at <= ?)" : "",
-             f->q[0] ? " AND v.name LIKE ? ESCAPE '!'" : "", keyset ? " AND v.id > ?" : "");
-}
-
-static enum fk_err filter_bind(struct fk_stmt *st, const struct venue_filter *f, int keyset,
-                               int64_t after_id, int *idx)
-{
-    enum fk_err err = fk_stmt_bind_region(st, *idx, f->scope);
-    *idx += 2;
-    if (err == FK_OK && f->category)
-        err = fk_stmt_bind_text(st, (*idx)++, f->category);
-    if (err == FK_OK && f->status)
-        err = fk_stmt_bind_text(st, (*idx)++, f->status);
-    if (err == FK_OK && f->expiring)
-        err = fk_stmt_bind_int64(st, (*idx)++, f->expiry_before);
-    if (err == FK_OK && f->q[0])
-        err = fk_stmt_bind_text(st, (*idx)++, f->q);
-    if (err == FK_OK && keyset)
-        err = fk_stmt_bind_int64(st, (*idx)++, after_id);
-    return err;
-}
-
-/* fk_list_run callbacks of the venue list. */
-static enum fk_err bind_list_filter(struct fk_stmt *st, const void *ctx, int *idx)
-{
-    return filter_bind(st, ctx, 0, 0, idx);
-}
-
-struct venue_view {
-    const struct fk_pii_key *key;
-    unsigned role;
-    int64_t now;
-};
-
-static json_t *venue_row(struct fk_stmt *st, void *ctx)
-{
-    const struct venue_view *v = ctx;
-    return fk_venue_json(st, v->key, v->role, v->now);
-}
-
 static void list_venues(struct fk_req *req)
 {
-    struct venue_filter f;
+    struct fk_venue_filter f;
     int64_t page, per_page;
     if (filter_or_reply(req, &f) != 0 || fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    char where[512], count_sql[1024], list_sql[2048];
-    filter_where(&f, 0, where, sizeof(where));
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM venues v%s", where);
-    snprintf(list_sql, sizeof(list_sql),
-             "SELECT " FK_VENUE_COLUMNS FK_VENUE_FROM "%s ORDER BY %s v.id LIMIT ? OFFSET ?", where,
-             f.expiring ? "v.code_expires_at," : "v.region,");
-    struct venue_view view = {&req->app->pii_key, req->actor.role, fk_now()};
-    struct fk_list_query q = {count_sql, list_sql, bind_list_filter, &f, venue_row, &view};
     json_t *items = json_array();
     int64_t total = 0;
-    enum fk_err err = fk_list_run(db, &q, page, per_page, items, &total);
+    enum fk_err err = fk_venues_list(db, &f, &req->app->pii_key, req->actor.role, fk_now(), page,
+                                     per_page, items, &total);
     fk_venues_audit(req, &err, "venue_list", "venue", 0, 0,
                     json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
                               "returned", (json_int_t)json_array_size(items)));
@@ -335,20 +289,6 @@ static void patch_venue(struct fk_req *req)
         (in.region != NULL && region_or_reply(req, db, in.region, region) != 0) ||
         seal_phone_or_reply(req, in.contact_phone, &sealed) != 0)
         return;
-    int64_t now = fk_now();
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_db_run(
-            db, NULL,
-            "UPDATE venues SET name = COALESCE(?, name), category = COALESCE(?, category), "
-            "region = COALESCE(?, region), address = COALESCE(?, address), contact_name = "
-            "COALESCE(?, contact_name), contact_phone_sealed = COALESCE(?, contact_phone_sealed), "
-            "status = COALESCE(?, status), note = COALESCE(?, note), updated_at = ? WHERE id = ?",
-            "ttttttttii", in.name, in.category, region[0] ? region : NULL, in.address,
-            in.contact_name, sealed, in.status, in.note, now, id);
-    if (err == FK_OK && in.has_dwell)
-        err = fk_db_run(db, NULL, "UPDATE venues SET dwell_minutes = ? WHERE id = ?", "zi",
-                        in.dwell_minutes, id);
     json_t *changed = json_object();
     const char *names[] = {"name",         "category",      "region", "address",
                            "contact_name", "contact_phone", "status", "note"};
@@ -361,16 +301,12 @@ static void patch_venue(struct fk_req *req)
                                                                        : json_string(values[i]));
     if (changed && in.has_dwell)
         json_object_set_new(changed, "dwell_minutes", json_integer(in.dwell_minutes));
-    fk_venues_audit(req, &err, "venue_update", "venue", id, 0, changed);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
+    struct fk_audit_entry audit = fk_venues_audit_entry(req, "venue_update", "venue", changed);
+    enum fk_err err =
+        fk_venue_update(db, id, &in, region[0] ? region : NULL, sealed, fk_now(), &audit);
+    json_decref(changed);
     free(sealed);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_loaded(req, db, id, 200);
+    reply_changed(req, db, err, id, 200);
 }
 
 static void reissue_code(struct fk_req *req)
@@ -382,19 +318,11 @@ static void reissue_code(struct fk_req *req)
         venue_in_scope_or_reply(req, db, id, &v) != 0 ||
         expiry_or_reply(req, now, &expires_at) != 0)
         return;
-    enum fk_err err = fk_db_begin(db);
-    if (err == FK_OK)
-        err = fk_venue_reissue(db, id, now, expires_at);
-    fk_venues_audit(req, &err, "venue_code_issue", "venue", id, 0,
-                    json_pack("{s:I}", "expires_at", (json_int_t)expires_at));
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_loaded(req, db, id, 200);
+    json_t *detail = json_pack("{s:I}", "expires_at", (json_int_t)expires_at);
+    struct fk_audit_entry audit = fk_venues_audit_entry(req, "venue_code_issue", "venue", detail);
+    enum fk_err err = fk_venue_reissue_audited(db, id, now, expires_at, &audit);
+    json_decref(detail);
+    reply_changed(req, db, err, id, 200);
 }
 
 static void venue_qr(struct fk_req *req, int png)
@@ -470,12 +398,42 @@ static void local_time(json_t *value, char out[20])
     }
 }
 
-#define BATCH 500
+struct ledger_rows {
+    struct fk_ledger *lg;
+    int64_t count;
+};
+
+/* One venue (fk_venues_each) as a ledger row. */
+static int ledger_row(void *ctx, int64_t id, json_t *v)
+{
+    struct ledger_rows *rows = ctx;
+    enum { N = 12 };
+    char seq[24], id_text[24], dwell[24], expires[20];
+    snprintf(seq, sizeof(seq), "%lld", (long long)++rows->count);
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    snprintf(dwell, sizeof(dwell), "%lld",
+             (long long)json_integer_value(json_object_get(v, "dwell_minutes")));
+    local_time(json_object_get(v, "code_expires_at"), expires);
+    const char *cells[N] = {seq,
+                            id_text,
+                            text_of(v, "name"),
+                            text_of(v, "category_label"),
+                            text_of(v, "region"),
+                            text_of(v, "region_name"),
+                            text_of(v, "address"),
+                            text_of(v, "contact_name"),
+                            text_of(v, "contact_phone"),
+                            dwell,
+                            text_of(v, "status_label"),
+                            expires};
+    fk_ledger_row(rows->lg, cells, N);
+    return 0;
+}
 
 static void export_venues(struct fk_req *req)
 {
     int xlsx;
-    struct venue_filter f;
+    struct fk_venue_filter f;
     if (fk_ledger_format_or_reply(req, &xlsx) != 0 || filter_or_reply(req, &f) != 0)
         return;
     struct fk_conn *db = fk_req_db(req);
@@ -491,54 +449,10 @@ static void export_venues(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_IO, NULL);
         return;
     }
-    char where[512], sql[2048];
-    filter_where(&f, 1, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT " FK_VENUE_COLUMNS FK_VENUE_FROM "%s ORDER BY v.id LIMIT %d",
-             where, BATCH);
-    int64_t last = 0, count = 0, now = fk_now();
-    enum fk_err err = FK_OK;
-    for (;;) {
-        struct fk_stmt *st;
-        int64_t batch_rows = 0;
-        int idx = 1;
-        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
-            break;
-        err = filter_bind(st, &f, 1, last, &idx);
-        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
-            json_t *v = fk_venue_json(st, &req->app->pii_key, req->actor.role, now);
-            if (v == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            batch_rows++;
-            last = fk_stmt_int64(st, 0);
-            char seq[24], id[24], dwell[24], expires[20];
-            snprintf(seq, sizeof(seq), "%lld", (long long)++count);
-            snprintf(id, sizeof(id), "%lld", (long long)last);
-            snprintf(dwell, sizeof(dwell), "%lld",
-                     (long long)json_integer_value(json_object_get(v, "dwell_minutes")));
-            local_time(json_object_get(v, "code_expires_at"), expires);
-            const char *cells[N] = {seq,
-                                    id,
-                                    text_of(v, "name"),
-                                    text_of(v, "category_label"),
-                                    text_of(v, "region"),
-                                    text_of(v, "region_name"),
-                                    text_of(v, "address"),
-                                    text_of(v, "contact_name"),
-                                    text_of(v, "contact_phone"),
-                                    dwell,
-                                    text_of(v, "status_label"),
-                                    expires};
-            fk_ledger_row(&lg, cells, N);
-            json_decref(v);
-        }
-        fk_stmt_free(st);
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-        if (err != FK_OK || batch_rows < BATCH)
-            break;
-    }
+    struct ledger_rows rows = {&lg, 0};
+    enum fk_err err =
+        fk_venues_each(db, &f, &req->app->pii_key, req->actor.role, fk_now(), ledger_row, &rows);
+    int64_t count = rows.count;
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
                                    xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);

@@ -387,7 +387,7 @@ void fk_venues_import_post(struct fk_req *req)
         free(job);
         if (fk_job_finish(db, job_id, "failed", "服务繁忙或正在停止，请稍后重试", NULL, 0) != FK_OK)
             fk_log_msg(FK_LOG_ERROR, "job_finish_failed", "import_venues");
-        fk_reply_error(req, 503, "busy", "服务繁忙或正在停止，请稍后重试", NULL);
+        fk_reply_err(req, FK_E_VENUE_IMPORT_BUSY, NULL);
         return;
     }
     fk_reply_json(req, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));

@@ -123,6 +123,130 @@ enum fk_err fk_venue_insert(struct fk_conn *db, const struct fk_venue_input *in,
 enum fk_err fk_venue_reissue(struct fk_conn *db, int64_t id, int64_t now,
                              int64_t expires_at) FK_MUST_CHECK;
 
+/* The list filter (GET /venues and the ledger), checked by the handler. */
+struct fk_venue_filter {
+    char scope[19];         /* the caller's jurisdiction */
+    const char *category;   /* borrowed, or NULL */
+    const char *status;     /* borrowed, or NULL */
+    int expiring;           /* code expires within FK_VENUE_REPRINT_DAYS (or has none) */
+    char q[FK_Q_VALUE_MAX]; /* a LIKE prefix of the name, or "" */
+    int64_t expiry_before;
+};
+/* One page of the venues matching `f` (JSON of fk_venue_json, appended to
+ * `items`, which the caller owns), ordered by region (by code expiry when
+ * `expiring`); *total the count. */
+enum fk_err fk_venues_list(struct fk_conn *db, const struct fk_venue_filter *f,
+                           const struct fk_pii_key *key, unsigned role, int64_t now, int64_t page,
+                           int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
+/* Every venue matching `f` in id order, read in keyset batches: `cb` gets
+ * the id and the JSON (borrowed for the call); non-zero stops (FK_ERR_DONE). */
+enum fk_err fk_venues_each(struct fk_conn *db, const struct fk_venue_filter *f,
+                           const struct fk_pii_key *key, unsigned role, int64_t now,
+                           int (*cb)(void *ctx, int64_t id, json_t *venue),
+                           void *ctx) FK_MUST_CHECK;
+
+/* One check-in as submitted and then resolved. */
+struct fk_checkin_item {
+    int64_t venue_id, person_id, at, left_at; /* left_at 0 = not given */
+    const char *key;
+    const char *region; /* the venue's (points into the venue cache) */
+    int color;          /* enum fk_health_color */
+    int allowed;
+    char reason[160];
+    int64_t id;
+    int duplicate;
+};
+
+/* Stores the items in one transaction with one multi-row INSERT per 4;
+ * items whose key (per actor) was stored before are read back (duplicate =
+ * 1) with their first result; the new ones are published
+ * (FK_EVENT_CHECKIN_RECORDED, one event for the batch) and one audit entry
+ * is written: a copy of `audit` (borrowed: actor, IP, region) as
+ * checkin_create or checkin_batch. Fills each item's id. */
+struct fk_audit_entry;
+enum fk_err fk_checkins_store(struct fk_conn *db, struct fk_checkin_item *items, size_t n,
+                              const char *source, int64_t now,
+                              const struct fk_audit_entry *audit) FK_MUST_CHECK;
+
+/* How rows are shown: the PII key, the caller's role, the time. */
+struct fk_row_view {
+    const struct fk_pii_key *key;
+    unsigned role;
+    int64_t now;
+};
+/* One page of a list (fk_list_run) whose filter is `w`: `row` gets `view`. */
+enum fk_err fk_venues_page(struct fk_conn *db, const char *count_sql, const char *list_sql,
+                           const struct fk_where *w, json_t *(*row)(struct fk_stmt *st, void *ctx),
+                           const struct fk_row_view *view, int64_t page, int64_t per_page,
+                           json_t *items, int64_t *total) FK_MUST_CHECK;
+
+/* A read in keyset batches (the ledgers): `query` writes the SQL of the
+ * batch after `after_id` into `sql`, its values into `w`; `row` turns the
+ * current row (column 0 the id) into a new JSON reference (NULL: out of
+ * memory); a batch shorter than `batch` rows is the last. */
+struct fk_keyset_walk {
+    void (*query)(const void *filter, int64_t after_id, struct fk_where *w, char *sql, size_t size);
+    const void *filter;
+    json_t *(*row)(struct fk_stmt *st, void *ctx);
+    void *row_ctx;
+    int batch;
+};
+/* `cb` gets each row's id and JSON (borrowed for the call); non-zero stops
+ * the walk (FK_ERR_DONE). */
+enum fk_err fk_venues_keyset_each(struct fk_conn *db, const struct fk_keyset_walk *k,
+                                  int (*cb)(void *ctx, int64_t id, json_t *item),
+                                  void *ctx) FK_MUST_CHECK;
+
+/* A check-in list: one venue's or one person's, in a window. */
+struct fk_checkin_filter {
+    const char *by; /* "c.venue_id" or "c.person_id" (static) */
+    int64_t id;
+    int64_t from, until; /* 0 = open */
+    int allowed;         /* -1 any */
+};
+/* One page, newest first (JSON appended to `items`, the caller's); *total
+ * the count. The ID number is masked unless `role` sees it in full. */
+enum fk_err fk_checkins_list(struct fk_conn *db, const struct fk_checkin_filter *q,
+                             const struct fk_pii_key *key, unsigned role, int64_t page,
+                             int64_t per_page, json_t *items, int64_t *total) FK_MUST_CHECK;
+/* Every match in id order in keyset batches: `cb` gets the JSON (borrowed
+ * for the call); non-zero stops (FK_ERR_DONE). */
+enum fk_err fk_checkins_each(struct fk_conn *db, const struct fk_checkin_filter *q,
+                             const struct fk_pii_key *key, unsigned role,
+                             int (*cb)(void *ctx, int64_t id, json_t *checkin),
+                             void *ctx) FK_MUST_CHECK;
+
+/* The region of live person `person_id` into `region` (*found 0: none). */
+enum fk_err fk_checkins_person_region(struct fk_conn *db, int64_t person_id, char region[24],
+                                      int *found) FK_MUST_CHECK;
+/* `cb` for each live person among `ids` (borrowed), with their region, in
+ * queries of 64. */
+enum fk_err fk_checkins_person_regions(struct fk_conn *db, const int64_t *ids, size_t n,
+                                       void (*cb)(void *ctx, int64_t person_id, const char *region),
+                                       void *ctx) FK_MUST_CHECK;
+/* The person as a staff scan shows them: masked name into `name` ("" when
+ * unknown) and *id_json a new reference (the masked ID number, or null). */
+enum fk_err fk_checkins_person_shown(struct fk_conn *db, const struct fk_pii_key *key,
+                                     int64_t person_id, char *name, size_t name_size,
+                                     json_t **id_json) FK_MUST_CHECK;
+/* Venue `id`'s name into `out`; FK_ERR_NOT_FOUND when there is none. */
+enum fk_err fk_venue_name(struct fk_conn *db, int64_t id, char *out, size_t size) FK_MUST_CHECK;
+
+/* The changes made through the API, each in a transaction of its own with
+ * its audit entry: `audit` is borrowed (its target_id is replaced by the
+ * venue's id; its actor_id is the creator). `region` NULL (update) keeps
+ * the venue's; `phone_sealed` NULL keeps or omits the phone. */
+struct fk_audit_entry;
+enum fk_err fk_venue_create(struct fk_conn *db, const struct fk_venue_input *in, const char *region,
+                            const char *phone_sealed, int64_t now, int64_t expires_at,
+                            const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
+enum fk_err fk_venue_update(struct fk_conn *db, int64_t id, const struct fk_venue_input *in,
+                            const char *region, const char *phone_sealed, int64_t now,
+                            const struct fk_audit_entry *audit) FK_MUST_CHECK;
+enum fk_err fk_venue_reissue_audited(struct fk_conn *db, int64_t id, int64_t now,
+                                     int64_t expires_at,
+                                     const struct fk_audit_entry *audit) FK_MUST_CHECK;
+
 /* --- handlers --- */
 void fk_checkins_post(struct fk_req *req);
 void fk_venue_scan(struct fk_req *req);
@@ -138,5 +262,8 @@ int fk_venues_invalid(struct fk_req *req, const char *field, const char *message
 void fk_venues_audit(struct fk_req *req, enum fk_err *err, const char *action,
                      const char *target_type, int64_t id, int64_t person_id, json_t *detail);
 void fk_venue_not_found(struct fk_req *req);
+/* An audit entry of the request's actor and IP (detail borrowed). */
+struct fk_audit_entry fk_venues_audit_entry(struct fk_req *req, const char *action,
+                                            const char *target_type, json_t *detail);
 
 #endif

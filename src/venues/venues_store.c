@@ -1,6 +1,8 @@
 /* Venue rows: JSON, load, insert with its signed place code, re-issue. */
+#include "audit/audit.h"
 #include "codes/codes.h"
 #include "core/clock.h"
+#include "http/http.h"
 #include "residents/residents.h"
 #include "venues/venues_internal.h"
 
@@ -113,4 +115,178 @@ enum fk_err fk_venue_insert(struct fk_conn *db, const struct fk_venue_input *in,
     if (err == FK_OK)
         err = fk_venue_reissue(db, *id, now, expires_at);
     return err;
+}
+
+/* The end of every venue change: the audit entry (a copy of `audit` naming
+ * venue `id`) and the commit, or the rollback. */
+static enum fk_err venue_change_end(struct fk_conn *db, enum fk_err err,
+                                    const struct fk_audit_entry *audit, int64_t id)
+{
+    char id_text[24];
+    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
+    struct fk_audit_entry entry = *audit;
+    entry.target_id = id_text;
+    if (err == FK_OK)
+        err = fk_audit_write(db, &entry);
+    if (err == FK_OK)
+        err = fk_db_commit(db);
+    if (err != FK_OK)
+        fk_db_rollback(db);
+    return err;
+}
+
+enum fk_err fk_venue_create(struct fk_conn *db, const struct fk_venue_input *in, const char *region,
+                            const char *phone_sealed, int64_t now, int64_t expires_at,
+                            const struct fk_audit_entry *audit, int64_t *id)
+{
+    *id = 0;
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_venue_insert(db, in, region, phone_sealed, audit->actor_id, now, expires_at, id);
+    return venue_change_end(db, err, audit, *id);
+}
+
+enum fk_err fk_venue_update(struct fk_conn *db, int64_t id, const struct fk_venue_input *in,
+                            const char *region, const char *phone_sealed, int64_t now,
+                            const struct fk_audit_entry *audit)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_db_run(
+        db, NULL,
+        "UPDATE venues SET name = COALESCE(?, name), category = COALESCE(?, category), "
+        "region = COALESCE(?, region), address = COALESCE(?, address), contact_name = "
+        "COALESCE(?, contact_name), contact_phone_sealed = COALESCE(?, contact_phone_sealed), "
+        "status = COALESCE(?, status), note = COALESCE(?, note), updated_at = ? WHERE id = ?",
+        "ttttttttii", in->name, in->category, region, in->address, in->contact_name, phone_sealed,
+        in->status, in->note, now, id);
+    if (err == FK_OK && in->has_dwell)
+        err = fk_db_run(db, NULL, "UPDATE venues SET dwell_minutes = ? WHERE id = ?", "zi",
+                        in->dwell_minutes, id);
+    return venue_change_end(db, err, audit, id);
+}
+
+enum fk_err fk_venue_reissue_audited(struct fk_conn *db, int64_t id, int64_t now,
+                                     int64_t expires_at, const struct fk_audit_entry *audit)
+{
+    enum fk_err err = fk_db_begin(db);
+    if (err != FK_OK)
+        return err;
+    err = fk_venue_reissue(db, id, now, expires_at);
+    return venue_change_end(db, err, audit, id);
+}
+
+/* The WHERE clause of the venue list and ledger; `after_id` > 0 adds the
+ * keyset bound. */
+static void filter_where(const struct fk_venue_filter *f, int64_t after_id, struct fk_where *w)
+{
+    fk_where_init(w);
+    fk_where_region(w, "v.region", f->scope);
+    if (f->category)
+        fk_where_add(w, "v.category = ?", "t", f->category);
+    if (f->status)
+        fk_where_add(w, "v.status = ?", "t", f->status);
+    if (f->expiring)
+        fk_where_add(w, "(v.code_expires_at IS NULL OR v.code_expires_at <= ?)", "i",
+                     f->expiry_before);
+    if (f->q[0])
+        fk_where_add(w, "v.name LIKE ? ESCAPE '!'", "t", f->q);
+    if (after_id > 0)
+        fk_where_add(w, "v.id > ?", "i", after_id);
+}
+
+static enum fk_err bind_where(struct fk_stmt *st, const void *ctx, int *idx)
+{
+    return fk_where_bind(st, ctx, idx);
+}
+
+enum fk_err fk_venues_page(struct fk_conn *db, const char *count_sql, const char *list_sql,
+                           const struct fk_where *w, json_t *(*row)(struct fk_stmt *st, void *ctx),
+                           const struct fk_row_view *view, int64_t page, int64_t per_page,
+                           json_t *items, int64_t *total)
+{
+    struct fk_list_query q = {count_sql, list_sql, bind_where, w, row, (void *)view};
+    return fk_list_run(db, &q, page, per_page, items, total);
+}
+
+static json_t *venue_row(struct fk_stmt *st, void *ctx)
+{
+    const struct fk_row_view *v = ctx;
+    return fk_venue_json(st, v->key, v->role, v->now);
+}
+
+enum fk_err fk_venues_list(struct fk_conn *db, const struct fk_venue_filter *f,
+                           const struct fk_pii_key *key, unsigned role, int64_t now, int64_t page,
+                           int64_t per_page, json_t *items, int64_t *total)
+{
+    struct fk_where w;
+    filter_where(f, 0, &w);
+    char count_sql[1200], list_sql[2400];
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM venues v%s", w.sql);
+    snprintf(list_sql, sizeof(list_sql),
+             "SELECT " FK_VENUE_COLUMNS FK_VENUE_FROM "%s ORDER BY %s v.id LIMIT ? OFFSET ?", w.sql,
+             f->expiring ? "v.code_expires_at," : "v.region,");
+    struct fk_row_view view = {key, role, now};
+    return fk_venues_page(db, count_sql, list_sql, &w, venue_row, &view, page, per_page, items,
+                          total);
+}
+
+enum fk_err fk_venues_keyset_each(struct fk_conn *db, const struct fk_keyset_walk *k,
+                                  int (*cb)(void *ctx, int64_t id, json_t *item), void *ctx)
+{
+    int64_t last = 0;
+    enum fk_err err = FK_OK;
+    for (;;) {
+        struct fk_where w;
+        char sql[2400];
+        k->query(k->filter, last, &w, sql, sizeof(sql));
+        struct fk_stmt *st;
+        int64_t batch_rows = 0;
+        int idx = 1;
+        if ((err = fk_stmt_prepare(db, sql, &st)) != FK_OK)
+            break;
+        err = fk_where_bind(st, &w, &idx);
+        while (err == FK_OK && (err = fk_stmt_step(st)) == FK_OK) {
+            json_t *item = k->row(st, k->row_ctx);
+            if (item == NULL) {
+                err = FK_ERR_NOMEM;
+                break;
+            }
+            batch_rows++;
+            last = fk_stmt_int64(st, 0);
+            int stop = cb(ctx, last, item);
+            json_decref(item);
+            if (stop) {
+                fk_stmt_free(st);
+                return FK_ERR_DONE;
+            }
+        }
+        fk_stmt_free(st);
+        if (err == FK_ERR_DONE)
+            err = FK_OK;
+        if (err != FK_OK || batch_rows < k->batch)
+            break;
+    }
+    return err;
+}
+
+#define BATCH 500
+
+static void ledger_query(const void *filter, int64_t after_id, struct fk_where *w, char *sql,
+                         size_t size)
+{
+    filter_where(filter, after_id, w);
+    snprintf(sql, size, "SELECT " FK_VENUE_COLUMNS FK_VENUE_FROM "%s ORDER BY v.id LIMIT %d",
+             w->sql, BATCH);
+}
+
+enum fk_err fk_venues_each(struct fk_conn *db, const struct fk_venue_filter *f,
+                           const struct fk_pii_key *key, unsigned role, int64_t now,
+                           int (*cb)(void *ctx, int64_t id, json_t *venue), void *ctx)
+{
+    struct fk_row_view view = {key, role, now};
+    struct fk_keyset_walk k = {ledger_query, f, venue_row, &view, BATCH};
+    return fk_venues_keyset_each(db, &k, cb, ctx);
 }
