@@ -282,8 +282,8 @@ enum fk_err fk_health_stats(struct fk_conn *db, const char *scope, json_t **out)
         json_decref(totals);
         return err != FK_OK ? err : FK_ERR_NOMEM;
     }
-    *out = json_pack("{s:{s:s,s:s},s:o,s:o}", "region", "code", code, "name", name, "totals",
-                     totals, "items", items);
+    json_t *region = json_pack("{s:s,s:s}", "code", code, "name", name);
+    *out = json_pack("{s:o,s:o,s:o}", "region", region, "totals", totals, "items", items);
     return *out ? FK_OK : FK_ERR_NOMEM;
 }
 
