@@ -22,25 +22,6 @@
 #define PERSONAL_CODE_TTL                                                                          \
     300 /* a personal code is valid 5 minutes; the page renews it each minute */
 
-static const char *id_message(const char *reason)
-{
-    static const struct {
-        const char *reason, *message;
-    } table[] = {
-        {"length", "身份证号应为 18 位"},
-        {"characters", "身份证号只能包含数字，最后一位可以是 X"},
-        {"province", "身份证号的省份代码不存在"},
-        {"birth_date", "身份证号中的出生日期不存在"},
-        {"birth_in_future", "身份证号中的出生日期晚于今天"},
-        {"birth_too_old", "身份证号中的出生日期早于 1900 年"},
-        {"checksum", "身份证号校验位错误，请核对"},
-    };
-    for (size_t i = 0; reason != NULL && i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(table[i].reason, reason) == 0)
-            return table[i].message;
-    return "身份证号无效";
-}
-
 static void audit_or_log(struct fk_req *req, const char *action, int64_t person_id, json_t *detail)
 {
     if (fk_audit_req(req, action, person_id ? "person" : "user", NULL, person_id, detail) != FK_OK)
@@ -302,7 +283,7 @@ static int id_and_name_or_reply(struct fk_req *req, struct fk_resident_id *id, c
     if (fk_json_str_or_reply(req, "id_number", 1, 32, &id_text) != 0)
         return -1;
     if (fk_resident_id_parse(id_text, fk_now(), id, &reason) != FK_OK) {
-        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", id_message(reason));
+        fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", fk_resident_id_message(reason));
         return -1;
     }
     if (fk_json_str_or_reply(req, "name", 1, FK_NAME_MAX, name) != 0)
