@@ -93,7 +93,8 @@ enum fk_err fk_login_throttle_clear(struct fk_conn *db, const char *username,
                                     const char *ip) FK_MUST_CHECK;
 
 /* --- typed reads (issue 10 item 2): what other modules call instead of
- * reading the users table --- */
+ * reading the users table. A list that labels its rows with a user's name
+ * joins the view user_directory (sql/0018_directories.sql) instead. --- */
 
 /* One user as stored, with the name of their region and the latest login
  * lock of their username from any address (0 = none). A plain value. */

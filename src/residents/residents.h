@@ -84,7 +84,9 @@ int fk_role_sees_full_id(unsigned role);
 int fk_role_sees_full_phone(unsigned role);
 
 /* --- typed reads (issue 10 item 2): what other modules call instead of
- * reading the persons and households tables --- */
+ * reading the persons and households tables. A list that labels or filters
+ * its own rows by person or household joins the views person_directory and
+ * household_directory (sql/0018_directories.sql) instead. --- */
 
 #define FK_PERSON_SEALED_MAX 128 /* a sealed ID number or phone, base64url */
 #define FK_PERSON_CATEGORIES_MAX 128

@@ -1,0 +1,20 @@
+-- Read interfaces of the residents and accounts modules (issue 10 item 2).
+-- Other modules never name the persons, households or users tables: a point
+-- lookup goes through residents.h / accounts.h (fk_person_get_in_scope,
+-- fk_user_get, ...), and a list that labels or filters its own rows by a
+-- person, household or user joins one of these views instead. The owning
+-- module keeps them stable while it changes its tables. Sealed values
+-- (ID numbers, phones) and password material are not in them: open a person
+-- through fk_person_get. `merged_into` is NULL for a current person; a list
+-- of current people adds "merged_into IS NULL" (records made before a merge
+-- keep the name of the merged person).
+CREATE VIEW person_directory AS
+    SELECT id, id_blind, name, sex, birth_date, household_id, region, address, categories,
+           merged_into, created_at, updated_at
+    FROM persons;
+CREATE VIEW household_directory AS
+    SELECT id, region, address, head_person_id, created_at, updated_at
+    FROM households;
+CREATE VIEW user_directory AS
+    SELECT id, username, display_name, role, region, region_prefix, disabled, created_at
+    FROM users;
