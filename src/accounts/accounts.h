@@ -125,6 +125,18 @@ enum fk_err fk_user_in_scope(struct fk_conn *db, int64_t id, const char *prefix,
 enum fk_err fk_user_by_username_in_scope(struct fk_conn *db, const char *username,
                                          const char *prefix, struct fk_user *out) FK_MUST_CHECK;
 
+/* lookups added for the codes modules */
+
+
+
+/* lookups added for the movement modules */
+
+
+
+/* lookups added for the field modules */
+
+
+
 enum fk_err fk_accounts_routes(void) FK_MUST_CHECK;
 
 #endif
