@@ -31,3 +31,9 @@ export function skipReason() {
 export function baseUrl() {
   return process.env.FK_BASE_URL.replace(/\/+$/, '')
 }
+
+// How long one step (a click, a wait for text or a URL) may take. A step that
+// takes 1 s on a quiet machine took 15 s once with both cores busy (a lazy
+// route chunk with ECharts parsed under load), so the bound is generous; a
+// broken page still fails, only later. FK_E2E_STEP_MS overrides it.
+export const STEP_TIMEOUT = Number(process.env.FK_E2E_STEP_MS || 30000)

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -60,7 +60,7 @@ const campaignName = `敲门行动E2E${String(Date.now()).slice(-5)}`
 test('console: create a campaign, assign a grid, see the progress chart', { skip: skip || false }, async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
 
@@ -162,7 +162,7 @@ test('mobile: the grid worker logs in, records a visit with a new arrival, the h
     timezoneId: 'Asia/Shanghai',
   })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   const noSideScroll = async (what) => {
@@ -258,7 +258,7 @@ test('console: the arrival shows among the flags and the progress counts the vis
   assert.ok(campaignId)
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   await page.goto(`${baseUrl()}/#/login?redirect=/door-knock/campaigns/${campaignId}`, { waitUntil: 'networkidle' })
   await page.locator('input[name=username]').fill(process.env.FK_E2E_USER)
   await page.locator('input[name=password]').fill(process.env.FK_E2E_PASSWORD)

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -28,7 +28,7 @@ test('declare a risk area, see it on the public page, look up a health code', { 
   const errors = []
   const desk = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await desk.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   page.on('pageerror', (e) => errors.push(String(e)))
   await page.goto(baseUrl() + '/#/login', { waitUntil: 'networkidle' })
   await page.locator('input[name=username]').fill(process.env.FK_E2E_USER)

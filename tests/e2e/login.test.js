@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -23,7 +23,7 @@ before(async () => {
   browser = await launch()
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
 })
 
 after(async () => {

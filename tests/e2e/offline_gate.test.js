@@ -17,7 +17,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 import { verifyLocally } from '../../web/src/offline/codes.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -39,7 +39,7 @@ after(async () => {
 test('phone: 20 scans offline are queued and stored exactly once when back online', { skip: skip || false }, async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -33,7 +33,7 @@ let personName = null
 test('console: register a home quarantine with its five-person team', { skip: skip || false }, async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
 
@@ -112,7 +112,7 @@ test('phone: the grid worker records a temperature on #/m/quarantine', { skip: s
   assert.ok(personName, 'the console test created a quarantine')
   const context = await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await page.goto(baseUrl() + '/#/m/quarantine', { waitUntil: 'networkidle' })

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -94,7 +94,7 @@ async function codeFromLog(masked = MASKED) {
 test('resident: sign in by code, link, green code, fever report turns it yellow; no console', { skip: skip || false }, async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 2 })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
 
@@ -192,7 +192,7 @@ test('resident: sign in by code, link, green code, fever report turns it yellow;
 test('console: 健康申报 lists the fever report with the fever filter', { skip: skip || false }, async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   await page.goto(baseUrl() + '/#/login', { waitUntil: 'networkidle' })
   await page.locator('input[name=username]').fill(process.env.FK_E2E_USER)
   await page.locator('input[name=password]').fill(process.env.FK_E2E_PASSWORD)
@@ -216,7 +216,7 @@ test('console: 健康申报 lists the fever report with the fever filter', { ski
 test('resident: scans a venue code and checks in green; after staff record a fever the code is yellow and the next check-in is refused', { skip: skip || false }, async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 2 })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await page.goto(baseUrl() + '/#/r/login', { waitUntil: 'networkidle' })

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -53,7 +53,7 @@ after(async () => {
 test('public self-registration on a phone, then the console list', { skip: skip || false }, async () => {
   const phone = await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await phone.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
 
@@ -113,7 +113,7 @@ test('public self-registration on a phone, then the console list', { skip: skip 
   // 4. The console page lists it.
   const desk = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const console_ = await desk.newPage()
-  console_.setDefaultTimeout(15000)
+  console_.setDefaultTimeout(STEP_TIMEOUT)
   console_.on('pageerror', (e) => errors.push(String(e)))
   await console_.goto(baseUrl() + '/#/login', { waitUntil: 'networkidle' })
   await console_.locator('input[name=username]').fill(process.env.FK_E2E_USER)

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launch, skipReason, baseUrl } from './browser.js'
+import { launch, skipReason, baseUrl, STEP_TIMEOUT } from './browser.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const artifacts = path.join(here, 'artifacts')
@@ -58,7 +58,7 @@ let passCode = null
 test('public: the driver registers a car with a passenger and gets the QR', { skip: skip || false }, async () => {
   const context = await phone()
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await page.goto(baseUrl() + '/#/public/vehicle-pass', { waitUntil: 'networkidle' })
@@ -97,7 +97,7 @@ test('phone: #/m/checkpoint scans the pass, a fever disables 放行, 就地检�
   assert.ok(passCode, 'the public test registered a pass')
   const context = await phone()
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await login(page)
@@ -143,7 +143,7 @@ test('console: 车辆通行 shows the hourly chart and the passage; 一码通 li
   assert.ok(passCode, 'a pass was registered')
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await login(page)
@@ -184,7 +184,7 @@ test('phone: #/m/checkpoint offline verifies the pass locally, queues the passag
   assert.ok(passCode, 'a pass was registered')
   const context = await phone()
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await login(page)
@@ -244,7 +244,7 @@ test('phone: #/m/three-codes by ID number shows the itinerary of a driver outsid
   assert.ok(passCode, 'a pass was registered and scanned')
   const context = await phone()
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
   await login(page)
@@ -275,7 +275,7 @@ test('phone: #/m/three-codes by ID number shows the itinerary of a driver outsid
 async function phonePage(errors) {
   const context = await phone()
   const page = await context.newPage()
-  page.setDefaultTimeout(15000)
+  page.setDefaultTimeout(STEP_TIMEOUT)
   page.on('pageerror', (e) => errors.push(String(e)))
   return { context, page }
 }
