@@ -4,6 +4,7 @@
  * the keyset walk the ledgers use; every query joins the checkpoint as `c`
  * and limits c.region to the jurisdiction. Changes hold their transaction
  * and write their audit entry in it. No request, no reply here. */
+#include "accounts/accounts.h"
 #include "checkpoints/checkpoints_internal.h"
 #include "core/clock.h"
 #include "http/keyset.h"
@@ -26,14 +27,14 @@ static const struct kind_sql kinds[] = {
     [FK_CP_SHIFT] = {"s.id, s.checkpoint_id, c.name, c.region, s.user_id, u.username, "
                      "u.display_name, u.role, s.starts_at, s.ends_at, s.post, s.note, s.created_at",
                      " FROM checkpoint_shifts s JOIN checkpoints c ON c.id = s.checkpoint_id JOIN "
-                     "users u ON u.id = s.user_id",
+                     "user_directory u ON u.id = s.user_id",
                      "s.id", "s.starts_at, s.id"},
     [FK_CP_INCIDENT] = {"i.id, i.checkpoint_id, c.name, c.region, i.kind, i.occurred_at, i.plate, "
                         "i.person_name, i.id_sealed, i.phone_sealed, i.description, "
                         "i.police_referral, i.police_station, i.referral_outcome, i.note, "
                         "i.created_at, i.updated_at, COALESCE(u.display_name, '')",
                         " FROM checkpoint_incidents i JOIN checkpoints c ON c.id = i.checkpoint_id "
-                        "LEFT JOIN users u ON u.id = i.created_by",
+                        "LEFT JOIN user_directory u ON u.id = i.created_by",
                         "i.id", "i.occurred_at DESC, i.id DESC"},
 };
 
@@ -343,18 +344,15 @@ enum fk_err fk_cp_checkpoint_update(struct fk_conn *db, const struct fk_caller *
 
 enum fk_err fk_cp_user_fits(struct fk_conn *db, int64_t user_id, const char *region, int *fits)
 {
-    struct fk_stmt *st;
-    int row;
+    struct fk_user u;
     *fits = 0;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT role, region_prefix, disabled FROM users WHERE id = ?",
-                    "i", user_id);
+    enum fk_err err = fk_user_get(db, user_id, &u);
+    if (err == FK_ERR_NOT_FOUND)
+        return FK_OK;
     if (err != FK_OK)
         return err;
-    *fits = row && !fk_stmt_int64(st, 2) &&
-            (fk_role_from_name(fk_stmt_text(st, 0)) & ON_DUTY_ROLES) != 0 &&
-            strncmp(region, fk_stmt_text(st, 1), strlen(fk_stmt_text(st, 1))) == 0;
-    fk_stmt_free(st);
+    *fits = !u.disabled && (u.role & ON_DUTY_ROLES) != 0 &&
+            strncmp(region, u.prefix, strlen(u.prefix)) == 0;
     return FK_OK;
 }
 
@@ -429,7 +427,7 @@ enum fk_err fk_cp_staff(struct fk_conn *db, const char *region, json_t **items)
     int has = 0;
     enum fk_err err = fk_db_query(
         db, &st, &has,
-        "SELECT u.id, u.username, u.display_name, u.role, u.region FROM users u WHERE "
+        "SELECT u.id, u.username, u.display_name, u.role, u.region FROM user_directory u WHERE "
         "u.disabled = 0 AND u.role IN ('district_admin', 'township_officer', 'community_worker', "
         "'checkpoint_staff', 'sampler', 'tracer', 'quarantine_staff', 'inspector') AND substr(?, "
         "1, length(u.region_prefix)) = u.region_prefix ORDER BY length(u.region_prefix) DESC, "

@@ -54,7 +54,7 @@ enum fk_err fk_passages_of_person(struct fk_conn *db, const char *id_blind, int6
     "COALESCE(u.display_name, ''), g.created_at, g.offline, g.review"
 #define PASSAGE_FROM                                                                               \
     " FROM passages g JOIN vehicle_passes v ON v.id = g.pass_id LEFT JOIN checkpoints k ON k.id "  \
-    "= g.checkpoint_id LEFT JOIN users u ON u.id = g.scanned_by"
+    "= g.checkpoint_id LEFT JOIN user_directory u ON u.id = g.scanned_by"
 
 static json_t *passage_json(struct fk_stmt *st)
 {

@@ -78,7 +78,7 @@ enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
         "SELECT v.id, v.plate, v.vehicle_type, v.origin, v.destination, v.purpose, v.state, "
         "v.source, v.created_by, COALESCE(u.display_name, ''), v.created_region, v.code, "
         "v.issued_at, v.expires_at, v.revoked_at, v.revoked_reason, v.created_at FROM "
-        "vehicle_passes v LEFT JOIN users u ON u.id = v.created_by WHERE v.id = ?",
+        "vehicle_passes v LEFT JOIN user_directory u ON u.id = v.created_by WHERE v.id = ?",
         "i", id);
     if (err != FK_OK)
         return err;
