@@ -29,29 +29,6 @@
 #define TEXT_MAX 100
 #define PURPOSE_MAX 200
 
-struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action)
-{
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = "vehicle_pass",
-        .region = req->actor.region,
-        .ip = req->ip,
-    };
-    return e;
-}
-
-void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                   const char *target_type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
 static const char *const vehicle_types[] = {"car", "truck", "bus", "van", "motorcycle", "other"};
 
 /* A string member `name` of `obj`; `field` names it in errors. 0 when fine
@@ -172,12 +149,12 @@ static int register_or_reply(struct fk_req *req, struct fk_conn *db, const struc
                              int64_t actor, const char *region, const char *action, int64_t now,
                              int64_t expires_at, int64_t *id, char code[FK_CODE_MAX_LEN])
 {
-    struct fk_audit_entry audit = fk_pass_entry(req, action);
-    audit.detail = json_pack("{s:s,s:i}", "plate", p->plate, "occupants", p->n);
-    enum fk_err err = audit.detail ? fk_pass_create(db, &req->app->pii_key, p, actor, region, now,
-                                                    expires_at, &audit, id, code)
-                                   : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:s,s:i}", "plate", p->plate, "occupants", p->n);
+    enum fk_err err = detail ? fk_pass_create(db, &who, p, actor, region, now, expires_at, action,
+                                              detail, id, code)
+                             : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return -1;
@@ -299,7 +276,7 @@ static void get_pass(struct fk_req *req)
     if (db == NULL || pass_or_reply(req, db, &id, &pass) != 0)
         return;
     enum fk_err err = FK_OK;
-    fk_pass_audit(req, &err, "vehicle_pass_read", "vehicle_pass", id, driver_person(pass), NULL);
+    fk_req_audit(req, &err, "vehicle_pass_read", "vehicle_pass", id, driver_person(pass), NULL);
     if (err != FK_OK) {
         json_decref(pass);
         fk_reply_fail(req, err, NULL);
@@ -330,11 +307,11 @@ static void revoke_pass(struct fk_req *req)
         return;
     }
     int64_t now = fk_now();
-    struct fk_audit_entry audit = fk_pass_entry(req, "vehicle_pass_revoke");
-    audit.detail = json_pack("{s:s}", "reason", reason);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:s}", "reason", reason);
     enum fk_err err =
-        audit.detail ? fk_pass_revoke(db, id, person, reason, now, &audit) : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+        detail ? fk_pass_revoke(db, &who, id, person, reason, now, detail) : FK_ERR_NOMEM;
     if (err == FK_OK)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, id, now, &pass);
     if (err != FK_OK) {
@@ -355,7 +332,7 @@ static void pass_qr(struct fk_req *req)
     struct fk_buf image;
     fk_buf_init(&image, 1024 * 1024);
     enum fk_err err = code ? fk_code_qr_svg(code, &image) : FK_ERR_NOT_FOUND;
-    fk_pass_audit(req, &err, "vehicle_pass_qr", "vehicle_pass", id, driver_person(pass), NULL);
+    fk_req_audit(req, &err, "vehicle_pass_qr", "vehicle_pass", id, driver_person(pass), NULL);
     json_decref(pass);
     fk_reply_svg(req, err, &image);
 }
@@ -418,9 +395,9 @@ static void list_passes(struct fk_req *req)
     int64_t total = 0;
     enum fk_err err = fk_passes_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(), page,
                                      per_page, items, &total);
-    fk_pass_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
-                  json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
-                            (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
+                 json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
+                           (json_int_t)json_array_size(items)));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
