@@ -14,6 +14,7 @@
 #include "id/id.h"
 #include "passes/passes_internal.h"
 #include "http/lookup.h"
+#include "http/movement_ratelimit.h"
 #include "residents/residents.h"
 
 #include <stdio.h>
@@ -182,43 +183,9 @@ static void create_pass(struct fk_req *req)
     fk_reply_json(req, 201, body);
 }
 
-static int64_t window_start(int64_t now, int64_t window, int64_t *retry_after)
-{
-    int64_t start = now - ((now % window) + window) % window;
-    *retry_after = start + window - now;
-    return start;
-}
-
-/* Counts the attempt; 1 (after replying 429 with Retry-After) when over the
- * limit, -1 after replying on a store failure, 0 to go on. The pattern of
- * the public returnee registration (src/returnees/returnees_public.c). */
-static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, const char *plain,
-                   int64_t window, int64_t limit, const char *message, const char *field)
-{
-    char hash[FK_BLIND_LEN], context[40];
-    snprintf(context, sizeof(context), "ratelimit_vehicle_%s", kind);
-    fk_pii_blind(&req->app->pii_key, context, plain, hash);
-    int64_t now = fk_now(), retry, hits = 0;
-    int64_t start = window_start(now, window, &retry);
-    enum fk_err err = fk_pass_rate_hit(db, kind, hash, start, now, &hits);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    if (hits <= limit)
-        return 0;
-    char text[256], seconds[24];
-    int64_t minutes = (retry + 59) / 60;
-    if (minutes >= 120)
-        snprintf(text, sizeof(text), "%s，请约 %lld 小时后再试", message,
-                 (long long)((minutes + 59) / 60));
-    else
-        snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
-    snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_errf(req, FK_E_PASS_TOO_MANY, field, text);
-    fk_reply_header(req, "Retry-After", seconds);
-    return 1;
-}
+/* The public form's counters: vehicle_pass_rate_limits. */
+static const struct fk_rate_limit pass_limit = {"ratelimit_vehicle_", fk_pass_rate_hit,
+                                                FK_E_PASS_TOO_MANY};
 
 static void public_create_pass(struct fk_req *req)
 {
@@ -226,13 +193,14 @@ static void public_create_pass(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    if (limited(req, db, "ip", req->ip, LIMIT_IP_WINDOW, LIMIT_IP, "本网络提交次数过多", NULL) != 0)
+    if (fk_rate_limited(req, db, &pass_limit, "ip", req->ip, LIMIT_IP_WINDOW, LIMIT_IP,
+                        "本网络提交次数过多", NULL) != 0)
         return;
     struct fk_pass_new p;
     if (body_or_reply(req, &p) != 0)
         return;
-    if (limited(req, db, "plate", p.plate, LIMIT_PLATE_WINDOW, LIMIT_PLATE,
-                "该车牌今天登记次数过多", "plate") != 0)
+    if (fk_rate_limited(req, db, &pass_limit, "plate", p.plate, LIMIT_PLATE_WINDOW, LIMIT_PLATE,
+                        "该车牌今天登记次数过多", "plate") != 0)
         return;
     int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0;
     char code[FK_CODE_MAX_LEN] = "";
