@@ -11,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "residents/residents.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,36 +39,54 @@ static const struct kind_sql kinds[] = {
                         "i.id", "i.occurred_at DESC, i.id DESC"},
 };
 
+/* The optional conditions of a filter, in the order they are added. A row
+ * applies to the kinds in `kinds` (-1: every kind). Its value is the member
+ * of struct fk_cp_filter at `value`: an int64_t ('i', set when not 0 or, with
+ * `has`, when the int at `has` - 1 is), a const char * ('t', set when not
+ * NULL) or a char array ('a', set when not ""). */
+#define ALL_KINDS (-1)
+#define KIND(k) (1 << (k))
+#define AT(member) offsetof(struct fk_cp_filter, member)
+static const struct filter_cond {
+    int kinds;
+    const char *clause;
+    char type;
+    size_t value, has;
+} filter_conds[] = {
+    {ALL_KINDS, "c.id = ?", 'i', AT(checkpoint_id), 0},
+    {ALL_KINDS, "c.type = ?", 't', AT(type), 0},
+    {ALL_KINDS, "c.level = ?", 'i', AT(level), 0},
+    {ALL_KINDS, "c.state = ?", 't', AT(state), 0},
+    {ALL_KINDS, "c.name LIKE ? ESCAPE '!'", 'a', AT(q_like), 0},
+    {KIND(FK_CP_SHIFT), "s.ends_at > ?", 'i', AT(from), AT(has_from) + 1},
+    {KIND(FK_CP_SHIFT), "s.starts_at < ?", 'i', AT(until), AT(has_until) + 1},
+    {KIND(FK_CP_SHIFT), "s.user_id = ?", 'i', AT(user_id), 0},
+    {KIND(FK_CP_INCIDENT), "i.occurred_at >= ?", 'i', AT(from), AT(has_from) + 1},
+    {KIND(FK_CP_INCIDENT), "i.occurred_at < ?", 'i', AT(until), AT(has_until) + 1},
+    {KIND(FK_CP_INCIDENT), "i.kind = ?", 't', AT(kind), 0},
+};
+
 /* The WHERE clause of f for `kind` (values borrowed from f). */
 static void filter_where(enum fk_cp_kind kind, const struct fk_cp_filter *f, struct fk_where *w)
 {
+    const char *base = (const char *)f;
     fk_where_init(w);
     fk_where_region(w, "c.region", f->scope);
-    if (f->checkpoint_id)
-        fk_where_add(w, "c.id = ?", "i", f->checkpoint_id);
-    if (f->type)
-        fk_where_add(w, "c.type = ?", "t", f->type);
-    if (f->level)
-        fk_where_add(w, "c.level = ?", "i", f->level);
-    if (f->state)
-        fk_where_add(w, "c.state = ?", "t", f->state);
-    if (f->q_like[0])
-        fk_where_add(w, "c.name LIKE ? ESCAPE '!'", "t", f->q_like);
-    if (kind == FK_CP_SHIFT) {
-        if (f->has_from)
-            fk_where_add(w, "s.ends_at > ?", "i", f->from);
-        if (f->has_until)
-            fk_where_add(w, "s.starts_at < ?", "i", f->until);
-        if (f->user_id)
-            fk_where_add(w, "s.user_id = ?", "i", f->user_id);
-    }
-    if (kind == FK_CP_INCIDENT) {
-        if (f->has_from)
-            fk_where_add(w, "i.occurred_at >= ?", "i", f->from);
-        if (f->has_until)
-            fk_where_add(w, "i.occurred_at < ?", "i", f->until);
-        if (f->kind)
-            fk_where_add(w, "i.kind = ?", "t", f->kind);
+    for (size_t i = 0; i < sizeof(filter_conds) / sizeof(filter_conds[0]); i++) {
+        const struct filter_cond *c = &filter_conds[i];
+        if ((c->kinds & KIND(kind)) == 0)
+            continue;
+        if (c->type == 'i') {
+            int64_t v = *(const int64_t *)(base + c->value);
+            int set = c->has ? *(const int *)(base + c->has - 1) != 0 : v != 0;
+            if (set)
+                fk_where_add(w, c->clause, "i", v);
+        } else {
+            const char *v =
+                c->type == 't' ? *(const char *const *)(base + c->value) : base + c->value;
+            if (c->type == 't' ? v != NULL : v[0] != '\0')
+                fk_where_add(w, c->clause, "t", v);
+        }
     }
 }
 
