@@ -383,9 +383,7 @@ void fk_passage_list(struct fk_req *req)
         return;
     int has_from, has_until;
     int64_t from = 0, until = 0, page, per_page;
-    if (fk_query_time_or_reply(req, "from", &has_from, &from) != 0 ||
-        fk_query_time_or_reply(req, "until", &has_until, &until) != 0 ||
-        fk_page_or_reply(req, &page, &per_page) != 0)
+    if (fk_passes_period_or_reply(req, &has_from, &from, &has_until, &until, &page, &per_page) != 0)
         return;
     /* ?review=1: only passages recorded offline that need a second look. */
     const char *review = fk_req_query(req, "review");

@@ -334,13 +334,21 @@ static void public_pass_qr(struct fk_req *req)
     fk_reply_svg(req, err, &image);
 }
 
+int fk_passes_period_or_reply(struct fk_req *req, int *has_from, int64_t *from, int *has_until,
+                              int64_t *until, int64_t *page, int64_t *per_page)
+{
+    if (fk_query_time_or_reply(req, "from", has_from, from) != 0 ||
+        fk_query_time_or_reply(req, "until", has_until, until) != 0 ||
+        fk_page_or_reply(req, page, per_page) != 0)
+        return -1;
+    return 0;
+}
+
 static void list_passes(struct fk_req *req)
 {
     int has_from, has_until;
     int64_t from = 0, until = 0, page, per_page;
-    if (fk_query_time_or_reply(req, "from", &has_from, &from) != 0 ||
-        fk_query_time_or_reply(req, "until", &has_until, &until) != 0 ||
-        fk_page_or_reply(req, &page, &per_page) != 0)
+    if (fk_passes_period_or_reply(req, &has_from, &from, &has_until, &until, &page, &per_page) != 0)
         return;
     const char *plate = fk_req_query(req, "plate");
     if (plate != NULL && (plate[0] == '\0' || strlen(plate) > 16 || !fk_text_plain(plate))) {

@@ -78,6 +78,12 @@ enum fk_err fk_passes_page(struct fk_conn *db, const struct fk_pass_filter *f,
 enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                          int64_t id, int64_t now, json_t **out) FK_MUST_CHECK;
 
+/* The ?from= and ?until= of a list (each absent or a time, *has_* telling)
+ * and its page (passes_api.c, for the pass and passage lists); -1 after
+ * replying 422. */
+int fk_passes_period_or_reply(struct fk_req *req, int *has_from, int64_t *from, int *has_until,
+                              int64_t *until, int64_t *page, int64_t *per_page);
+
 /* --- passages (passages_store.c) --- */
 
 /* A passage to store. Strings are borrowed. */
