@@ -258,20 +258,24 @@ static void copy_text(char *out, size_t size, const char *text)
     snprintf(out, size, "%s", text ? text : "");
 }
 
-enum fk_err fk_cp_values_load(struct fk_conn *db, int64_t id, struct fk_cp_values *v)
+/* Runs the one-row `sql` (one '?': the checkpoint id) for `id` and hands
+ * its row to `read`; FK_ERR_NOT_FOUND when there is none. */
+static enum fk_err checkpoint_row(struct fk_conn *db, const char *sql, int64_t id, fk_row_fn read,
+                                  void *out)
 {
     struct fk_stmt *st;
     int row;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT name, level, type, region, location, lat_e6, lng_e6, "
-                                  "sampling_point, state, note FROM checkpoints WHERE id = ?",
-                                  "i", id);
+    enum fk_err err = fk_db_query(db, &st, &row, sql, "i", id);
     if (err != FK_OK)
         return err;
-    if (!row) {
-        fk_stmt_free(st);
-        return FK_ERR_NOT_FOUND;
-    }
+    err = row ? read(st, out) : FK_ERR_NOT_FOUND;
+    fk_stmt_free(st);
+    return err;
+}
+
+static enum fk_err values_read(struct fk_stmt *st, void *ctx)
+{
+    struct fk_cp_values *v = ctx;
     memset(v, 0, sizeof(*v));
     copy_text(v->name, sizeof(v->name), fk_stmt_text(st, 0));
     v->level = fk_stmt_int64(st, 1);
@@ -286,8 +290,15 @@ enum fk_err fk_cp_values_load(struct fk_conn *db, int64_t id, struct fk_cp_value
     copy_text(v->state, sizeof(v->state), fk_stmt_text(st, 8));
     v->has_note = !fk_stmt_is_null(st, 9);
     copy_text(v->note, sizeof(v->note), fk_stmt_text(st, 9));
-    fk_stmt_free(st);
     return FK_OK;
+}
+
+enum fk_err fk_cp_values_load(struct fk_conn *db, int64_t id, struct fk_cp_values *v)
+{
+    return checkpoint_row(db,
+                          "SELECT name, level, type, region, location, lat_e6, lng_e6, "
+                          "sampling_point, state, note FROM checkpoints WHERE id = ?",
+                          id, values_read, v);
 }
 
 /* Sets or clears the position of checkpoint `id`. */
@@ -529,19 +540,9 @@ enum fk_err fk_cp_incident_update(struct fk_conn *db, const struct fk_caller *wh
 
 /* ---------- the lookups other modules use (checkpoints.h) ---------- */
 
-enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoint *out)
+static enum fk_err checkpoint_read(struct fk_stmt *st, void *ctx)
 {
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT id, name, level, type, region, state FROM checkpoints WHERE id = ?",
-        "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row) {
-        fk_stmt_free(st);
-        return FK_ERR_NOT_FOUND;
-    }
+    struct fk_checkpoint *out = ctx;
     memset(out, 0, sizeof(*out));
     out->id = fk_stmt_int64(st, 0);
     snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 1));
@@ -549,8 +550,14 @@ enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoi
     snprintf(out->type, sizeof(out->type), "%s", fk_stmt_text(st, 3));
     snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 4));
     out->open = strcmp(fk_stmt_text(st, 5), "open") == 0;
-    fk_stmt_free(st);
     return FK_OK;
+}
+
+enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoint *out)
+{
+    return checkpoint_row(
+        db, "SELECT id, name, level, type, region, state FROM checkpoints WHERE id = ?", id,
+        checkpoint_read, out);
 }
 
 enum fk_err fk_checkpoint_staff_on_duty(struct fk_conn *db, int64_t checkpoint_id, int64_t user_id,
