@@ -451,34 +451,32 @@ enum fk_err fk_cp_shift_remove(struct fk_conn *db, const struct fk_caller *who,
     return fk_caller_finish(db, err);
 }
 
+static enum fk_err staff_row(struct fk_stmt *st, void *ctx)
+{
+    return fk_json_append(
+        ctx, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0), "username",
+                       fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2), "role",
+                       fk_stmt_text(st, 3), "region", fk_stmt_text(st, 4)));
+}
+
 enum fk_err fk_cp_staff(struct fk_conn *db, const char *region, json_t **items)
 {
-    struct fk_stmt *st = NULL;
-    int has = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &has,
-        "SELECT u.id, u.username, u.display_name, u.role, u.region FROM user_directory u WHERE "
-        "u.disabled = 0 AND u.role IN ('district_admin', 'township_officer', 'community_worker', "
-        "'checkpoint_staff', 'sampler', 'tracer', 'quarantine_staff', 'inspector') AND substr(?, "
-        "1, length(u.region_prefix)) = u.region_prefix ORDER BY length(u.region_prefix) DESC, "
-        "u.display_name, u.id LIMIT 200",
-        "t", region);
-    *items = json_array();
-    while (err == FK_OK && has && *items != NULL) {
-        json_array_append_new(
-            *items, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                              "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                              "role", fk_stmt_text(st, 3), "region", fk_stmt_text(st, 4)));
-        err = fk_stmt_step(st);
-        has = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err == FK_OK && *items == NULL)
-        err = FK_ERR_NOMEM;
-    return err;
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w,
+                 "u.disabled = 0 AND u.role IN ('district_admin', 'township_officer', "
+                 "'community_worker', 'checkpoint_staff', 'sampler', 'tracer', 'quarantine_staff', "
+                 "'inspector')",
+                 "");
+    fk_where_add(&w, "substr(?, 1, length(u.region_prefix)) = u.region_prefix", "t", region);
+    char sql[FK_WHERE_SQL_MAX + 256];
+    snprintf(sql, sizeof(sql),
+             "SELECT u.id, u.username, u.display_name, u.role, u.region FROM user_directory u%s "
+             "ORDER BY length(u.region_prefix) DESC, u.display_name, u.id LIMIT 200",
+             w.sql);
+    if ((*items = json_array()) == NULL)
+        return FK_ERR_NOMEM;
+    return fk_where_each(db, sql, &w, NULL, 0, staff_row, *items, NULL, NULL);
 }
 
 enum fk_err fk_cp_incident_insert(struct fk_conn *db, const struct fk_caller *who,
