@@ -334,23 +334,6 @@ static void list_categories(struct fk_req *req)
     fk_reply_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
-static const char *text_of(json_t *object, const char *name)
-{
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
-}
-
-/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
-static void local_time(json_t *value, char out[20])
-{
-    const char *text = json_string_value(value);
-    snprintf(out, 20, "%s", text ? text : "");
-    if (strlen(out) >= 16) {
-        out[16] = '\0';
-        out[10] = ' ';
-    }
-}
-
 struct ledger_rows {
     struct fk_ledger *lg;
     int64_t count;
@@ -366,18 +349,18 @@ static int ledger_row(void *ctx, int64_t id, json_t *v)
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     snprintf(dwell, sizeof(dwell), "%lld",
              (long long)json_integer_value(json_object_get(v, "dwell_minutes")));
-    local_time(json_object_get(v, "code_expires_at"), expires);
+    fk_ledger_local_time(json_object_get(v, "code_expires_at"), expires);
     const char *cells[N] = {seq,
                             id_text,
-                            text_of(v, "name"),
-                            text_of(v, "category_label"),
-                            text_of(v, "region"),
-                            text_of(v, "region_name"),
-                            text_of(v, "address"),
-                            text_of(v, "contact_name"),
-                            text_of(v, "contact_phone"),
+                            fk_ledger_text(v, "name"),
+                            fk_ledger_text(v, "category_label"),
+                            fk_ledger_text(v, "region"),
+                            fk_ledger_text(v, "region_name"),
+                            fk_ledger_text(v, "address"),
+                            fk_ledger_text(v, "contact_name"),
+                            fk_ledger_text(v, "contact_phone"),
                             dwell,
-                            text_of(v, "status_label"),
+                            fk_ledger_text(v, "status_label"),
                             expires};
     fk_ledger_row(rows->lg, cells, N);
     return 0;
@@ -406,12 +389,9 @@ static void export_venues(struct fk_req *req)
     enum fk_err err =
         fk_venues_each(db, &f, &req->app->pii_key, req->actor.role, fk_now(), ledger_row, &rows);
     int64_t count = rows.count;
-    if (err == FK_OK) {
-        json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
-                                   xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);
-        err = fk_audit_req(req, "venue_export", "venue", NULL, 0, detail);
-        json_decref(detail);
-    }
+    fk_req_audit(req, &err, "venue_export", "venue", 0, 0,
+                 json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
+                           "rows", (json_int_t)count));
     fk_ledger_finish(req, &lg, err, "venues");
 }
 
