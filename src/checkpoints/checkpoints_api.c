@@ -288,13 +288,22 @@ void fk_cp_reply_record(struct fk_req *req, struct fk_conn *db, enum fk_cp_kind 
         fk_reply_json(req, status, body);
 }
 
-void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, const struct fk_cp_filter *f)
+void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, int of_checkpoint)
 {
+    struct fk_cp_filter filter, *f = &filter;
+    struct fk_conn *db = NULL;
+    if (of_checkpoint) {
+        struct fk_checkpoint cp;
+        if ((db = fk_req_db(req)) == NULL || fk_cp_checkpoint_or_reply(req, db, &cp) != 0 ||
+            fk_cp_filter_or_reply(req, kind, f) != 0)
+            return;
+        f->checkpoint_id = cp.id;
+    } else if (fk_cp_filter_or_reply(req, kind, f) != 0)
+        return;
     int64_t page, per_page, total;
     if (fk_page_or_reply(req, &page, &per_page) != 0)
         return;
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
+    if (db == NULL && (db = fk_req_db(req)) == NULL)
         return;
     struct fk_caller who;
     fk_caller_of(req, &who);
@@ -366,10 +375,7 @@ static void create_checkpoint(struct fk_req *req)
 
 static void list_checkpoints(struct fk_req *req)
 {
-    struct fk_cp_filter f;
-    if (fk_cp_filter_or_reply(req, FK_CP_CHECKPOINT, &f) != 0)
-        return;
-    fk_cp_reply_list(req, FK_CP_CHECKPOINT, &f);
+    fk_cp_reply_list(req, FK_CP_CHECKPOINT, 0);
 }
 
 static void get_checkpoint(struct fk_req *req)

@@ -35,10 +35,11 @@ enum fk_err fk_checkpoints_demo(struct fk_conn *db, int64_t gates_per_community,
         return FK_ERR_INVALID;
     struct fk_stmt *st = NULL;
     int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT id FROM users WHERE role = 'district_admin' ORDER BY id "
-                                  "LIMIT 1",
-                                  "");
+    enum fk_err err =
+        fk_db_query(db, &st, &row,
+                    "SELECT id FROM user_directory WHERE role = 'district_admin' ORDER BY id "
+                    "LIMIT 1",
+                    "");
     int64_t by = row ? fk_stmt_int64(st, 0) : 0;
     fk_stmt_free(st);
     if (err != FK_OK)

@@ -127,22 +127,12 @@ void fk_cp_incident_create(struct fk_req *req)
 
 void fk_cp_incident_list(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    struct fk_checkpoint cp;
-    struct fk_cp_filter f;
-    if (db == NULL || fk_cp_checkpoint_or_reply(req, db, &cp) != 0 ||
-        fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
-        return;
-    f.checkpoint_id = cp.id;
-    fk_cp_reply_list(req, FK_CP_INCIDENT, &f);
+    fk_cp_reply_list(req, FK_CP_INCIDENT, 1);
 }
 
 void fk_cp_incident_list_all(struct fk_req *req)
 {
-    struct fk_cp_filter f;
-    if (fk_cp_filter_or_reply(req, FK_CP_INCIDENT, &f) != 0)
-        return;
-    fk_cp_reply_list(req, FK_CP_INCIDENT, &f);
+    fk_cp_reply_list(req, FK_CP_INCIDENT, 0);
 }
 
 /* Incident {id} of the path as the caller sees it: *out new, `who` filled.

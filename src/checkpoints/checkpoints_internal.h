@@ -165,9 +165,11 @@ int fk_cp_checkpoint_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_
  * `not_found` (a 404 row) naming "id". */
 void fk_cp_reply_record(struct fk_req *req, struct fk_conn *db, enum fk_cp_kind kind, int64_t id,
                         unsigned status, enum fk_ecode not_found);
-/* Replies with a page (?page=&per_page=) of records of `kind` matching f;
- * incident lists are audited (incident_list). */
-void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, const struct fk_cp_filter *f);
+/* Replies with a page (?page=&per_page=) of records of `kind` matching the
+ * query's filter (fk_cp_filter_or_reply), of checkpoint {id} of the path
+ * when `of_checkpoint` (404 checkpoint_not_found outside the caller's
+ * jurisdiction); incident lists are audited (incident_list). */
+void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, int of_checkpoint);
 /* A ledger of one record kind: its sheet, columns, the function that writes
  * a record as a row, and the audit action and file name of the download. */
 struct fk_cp_ledger {

@@ -4,12 +4,14 @@
  * the keyset walk the ledgers use; every query joins the checkpoint as `c`
  * and limits c.region to the jurisdiction. Changes hold their transaction
  * and write their audit entry in it. No request, no reply here. */
+#include "accounts/accounts.h"
 #include "checkpoints/checkpoints_internal.h"
 #include "core/clock.h"
 #include "http/keyset.h"
 #include "crypto/crypto.h"
 #include "residents/residents.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,47 +28,65 @@ static const struct kind_sql kinds[] = {
     [FK_CP_SHIFT] = {"s.id, s.checkpoint_id, c.name, c.region, s.user_id, u.username, "
                      "u.display_name, u.role, s.starts_at, s.ends_at, s.post, s.note, s.created_at",
                      " FROM checkpoint_shifts s JOIN checkpoints c ON c.id = s.checkpoint_id JOIN "
-                     "users u ON u.id = s.user_id",
+                     "user_directory u ON u.id = s.user_id",
                      "s.id", "s.starts_at, s.id"},
     [FK_CP_INCIDENT] = {"i.id, i.checkpoint_id, c.name, c.region, i.kind, i.occurred_at, i.plate, "
                         "i.person_name, i.id_sealed, i.phone_sealed, i.description, "
                         "i.police_referral, i.police_station, i.referral_outcome, i.note, "
                         "i.created_at, i.updated_at, COALESCE(u.display_name, '')",
                         " FROM checkpoint_incidents i JOIN checkpoints c ON c.id = i.checkpoint_id "
-                        "LEFT JOIN users u ON u.id = i.created_by",
+                        "LEFT JOIN user_directory u ON u.id = i.created_by",
                         "i.id", "i.occurred_at DESC, i.id DESC"},
+};
+
+/* The optional conditions of a filter, in the order they are added. A row
+ * applies to the kinds in `kinds` (-1: every kind). Its value is the member
+ * of struct fk_cp_filter at `value`: an int64_t ('i', set when not 0 or, with
+ * `has`, when the int at `has` - 1 is), a const char * ('t', set when not
+ * NULL) or a char array ('a', set when not ""). */
+#define ALL_KINDS (-1)
+#define KIND(k) (1 << (k))
+#define AT(member) offsetof(struct fk_cp_filter, member)
+static const struct filter_cond {
+    int kinds;
+    const char *clause;
+    char type;
+    size_t value, has;
+} filter_conds[] = {
+    {ALL_KINDS, "c.id = ?", 'i', AT(checkpoint_id), 0},
+    {ALL_KINDS, "c.type = ?", 't', AT(type), 0},
+    {ALL_KINDS, "c.level = ?", 'i', AT(level), 0},
+    {ALL_KINDS, "c.state = ?", 't', AT(state), 0},
+    {ALL_KINDS, "c.name LIKE ? ESCAPE '!'", 'a', AT(q_like), 0},
+    {KIND(FK_CP_SHIFT), "s.ends_at > ?", 'i', AT(from), AT(has_from) + 1},
+    {KIND(FK_CP_SHIFT), "s.starts_at < ?", 'i', AT(until), AT(has_until) + 1},
+    {KIND(FK_CP_SHIFT), "s.user_id = ?", 'i', AT(user_id), 0},
+    {KIND(FK_CP_INCIDENT), "i.occurred_at >= ?", 'i', AT(from), AT(has_from) + 1},
+    {KIND(FK_CP_INCIDENT), "i.occurred_at < ?", 'i', AT(until), AT(has_until) + 1},
+    {KIND(FK_CP_INCIDENT), "i.kind = ?", 't', AT(kind), 0},
 };
 
 /* The WHERE clause of f for `kind` (values borrowed from f). */
 static void filter_where(enum fk_cp_kind kind, const struct fk_cp_filter *f, struct fk_where *w)
 {
+    const char *base = (const char *)f;
     fk_where_init(w);
     fk_where_region(w, "c.region", f->scope);
-    if (f->checkpoint_id)
-        fk_where_add(w, "c.id = ?", "i", f->checkpoint_id);
-    if (f->type)
-        fk_where_add(w, "c.type = ?", "t", f->type);
-    if (f->level)
-        fk_where_add(w, "c.level = ?", "i", f->level);
-    if (f->state)
-        fk_where_add(w, "c.state = ?", "t", f->state);
-    if (f->q_like[0])
-        fk_where_add(w, "c.name LIKE ? ESCAPE '!'", "t", f->q_like);
-    if (kind == FK_CP_SHIFT) {
-        if (f->has_from)
-            fk_where_add(w, "s.ends_at > ?", "i", f->from);
-        if (f->has_until)
-            fk_where_add(w, "s.starts_at < ?", "i", f->until);
-        if (f->user_id)
-            fk_where_add(w, "s.user_id = ?", "i", f->user_id);
-    }
-    if (kind == FK_CP_INCIDENT) {
-        if (f->has_from)
-            fk_where_add(w, "i.occurred_at >= ?", "i", f->from);
-        if (f->has_until)
-            fk_where_add(w, "i.occurred_at < ?", "i", f->until);
-        if (f->kind)
-            fk_where_add(w, "i.kind = ?", "t", f->kind);
+    for (size_t i = 0; i < sizeof(filter_conds) / sizeof(filter_conds[0]); i++) {
+        const struct filter_cond *c = &filter_conds[i];
+        if ((c->kinds & KIND(kind)) == 0)
+            continue;
+        if (c->type == 'i') {
+            int64_t v = *(const int64_t *)(base + c->value);
+            int set = c->has ? *(const int *)(base + c->has - 1) != 0 : v != 0;
+            if (set)
+                fk_where_add(w, c->clause, "i", v);
+        } else {
+            const char *v =
+                c->type == 't' ? *(const char *const *)(base + c->value) : base + c->value;
+            if (c->type == 't' ? v != NULL : v[0] != '\0')
+                fk_where_add(w, c->clause, "t", v);
+        }
     }
 }
 
@@ -238,20 +258,24 @@ static void copy_text(char *out, size_t size, const char *text)
     snprintf(out, size, "%s", text ? text : "");
 }
 
-enum fk_err fk_cp_values_load(struct fk_conn *db, int64_t id, struct fk_cp_values *v)
+/* Runs the one-row `sql` (one '?': the checkpoint id) for `id` and hands
+ * its row to `read`; FK_ERR_NOT_FOUND when there is none. */
+static enum fk_err checkpoint_row(struct fk_conn *db, const char *sql, int64_t id, fk_row_fn read,
+                                  void *out)
 {
     struct fk_stmt *st;
     int row;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT name, level, type, region, location, lat_e6, lng_e6, "
-                                  "sampling_point, state, note FROM checkpoints WHERE id = ?",
-                                  "i", id);
+    enum fk_err err = fk_db_query(db, &st, &row, sql, "i", id);
     if (err != FK_OK)
         return err;
-    if (!row) {
-        fk_stmt_free(st);
-        return FK_ERR_NOT_FOUND;
-    }
+    err = row ? read(st, out) : FK_ERR_NOT_FOUND;
+    fk_stmt_free(st);
+    return err;
+}
+
+static enum fk_err values_read(struct fk_stmt *st, void *ctx)
+{
+    struct fk_cp_values *v = ctx;
     memset(v, 0, sizeof(*v));
     copy_text(v->name, sizeof(v->name), fk_stmt_text(st, 0));
     v->level = fk_stmt_int64(st, 1);
@@ -266,8 +290,15 @@ enum fk_err fk_cp_values_load(struct fk_conn *db, int64_t id, struct fk_cp_value
     copy_text(v->state, sizeof(v->state), fk_stmt_text(st, 8));
     v->has_note = !fk_stmt_is_null(st, 9);
     copy_text(v->note, sizeof(v->note), fk_stmt_text(st, 9));
-    fk_stmt_free(st);
     return FK_OK;
+}
+
+enum fk_err fk_cp_values_load(struct fk_conn *db, int64_t id, struct fk_cp_values *v)
+{
+    return checkpoint_row(db,
+                          "SELECT name, level, type, region, location, lat_e6, lng_e6, "
+                          "sampling_point, state, note FROM checkpoints WHERE id = ?",
+                          id, values_read, v);
 }
 
 /* Sets or clears the position of checkpoint `id`. */
@@ -343,18 +374,15 @@ enum fk_err fk_cp_checkpoint_update(struct fk_conn *db, const struct fk_caller *
 
 enum fk_err fk_cp_user_fits(struct fk_conn *db, int64_t user_id, const char *region, int *fits)
 {
-    struct fk_stmt *st;
-    int row;
+    struct fk_user u;
     *fits = 0;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT role, region_prefix, disabled FROM users WHERE id = ?",
-                    "i", user_id);
+    enum fk_err err = fk_user_get(db, user_id, &u);
+    if (err == FK_ERR_NOT_FOUND)
+        return FK_OK;
     if (err != FK_OK)
         return err;
-    *fits = row && !fk_stmt_int64(st, 2) &&
-            (fk_role_from_name(fk_stmt_text(st, 0)) & ON_DUTY_ROLES) != 0 &&
-            strncmp(region, fk_stmt_text(st, 1), strlen(fk_stmt_text(st, 1))) == 0;
-    fk_stmt_free(st);
+    *fits = !u.disabled && (u.role & ON_DUTY_ROLES) != 0 &&
+            strncmp(region, u.prefix, strlen(u.prefix)) == 0;
     return FK_OK;
 }
 
@@ -423,34 +451,32 @@ enum fk_err fk_cp_shift_remove(struct fk_conn *db, const struct fk_caller *who,
     return fk_caller_finish(db, err);
 }
 
+static enum fk_err staff_row(struct fk_stmt *st, void *ctx)
+{
+    return fk_json_append(
+        ctx, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0), "username",
+                       fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2), "role",
+                       fk_stmt_text(st, 3), "region", fk_stmt_text(st, 4)));
+}
+
 enum fk_err fk_cp_staff(struct fk_conn *db, const char *region, json_t **items)
 {
-    struct fk_stmt *st = NULL;
-    int has = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &has,
-        "SELECT u.id, u.username, u.display_name, u.role, u.region FROM users u WHERE "
-        "u.disabled = 0 AND u.role IN ('district_admin', 'township_officer', 'community_worker', "
-        "'checkpoint_staff', 'sampler', 'tracer', 'quarantine_staff', 'inspector') AND substr(?, "
-        "1, length(u.region_prefix)) = u.region_prefix ORDER BY length(u.region_prefix) DESC, "
-        "u.display_name, u.id LIMIT 200",
-        "t", region);
-    *items = json_array();
-    while (err == FK_OK && has && *items != NULL) {
-        json_array_append_new(
-            *items, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)fk_stmt_int64(st, 0),
-                              "username", fk_stmt_text(st, 1), "display_name", fk_stmt_text(st, 2),
-                              "role", fk_stmt_text(st, 3), "region", fk_stmt_text(st, 4)));
-        err = fk_stmt_step(st);
-        has = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    if (st != NULL)
-        fk_stmt_free(st);
-    if (err == FK_OK && *items == NULL)
-        err = FK_ERR_NOMEM;
-    return err;
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w,
+                 "u.disabled = 0 AND u.role IN ('district_admin', 'township_officer', "
+                 "'community_worker', 'checkpoint_staff', 'sampler', 'tracer', 'quarantine_staff', "
+                 "'inspector')",
+                 "");
+    fk_where_add(&w, "substr(?, 1, length(u.region_prefix)) = u.region_prefix", "t", region);
+    char sql[FK_WHERE_SQL_MAX + 256];
+    snprintf(sql, sizeof(sql),
+             "SELECT u.id, u.username, u.display_name, u.role, u.region FROM user_directory u%s "
+             "ORDER BY length(u.region_prefix) DESC, u.display_name, u.id LIMIT 200",
+             w.sql);
+    if ((*items = json_array()) == NULL)
+        return FK_ERR_NOMEM;
+    return fk_where_each(db, sql, &w, NULL, 0, staff_row, *items, NULL, NULL);
 }
 
 enum fk_err fk_cp_incident_insert(struct fk_conn *db, const struct fk_caller *who,
@@ -512,19 +538,9 @@ enum fk_err fk_cp_incident_update(struct fk_conn *db, const struct fk_caller *wh
 
 /* ---------- the lookups other modules use (checkpoints.h) ---------- */
 
-enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoint *out)
+static enum fk_err checkpoint_read(struct fk_stmt *st, void *ctx)
 {
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT id, name, level, type, region, state FROM checkpoints WHERE id = ?",
-        "i", id);
-    if (err != FK_OK)
-        return err;
-    if (!row) {
-        fk_stmt_free(st);
-        return FK_ERR_NOT_FOUND;
-    }
+    struct fk_checkpoint *out = ctx;
     memset(out, 0, sizeof(*out));
     out->id = fk_stmt_int64(st, 0);
     snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 1));
@@ -532,8 +548,14 @@ enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoi
     snprintf(out->type, sizeof(out->type), "%s", fk_stmt_text(st, 3));
     snprintf(out->region, sizeof(out->region), "%s", fk_stmt_text(st, 4));
     out->open = strcmp(fk_stmt_text(st, 5), "open") == 0;
-    fk_stmt_free(st);
     return FK_OK;
+}
+
+enum fk_err fk_checkpoint_get(struct fk_conn *db, int64_t id, struct fk_checkpoint *out)
+{
+    return checkpoint_row(
+        db, "SELECT id, name, level, type, region, state FROM checkpoints WHERE id = ?", id,
+        checkpoint_read, out);
 }
 
 enum fk_err fk_checkpoint_staff_on_duty(struct fk_conn *db, int64_t checkpoint_id, int64_t user_id,

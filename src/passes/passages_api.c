@@ -175,9 +175,9 @@ void fk_passage_scan(struct fk_req *req)
     json_t *reasons = json_array();
     enum fk_err err = add_statuses(db, pass, reasons);
     int64_t id = json_integer_value(json_object_get(pass, "id"));
-    fk_pass_audit(req, &err, "vehicle_pass_scan", "vehicle_pass", id,
-                  json_integer_value(json_object_get(json_object_get(pass, "driver"), "person_id")),
-                  json_pack("{s:I}", "checkpoint_id", (json_int_t)cp.id));
+    fk_req_audit(req, &err, "vehicle_pass_scan", "vehicle_pass", id,
+                 json_integer_value(json_object_get(json_object_get(pass, "driver"), "person_id")),
+                 json_pack("{s:I}", "checkpoint_id", (json_int_t)cp.id));
     if (err != FK_OK) {
         json_decref(pass);
         json_decref(reasons);
@@ -349,19 +349,17 @@ void fk_passage_create(struct fk_req *req)
                                 .now = now,
                                 .offline = offline,
                                 .review = review_text};
-    struct fk_audit_entry audit = fk_pass_entry(req, "passage_create");
-    audit.target_type = "passage";
-    audit.person_id = person;
-    audit.detail = detail;
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t id = 0;
-    err = detail ? fk_passage_store(db, &in, &audit, &id) : FK_ERR_NOMEM;
+    err = detail ? fk_passage_store(db, &in, &who, person, detail, &id) : FK_ERR_NOMEM;
     free(temps_text);
     json_t *body = NULL;
     if (err == FK_OK)
         err = fk_passage_load(db, id, req->actor.user_id, id ? NULL : key, &body);
     if (err == FK_OK && id == 0)
-        fk_pass_audit(req, &err, "passage_replay", "passage",
-                      json_integer_value(json_object_get(body, "id")), person, json_incref(detail));
+        fk_req_audit(req, &err, "passage_replay", "passage",
+                     json_integer_value(json_object_get(body, "id")), person, json_incref(detail));
     json_decref(detail);
     if (err != FK_OK) {
         json_decref(body);
@@ -385,9 +383,7 @@ void fk_passage_list(struct fk_req *req)
         return;
     int has_from, has_until;
     int64_t from = 0, until = 0, page, per_page;
-    if (fk_query_time_or_reply(req, "from", &has_from, &from) != 0 ||
-        fk_query_time_or_reply(req, "until", &has_until, &until) != 0 ||
-        fk_page_or_reply(req, &page, &per_page) != 0)
+    if (fk_passes_period_or_reply(req, &has_from, &from, &has_until, &until, &page, &per_page) != 0)
         return;
     /* ?review=1: only passages recorded offline that need a second look. */
     const char *review = fk_req_query(req, "review");
@@ -404,9 +400,9 @@ void fk_passage_list(struct fk_req *req)
     json_t *items = json_array();
     int64_t total = 0;
     enum fk_err err = fk_passages_page(db, &f, page, per_page, items, &total);
-    fk_pass_audit(req, &err, "passage_list", "passage", 0, 0,
-                  json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)cp.id, "total",
-                            (json_int_t)total, "returned", (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, "passage_list", "passage", 0, 0,
+                 json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)cp.id, "total",
+                           (json_int_t)total, "returned", (json_int_t)json_array_size(items)));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -451,8 +447,8 @@ void fk_passage_stats(struct fk_req *req)
     if (err == FK_OK)
         err = fk_passages_count_by(db, cp.id, 86400, start - 6 * 86400, start + 86400, day - 6, 7,
                                    days);
-    fk_pass_audit(req, &err, "passage_stats", "passage", 0, 0,
-                  json_pack("{s:I}", "checkpoint_id", (json_int_t)cp.id));
+    fk_req_audit(req, &err, "passage_stats", "passage", 0, 0,
+                 json_pack("{s:I}", "checkpoint_id", (json_int_t)cp.id));
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;

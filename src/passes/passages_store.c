@@ -54,7 +54,7 @@ enum fk_err fk_passages_of_person(struct fk_conn *db, const char *id_blind, int6
     "COALESCE(u.display_name, ''), g.created_at, g.offline, g.review"
 #define PASSAGE_FROM                                                                               \
     " FROM passages g JOIN vehicle_passes v ON v.id = g.pass_id LEFT JOIN checkpoints k ON k.id "  \
-    "= g.checkpoint_id LEFT JOIN users u ON u.id = g.scanned_by"
+    "= g.checkpoint_id LEFT JOIN user_directory u ON u.id = g.scanned_by"
 
 static json_t *passage_json(struct fk_stmt *st)
 {
@@ -102,7 +102,9 @@ enum fk_err fk_passage_load(struct fk_conn *db, int64_t id, int64_t user, const 
 /* fk_db_write_shared argument of fk_passage_store. */
 struct passage_write {
     const struct fk_passage_new *in;
-    const struct fk_audit_entry *audit;
+    const struct fk_caller *who;
+    int64_t person_id;
+    json_t *detail; /* borrowed */
     int64_t id;
 };
 
@@ -118,18 +120,19 @@ static enum fk_err passage_write(struct fk_conn *db, void *arg)
         "review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (scanned_by, idempotency_key) DO NOTHING RETURNING id",
         "itiitiittitiit", in->checkpoint_id, in->region, in->pass_id, in->scanned_at, in->decision,
-        (int64_t)in->fever, (int64_t)in->n, in->temps, in->note, w->audit->actor_id, in->key,
-        in->now, (int64_t)in->offline, in->review);
-    if (err == FK_OK && w->id != 0) {
-        err = fk_pass_audit_write(db, w->audit, w->id, w->audit->person_id, NULL);
-    }
+        (int64_t)in->fever, (int64_t)in->n, in->temps, in->note, w->who->user_id, in->key, in->now,
+        (int64_t)in->offline, in->review);
+    if (w->id != 0)
+        err = fk_caller_audit(db, err, w->who, "passage_create", "passage", w->id, w->person_id,
+                              json_incref(w->detail));
     return err;
 }
 
 enum fk_err fk_passage_store(struct fk_conn *db, const struct fk_passage_new *in,
-                             const struct fk_audit_entry *audit, int64_t *id)
+                             const struct fk_caller *who, int64_t person_id, json_t *detail,
+                             int64_t *id)
 {
-    struct passage_write w = {.in = in, .audit = audit};
+    struct passage_write w = {.in = in, .who = who, .person_id = person_id, .detail = detail};
     enum fk_err err = fk_db_write_shared(db, passage_write, &w);
     *id = err == FK_OK ? w.id : 0;
     return err;

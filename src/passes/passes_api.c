@@ -14,6 +14,7 @@
 #include "id/id.h"
 #include "passes/passes_internal.h"
 #include "http/lookup.h"
+#include "http/movement_ratelimit.h"
 #include "residents/residents.h"
 
 #include <stdio.h>
@@ -28,29 +29,6 @@
 
 #define TEXT_MAX 100
 #define PURPOSE_MAX 200
-
-struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action)
-{
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = "vehicle_pass",
-        .region = req->actor.region,
-        .ip = req->ip,
-    };
-    return e;
-}
-
-void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                   const char *target_type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
 
 static const char *const vehicle_types[] = {"car", "truck", "bus", "van", "motorcycle", "other"};
 
@@ -172,12 +150,12 @@ static int register_or_reply(struct fk_req *req, struct fk_conn *db, const struc
                              int64_t actor, const char *region, const char *action, int64_t now,
                              int64_t expires_at, int64_t *id, char code[FK_CODE_MAX_LEN])
 {
-    struct fk_audit_entry audit = fk_pass_entry(req, action);
-    audit.detail = json_pack("{s:s,s:i}", "plate", p->plate, "occupants", p->n);
-    enum fk_err err = audit.detail ? fk_pass_create(db, &req->app->pii_key, p, actor, region, now,
-                                                    expires_at, &audit, id, code)
-                                   : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:s,s:i}", "plate", p->plate, "occupants", p->n);
+    enum fk_err err = detail ? fk_pass_create(db, &who, p, actor, region, now, expires_at, action,
+                                              detail, id, code)
+                             : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return -1;
@@ -205,43 +183,9 @@ static void create_pass(struct fk_req *req)
     fk_reply_json(req, 201, body);
 }
 
-static int64_t window_start(int64_t now, int64_t window, int64_t *retry_after)
-{
-    int64_t start = now - ((now % window) + window) % window;
-    *retry_after = start + window - now;
-    return start;
-}
-
-/* Counts the attempt; 1 (after replying 429 with Retry-After) when over the
- * limit, -1 after replying on a store failure, 0 to go on. The pattern of
- * the public returnee registration (src/returnees/returnees_public.c). */
-static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, const char *plain,
-                   int64_t window, int64_t limit, const char *message, const char *field)
-{
-    char hash[FK_BLIND_LEN], context[40];
-    snprintf(context, sizeof(context), "ratelimit_vehicle_%s", kind);
-    fk_pii_blind(&req->app->pii_key, context, plain, hash);
-    int64_t now = fk_now(), retry, hits = 0;
-    int64_t start = window_start(now, window, &retry);
-    enum fk_err err = fk_pass_rate_hit(db, kind, hash, start, now, &hits);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    if (hits <= limit)
-        return 0;
-    char text[256], seconds[24];
-    int64_t minutes = (retry + 59) / 60;
-    if (minutes >= 120)
-        snprintf(text, sizeof(text), "%s，请约 %lld 小时后再试", message,
-                 (long long)((minutes + 59) / 60));
-    else
-        snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
-    snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_errf(req, FK_E_PASS_TOO_MANY, field, text);
-    fk_reply_header(req, "Retry-After", seconds);
-    return 1;
-}
+/* The public form's counters: vehicle_pass_rate_limits. */
+static const struct fk_rate_limit pass_limit = {"ratelimit_vehicle_", fk_pass_rate_hit,
+                                                FK_E_PASS_TOO_MANY};
 
 static void public_create_pass(struct fk_req *req)
 {
@@ -249,13 +193,14 @@ static void public_create_pass(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    if (limited(req, db, "ip", req->ip, LIMIT_IP_WINDOW, LIMIT_IP, "本网络提交次数过多", NULL) != 0)
+    if (fk_rate_limited(req, db, &pass_limit, "ip", req->ip, LIMIT_IP_WINDOW, LIMIT_IP,
+                        "本网络提交次数过多", NULL) != 0)
         return;
     struct fk_pass_new p;
     if (body_or_reply(req, &p) != 0)
         return;
-    if (limited(req, db, "plate", p.plate, LIMIT_PLATE_WINDOW, LIMIT_PLATE,
-                "该车牌今天登记次数过多", "plate") != 0)
+    if (fk_rate_limited(req, db, &pass_limit, "plate", p.plate, LIMIT_PLATE_WINDOW, LIMIT_PLATE,
+                        "该车牌今天登记次数过多", "plate") != 0)
         return;
     int64_t now = fk_now(), expires_at = now + req->app->cfg.vehicle_pass_hours * 3600, id = 0;
     char code[FK_CODE_MAX_LEN] = "";
@@ -299,7 +244,7 @@ static void get_pass(struct fk_req *req)
     if (db == NULL || pass_or_reply(req, db, &id, &pass) != 0)
         return;
     enum fk_err err = FK_OK;
-    fk_pass_audit(req, &err, "vehicle_pass_read", "vehicle_pass", id, driver_person(pass), NULL);
+    fk_req_audit(req, &err, "vehicle_pass_read", "vehicle_pass", id, driver_person(pass), NULL);
     if (err != FK_OK) {
         json_decref(pass);
         fk_reply_fail(req, err, NULL);
@@ -330,11 +275,11 @@ static void revoke_pass(struct fk_req *req)
         return;
     }
     int64_t now = fk_now();
-    struct fk_audit_entry audit = fk_pass_entry(req, "vehicle_pass_revoke");
-    audit.detail = json_pack("{s:s}", "reason", reason);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:s}", "reason", reason);
     enum fk_err err =
-        audit.detail ? fk_pass_revoke(db, id, person, reason, now, &audit) : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+        detail ? fk_pass_revoke(db, &who, id, person, reason, now, detail) : FK_ERR_NOMEM;
     if (err == FK_OK)
         err = fk_pass_load(db, &req->app->pii_key, req->actor.role, id, now, &pass);
     if (err != FK_OK) {
@@ -355,7 +300,7 @@ static void pass_qr(struct fk_req *req)
     struct fk_buf image;
     fk_buf_init(&image, 1024 * 1024);
     enum fk_err err = code ? fk_code_qr_svg(code, &image) : FK_ERR_NOT_FOUND;
-    fk_pass_audit(req, &err, "vehicle_pass_qr", "vehicle_pass", id, driver_person(pass), NULL);
+    fk_req_audit(req, &err, "vehicle_pass_qr", "vehicle_pass", id, driver_person(pass), NULL);
     json_decref(pass);
     fk_reply_svg(req, err, &image);
 }
@@ -389,13 +334,21 @@ static void public_pass_qr(struct fk_req *req)
     fk_reply_svg(req, err, &image);
 }
 
+int fk_passes_period_or_reply(struct fk_req *req, int *has_from, int64_t *from, int *has_until,
+                              int64_t *until, int64_t *page, int64_t *per_page)
+{
+    if (fk_query_time_or_reply(req, "from", has_from, from) != 0 ||
+        fk_query_time_or_reply(req, "until", has_until, until) != 0 ||
+        fk_page_or_reply(req, page, per_page) != 0)
+        return -1;
+    return 0;
+}
+
 static void list_passes(struct fk_req *req)
 {
     int has_from, has_until;
     int64_t from = 0, until = 0, page, per_page;
-    if (fk_query_time_or_reply(req, "from", &has_from, &from) != 0 ||
-        fk_query_time_or_reply(req, "until", &has_until, &until) != 0 ||
-        fk_page_or_reply(req, &page, &per_page) != 0)
+    if (fk_passes_period_or_reply(req, &has_from, &from, &has_until, &until, &page, &per_page) != 0)
         return;
     const char *plate = fk_req_query(req, "plate");
     if (plate != NULL && (plate[0] == '\0' || strlen(plate) > 16 || !fk_text_plain(plate))) {
@@ -418,9 +371,9 @@ static void list_passes(struct fk_req *req)
     int64_t total = 0;
     enum fk_err err = fk_passes_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(), page,
                                      per_page, items, &total);
-    fk_pass_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
-                  json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
-                            (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, "vehicle_pass_list", "vehicle_pass", 0, 0,
+                 json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
+                           (json_int_t)json_array_size(items)));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 

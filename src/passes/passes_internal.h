@@ -4,6 +4,7 @@
 #define FK_PASSES_PASSES_INTERNAL_H
 
 #include "audit/audit.h"
+#include "http/caller.h"
 #include "http/http.h"
 #include "passes/passes.h"
 #include "residents/residents.h"
@@ -32,14 +33,15 @@ struct fk_pass_new {
     int n; /* occupants, driver included */
 };
 
-/* Registers `p` in one transaction: the pass (created in `region` by staff
- * member `actor`; NULL and 0 for the public form), its occupants
- * (sealed with `key`, linked to registered persons), its signed code (copied
- * to `code`, FK_CODE_MAX_LEN bytes) and `audit` (borrowed; target and the
- * driver as person filled here). *id receives the pass. */
-enum fk_err fk_pass_create(struct fk_conn *db, const struct fk_pii_key *key,
+/* Registers `p` (borrowed) in one transaction: the pass (created in
+ * `region` by staff member `actor`; NULL and 0 for the public form), its
+ * occupants (sealed with who->key, linked to registered persons), its signed
+ * code (copied to `code`, FK_CODE_MAX_LEN bytes) and the audit entry
+ * `action` of `who` (borrowed) on the pass with the driver as person;
+ * `detail` is stolen. *id receives the pass. */
+enum fk_err fk_pass_create(struct fk_conn *db, const struct fk_caller *who,
                            const struct fk_pass_new *p, int64_t actor, const char *region,
-                           int64_t now, int64_t expires_at, const struct fk_audit_entry *audit,
+                           int64_t now, int64_t expires_at, const char *action, json_t *detail,
                            int64_t *id, char *code) FK_MUST_CHECK;
 /* Counts one attempt of `kind` by `key_hash` in the window starting at
  * `window_start` (forgetting windows older than two days): *hits receives
@@ -52,15 +54,11 @@ enum fk_err fk_pass_rate_hit(struct fk_conn *db, const char *kind, const char *k
 enum fk_err fk_pass_visible(struct fk_conn *db, const char *scope, int64_t id,
                             int *yes) FK_MUST_CHECK;
 /* Revokes active pass `id` (driver `person_id`) and its code for `reason`
- * (borrowed) in one transaction with `audit` (borrowed; target and person
- * filled here). */
-enum fk_err fk_pass_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
-                           int64_t now, const struct fk_audit_entry *audit) FK_MUST_CHECK;
-/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
- * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
- * audit->detail unless NULL. */
-enum fk_err fk_pass_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                int64_t person_id, json_t *detail) FK_MUST_CHECK;
+ * (borrowed) in one transaction with the "vehicle_pass_revoke" audit entry
+ * of `who` (borrowed); `detail` is stolen. */
+enum fk_err fk_pass_revoke(struct fk_conn *db, const struct fk_caller *who, int64_t id,
+                           int64_t person_id, const char *reason, int64_t now,
+                           json_t *detail) FK_MUST_CHECK;
 
 /* The pass list filter. */
 struct fk_pass_filter {
@@ -80,14 +78,11 @@ enum fk_err fk_passes_page(struct fk_conn *db, const struct fk_pass_filter *f,
 enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
                          int64_t id, int64_t now, json_t **out) FK_MUST_CHECK;
 
-/* The audit entry of the request's actor for `action` on a vehicle pass
- * (what fk_audit_req would write), for a store function to complete inside
- * its transaction; strings borrowed from `req` and `action`. */
-struct fk_audit_entry fk_pass_entry(struct fk_req *req, const char *action);
-
-/* Audits (when *err is FK_OK, which the audit may change); takes `detail`. */
-void fk_pass_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                   const char *target_type, int64_t id, int64_t person_id, json_t *detail);
+/* The ?from= and ?until= of a list (each absent or a time, *has_* telling)
+ * and its page (passes_api.c, for the pass and passage lists); -1 after
+ * replying 422. */
+int fk_passes_period_or_reply(struct fk_req *req, int *has_from, int64_t *from, int *has_until,
+                              int64_t *until, int64_t *page, int64_t *per_page);
 
 /* --- passages (passages_store.c) --- */
 
@@ -105,12 +100,13 @@ struct fk_passage_new {
     int64_t now;
     int offline;
 };
-/* Stores `in` and the "passage_create" audit entry `audit` (borrowed,
- * complete but for its target, filled here; its actor is the scanner) in one
- * write shared with concurrent passages (fk_db_write_shared). *id receives
- * the passage, or 0 when (scanner, key) was stored already. */
+/* Stores `in` and the "passage_create" audit entry of the scanner `who`
+ * (borrowed) about `person_id` with `detail` (borrowed) in one write shared
+ * with concurrent passages (fk_db_write_shared). *id receives the passage,
+ * or 0 when (scanner, key) was stored already. */
 enum fk_err fk_passage_store(struct fk_conn *db, const struct fk_passage_new *in,
-                             const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
+                             const struct fk_caller *who, int64_t person_id, json_t *detail,
+                             int64_t *id) FK_MUST_CHECK;
 /* The JSON of passage `id`, or (key not NULL) of the passage of (user, key):
  * a new reference in *out. FK_ERR_NOT_FOUND when there is none. */
 enum fk_err fk_passage_load(struct fk_conn *db, int64_t id, int64_t user, const char *key,

@@ -78,7 +78,7 @@ enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
         "SELECT v.id, v.plate, v.vehicle_type, v.origin, v.destination, v.purpose, v.state, "
         "v.source, v.created_by, COALESCE(u.display_name, ''), v.created_region, v.code, "
         "v.issued_at, v.expires_at, v.revoked_at, v.revoked_reason, v.created_at FROM "
-        "vehicle_passes v LEFT JOIN users u ON u.id = v.created_by WHERE v.id = ?",
+        "vehicle_passes v LEFT JOIN user_directory u ON u.id = v.created_by WHERE v.id = ?",
         "i", id);
     if (err != FK_OK)
         return err;
@@ -137,42 +137,18 @@ enum fk_err fk_pass_load(struct fk_conn *db, const struct fk_pii_key *key, unsig
     return FK_OK;
 }
 
-enum fk_err fk_pass_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry e = *audit;
-    e.target_id = id ? id_text : NULL;
-    e.person_id = person_id;
-    if (detail != NULL)
-        e.detail = detail;
-    return fk_audit_write(db, &e);
-}
-
-/* Commits when `err` is FK_OK, else (or when the commit fails) rolls back. */
-static enum fk_err finish(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
-
-enum fk_err fk_pass_create(struct fk_conn *db, const struct fk_pii_key *key,
+enum fk_err fk_pass_create(struct fk_conn *db, const struct fk_caller *who,
                            const struct fk_pass_new *p, int64_t actor, const char *region,
-                           int64_t now, int64_t expires_at, const struct fk_audit_entry *audit,
+                           int64_t now, int64_t expires_at, const char *action, json_t *detail,
                            int64_t *id, char *code)
 {
     int64_t driver = 0;
     *id = 0;
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK)
-        err = pass_insert(db, key, p, actor, region, now, expires_at, id, code, &driver);
-    if (err == FK_OK)
-        err = fk_pass_audit_write(db, audit, *id, driver, NULL);
-    return finish(db, err);
+        err = pass_insert(db, who->key, p, actor, region, now, expires_at, id, code, &driver);
+    err = fk_caller_audit(db, err, who, action, "vehicle_pass", *id, driver, detail);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_pass_rate_hit(struct fk_conn *db, const char *kind, const char *key_hash,
@@ -236,8 +212,8 @@ enum fk_err fk_pass_visible(struct fk_conn *db, const char *scope, int64_t id, i
     return FK_OK;
 }
 
-enum fk_err fk_pass_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
-                           int64_t now, const struct fk_audit_entry *audit)
+enum fk_err fk_pass_revoke(struct fk_conn *db, const struct fk_caller *who, int64_t id,
+                           int64_t person_id, const char *reason, int64_t now, json_t *detail)
 {
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK)
@@ -246,10 +222,10 @@ enum fk_err fk_pass_revoke(struct fk_conn *db, int64_t id, int64_t person_id, co
                         "revoked_reason = ? WHERE id = ? AND state = 'active'",
                         "iti", now, reason, id);
     if (err == FK_OK)
-        err = fk_code_revoke(db, FK_CODE_VEHICLE_PASS, id, reason, audit->actor_id);
-    if (err == FK_OK)
-        err = fk_pass_audit_write(db, audit, id, person_id, NULL);
-    return finish(db, err);
+        err = fk_code_revoke(db, FK_CODE_VEHICLE_PASS, id, reason, who->user_id);
+    err =
+        fk_caller_audit(db, err, who, "vehicle_pass_revoke", "vehicle_pass", id, person_id, detail);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_passes_page(struct fk_conn *db, const struct fk_pass_filter *f,

@@ -123,11 +123,3 @@ void fk_returnee_reference(char out[FK_RETURNEE_REFERENCE_LEN])
         out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
     out[FK_RETURNEE_REFERENCE_LEN - 1] = '\0';
 }
-
-int64_t fk_returnee_window_start(int64_t now, int64_t window, int64_t *retry_after)
-{
-    int64_t start = now - ((now % window) + window) % window;
-    if (retry_after != NULL)
-        *retry_after = start + window - now;
-    return start;
-}

@@ -64,10 +64,6 @@ const char *fk_returnee_trip_check(const char *trip_no);
 /* Writes a fresh random reference ("R" + 8 of 23456789ABCDEFGHJKLMNPQRSTUVWXYZ). */
 void fk_returnee_reference(char out[FK_RETURNEE_REFERENCE_LEN]);
 
-/* The start of the rate window of length `window` containing `now`; the
- * seconds left in it in *retry_after (may be NULL). */
-int64_t fk_returnee_window_start(int64_t now, int64_t window, int64_t *retry_after);
-
 /* Registers the returnees routes. */
 enum fk_err fk_returnees_routes(void) FK_MUST_CHECK;
 

@@ -9,12 +9,6 @@
 
 #include "http/ledger.h"
 
-static const char *text_of(json_t *object, const char *name)
-{
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
-}
-
 enum { N = 25 };
 
 /* One arrival (`r`, borrowed) as row `n` of the ledger `ctx`. */
@@ -26,7 +20,7 @@ static void ledger_row(json_t *r, int64_t n, void *ctx)
     snprintf(household, sizeof(household), "%s", "");
     if (json_is_integer(h))
         snprintf(household, sizeof(household), "%lld", (long long)json_integer_value(h));
-    snprintf(created, sizeof(created), "%s", text_of(r, "created_at"));
+    snprintf(created, sizeof(created), "%s", fk_ledger_text(r, "created_at"));
     if (strlen(created) >= 19) {
         created[19] = '\0';
         created[10] = ' ';
@@ -35,30 +29,30 @@ static void ledger_row(json_t *r, int64_t n, void *ctx)
     json_t *worker = json_object_get(r, "grid_worker");
     const char *cells[N] = {
         seq,
-        text_of(r, "reference"),
-        text_of(r, "name"),
-        text_of(r, "id_number"),
-        text_of(r, "phone"),
-        text_of(origin, "code"),
-        text_of(origin, "name"),
+        fk_ledger_text(r, "reference"),
+        fk_ledger_text(r, "name"),
+        fk_ledger_text(r, "id_number"),
+        fk_ledger_text(r, "phone"),
+        fk_ledger_text(origin, "code"),
+        fk_ledger_text(origin, "name"),
         json_is_true(json_object_get(r, "outside_province")) ? "是" : "否",
         json_is_true(json_object_get(r, "concern")) ? "是" : "否",
-        text_of(r, "arrival_date"),
-        fk_returnee_value_label(FK_RETURNEE_TRANSPORT, text_of(r, "transport")),
-        text_of(r, "plate"),
-        text_of(r, "trip_no"),
-        text_of(r, "destination_region"),
-        text_of(r, "destination_name"),
+        fk_ledger_text(r, "arrival_date"),
+        fk_returnee_value_label(FK_RETURNEE_TRANSPORT, fk_ledger_text(r, "transport")),
+        fk_ledger_text(r, "plate"),
+        fk_ledger_text(r, "trip_no"),
+        fk_ledger_text(r, "destination_region"),
+        fk_ledger_text(r, "destination_name"),
         household,
-        text_of(r, "address"),
-        fk_returnee_value_label(FK_RETURNEE_THREE_CODE, text_of(r, "three_code")),
-        fk_returnee_value_label(FK_RETURNEE_LANDING_TEST, text_of(r, "landing_test")),
-        fk_returnee_value_label(FK_RETURNEE_DISPOSITION, text_of(r, "disposition")),
-        text_of(worker, "display_name"),
+        fk_ledger_text(r, "address"),
+        fk_returnee_value_label(FK_RETURNEE_THREE_CODE, fk_ledger_text(r, "three_code")),
+        fk_returnee_value_label(FK_RETURNEE_LANDING_TEST, fk_ledger_text(r, "landing_test")),
+        fk_returnee_value_label(FK_RETURNEE_DISPOSITION, fk_ledger_text(r, "disposition")),
+        fk_ledger_text(worker, "display_name"),
         json_is_true(json_object_get(r, "handled")) ? "是" : "否",
-        strcmp(text_of(r, "source"), "public") == 0 ? "自助报备" : "工作人员登记",
+        strcmp(fk_ledger_text(r, "source"), "public") == 0 ? "自助报备" : "工作人员登记",
         created,
-        text_of(r, "note"),
+        fk_ledger_text(r, "note"),
     };
     fk_ledger_row(ctx, cells, N);
 }

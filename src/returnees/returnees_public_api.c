@@ -6,41 +6,16 @@
  * and codes only, never counts of people. */
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/movement_ratelimit.h"
 #include "returnees/returnees_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Counts the attempt; 1 (after replying 429 with Retry-After) when over the
- * limit, -1 after replying on a store failure, 0 to go on. */
-static int limited(struct fk_req *req, struct fk_conn *db, const char *kind, const char *plain,
-                   int64_t window, int64_t limit, const char *message, const char *field)
-{
-    char hash[FK_BLIND_LEN], context[32];
-    snprintf(context, sizeof(context), "ratelimit_%s", kind);
-    fk_pii_blind(&req->app->pii_key, context, plain, hash);
-    int64_t now = fk_now(), retry, hits = 0;
-    int64_t start = fk_returnee_window_start(now, window, &retry);
-    enum fk_err err = fk_returnee_rate_hit(db, kind, hash, start, now, &hits);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    if (hits <= limit)
-        return 0;
-    char text[256], seconds[24];
-    int64_t minutes = (retry + 59) / 60;
-    if (minutes >= 120)
-        snprintf(text, sizeof(text), "%s，请约 %lld 小时后再试", message,
-                 (long long)((minutes + 59) / 60));
-    else
-        snprintf(text, sizeof(text), "%s，请 %lld 分钟后再试", message, (long long)minutes);
-    snprintf(seconds, sizeof(seconds), "%lld", (long long)retry);
-    fk_reply_errf(req, FK_E_RETURNEE_RATE_LIMITED, field, text);
-    fk_reply_header(req, "Retry-After", seconds);
-    return 1;
-}
+/* The public form's counters: returnee_rate_limits. */
+static const struct fk_rate_limit returnee_limit = {"ratelimit_", fk_returnee_rate_hit,
+                                                    FK_E_RETURNEE_RATE_LIMITED};
 
 void fk_returnees_public_create(struct fk_req *req)
 {
@@ -48,8 +23,8 @@ void fk_returnees_public_create(struct fk_req *req)
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    if (limited(req, db, "ip", req->ip, FK_RETURNEE_LIMIT_IP_WINDOW, FK_RETURNEE_LIMIT_IP,
-                "本网络提交次数过多", NULL) != 0)
+    if (fk_rate_limited(req, db, &returnee_limit, "ip", req->ip, FK_RETURNEE_LIMIT_IP_WINDOW,
+                        FK_RETURNEE_LIMIT_IP, "本网络提交次数过多", NULL) != 0)
         return;
     const char *id_text;
     if (fk_json_str_or_reply(req, "id_number", 1, 32, &id_text) != 0)
@@ -60,8 +35,9 @@ void fk_returnees_public_create(struct fk_req *req)
         fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, "id_number", fk_resident_id_message(reason));
         return;
     }
-    if (limited(req, db, "id_number", id.number, FK_RETURNEE_LIMIT_ID_WINDOW, FK_RETURNEE_LIMIT_ID,
-                "该身份证号今天提交次数过多", "id_number") != 0)
+    if (fk_rate_limited(req, db, &returnee_limit, "id_number", id.number,
+                        FK_RETURNEE_LIMIT_ID_WINDOW, FK_RETURNEE_LIMIT_ID,
+                        "该身份证号今天提交次数过多", "id_number") != 0)
         return;
     struct fk_returnee_new *r = calloc(1, sizeof(*r));
     if (r == NULL) {

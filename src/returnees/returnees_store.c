@@ -344,15 +344,14 @@ enum fk_err fk_returnee_region_children(struct fk_conn *db, const char *parent, 
 enum fk_err fk_returnee_household_in(struct fk_conn *db, int64_t household_id, const char *prefix,
                                      int *fits)
 {
-    struct fk_stmt *st;
-    int row;
+    char region[FK_REGION_CODE_LEN];
     *fits = 0;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", household_id);
+    enum fk_err err = fk_household_region(db, household_id, region);
+    if (err == FK_ERR_NOT_FOUND)
+        return FK_OK;
     if (err != FK_OK)
         return err;
-    *fits = row && strncmp(fk_stmt_text(st, 0), prefix, strlen(prefix)) == 0;
-    fk_stmt_free(st);
+    *fits = strncmp(region, prefix, strlen(prefix)) == 0;
     return FK_OK;
 }
 

@@ -323,7 +323,7 @@ void fk_checkins_post(struct fk_req *req)
     if (batch) {
         if (!json_is_array(list) || json_array_size(list) == 0 ||
             json_array_size(list) > FK_CHECKINS_BATCH_MAX) {
-            fk_venues_invalid(req, "items", "items 应为 1–1000 条登记的数组");
+            fk_reply_invalid(req, "items", "items 应为 1–1000 条登记的数组");
             return;
         }
         n = json_array_size(list);
@@ -362,7 +362,7 @@ void fk_checkins_post(struct fk_req *req)
     }
     free(known.ids);
     const char *source = req->actor.role == FK_ROLE_RESIDENT ? "resident" : "api";
-    struct fk_audit_entry audit = fk_venues_audit_entry(req, NULL, NULL, NULL);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     enum fk_err err = fk_checkins_store(db, items, n, source, now, &audit);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
@@ -395,20 +395,9 @@ done:
 static int venue_or_reply(struct fk_req *req, struct fk_conn *db, struct fk_venue_brief *v)
 {
     int64_t id;
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) != FK_OK) {
-        fk_venue_not_found(req);
+    if (fk_path_id_or_reply(req, "id", FK_E_VENUE_NOT_FOUND, "id", &id) != 0)
         return -1;
-    }
-    enum fk_err err = fk_venue_brief_get(db, id, v);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, v->region))) {
-        fk_venue_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_venue_in_scope_or_reply(req, db, id, v);
 }
 
 /* The person a personal code or an ID number names; -1 after replying. */
@@ -432,16 +421,16 @@ static int scanned_person_or_reply(struct fk_req *req, struct fk_conn *db, int64
             return -1;
         }
         if (status == FK_CODE_EXPIRED && info.type == FK_CODE_PERSONAL)
-            return fk_venues_invalid(req, "code", "个人码已过期，请刷新后重新出示");
+            return fk_reply_invalid(req, "code", "个人码已过期，请刷新后重新出示");
         if (status != FK_CODE_VALID || info.type != FK_CODE_PERSONAL)
-            return fk_venues_invalid(req, "code", "不是有效的个人码");
+            return fk_reply_invalid(req, "code", "不是有效的个人码");
         *person_id = info.object_id;
         return 0;
     }
     struct fk_resident_id rid;
     const char *reason;
     if (fk_resident_id_parse(id_number, now, &rid, &reason) != FK_OK)
-        return fk_venues_invalid(req, "id_number", "身份证号格式或校验位错误");
+        return fk_reply_invalid(req, "id_number", "身份证号格式或校验位错误");
     enum fk_err err = fk_person_find_by_id_number(db, &req->app->pii_key, rid.number, person_id);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
@@ -470,7 +459,7 @@ void fk_venue_scan(struct fk_req *req)
     if (fk_json_str_or_reply(req, "idempotency_key", 1, 64, &key) != 0)
         return;
     if (!printable_key(key)) {
-        fk_venues_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
+        fk_reply_invalid(req, "idempotency_key", "幂等键应为 1–64 个可打印 ASCII 字符");
         return;
     }
     it.key = key;
@@ -479,7 +468,7 @@ void fk_venue_scan(struct fk_req *req)
     vc.v[0] = v;
     if (resolve_item(req, db, &vc, NULL, "", 0, 1, &it) != 0)
         return;
-    struct fk_audit_entry audit = fk_venues_audit_entry(req, NULL, NULL, NULL);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     enum fk_err err = fk_checkins_store(db, &it, 1, "scan", now, &audit);
     char name[FK_NAME_MAX + 1] = "";
     json_t *id_json = NULL;
@@ -513,7 +502,7 @@ static int window_or_reply(struct fk_req *req, struct fk_checkin_filter *q)
     if (!has_until)
         q->until = 0;
     if (q->from && q->until && q->until <= q->from)
-        return fk_venues_invalid(req, "until", "结束时间应晚于开始时间");
+        return fk_reply_invalid(req, "until", "结束时间应晚于开始时间");
     const char *allowed = fk_req_query(req, "allowed");
     if (allowed != NULL && allowed[0] != '\0') {
         if (strcmp(allowed, "1") == 0 || strcmp(allowed, "true") == 0)
@@ -521,7 +510,7 @@ static int window_or_reply(struct fk_req *req, struct fk_checkin_filter *q)
         else if (strcmp(allowed, "0") == 0 || strcmp(allowed, "false") == 0)
             q->allowed = 0;
         else
-            return fk_venues_invalid(req, "allowed", "应为 0 或 1");
+            return fk_reply_invalid(req, "allowed", "应为 0 或 1");
     }
     return 0;
 }
@@ -536,9 +525,9 @@ static void reply_list(struct fk_req *req, struct fk_conn *db, const struct fk_c
     int64_t total = 0;
     enum fk_err err =
         fk_checkins_list(db, q, &req->app->pii_key, req->actor.role, page, per_page, items, &total);
-    fk_venues_audit(req, &err, action, q->by[2] == 'v' ? "venue" : "person", q->id, person_id,
-                    json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
-                              (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, action, q->by[2] == 'v' ? "venue" : "person", q->id, person_id,
+                 json_pack("{s:I,s:I}", "total", (json_int_t)total, "returned",
+                           (json_int_t)json_array_size(items)));
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);

@@ -468,9 +468,9 @@ enum fk_err fk_checkins_person_region(struct fk_conn *db, int64_t person_id, cha
     struct fk_stmt *st = NULL;
     *found = 0;
     region[0] = '\0';
-    enum fk_err err = fk_db_query(db, &st, found,
-                                  "SELECT region FROM persons WHERE id = ? AND merged_into IS NULL",
-                                  "i", person_id);
+    enum fk_err err = fk_db_query(
+        db, &st, found, "SELECT region FROM person_directory WHERE id = ? AND merged_into IS NULL",
+        "i", person_id);
     if (err == FK_OK && *found)
         snprintf(region, 24, "%s", fk_stmt_text(st, 0));
     fk_stmt_free(st);
@@ -488,8 +488,8 @@ enum fk_err fk_checkins_person_regions(struct fk_conn *db, const int64_t *ids, s
     char sql[128 + PERSONS_PER_QUERY * 2];
     for (size_t start = 0; start < n && err == FK_OK; start += PERSONS_PER_QUERY) {
         size_t k = n - start < PERSONS_PER_QUERY ? n - start : PERSONS_PER_QUERY;
-        size_t len =
-            (size_t)snprintf(sql, sizeof(sql), "SELECT id, region FROM persons WHERE id IN (");
+        size_t len = (size_t)snprintf(sql, sizeof(sql),
+                                      "SELECT id, region FROM person_directory WHERE id IN (");
         for (size_t j = 0; j < k; j++)
             len += (size_t)snprintf(sql + len, sizeof(sql) - len, j ? ",?" : "?");
         snprintf(sql + len, sizeof(sql) - len, ") AND merged_into IS NULL");
@@ -511,18 +511,17 @@ enum fk_err fk_checkins_person_shown(struct fk_conn *db, const struct fk_pii_key
                                      int64_t person_id, char *name, size_t name_size,
                                      json_t **id_json)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
+    struct fk_person p;
     *id_json = NULL;
     name[0] = '\0';
-    enum fk_err err = fk_db_query(db, &st, &row, "SELECT name, id_sealed FROM persons WHERE id = ?",
-                                  "i", person_id);
-    if (err == FK_OK && row) {
-        fk_mask_name(fk_stmt_text(st, 0), name, name_size);
-        if (!fk_stmt_is_null(st, 1))
-            *id_json = fk_pii_json(key, "id_number", fk_stmt_text(st, 1), 0);
+    enum fk_err err = fk_person_get(db, person_id, &p);
+    if (err == FK_ERR_NOT_FOUND)
+        err = FK_OK;
+    else if (err == FK_OK) {
+        fk_mask_name(p.name, name, name_size);
+        if (p.id_sealed[0] != '\0')
+            *id_json = fk_pii_json(key, "id_number", p.id_sealed, 0);
     }
-    fk_stmt_free(st);
     if (err == FK_OK && *id_json == NULL)
         *id_json = json_null();
     return err;

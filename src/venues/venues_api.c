@@ -16,34 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fk_venues_invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
-
-void fk_venues_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                     const char *target_type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
-struct fk_audit_entry fk_venues_audit_entry(struct fk_req *req, const char *action,
-                                            const char *target_type, json_t *detail)
-{
-    return (struct fk_audit_entry){.actor_id = req->actor.user_id,
-                                   .actor = req->actor.username,
-                                   .action = action,
-                                   .target_type = target_type,
-                                   .region = req->actor.region,
-                                   .ip = req->ip,
-                                   .detail = detail};
-}
-
 /* Replies to a venue change: the venue as it is now, or the failure. */
 static void reply_changed(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
                           unsigned status);
@@ -51,15 +23,6 @@ static void reply_changed(struct fk_req *req, struct fk_conn *db, enum fk_err er
 void fk_venue_not_found(struct fk_req *req)
 {
     fk_reply_err(req, FK_E_VENUE_NOT_FOUND, "id");
-}
-
-static int venue_id_or_reply(struct fk_req *req, int64_t *id)
-{
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, id) != FK_OK) {
-        fk_venue_not_found(req);
-        return -1;
-    }
-    return 0;
 }
 
 /* Reads the body fields into `in`; -1 after replying 422. */
@@ -82,7 +45,7 @@ static int input_or_reply(struct fk_req *req, struct fk_venue_input *in, int cre
     in->has_dwell = present;
     struct fk_venue_error why;
     if (fk_venue_check(in, creating, &why) != FK_OK)
-        return fk_venues_invalid(req, why.field, why.message);
+        return fk_reply_invalid(req, why.field, why.message);
     return 0;
 }
 
@@ -94,7 +57,7 @@ static int region_or_reply(struct fk_req *req, struct fk_conn *db, const char *t
     char prefix[FK_REGION_CODE_LEN];
     const char *reason;
     if (fk_region_normalize(text, code, prefix, &reason) != FK_OK)
-        return fk_venues_invalid(req, "region", "区划代码应为 6、9、12、15 或 18 位数字");
+        return fk_reply_invalid(req, "region", "区划代码应为 6、9、12、15 或 18 位数字");
     struct fk_region region;
     enum fk_err err = fk_region_get(db, code, &region);
     if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, code))) {
@@ -159,7 +122,7 @@ static void create_venue(struct fk_req *req)
         return;
     json_t *detail =
         json_pack("{s:s,s:s,s:s}", "name", in.name, "category", in.category, "region", region);
-    struct fk_audit_entry audit = fk_venues_audit_entry(req, "venue_create", "venue", detail);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "venue_create", "venue", 0, detail);
     enum fk_err err = fk_venue_create(db, &in, region, sealed, now, expires_at, &audit, &id);
     json_decref(detail);
     free(sealed);
@@ -184,14 +147,14 @@ static int filter_or_reply(struct fk_req *req, struct fk_venue_filter *f)
     if (category != NULL && category[0] != '\0') {
         const struct fk_venue_category *c = fk_venue_category_find(category);
         if (c == NULL)
-            return fk_venues_invalid(req, "category", "未知的场所类别");
+            return fk_reply_invalid(req, "category", "未知的场所类别");
         f->category = c->name;
     }
     const char *status = fk_req_query(req, "status");
     if (status != NULL && status[0] != '\0') {
         int s = fk_venue_status_from_name(status);
         if (s == 0)
-            return fk_venues_invalid(req, "status", "状态应为 open、suspended 或 sealed");
+            return fk_reply_invalid(req, "status", "状态应为 open、suspended 或 sealed");
         f->status = fk_venue_status_name(s);
     }
     const char *expiring = fk_req_query(req, "expiring");
@@ -199,13 +162,13 @@ static int filter_or_reply(struct fk_req *req, struct fk_venue_filter *f)
         if (strcmp(expiring, "1") == 0 || strcmp(expiring, "true") == 0)
             f->expiring = 1;
         else if (strcmp(expiring, "0") != 0 && strcmp(expiring, "false") != 0)
-            return fk_venues_invalid(req, "expiring", "应为 0 或 1");
+            return fk_reply_invalid(req, "expiring", "应为 0 或 1");
     }
     f->expiry_before = fk_now() + FK_VENUE_REPRINT_DAYS * 86400;
     const char *q = fk_req_query(req, "q");
     if (q != NULL && q[0] != '\0') {
         if (strlen(q) > FK_Q_TEXT_MAX || !fk_text_plain(q))
-            return fk_venues_invalid(req, "q", "查询文字应不超过 64 字节，且不含控制字符");
+            return fk_reply_invalid(req, "q", "查询文字应不超过 64 字节，且不含控制字符");
         fk_like_prefix(q, f->q, sizeof(f->q));
     }
     return 0;
@@ -224,9 +187,9 @@ static void list_venues(struct fk_req *req)
     int64_t total = 0;
     enum fk_err err = fk_venues_list(db, &f, &req->app->pii_key, req->actor.role, fk_now(), page,
                                      per_page, items, &total);
-    fk_venues_audit(req, &err, "venue_list", "venue", 0, 0,
-                    json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                              "returned", (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, "venue_list", "venue", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
+                           "returned", (json_int_t)json_array_size(items)));
     if (err != FK_OK) {
         json_decref(items);
         fk_reply_fail(req, err, NULL);
@@ -239,7 +202,7 @@ static void get_venue(struct fk_req *req)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || venue_id_or_reply(req, &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_VENUE_NOT_FOUND, "id", &id) != 0)
         return;
     json_t *body = NULL;
     enum fk_err err =
@@ -248,7 +211,7 @@ static void get_venue(struct fk_req *req)
         fk_venue_not_found(req);
         return;
     }
-    fk_venues_audit(req, &err, "venue_read", "venue", id, 0, NULL);
+    fk_req_audit(req, &err, "venue_read", "venue", id, 0, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -257,21 +220,11 @@ static void get_venue(struct fk_req *req)
     fk_reply_json(req, 200, body);
 }
 
-/* Whether venue `id` lies in the caller's jurisdiction; -1 after replying
- * 404 (or 500). */
-static int venue_in_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t id,
-                                   struct fk_venue_brief *v)
+int fk_venue_in_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t id,
+                               struct fk_venue_brief *v)
 {
     enum fk_err err = fk_venue_brief_get(db, id, v);
-    if (err == FK_ERR_NOT_FOUND || (err == FK_OK && !fk_req_covers(req, v->region))) {
-        fk_venue_not_found(req);
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
+    return fk_found_or_reply(req, err, v->region, FK_E_VENUE_NOT_FOUND, "id");
 }
 
 static void patch_venue(struct fk_req *req)
@@ -279,8 +232,8 @@ static void patch_venue(struct fk_req *req)
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
     struct fk_venue_brief v;
-    if (db == NULL || venue_id_or_reply(req, &id) != 0 ||
-        venue_in_scope_or_reply(req, db, id, &v) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_VENUE_NOT_FOUND, "id", &id) != 0 ||
+        fk_venue_in_scope_or_reply(req, db, id, &v) != 0)
         return;
     struct fk_venue_input in;
     char region[FK_REGION_CODE_LEN] = "";
@@ -301,7 +254,7 @@ static void patch_venue(struct fk_req *req)
                                                                        : json_string(values[i]));
     if (changed && in.has_dwell)
         json_object_set_new(changed, "dwell_minutes", json_integer(in.dwell_minutes));
-    struct fk_audit_entry audit = fk_venues_audit_entry(req, "venue_update", "venue", changed);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "venue_update", "venue", 0, changed);
     enum fk_err err =
         fk_venue_update(db, id, &in, region[0] ? region : NULL, sealed, fk_now(), &audit);
     json_decref(changed);
@@ -314,12 +267,12 @@ static void reissue_code(struct fk_req *req)
     int64_t id, now = fk_now(), expires_at;
     struct fk_conn *db = fk_req_db(req);
     struct fk_venue_brief v;
-    if (db == NULL || venue_id_or_reply(req, &id) != 0 ||
-        venue_in_scope_or_reply(req, db, id, &v) != 0 ||
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_VENUE_NOT_FOUND, "id", &id) != 0 ||
+        fk_venue_in_scope_or_reply(req, db, id, &v) != 0 ||
         expiry_or_reply(req, now, &expires_at) != 0)
         return;
     json_t *detail = json_pack("{s:I}", "expires_at", (json_int_t)expires_at);
-    struct fk_audit_entry audit = fk_venues_audit_entry(req, "venue_code_issue", "venue", detail);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "venue_code_issue", "venue", 0, detail);
     enum fk_err err = fk_venue_reissue_audited(db, id, now, expires_at, &audit);
     json_decref(detail);
     reply_changed(req, db, err, id, 200);
@@ -329,7 +282,7 @@ static void venue_qr(struct fk_req *req, int png)
 {
     int64_t id;
     struct fk_conn *db = fk_req_db(req);
-    if (db == NULL || venue_id_or_reply(req, &id) != 0)
+    if (db == NULL || fk_path_id_or_reply(req, "id", FK_E_VENUE_NOT_FOUND, "id", &id) != 0)
         return;
     json_t *venue = NULL;
     enum fk_err err =
@@ -381,23 +334,6 @@ static void list_categories(struct fk_req *req)
     fk_reply_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
-static const char *text_of(json_t *object, const char *name)
-{
-    const char *text = json_string_value(json_object_get(object, name));
-    return text ? text : "";
-}
-
-/* "2022-03-02T08:00:00+08:00" -> "2022-03-02 08:00". */
-static void local_time(json_t *value, char out[20])
-{
-    const char *text = json_string_value(value);
-    snprintf(out, 20, "%s", text ? text : "");
-    if (strlen(out) >= 16) {
-        out[16] = '\0';
-        out[10] = ' ';
-    }
-}
-
 struct ledger_rows {
     struct fk_ledger *lg;
     int64_t count;
@@ -413,18 +349,18 @@ static int ledger_row(void *ctx, int64_t id, json_t *v)
     snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
     snprintf(dwell, sizeof(dwell), "%lld",
              (long long)json_integer_value(json_object_get(v, "dwell_minutes")));
-    local_time(json_object_get(v, "code_expires_at"), expires);
+    fk_ledger_local_time(json_object_get(v, "code_expires_at"), expires);
     const char *cells[N] = {seq,
                             id_text,
-                            text_of(v, "name"),
-                            text_of(v, "category_label"),
-                            text_of(v, "region"),
-                            text_of(v, "region_name"),
-                            text_of(v, "address"),
-                            text_of(v, "contact_name"),
-                            text_of(v, "contact_phone"),
+                            fk_ledger_text(v, "name"),
+                            fk_ledger_text(v, "category_label"),
+                            fk_ledger_text(v, "region"),
+                            fk_ledger_text(v, "region_name"),
+                            fk_ledger_text(v, "address"),
+                            fk_ledger_text(v, "contact_name"),
+                            fk_ledger_text(v, "contact_phone"),
                             dwell,
-                            text_of(v, "status_label"),
+                            fk_ledger_text(v, "status_label"),
                             expires};
     fk_ledger_row(rows->lg, cells, N);
     return 0;
@@ -453,12 +389,9 @@ static void export_venues(struct fk_req *req)
     enum fk_err err =
         fk_venues_each(db, &f, &req->app->pii_key, req->actor.role, fk_now(), ledger_row, &rows);
     int64_t count = rows.count;
-    if (err == FK_OK) {
-        json_t *detail = json_pack("{s:s,s:s,s:I}", "region", f.scope, "format",
-                                   xlsx ? "xlsx" : "csv", "rows", (json_int_t)count);
-        err = fk_audit_req(req, "venue_export", "venue", NULL, 0, detail);
-        json_decref(detail);
-    }
+    fk_req_audit(req, &err, "venue_export", "venue", 0, 0,
+                 json_pack("{s:s,s:s,s:I}", "region", f.scope, "format", xlsx ? "xlsx" : "csv",
+                           "rows", (json_int_t)count));
     fk_ledger_finish(req, &lg, err, "venues");
 }
 

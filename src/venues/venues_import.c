@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "http/ledger.h"
+#include "imports/imports_upload.h"
 #include "imports/imports.h"
 #include "imports/sheet.h"
 #include "jobs/jobs.h"
@@ -57,11 +58,7 @@ struct venue_row {
 };
 
 struct import_job {
-    struct fk_app *app;
-    int64_t job_id, user_id;
-    char username[64], prefix[19], region[19], ip[64];
-    char *body; /* the uploaded file (owned) */
-    size_t len;
+    struct fk_upload_job up; /* who asked, and the uploaded file (owned) */
     struct fk_conn *db;
     /* while reading */
     int header_done;
@@ -198,7 +195,7 @@ static enum fk_err on_row(void *ctx, const struct fk_sheet_row *row)
     }
     enum fk_err err = fk_region_get(job->db, out.region, &region);
     if (err == FK_ERR_NOT_FOUND ||
-        (err == FK_OK && strncmp(out.region, job->prefix, strlen(job->prefix)) != 0)) {
+        (err == FK_OK && strncmp(out.region, job->up.prefix, strlen(job->up.prefix)) != 0)) {
         reject(job, row->number, COL_REGION, "区划不存在或不在管辖范围内");
         return FK_OK;
     }
@@ -229,7 +226,7 @@ static enum fk_err store_rows(struct import_job *job)
     for (size_t i = 0; i < job->n_rows && err == FK_OK; i++) {
         const struct venue_row *r = &job->rows[i];
         char *sealed = NULL;
-        if (r->phone[0] && fk_pii_seal(&job->app->pii_key, "phone", r->phone, &sealed) != FK_OK)
+        if (r->phone[0] && fk_pii_seal(&job->up.app->pii_key, "phone", r->phone, &sealed) != FK_OK)
             err = FK_ERR_CRYPTO;
         struct fk_venue_input in = {.name = r->name,
                                     .category = r->category,
@@ -240,11 +237,11 @@ static enum fk_err store_rows(struct import_job *job)
                                     .dwell_minutes = r->dwell};
         int64_t id;
         if (err == FK_OK)
-            err = fk_venue_insert(job->db, &in, r->region, sealed, job->user_id, now, expires_at,
+            err = fk_venue_insert(job->db, &in, r->region, sealed, job->up.user_id, now, expires_at,
                                   &id);
         free(sealed);
         if (err == FK_OK && (i + 1) % 200 == 0)
-            err = fk_job_progress(job->db, job->job_id, job->total, job->total, (int64_t)i + 1,
+            err = fk_job_progress(job->db, job->up.job_id, job->total, job->total, (int64_t)i + 1,
                                   job->rejected, 0);
     }
     if (err == FK_OK)
@@ -286,14 +283,15 @@ static void run_import(void *arg)
     struct import_job *job = arg;
     const char *why = NULL;
     struct fk_sheet *sheet = NULL;
-    enum fk_err err = fk_store_conn(job->app->store, &job->db);
+    enum fk_err err = fk_store_conn(job->up.app->store, &job->db);
     if (err != FK_OK) {
-        fk_log(FK_LOG_ERROR, "job_no_store", json_pack("{s:I}", "job", job->job_id));
+        fk_log(FK_LOG_ERROR, "job_no_store", json_pack("{s:I}", "job", job->up.job_id));
         goto done;
     }
-    if (fk_job_progress(job->db, job->job_id, 0, 0, 0, 0, 0) != FK_OK)
-        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->job_id));
-    err = fk_sheet_open((const unsigned char *)job->body, job->len, &sheet, &why);
+    if (fk_job_progress(job->db, job->up.job_id, 0, 0, 0, 0, 0) != FK_OK)
+        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->up.job_id));
+    err =
+        fk_sheet_open((const unsigned char *)job->up.body + job->up.off, job->up.len, &sheet, &why);
     if (err == FK_OK)
         err = fk_sheet_read(sheet, on_row, job, &why);
     if (err == FK_OK && !job->header_done) {
@@ -302,9 +300,9 @@ static void run_import(void *arg)
     }
     if (err != FK_OK && job->why[0] == '\0')
         snprintf(job->why, sizeof(job->why), "%s", why ? why : "文件无法读取");
-    if (err == FK_OK &&
-        fk_job_progress(job->db, job->job_id, job->total, job->total, 0, job->rejected, 0) != FK_OK)
-        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->job_id));
+    if (err == FK_OK && fk_job_progress(job->db, job->up.job_id, job->total, job->total, 0,
+                                        job->rejected, 0) != FK_OK)
+        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->up.job_id));
     if (err == FK_OK && job->n_rows > 0 && (err = store_rows(job)) != FK_OK)
         snprintf(job->why, sizeof(job->why), "保存失败，未导入任何场所，请重试");
     int64_t imported = err == FK_OK ? (int64_t)job->n_rows : 0;
@@ -316,27 +314,22 @@ static void run_import(void *arg)
         snprintf(message, sizeof(message), "%s", job->why);
     size_t report_len = 0;
     unsigned char *report = err == FK_OK ? report_bytes(job, &report_len) : NULL;
-    if (err == FK_OK && fk_job_progress(job->db, job->job_id, job->total, job->total, imported,
+    if (err == FK_OK && fk_job_progress(job->db, job->up.job_id, job->total, job->total, imported,
                                         job->rejected, 0) != FK_OK)
-        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->job_id));
-    if (fk_job_finish(job->db, job->job_id, err == FK_OK ? "done" : "failed", message, report,
+        fk_log(FK_LOG_WARN, "job_progress_failed", json_pack("{s:I}", "job", job->up.job_id));
+    if (fk_job_finish(job->db, job->up.job_id, err == FK_OK ? "done" : "failed", message, report,
                       report_len) != FK_OK)
-        fk_log(FK_LOG_ERROR, "job_finish_failed", json_pack("{s:I}", "job", job->job_id));
+        fk_log(FK_LOG_ERROR, "job_finish_failed", json_pack("{s:I}", "job", job->up.job_id));
     free(report);
-    char target[24];
-    snprintf(target, sizeof(target), "%lld", (long long)job->job_id);
     json_t *detail = json_pack("{s:s,s:I,s:I,s:I,s:s}", "result", err == FK_OK ? "done" : "failed",
                                "total", (json_int_t)job->total, "imported", (json_int_t)imported,
                                "rejected", (json_int_t)job->rejected, "message", message);
-    struct fk_audit_entry entry = {.actor_id = job->user_id,
-                                   .actor = job->username,
-                                   .action = "venue_import",
-                                   .target_type = "job",
-                                   .target_id = target,
-                                   .region = job->region,
-                                   .ip = job->ip,
-                                   .detail = detail};
-    if (fk_audit_write(job->db, &entry) != FK_OK)
+    const struct fk_caller who = {.user_id = job->up.user_id,
+                                  .username = job->up.username,
+                                  .region = job->up.region,
+                                  .ip = job->up.ip};
+    if (fk_caller_audit(job->db, FK_OK, &who, "venue_import", "job", job->up.job_id, 0,
+                        json_incref(detail)) != FK_OK)
         fk_log_msg(FK_LOG_ERROR, "audit_write_failed", "venue_import");
     fk_log(err == FK_OK ? FK_LOG_INFO : FK_LOG_WARN, "venue_import_finished", detail);
 done:
@@ -344,53 +337,19 @@ done:
         fk_ledger_abort(&job->report);
     fk_sheet_free(sheet);
     free(job->rows);
-    free(job->body);
+    free(job->up.body);
     free(job);
 }
 
 void fk_venues_import_post(struct fk_req *req)
 {
-    size_t off, len;
-    if (fk_import_upload_or_reply(req, &off, &len) != 0)
-        return;
-    if (off > 0) { /* the file field of a form: the job reads the file alone */
-        memmove(req->body.data, req->body.data + off, len);
-        req->body.data[len] = '\0';
-        req->body.len = len;
-    }
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
     struct import_job *job = calloc(1, sizeof(*job));
     if (job == NULL) {
         fk_reply_fail(req, FK_ERR_NOMEM, NULL);
         return;
     }
-    enum fk_err err =
-        fk_job_create(db, "import_venues", req->actor.user_id, req->actor.prefix, &job->job_id);
-    if (err != FK_OK) {
+    if (fk_upload_job_start(req, "import_venues", &job->up, run_import, job) != 0)
         free(job);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    job->app = req->app;
-    job->user_id = req->actor.user_id;
-    snprintf(job->username, sizeof(job->username), "%s", req->actor.username);
-    snprintf(job->prefix, sizeof(job->prefix), "%s", req->actor.prefix);
-    snprintf(job->region, sizeof(job->region), "%s", req->actor.region);
-    snprintf(job->ip, sizeof(job->ip), "%s", req->ip);
-    job->len = len;
-    job->body = fk_buf_take(&req->body);
-    int64_t job_id = job->job_id;
-    if ((err = fk_job_run(req->app, run_import, job)) != FK_OK) {
-        free(job->body);
-        free(job);
-        if (fk_job_finish(db, job_id, "failed", "服务繁忙或正在停止，请稍后重试", NULL, 0) != FK_OK)
-            fk_log_msg(FK_LOG_ERROR, "job_finish_failed", "import_venues");
-        fk_reply_err(req, FK_E_VENUE_IMPORT_BUSY, NULL);
-        return;
-    }
-    fk_reply_json(req, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));
 }
 
 void fk_venues_import_template(struct fk_req *req)

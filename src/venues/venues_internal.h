@@ -5,7 +5,9 @@
 #define FK_VENUES_VENUES_INTERNAL_H
 
 #include <jansson.h>
+#include "http/caller.h"
 #include "http/http.h"
+#include "http/lookup.h"
 #include "venues/venues.h"
 
 /* Roles that keep the registry (create, edit, print, import). */
@@ -258,12 +260,10 @@ void fk_venues_import_post(struct fk_req *req);
 void fk_venues_import_template(struct fk_req *req);
 
 /* Shared handler helpers (venues_api.c). */
-int fk_venues_invalid(struct fk_req *req, const char *field, const char *message);
-void fk_venues_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                     const char *target_type, int64_t id, int64_t person_id, json_t *detail);
 void fk_venue_not_found(struct fk_req *req);
-/* An audit entry of the request's actor and IP (detail borrowed). */
-struct fk_audit_entry fk_venues_audit_entry(struct fk_req *req, const char *action,
-                                            const char *target_type, json_t *detail);
+/* Venue `id` into *v when it lies in the caller's jurisdiction; -1 after
+ * replying 404 venue_not_found (absent or not yours) or the failure. */
+int fk_venue_in_scope_or_reply(struct fk_req *req, struct fk_conn *db, int64_t id,
+                               struct fk_venue_brief *v);
 
 #endif
