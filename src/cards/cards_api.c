@@ -16,30 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fk_audit_entry fk_cards_entry(struct fk_req *req, const char *action,
-                                     const char *target_type)
-{
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = target_type,
-        .region = req->actor.region,
-        .ip = req->ip,
-    };
-    return e;
-}
-
-void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                    const char *target_type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
 /* The {id} card inside the caller's jurisdiction: its id, JSON (a new
  * reference the caller frees) and holder. -1 after replying 404 or 5xx. */
 static int card_or_reply(struct fk_req *req, struct fk_conn *db, int64_t *id, json_t **card,
@@ -160,7 +136,7 @@ static void create_card(struct fk_req *req)
                                   .note = note,
                                   .replaces = existing,
                                   .now = now};
-    struct fk_audit_entry audit = fk_cards_entry(req, "card_issue", "card");
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "card_issue", "card", 0, NULL);
     audit.detail =
         json_pack("{s:s,s:s,s:I,s:I}", "region", region, "color", fk_card_color_name(color),
                   "expires_at", (json_int_t)expires_at, "replaced", (json_int_t)existing);
@@ -212,9 +188,9 @@ static void bulk_cards(struct fk_req *req)
         json_pack("{s:I,s:I,s:I,s:I}", "red", (json_int_t)counts[FK_CARD_RED], "yellow",
                   (json_int_t)counts[FK_CARD_YELLOW], "blue", (json_int_t)counts[FK_CARD_BLUE],
                   "green", (json_int_t)counts[FK_CARD_GREEN]);
-    fk_cards_audit(req, &err, "card_bulk_issue", "card", 0, 0,
-                   json_pack("{s:s,s:O,s:I}", "region", prefix, "issued", issued, "skipped",
-                             (json_int_t)skipped));
+    fk_req_audit(req, &err, "card_bulk_issue", "card", 0, 0,
+                 json_pack("{s:s,s:O,s:I}", "region", prefix, "issued", issued, "skipped",
+                           (json_int_t)skipped));
     if (err != FK_OK) {
         json_decref(issued);
         fk_reply_fail(req, err, NULL);
@@ -264,9 +240,9 @@ static void list_cards(struct fk_req *req)
     json_t *items = json_array();
     int64_t total = 0;
     enum fk_err err = fk_cards_page(db, &f, &view, page, per_page, items, &total);
-    fk_cards_audit(req, &err, "card_list", "card", 0, 0,
-                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                             "returned", (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, "card_list", "card", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
+                           "returned", (json_int_t)json_array_size(items)));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -277,7 +253,7 @@ static void get_card(struct fk_req *req)
     if (card_or_reply(req, fk_req_db(req), &id, &body, &person) != 0)
         return;
     enum fk_err err = FK_OK;
-    fk_cards_audit(req, &err, "card_read", "card", id, person, NULL);
+    fk_req_audit(req, &err, "card_read", "card", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -307,7 +283,7 @@ static void revoke_card(struct fk_req *req)
         fk_reply_err(req, FK_E_CARD_REVOKED, "state");
         return;
     }
-    struct fk_audit_entry audit = fk_cards_entry(req, "card_revoke", "card");
+    struct fk_audit_entry audit = fk_audit_entry_of(req, "card_revoke", "card", 0, NULL);
     audit.detail = json_pack("{s:s}", "reason", reason);
     err = audit.detail ? fk_card_revoke(db, id, person, reason, fk_now(), &audit) : FK_ERR_NOMEM;
     json_decref(audit.detail);
@@ -332,7 +308,7 @@ static void card_qr(struct fk_req *req)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
         err = fk_code_qr_svg(code, &image);
-    fk_cards_audit(req, &err, "card_qr", "card", id, person, NULL);
+    fk_req_audit(req, &err, "card_qr", "card", id, person, NULL);
     json_decref(card);
     fk_reply_svg(req, err, &image);
 }

@@ -4,6 +4,7 @@
 #define FK_CARDS_CARDS_INTERNAL_H
 
 #include "audit/audit.h"
+#include "http/caller.h"
 #include "cards/cards.h"
 #include "http/http.h"
 #include "residents/residents.h"
@@ -51,10 +52,6 @@ enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *
  * audit->detail unless NULL. */
 enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
                                  int64_t person_id, json_t *detail) FK_MUST_CHECK;
-
-/* Ends the transaction the caller began: commits when `err` is FK_OK, else
- * (or when the commit fails) rolls back. Returns the outcome. */
-enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;
 
 /* A card to issue (POST /cards). Strings are borrowed. */
 struct fk_card_issue {
@@ -187,15 +184,5 @@ void fk_gate_scan_create(struct fk_req *req);
 void fk_gate_scan_list(struct fk_req *req);
 void fk_gate_refusal_list(struct fk_req *req);
 void fk_gate_refusal_patch(struct fk_req *req);
-
-/* Shared handler helpers (cards_api.c). */
-void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                    const char *target_type, int64_t id, int64_t person_id, json_t *detail);
-/* The audit entry of the request's actor for `action` on a `target_type`
- * record (what fk_audit_req would write), for a store function to complete
- * and write inside its transaction; strings borrowed from `req` and the
- * arguments, target and detail unset. */
-struct fk_audit_entry fk_cards_entry(struct fk_req *req, const char *action,
-                                     const char *target_type);
 
 #endif

@@ -178,15 +178,6 @@ static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason
     return err;
 }
 
-enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
-
 enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
                           const struct fk_audit_entry *audit, int64_t *id)
 {
@@ -199,7 +190,7 @@ enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
                              in->expires_at, in->note, audit->actor_id, in->now, id);
     if (err == FK_OK)
         err = fk_cards_audit_write(db, audit, *id, in->person_id, NULL);
-    return fk_cards_finish(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
@@ -210,7 +201,7 @@ enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, co
         err = revoke_row(db, id, reason, now, audit->actor_id);
     if (err == FK_OK)
         err = fk_cards_audit_write(db, audit, id, person_id, NULL);
-    return fk_cards_finish(db, err);
+    return fk_caller_finish(db, err);
 }
 
 /* The WHERE clause of filter `f` (cards c joined with persons p). */

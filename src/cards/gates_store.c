@@ -314,5 +314,5 @@ enum fk_err fk_gate_refusal_handle(struct fk_conn *db, int64_t id, int handled, 
                         handled ? now : 0, note, id);
     if (err == FK_OK)
         err = fk_audit_write(db, audit);
-    return fk_cards_finish(db, err);
+    return fk_caller_finish(db, err);
 }

@@ -5,6 +5,7 @@
 #define FK_QUARANTINE_HOMEQ_INTERNAL_H
 
 #include "audit/audit.h"
+#include "http/caller.h"
 #include "http/http.h"
 #include "quarantine/quarantine.h"
 #include "residents/residents.h"
@@ -218,13 +219,6 @@ void fk_homeq_fever_list(struct fk_req *req);
 void fk_homeq_overdue_list(struct fk_req *req);
 void fk_homeq_export(struct fk_req *req); /* homeq_export.c */
 
-/* Shared handler helpers (quarantine_api.c). */
-void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
-                    int64_t person_id, json_t *detail);
-/* The audit entry of the request's actor for `action` on a home quarantine
- * (what fk_audit_req would write), for a store function to complete inside
- * its transaction; strings borrowed from `req` and `action`. */
-struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action);
 /* The {id} path parameter; -1 after replying 404 home_quarantine_not_found. */
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id);
 void fk_homeq_not_found(struct fk_req *req);

@@ -28,8 +28,8 @@ static void reply_replay(struct fk_req *req, struct fk_conn *db, int64_t id, int
     }
     json_t *body = NULL;
     enum fk_err err = fk_homeq_temp_load(db, id, &body);
-    fk_homeq_audit(req, &err, "home_quarantine_temperature_replay", quarantine, person_id,
-                   json_pack("{s:I}", "temperature_id", (json_int_t)id));
+    fk_req_audit(req, &err, "home_quarantine_temperature_replay", "home_quarantine", quarantine,
+                 person_id, json_pack("{s:I}", "temperature_id", (json_int_t)id));
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -163,7 +163,8 @@ void fk_homeq_temperature_create(struct fk_req *req)
                                    .by_user = by_user,
                                    .now = now,
                                    .key = key};
-    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_temperature");
+    struct fk_audit_entry audit =
+        fk_audit_entry_of(req, "home_quarantine_temperature", "home_quarantine", 0, NULL);
     int64_t temp_id = 0;
     err = fk_homeq_temp_record(db, &in, &audit, &temp_id);
     if (err != FK_OK) {
@@ -205,7 +206,8 @@ void fk_homeq_temperature_list(struct fk_req *req)
         err = FK_ERR_NOMEM;
     if (err == FK_OK)
         err = fk_homeq_temps_page(db, id, page, per_page, items, &total);
-    fk_homeq_audit(req, &err, "home_quarantine_temperature_list", id, cur.person_id, NULL);
+    fk_req_audit(req, &err, "home_quarantine_temperature_list", "home_quarantine", id,
+                 cur.person_id, NULL);
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -226,8 +228,8 @@ void fk_homeq_fever_list(struct fk_req *req)
     int64_t total = 0;
     enum fk_err err =
         items ? fk_homeq_fevers_page(db, &f, page, per_page, items, &total) : FK_ERR_NOMEM;
-    fk_homeq_audit(req, &err, "home_quarantine_fever_list", 0, 0,
-                   json_pack("{s:s,s:I}", "region", f.scope, "total", (json_int_t)total));
+    fk_req_audit(req, &err, "home_quarantine_fever_list", "home_quarantine", 0, 0,
+                 json_pack("{s:s,s:I}", "region", f.scope, "total", (json_int_t)total));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -383,8 +385,8 @@ void fk_homeq_overdue_list(struct fk_req *req)
         json_decref(list[i].json);
     }
     free(list);
-    fk_homeq_audit(req, &err, "home_quarantine_overdue_list", 0, 0,
-                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "member", (json_int_t)f.member,
-                             "total", (json_int_t)n));
+    fk_req_audit(req, &err, "home_quarantine_overdue_list", "home_quarantine", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "member", (json_int_t)f.member,
+                           "total", (json_int_t)n));
     fk_reply_list(req, err, items, (int64_t)n, page, per_page);
 }

@@ -28,29 +28,6 @@ static int missing(struct fk_req *req, const char *field)
     return -1;
 }
 
-void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
-                    int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, "home_quarantine", id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
-struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action)
-{
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = "home_quarantine",
-        .region = req->actor.region,
-        .ip = req->ip,
-    };
-    return e;
-}
-
 void fk_homeq_not_found(struct fk_req *req)
 {
     fk_reply_err(req, FK_E_HOMEQ_NOT_FOUND, "id");
@@ -306,7 +283,8 @@ static void create_homeq(struct fk_req *req)
                               .starts_at = starts_at,
                               .planned_end = planned_end,
                               .now = now};
-    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_create");
+    struct fk_audit_entry audit =
+        fk_audit_entry_of(req, "home_quarantine_create", "home_quarantine", 0, NULL);
     audit.detail = json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
                              (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
     err = audit.detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &audit, &id)
@@ -387,9 +365,9 @@ static void list_homeq(struct fk_req *req)
     enum fk_err err = items ? fk_homeq_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(),
                                             page, per_page, items, &total)
                             : FK_ERR_NOMEM;
-    fk_homeq_audit(req, &err, "home_quarantine_list", 0, 0,
-                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                             "returned", (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, "home_quarantine_list", "home_quarantine", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
+                           "returned", (json_int_t)json_array_size(items)));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -406,7 +384,7 @@ static void get_homeq(struct fk_req *req)
         fk_homeq_not_found(req);
         return;
     }
-    fk_homeq_audit(req, &err, "home_quarantine_read", id, person, NULL);
+    fk_req_audit(req, &err, "home_quarantine_read", "home_quarantine", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -530,7 +508,8 @@ static void patch_homeq(struct fk_req *req)
                                  .ended_at = ended_at,
                                  .now = now};
     struct fk_audit_entry audit =
-        fk_homeq_entry(req, outcome ? "home_quarantine_end" : "home_quarantine_update");
+        fk_audit_entry_of(req, outcome ? "home_quarantine_end" : "home_quarantine_update",
+                          "home_quarantine", 0, NULL);
     audit.detail =
         json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region);
     err = audit.detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &audit)
@@ -596,7 +575,8 @@ static void letter_homeq(struct fk_req *req)
         fk_reply_invalid(req, "at", "签订时间不能早于送达时间");
         return;
     }
-    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_letter");
+    struct fk_audit_entry audit =
+        fk_audit_entry_of(req, "home_quarantine_letter", "home_quarantine", 0, NULL);
     audit.detail = json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
     err = audit.detail
               ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &audit)
