@@ -84,9 +84,8 @@ static void create_card(struct fk_req *req)
     }
     /* The person, inside the caller's jurisdiction: their region becomes the
      * card's. */
-    char region[FK_REGION_CODE_LEN];
-    int64_t household_id = 0;
-    enum fk_err err = fk_card_holder(db, person_id, req->actor.prefix, region, &household_id);
+    struct fk_person holder;
+    enum fk_err err = fk_person_get_in_scope(db, person_id, req->actor.prefix, &holder);
     if (err == FK_ERR_NOT_FOUND) {
         fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
@@ -95,7 +94,7 @@ static void create_card(struct fk_req *req)
         fk_reply_fail(req, err, NULL);
         return;
     }
-    if (strlen(region) < 15) {
+    if (strlen(holder.region) < 15) {
         fk_reply_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
         return;
     }
@@ -108,14 +107,14 @@ static void create_card(struct fk_req *req)
         fk_reply_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
         return;
     }
-    if (color == FK_CARD_GREEN && household_id == 0) {
+    if (color == FK_CARD_GREEN && holder.household_id == 0) {
         fk_reply_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
         return;
     }
     int64_t existing = 0, green = 0, id = 0;
     err = fk_card_active_of(db, person_id, &existing);
     if (err == FK_OK && color == FK_CARD_GREEN)
-        err = fk_card_green_of(db, household_id, &green);
+        err = fk_card_green_of(db, holder.household_id, &green);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -129,8 +128,8 @@ static void create_card(struct fk_req *req)
         return;
     }
     struct fk_card_issue issue = {.person_id = person_id,
-                                  .household_id = household_id,
-                                  .region = region,
+                                  .household_id = holder.household_id,
+                                  .region = holder.region,
                                   .color = color,
                                   .expires_at = expires_at,
                                   .note = note,
@@ -138,7 +137,7 @@ static void create_card(struct fk_req *req)
                                   .now = now};
     struct fk_audit_entry audit = fk_audit_entry_of(req, "card_issue", "card", 0, NULL);
     audit.detail =
-        json_pack("{s:s,s:s,s:I,s:I}", "region", region, "color", fk_card_color_name(color),
+        json_pack("{s:s,s:s,s:I,s:I}", "region", holder.region, "color", fk_card_color_name(color),
                   "expires_at", (json_int_t)expires_at, "replaced", (json_int_t)existing);
     err = audit.detail ? fk_card_issue(db, &issue, &audit, &id) : FK_ERR_NOMEM;
     json_decref(audit.detail);

@@ -37,11 +37,6 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
 enum fk_err fk_cards_bulk(struct fk_conn *db, const char *region, int64_t expires_at, int64_t actor,
                           int64_t now, int64_t counts[5], int64_t *skipped) FK_MUST_CHECK;
 
-/* The region (copied to `region`, FK_REGION_CODE_LEN bytes) and household (0:
- * none) of live person `person_id` inside `scope`: the holder of a new card.
- * FK_ERR_NOT_FOUND outside the scope or when merged away. */
-enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                           int64_t *household_id) FK_MUST_CHECK;
 /* The active card of person `person_id` / the active green card of household
  * `household_id`: *id, or 0 when there is none. */
 enum fk_err fk_card_active_of(struct fk_conn *db, int64_t person_id, int64_t *id) FK_MUST_CHECK;

@@ -107,26 +107,6 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
     return err;
 }
 
-enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                           int64_t *household_id)
-{
-    struct fk_where w;
-    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
-    struct fk_stmt *st;
-    int row;
-    *household_id = 0;
-    enum fk_err err =
-        fk_db_query_where(db, &st, &row, "SELECT region, household_id FROM persons", &w, NULL);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
-        *household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
-    }
-    fk_stmt_free(st);
-    return row ? FK_OK : FK_ERR_NOT_FOUND;
-}
-
 /* The id of the card found by `sql` (one int64 parameter), or 0. */
 static enum fk_err card_by(struct fk_conn *db, const char *sql, int64_t value, int64_t *id)
 {

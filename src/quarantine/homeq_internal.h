@@ -5,6 +5,7 @@
 #define FK_QUARANTINE_HOMEQ_INTERNAL_H
 
 #include "audit/audit.h"
+#include "accounts/accounts.h"
 #include "http/caller.h"
 #include "http/http.h"
 #include "quarantine/quarantine.h"
@@ -86,22 +87,6 @@ int fk_homeq_day_parse(const char *text, int64_t *day);
 
 /* --- writes and their lookups (homeq_write_store.c) --- */
 
-/* The region and address (copied: FK_REGION_CODE_LEN and FK_ADDRESS_MAX + 1
- * bytes) of live person `person_id` inside `scope`, the subject of a new
- * quarantine. FK_ERR_NOT_FOUND outside the scope or when merged away. */
-enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                             char *address) FK_MUST_CHECK;
-
-/* The staff user a team member names. */
-struct fk_homeq_staff {
-    char name[FK_NAME_MAX + 1];
-    char prefix[19]; /* jurisdiction prefix */
-    int disabled;
-    unsigned role; /* FK_ROLE_* bit */
-};
-/* User `user_id`; FK_ERR_NOT_FOUND when there is none. */
-enum fk_err fk_homeq_staff_user(struct fk_conn *db, int64_t user_id,
-                                struct fk_homeq_staff *out) FK_MUST_CHECK;
 /* The active quarantine of `person_id`: *id, or 0. */
 enum fk_err fk_homeq_active_of(struct fk_conn *db, int64_t person_id, int64_t *id) FK_MUST_CHECK;
 

@@ -26,45 +26,6 @@ enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry
     return fk_audit_write(db, &e);
 }
 
-enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                             char *address)
-{
-    struct fk_where w;
-    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err =
-        fk_db_query_where(db, &st, &row, "SELECT region, address FROM persons", &w, NULL);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
-        snprintf(address, FK_ADDRESS_MAX + 1, "%s", fk_stmt_text(st, 1));
-    }
-    fk_stmt_free(st);
-    return row ? FK_OK : FK_ERR_NOT_FOUND;
-}
-
-enum fk_err fk_homeq_staff_user(struct fk_conn *db, int64_t user_id, struct fk_homeq_staff *out)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    memset(out, 0, sizeof(*out));
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT display_name, region_prefix, disabled, role FROM users WHERE id = ?",
-        "i", user_id);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 0));
-        snprintf(out->prefix, sizeof(out->prefix), "%s", fk_stmt_text(st, 1));
-        out->disabled = fk_stmt_int64(st, 2) != 0;
-        out->role = fk_role_from_name(fk_stmt_text(st, 3));
-    }
-    fk_stmt_free(st);
-    return row ? FK_OK : FK_ERR_NOT_FOUND;
-}
-
 enum fk_err fk_homeq_active_of(struct fk_conn *db, int64_t person_id, int64_t *id)
 {
     struct fk_stmt *st = NULL;

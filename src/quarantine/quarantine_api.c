@@ -107,8 +107,8 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (!json_is_integer(user) || json_integer_value(user) < 1)
             return fk_reply_invalid(req, field, "user_id 应为正整数");
         out->user_id = json_integer_value(user);
-        struct fk_homeq_staff staff;
-        enum fk_err err = fk_homeq_staff_user(db, out->user_id, &staff);
+        struct fk_user staff;
+        enum fk_err err = fk_user_get(db, out->user_id, &staff);
         if (err != FK_OK && err != FK_ERR_NOT_FOUND) {
             fk_reply_fail(req, err, NULL);
             return -1;
@@ -117,7 +117,8 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (err == FK_OK) {
             ok = !staff.disabled && (staff.role & FK_HOMEQ_STAFF) != 0;
             covers = strncmp(region, staff.prefix, strlen(staff.prefix)) == 0;
-            snprintf(out->name, sizeof(out->name), "%s", staff.name);
+            snprintf(out->name, sizeof(out->name), "%.*s", (int)sizeof(out->name) - 1,
+                     staff.display_name);
         }
         if (!ok)
             return fk_reply_invalid(
@@ -194,8 +195,8 @@ static void create_homeq(struct fk_req *req)
         return;
     /* The person, inside the caller's jurisdiction: their region becomes the
      * quarantine's. */
-    char region[FK_REGION_CODE_LEN], address[FK_ADDRESS_MAX + 1];
-    enum fk_err err = fk_homeq_subject(db, person_id, req->actor.prefix, region, address);
+    struct fk_person subject;
+    enum fk_err err = fk_person_get_in_scope(db, person_id, req->actor.prefix, &subject);
     if (err == FK_ERR_NOT_FOUND) {
         fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
         return;
@@ -261,10 +262,10 @@ static void create_homeq(struct fk_req *req)
         return;
     }
     if (addr != NULL)
-        snprintf(address, sizeof(address), "%s", addr);
+        snprintf(subject.address, sizeof(subject.address), "%s", addr);
     struct fk_homeq_member team[FK_HOMEQ_ROLES];
     size_t n_team;
-    if (team_or_reply(req, db, region, 1, team, &n_team) != 0)
+    if (team_or_reply(req, db, subject.region, 1, team, &n_team) != 0)
         return;
     int64_t existing = 0, id = 0;
     if ((err = fk_homeq_active_of(db, person_id, &existing)) != FK_OK) {
@@ -276,8 +277,8 @@ static void create_homeq(struct fk_req *req)
         return;
     }
     struct fk_homeq_new in = {.person_id = person_id,
-                              .region = region,
-                              .address = address,
+                              .region = subject.region,
+                              .address = subject.address,
                               .reason = reason,
                               .note = note,
                               .starts_at = starts_at,
@@ -285,8 +286,9 @@ static void create_homeq(struct fk_req *req)
                               .now = now};
     struct fk_audit_entry audit =
         fk_audit_entry_of(req, "home_quarantine_create", "home_quarantine", 0, NULL);
-    audit.detail = json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
-                             (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
+    audit.detail =
+        json_pack("{s:s,s:s,s:I,s:I}", "region", subject.region, "reason", reason, "starts_at",
+                  (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
     err = audit.detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &audit, &id)
                        : FK_ERR_NOMEM;
     json_decref(audit.detail);
