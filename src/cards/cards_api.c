@@ -5,6 +5,7 @@
  * card does not exist (404). */
 #include "audit/audit.h"
 #include "cards/cards_internal.h"
+#include "http/field_query.h"
 #include "http/lookup.h"
 #include "codes/codes.h"
 #include "core/clock.h"
@@ -211,18 +212,10 @@ static int filter_or_reply(struct fk_req *req, struct fk_card_filter *f)
             return fk_reply_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
         f->color = fk_card_color_name(fk_card_color_from_name(color));
     }
-    const char *state = fk_req_query(req, "state");
-    f->state = 1;
-    if (state != NULL && state[0] != '\0') {
-        if (strcmp(state, "active") == 0)
-            f->state = 1;
-        else if (strcmp(state, "revoked") == 0)
-            f->state = 2;
-        else if (strcmp(state, "all") == 0)
-            f->state = 0;
-        else
-            return fk_reply_invalid(req, "state", "状态应为 active、revoked 或 all");
-    }
+    static const char *const states[] = {"all", "active", "revoked"};
+    if (fk_query_choice_or_reply(req, "state", states, 3, 1, "状态应为 active、revoked 或 all",
+                                 &f->state) != 0)
+        return -1;
     return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
 
@@ -239,10 +232,7 @@ static void list_cards(struct fk_req *req)
     json_t *items = json_array();
     int64_t total = 0;
     enum fk_err err = fk_cards_page(db, &f, &view, page, per_page, items, &total);
-    fk_req_audit(req, &err, "card_list", "card", 0, 0,
-                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                           "returned", (json_int_t)json_array_size(items)));
-    fk_reply_list(req, err, items, total, page, per_page);
+    fk_list_audited_reply(req, err, "card_list", "card", f.scope, items, total, page, per_page);
 }
 
 static void get_card(struct fk_req *req)

@@ -5,6 +5,7 @@
 #include "core/parse.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/homeq_internal.h"
+#include "http/field_query.h"
 #include "http/lookup.h"
 #include "screening/screening.h"
 
@@ -350,20 +351,12 @@ void fk_homeq_overdue_list(struct fk_req *req)
     if (fk_homeq_filter_or_reply(req, &f) != 0 || fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     f.state = 1; /* only active quarantines have follow-ups */
-    const char *kind_text = fk_req_query(req, "kind");
-    int kind = -1;
-    if (kind_text != NULL && kind_text[0] != '\0') {
-        if (strcmp(kind_text, "temperature") == 0)
-            kind = FK_HOMEQ_DUE_TEMPERATURE;
-        else if (strcmp(kind_text, "letter") == 0)
-            kind = FK_HOMEQ_DUE_LETTER;
-        else if (strcmp(kind_text, "end") == 0)
-            kind = FK_HOMEQ_DUE_END;
-        else {
-            fk_reply_invalid(req, "kind", "kind 应为 temperature、letter 或 end");
-            return;
-        }
-    }
+    /* Indexed by enum fk_homeq_due_kind; -1 when absent: every kind. */
+    static const char *const kinds[] = {"temperature", "letter", "end"};
+    int kind;
+    if (fk_query_choice_or_reply(req, "kind", kinds, 3, -1, "kind 应为 temperature、letter 或 end",
+                                 &kind) != 0)
+        return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "quarantine/homeq_internal.h"
+#include "http/field_query.h"
 #include "http/lookup.h"
 
 #include <sodium.h>
@@ -331,18 +332,10 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         return -1;
     if (f->from && f->until && f->until <= f->from)
         return fk_reply_invalid(req, "until", "结束日期不能早于开始日期");
-    const char *state = fk_req_query(req, "state");
-    f->state = 1;
-    if (state != NULL && state[0] != '\0') {
-        if (strcmp(state, "active") == 0)
-            f->state = 1;
-        else if (strcmp(state, "ended") == 0)
-            f->state = 2;
-        else if (strcmp(state, "all") == 0)
-            f->state = 0;
-        else
-            return fk_reply_invalid(req, "state", "状态应为 active、ended 或 all");
-    }
+    static const char *const states[] = {"all", "active", "ended"};
+    if (fk_query_choice_or_reply(req, "state", states, 3, 1, "状态应为 active、ended 或 all",
+                                 &f->state) != 0)
+        return -1;
     const char *member = fk_req_query(req, "member");
     if (member != NULL && member[0] != '\0') {
         if (strcmp(member, "me") == 0)
@@ -367,10 +360,8 @@ static void list_homeq(struct fk_req *req)
     enum fk_err err = items ? fk_homeq_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(),
                                             page, per_page, items, &total)
                             : FK_ERR_NOMEM;
-    fk_req_audit(req, &err, "home_quarantine_list", "home_quarantine", 0, 0,
-                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                           "returned", (json_int_t)json_array_size(items)));
-    fk_reply_list(req, err, items, total, page, per_page);
+    fk_list_audited_reply(req, err, "home_quarantine_list", "home_quarantine", f.scope, items,
+                          total, page, per_page);
 }
 
 static void get_homeq(struct fk_req *req)
