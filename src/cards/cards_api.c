@@ -136,12 +136,12 @@ static void create_card(struct fk_req *req)
                                   .note = note,
                                   .replaces = existing,
                                   .now = now};
-    struct fk_audit_entry audit = fk_audit_entry_of(req, "card_issue", "card", 0, NULL);
-    audit.detail =
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
         json_pack("{s:s,s:s,s:I,s:I}", "region", holder.region, "color", fk_card_color_name(color),
                   "expires_at", (json_int_t)expires_at, "replaced", (json_int_t)existing);
-    err = audit.detail ? fk_card_issue(db, &issue, &audit, &id) : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    err = detail ? fk_card_issue(db, &issue, &who, detail, &id) : FK_ERR_NOMEM;
     if (err != FK_OK) {
         if (err == FK_ERR_CONFLICT && fk_card_active_of(db, person_id, &existing) == FK_OK &&
             existing)
@@ -272,10 +272,10 @@ static void revoke_card(struct fk_req *req)
         fk_reply_err(req, FK_E_CARD_REVOKED, "state");
         return;
     }
-    struct fk_audit_entry audit = fk_audit_entry_of(req, "card_revoke", "card", 0, NULL);
-    audit.detail = json_pack("{s:s}", "reason", reason);
-    err = audit.detail ? fk_card_revoke(db, id, person, reason, fk_now(), &audit) : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:s}", "reason", reason);
+    err = detail ? fk_card_revoke(db, id, person, reason, fk_now(), &who, detail) : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;

@@ -131,19 +131,6 @@ enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *
     return card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id, id);
 }
 
-enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                 int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry e = *audit;
-    e.target_id = id ? id_text : NULL;
-    e.person_id = person_id;
-    if (detail != NULL)
-        e.detail = detail;
-    return fk_audit_write(db, &e);
-}
-
 /* Revokes active card `id` and its code (inside the caller's transaction). */
 static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason, int64_t now,
                               int64_t actor)
@@ -159,28 +146,26 @@ static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason
 }
 
 enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
-                          const struct fk_audit_entry *audit, int64_t *id)
+                          const struct fk_caller *who, json_t *detail, int64_t *id)
 {
     *id = 0;
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK && in->replaces != 0)
-        err = revoke_row(db, in->replaces, "重新发放", in->now, audit->actor_id);
+        err = revoke_row(db, in->replaces, "重新发放", in->now, who->user_id);
     if (err == FK_OK)
         err = fk_card_insert(db, in->person_id, in->household_id, in->region, in->color,
-                             in->expires_at, in->note, audit->actor_id, in->now, id);
-    if (err == FK_OK)
-        err = fk_cards_audit_write(db, audit, *id, in->person_id, NULL);
+                             in->expires_at, in->note, who->user_id, in->now, id);
+    err = fk_caller_audit(db, err, who, "card_issue", "card", *id, in->person_id, detail);
     return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
-                           int64_t now, const struct fk_audit_entry *audit)
+                           int64_t now, const struct fk_caller *who, json_t *detail)
 {
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK)
-        err = revoke_row(db, id, reason, now, audit->actor_id);
-    if (err == FK_OK)
-        err = fk_cards_audit_write(db, audit, id, person_id, NULL);
+        err = revoke_row(db, id, reason, now, who->user_id);
+    err = fk_caller_audit(db, err, who, "card_revoke", "card", id, person_id, detail);
     return fk_caller_finish(db, err);
 }
 

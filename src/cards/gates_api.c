@@ -152,9 +152,10 @@ void fk_gate_scan_create(struct fk_req *req)
      * transaction, shared with other concurrent scans (group commit). ON
      * CONFLICT DO NOTHING never fails the transaction, so concurrent
      * duplicates store one scan: the later ones find id 0 and replay it. */
-    struct fk_audit_entry audit = fk_audit_entry_of(req, "gate_scan", "gate_scan", 0, NULL);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t id = 0;
-    err = fk_gate_scan_store(db, &f, &audit, &id);
+    err = fk_gate_scan_store(db, &f, &who, &id);
     json_t *body = NULL;
     if (err == FK_OK && id != 0)
         err = fk_gate_scan_load(db, &req->app->pii_key, req->actor.role, id, &body);
@@ -278,16 +279,12 @@ void fk_gate_refusal_patch(struct fk_req *req)
         fk_reply_err(req, FK_E_SCAN_NOT_FOUND, "scan_id");
         return;
     }
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry audit =
-        fk_audit_entry_of(req, "gate_refusal_handle", "gate_scan", 0, NULL);
-    audit.target_id = id_text;
-    audit.person_id = r.person_id;
-    audit.detail = json_pack("{s:b}", "handled", handled);
-    err = audit.detail ? fk_gate_refusal_handle(db, id, handled, note, fk_now(), &audit)
-                       : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:b}", "handled", handled);
+    err = detail
+              ? fk_gate_refusal_handle(db, id, r.person_id, handled, note, fk_now(), &who, detail)
+              : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
