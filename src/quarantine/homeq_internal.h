@@ -98,12 +98,6 @@ struct fk_homeq_member {
     char phone[12];
 };
 
-/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
- * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
- * audit->detail unless NULL. */
-enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                 int64_t person_id, json_t *detail) FK_MUST_CHECK;
-
 /* A quarantine to create. Strings are borrowed. */
 struct fk_homeq_new {
     int64_t person_id;
@@ -112,13 +106,14 @@ struct fk_homeq_new {
 };
 /* Creates `in` with its team (n_team members; the phones sealed with `key`)
  * in one transaction that also publishes FK_EVENT_HOMEQ_STARTED, records the
- * health fact, refreshes the health code and writes `audit` (borrowed; its
- * actor is the creator, target and person filled here). *id receives the
+ * health fact, refreshes the health code and audits
+ * "home_quarantine_create" by `who` (borrowed: the creator) with `detail`
+ * (consumed in every case). *id receives the
  * quarantine. FK_ERR_CONFLICT when the person got an active quarantine
  * meanwhile (rolled back). */
 enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
                             const struct fk_homeq_new *in, const struct fk_homeq_member *team,
-                            size_t n_team, const struct fk_audit_entry *audit,
+                            size_t n_team, const struct fk_caller *who, json_t *detail,
                             int64_t *id) FK_MUST_CHECK;
 
 /* The stored state PATCH and the letters need. */
@@ -144,17 +139,21 @@ struct fk_homeq_change {
     const char *outcome; /* ends the quarantine */
     int64_t ended_at, now;
 };
-/* Applies `ch` and the team members in one transaction with `audit`
- * (borrowed; target and person filled here); an end publishes
+/* Applies `ch` and the team members in one transaction with its audit by
+ * `who` (borrowed): "home_quarantine_end" when ch->outcome ends it, else
+ * "home_quarantine_update", with `detail` (consumed in every case); an end
+ * publishes
  * FK_EVENT_HOMEQ_ENDED, closes the health fact and refreshes the code. */
 enum fk_err fk_homeq_update(struct fk_conn *db, const struct fk_pii_key *key,
                             const struct fk_homeq_change *ch, const struct fk_homeq_member *team,
-                            size_t n_team, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+                            size_t n_team, const struct fk_caller *who,
+                            json_t *detail) FK_MUST_CHECK;
 /* Records step `step` (FK_HOMEQ_ISSUED/SIGNED) of letter `letter` at `at`,
- * with `audit` (borrowed; target and person filled here), one transaction. */
+ * with its "home_quarantine_letter" audit by `who` (borrowed) and `detail`
+ * (consumed in every case), one transaction. */
 enum fk_err fk_homeq_letter_record(struct fk_conn *db, int64_t id, int64_t person_id, int letter,
-                                   int step, int64_t at, int64_t now,
-                                   const struct fk_audit_entry *audit) FK_MUST_CHECK;
+                                   int step, int64_t at, int64_t now, const struct fk_caller *who,
+                                   json_t *detail) FK_MUST_CHECK;
 /* Enabled staff whose jurisdiction covers `prefix` and whose name or
  * username matches the LIKE pattern `like`, nearest first (at most 200): a
  * new JSON array in *out. */
@@ -183,12 +182,11 @@ struct fk_homeq_temp_new {
     const char *key; /* idempotency key, or NULL */
 };
 /* Records `in` in one transaction: the reading, the quarantine's latest
- * value, a fever's health fact and code refresh, and `audit` (borrowed; its
- * actor is the recorder; target, person and detail filled here). *temp_id
+ * value, a fever's health fact and code refresh, and its
+ * "home_quarantine_temperature" audit by `who` (borrowed: the recorder). *temp_id
  * receives the reading. FK_ERR_CONFLICT when the key was stored meanwhile. */
 enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_new *in,
-                                 const struct fk_audit_entry *audit,
-                                 int64_t *temp_id) FK_MUST_CHECK;
+                                 const struct fk_caller *who, int64_t *temp_id) FK_MUST_CHECK;
 /* One page of quarantine `id`'s readings (oldest first) / of the fever
  * readings matching `f` (newest first, with person, region and state),
  * appended to `items` (borrowed); *total the count. */

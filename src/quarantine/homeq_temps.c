@@ -164,10 +164,10 @@ void fk_homeq_temperature_create(struct fk_req *req)
                                    .by_user = by_user,
                                    .now = now,
                                    .key = key};
-    struct fk_audit_entry audit =
-        fk_audit_entry_of(req, "home_quarantine_temperature", "home_quarantine", 0, NULL);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t temp_id = 0;
-    err = fk_homeq_temp_record(db, &in, &audit, &temp_id);
+    err = fk_homeq_temp_record(db, &in, &who, &temp_id);
     if (err != FK_OK) {
         int64_t existing = 0, quarantine = 0;
         /* A concurrent retry with the same key won the unique index. */

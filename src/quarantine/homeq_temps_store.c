@@ -99,7 +99,7 @@ enum fk_err fk_homeq_team_has_user(struct fk_conn *db, int64_t id, int64_t user_
 }
 
 enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_new *in,
-                                 const struct fk_audit_entry *audit, int64_t *temp_id)
+                                 const struct fk_caller *who, int64_t *temp_id)
 {
     const char *slot = in->pm ? "pm" : "am";
     int fever = in->x10 >= FK_HOMEQ_FEVER_X10;
@@ -112,7 +112,7 @@ enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_
                         "recorded_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
                         "?, ?, ?, ?, ?) RETURNING id",
                         "itttiitiiiti", in->id, in->region, in->day, slot, (int64_t)in->x10,
-                        (int64_t)fever, in->symptoms, in->measured_at, in->by_user, audit->actor_id,
+                        (int64_t)fever, in->symptoms, in->measured_at, in->by_user, who->user_id,
                         in->key, in->now);
     /* The latest reading by measured_at stays on the quarantine for lists. */
     if (err == FK_OK)
@@ -143,15 +143,11 @@ enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:I,s:s,s:s,s:b}", "temperature_id", (json_int_t)*temp_id,
                                    "day", in->day, "slot", slot, "fever", fever);
-        err =
-            detail ? fk_homeq_audit_write(db, audit, in->id, in->person_id, detail) : FK_ERR_NOMEM;
-        json_decref(detail);
+        err = detail ? fk_caller_audit(db, err, who, "home_quarantine_temperature",
+                                       "home_quarantine", in->id, in->person_id, detail)
+                     : FK_ERR_NOMEM;
     }
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
+    return fk_caller_finish(db, err);
 }
 
 /* Appends the rows of `st` (current row first, TEMP_COLUMNS) to `items`;

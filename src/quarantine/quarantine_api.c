@@ -285,14 +285,13 @@ static void create_homeq(struct fk_req *req)
                               .starts_at = starts_at,
                               .planned_end = planned_end,
                               .now = now};
-    struct fk_audit_entry audit =
-        fk_audit_entry_of(req, "home_quarantine_create", "home_quarantine", 0, NULL);
-    audit.detail =
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
         json_pack("{s:s,s:s,s:I,s:I}", "region", subject.region, "reason", reason, "starts_at",
                   (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
-    err = audit.detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &audit, &id)
-                       : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    err = detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &who, detail, &id)
+                 : FK_ERR_NOMEM;
     if (err != FK_OK) {
         if (err == FK_ERR_CONFLICT && fk_homeq_active_of(db, person_id, &existing) == FK_OK &&
             existing)
@@ -500,14 +499,12 @@ static void patch_homeq(struct fk_req *req)
                                  .outcome = outcome,
                                  .ended_at = ended_at,
                                  .now = now};
-    struct fk_audit_entry audit =
-        fk_audit_entry_of(req, outcome ? "home_quarantine_end" : "home_quarantine_update",
-                          "home_quarantine", 0, NULL);
-    audit.detail =
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
         json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region);
-    err = audit.detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &audit)
-                       : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    err = detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &who, detail)
+                 : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -568,13 +565,13 @@ static void letter_homeq(struct fk_req *req)
         fk_reply_invalid(req, "at", "签订时间不能早于送达时间");
         return;
     }
-    struct fk_audit_entry audit =
-        fk_audit_entry_of(req, "home_quarantine_letter", "home_quarantine", 0, NULL);
-    audit.detail = json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
-    err = audit.detail
-              ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &audit)
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
+    err = detail
+              ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &who, detail)
               : FK_ERR_NOMEM;
-    json_decref(audit.detail);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
