@@ -23,7 +23,7 @@
     "c.updated_at"
 #define CARD_FROM                                                                                  \
     " FROM cards c JOIN persons p ON p.id = c.person_id LEFT JOIN regions g ON g.code = "          \
-    "c.region LEFT JOIN users u ON u.id = c.issued_by"
+    "c.region LEFT JOIN user_directory u ON u.id = c.issued_by"
 
 static json_t *col_time(struct fk_stmt *st, int col)
 {
@@ -196,10 +196,10 @@ enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
 {
     struct fk_where w;
     card_where(f, &w);
-    return fk_list_where(db, "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id",
-                         "SELECT " CARD_COLUMNS CARD_FROM, &w,
-                         " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row, (void *)view, page,
-                         per_page, items, total);
+    return fk_list_where(
+        db, "SELECT COUNT(*) FROM cards c JOIN person_directory p ON p.id = c.person_id",
+        "SELECT " CARD_COLUMNS CARD_FROM, &w, " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row,
+        (void *)view, page, per_page, items, total);
 }
 
 /* fk_db_walk_where callback of fk_cards_each. */
@@ -355,13 +355,14 @@ static enum fk_err read_candidates(struct fk_conn *db, const char *prefix, int64
 {
     char in_region[96], sql[1024];
     fk_store_in_region("p.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT p.id, COALESCE(p.household_id, 0), p.region, p.categories, p.birth_date, "
-             "COALESCE(h.head_person_id, 0), EXISTS (SELECT 1 FROM home_quarantines q WHERE "
-             "q.active_person = p.id) FROM persons p LEFT JOIN households h ON h.id = "
-             "p.household_id WHERE %s AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM "
-             "cards c WHERE c.active_person = p.id) ORDER BY p.id",
-             in_region);
+    snprintf(
+        sql, sizeof(sql),
+        "SELECT p.id, COALESCE(p.household_id, 0), p.region, p.categories, p.birth_date, "
+        "COALESCE(h.head_person_id, 0), EXISTS (SELECT 1 FROM home_quarantines q WHERE "
+        "q.active_person = p.id) FROM person_directory p LEFT JOIN household_directory h ON h.id = "
+        "p.household_id WHERE %s AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM "
+        "cards c WHERE c.active_person = p.id) ORDER BY p.id",
+        in_region);
     int y, m, d;
     fk_civil_date(now, &y, &m, &d);
     struct candidate *list = NULL;

@@ -16,7 +16,8 @@
     "s.review"
 #define SCAN_FROM                                                                                  \
     " FROM gate_scans s LEFT JOIN checkpoints k ON k.id = s.checkpoint_id LEFT JOIN persons p "    \
-    "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN users u ON "    \
+    "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN "               \
+    "user_directory u ON "                                                                         \
     "u.id = s.scanned_by"
 
 static json_t *scan_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)

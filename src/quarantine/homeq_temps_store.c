@@ -15,8 +15,9 @@
     "t.measured_by, COALESCE(mu.display_name, ''), t.recorded_by, COALESCE(ru.display_name, ''), " \
     "t.idempotency_key, t.created_at"
 #define TEMP_FROM                                                                                  \
-    " FROM home_quarantine_temperatures t LEFT JOIN users mu ON mu.id = t.measured_by LEFT JOIN "  \
-    "users ru ON ru.id = t.recorded_by"
+    " FROM home_quarantine_temperatures t LEFT JOIN user_directory mu ON mu.id = t.measured_by "   \
+    "LEFT JOIN "                                                                                   \
+    "user_directory ru ON ru.id = t.recorded_by"
 
 static json_t *temperature_json(struct fk_stmt *st)
 {
@@ -211,8 +212,9 @@ enum fk_err fk_homeq_temps_page(struct fk_conn *db, int64_t id, int64_t page, in
 
 #define FEVER_FROM                                                                                 \
     " FROM home_quarantine_temperatures t JOIN home_quarantines q ON q.id = t.quarantine_id JOIN " \
-    "persons p ON p.id = q.person_id LEFT JOIN regions g ON g.code = q.region LEFT JOIN users mu " \
-    "ON mu.id = t.measured_by LEFT JOIN users ru ON ru.id = t.recorded_by"
+    "person_directory p ON p.id = q.person_id LEFT JOIN regions g ON g.code = q.region LEFT JOIN " \
+    "user_directory mu "                                                                           \
+    "ON mu.id = t.measured_by LEFT JOIN user_directory ru ON ru.id = t.recorded_by"
 
 enum fk_err fk_homeq_fevers_page(struct fk_conn *db, const struct fk_homeq_filter *f, int64_t page,
                                  int64_t per_page, json_t *items, int64_t *total)

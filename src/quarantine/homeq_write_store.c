@@ -211,7 +211,8 @@ enum fk_err fk_homeq_member_candidates(struct fk_conn *db, const char *prefix, c
     enum fk_err err = fk_db_query(
         db, &st, &has,
         "SELECT u.id, u.username, u.display_name, u.role, u.region, COALESCE(g.name, '') FROM "
-        "users u LEFT JOIN regions g ON g.code = u.region WHERE u.disabled = 0 AND u.role IN "
+        "user_directory u LEFT JOIN regions g ON g.code = u.region WHERE u.disabled = 0 AND u.role "
+        "IN "
         "('district_admin', 'township_officer', 'community_worker', 'quarantine_staff') AND "
         "substr(?, 1, length(u.region_prefix)) = u.region_prefix AND (u.display_name LIKE ? "
         "ESCAPE '!' OR u.username LIKE ? ESCAPE '!') ORDER BY length(u.region_prefix) DESC, "
