@@ -87,14 +87,8 @@ static void create_card(struct fk_req *req)
      * card's. */
     struct fk_person holder;
     enum fk_err err = fk_person_get_in_scope(db, person_id, req->actor.prefix, &holder);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
+    if (fk_found_or_reply(req, err, NULL, FK_E_CARD_PERSON_NOT_FOUND, "person_id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     if (strlen(holder.region) < 15) {
         fk_reply_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
         return;

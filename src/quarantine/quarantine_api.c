@@ -198,14 +198,8 @@ static void create_homeq(struct fk_req *req)
      * quarantine's. */
     struct fk_person subject;
     enum fk_err err = fk_person_get_in_scope(db, person_id, req->actor.prefix, &subject);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
+    if (fk_found_or_reply(req, err, NULL, FK_E_CARD_PERSON_NOT_FOUND, "person_id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     int64_t now = fk_now(), starts_at = now, planned_end = 0, days = 0;
     int has_start, has_date, has_end, has_days;
     int64_t start_date;
