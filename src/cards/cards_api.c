@@ -5,6 +5,7 @@
  * card does not exist (404). */
 #include "audit/audit.h"
 #include "cards/cards_internal.h"
+#include "http/field_query.h"
 #include "http/lookup.h"
 #include "codes/codes.h"
 #include "core/clock.h"
@@ -15,30 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct fk_audit_entry fk_cards_entry(struct fk_req *req, const char *action,
-                                     const char *target_type)
-{
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = target_type,
-        .region = req->actor.region,
-        .ip = req->ip,
-    };
-    return e;
-}
-
-void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                    const char *target_type, int64_t id, int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, target_type, id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
 
 /* The {id} card inside the caller's jurisdiction: its id, JSON (a new
  * reference the caller frees) and holder. -1 after replying 404 or 5xx. */
@@ -108,18 +85,11 @@ static void create_card(struct fk_req *req)
     }
     /* The person, inside the caller's jurisdiction: their region becomes the
      * card's. */
-    char region[FK_REGION_CODE_LEN];
-    int64_t household_id = 0;
-    enum fk_err err = fk_card_holder(db, person_id, req->actor.prefix, region, &household_id);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
+    struct fk_person holder;
+    enum fk_err err = fk_person_get_in_scope(db, person_id, req->actor.prefix, &holder);
+    if (fk_found_or_reply(req, err, NULL, FK_E_CARD_PERSON_NOT_FOUND, "person_id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if (strlen(region) < 15) {
+    if (strlen(holder.region) < 15) {
         fk_reply_invalid(req, "person_id", "此人未登记到小区或楼栋，不能发放四色通行证");
         return;
     }
@@ -132,14 +102,14 @@ static void create_card(struct fk_req *req)
         fk_reply_invalid(req, "color", "此人正在居家隔离，只能发放黄卡");
         return;
     }
-    if (color == FK_CARD_GREEN && household_id == 0) {
+    if (color == FK_CARD_GREEN && holder.household_id == 0) {
         fk_reply_invalid(req, "color", "绿卡发给家庭户的采购人员，此人未登记家庭户");
         return;
     }
     int64_t existing = 0, green = 0, id = 0;
     err = fk_card_active_of(db, person_id, &existing);
     if (err == FK_OK && color == FK_CARD_GREEN)
-        err = fk_card_green_of(db, household_id, &green);
+        err = fk_card_green_of(db, holder.household_id, &green);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -153,19 +123,19 @@ static void create_card(struct fk_req *req)
         return;
     }
     struct fk_card_issue issue = {.person_id = person_id,
-                                  .household_id = household_id,
-                                  .region = region,
+                                  .household_id = holder.household_id,
+                                  .region = holder.region,
                                   .color = color,
                                   .expires_at = expires_at,
                                   .note = note,
                                   .replaces = existing,
                                   .now = now};
-    struct fk_audit_entry audit = fk_cards_entry(req, "card_issue", "card");
-    audit.detail =
-        json_pack("{s:s,s:s,s:I,s:I}", "region", region, "color", fk_card_color_name(color),
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:I,s:I}", "region", holder.region, "color", fk_card_color_name(color),
                   "expires_at", (json_int_t)expires_at, "replaced", (json_int_t)existing);
-    err = audit.detail ? fk_card_issue(db, &issue, &audit, &id) : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    err = detail ? fk_card_issue(db, &issue, &who, detail, &id) : FK_ERR_NOMEM;
     if (err != FK_OK) {
         if (err == FK_ERR_CONFLICT && fk_card_active_of(db, person_id, &existing) == FK_OK &&
             existing)
@@ -212,9 +182,9 @@ static void bulk_cards(struct fk_req *req)
         json_pack("{s:I,s:I,s:I,s:I}", "red", (json_int_t)counts[FK_CARD_RED], "yellow",
                   (json_int_t)counts[FK_CARD_YELLOW], "blue", (json_int_t)counts[FK_CARD_BLUE],
                   "green", (json_int_t)counts[FK_CARD_GREEN]);
-    fk_cards_audit(req, &err, "card_bulk_issue", "card", 0, 0,
-                   json_pack("{s:s,s:O,s:I}", "region", prefix, "issued", issued, "skipped",
-                             (json_int_t)skipped));
+    fk_req_audit(req, &err, "card_bulk_issue", "card", 0, 0,
+                 json_pack("{s:s,s:O,s:I}", "region", prefix, "issued", issued, "skipped",
+                           (json_int_t)skipped));
     if (err != FK_OK) {
         json_decref(issued);
         fk_reply_fail(req, err, NULL);
@@ -236,18 +206,10 @@ static int filter_or_reply(struct fk_req *req, struct fk_card_filter *f)
             return fk_reply_invalid(req, "color", "颜色应为 red、yellow、blue 或 green");
         f->color = fk_card_color_name(fk_card_color_from_name(color));
     }
-    const char *state = fk_req_query(req, "state");
-    f->state = 1;
-    if (state != NULL && state[0] != '\0') {
-        if (strcmp(state, "active") == 0)
-            f->state = 1;
-        else if (strcmp(state, "revoked") == 0)
-            f->state = 2;
-        else if (strcmp(state, "all") == 0)
-            f->state = 0;
-        else
-            return fk_reply_invalid(req, "state", "状态应为 active、revoked 或 all");
-    }
+    static const char *const states[] = {"all", "active", "revoked"};
+    if (fk_query_choice_or_reply(req, "state", states, 3, 1, "状态应为 active、revoked 或 all",
+                                 &f->state) != 0)
+        return -1;
     return fk_person_q_or_reply(req, &f->q_kind, f->q_value);
 }
 
@@ -264,10 +226,7 @@ static void list_cards(struct fk_req *req)
     json_t *items = json_array();
     int64_t total = 0;
     enum fk_err err = fk_cards_page(db, &f, &view, page, per_page, items, &total);
-    fk_cards_audit(req, &err, "card_list", "card", 0, 0,
-                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                             "returned", (json_int_t)json_array_size(items)));
-    fk_reply_list(req, err, items, total, page, per_page);
+    fk_list_audited_reply(req, err, "card_list", "card", f.scope, items, total, page, per_page);
 }
 
 static void get_card(struct fk_req *req)
@@ -277,7 +236,7 @@ static void get_card(struct fk_req *req)
     if (card_or_reply(req, fk_req_db(req), &id, &body, &person) != 0)
         return;
     enum fk_err err = FK_OK;
-    fk_cards_audit(req, &err, "card_read", "card", id, person, NULL);
+    fk_req_audit(req, &err, "card_read", "card", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -307,10 +266,10 @@ static void revoke_card(struct fk_req *req)
         fk_reply_err(req, FK_E_CARD_REVOKED, "state");
         return;
     }
-    struct fk_audit_entry audit = fk_cards_entry(req, "card_revoke", "card");
-    audit.detail = json_pack("{s:s}", "reason", reason);
-    err = audit.detail ? fk_card_revoke(db, id, person, reason, fk_now(), &audit) : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:s}", "reason", reason);
+    err = detail ? fk_card_revoke(db, id, person, reason, fk_now(), &who, detail) : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -332,7 +291,7 @@ static void card_qr(struct fk_req *req)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
         err = fk_code_qr_svg(code, &image);
-    fk_cards_audit(req, &err, "card_qr", "card", id, person, NULL);
+    fk_req_audit(req, &err, "card_qr", "card", id, person, NULL);
     json_decref(card);
     fk_reply_svg(req, err, &image);
 }

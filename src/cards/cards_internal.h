@@ -4,6 +4,7 @@
 #define FK_CARDS_CARDS_INTERNAL_H
 
 #include "audit/audit.h"
+#include "http/caller.h"
 #include "cards/cards.h"
 #include "http/http.h"
 #include "residents/residents.h"
@@ -36,25 +37,10 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
 enum fk_err fk_cards_bulk(struct fk_conn *db, const char *region, int64_t expires_at, int64_t actor,
                           int64_t now, int64_t counts[5], int64_t *skipped) FK_MUST_CHECK;
 
-/* The region (copied to `region`, FK_REGION_CODE_LEN bytes) and household (0:
- * none) of live person `person_id` inside `scope`: the holder of a new card.
- * FK_ERR_NOT_FOUND outside the scope or when merged away. */
-enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                           int64_t *household_id) FK_MUST_CHECK;
 /* The active card of person `person_id` / the active green card of household
  * `household_id`: *id, or 0 when there is none. */
 enum fk_err fk_card_active_of(struct fk_conn *db, int64_t person_id, int64_t *id) FK_MUST_CHECK;
 enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *id) FK_MUST_CHECK;
-
-/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
- * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
- * audit->detail unless NULL. */
-enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                 int64_t person_id, json_t *detail) FK_MUST_CHECK;
-
-/* Ends the transaction the caller began: commits when `err` is FK_OK, else
- * (or when the commit fails) rolls back. Returns the outcome. */
-enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;
 
 /* A card to issue (POST /cards). Strings are borrowed. */
 struct fk_card_issue {
@@ -68,17 +54,17 @@ struct fk_card_issue {
 };
 
 /* Issues `in` in one transaction: revokes in->replaces with its code,
- * inserts the card with its signed code and writes `audit` (borrowed; its
- * target_id and person_id are filled here, its detail is the caller's). *id
- * receives the new card. FK_ERR_CONFLICT when a concurrent issue took the
+ * inserts the card with its signed code and audits "card_issue" by `who`
+ * (borrowed) with `detail` (consumed in every case). *id receives the new
+ * card. FK_ERR_CONFLICT when a concurrent issue took the
  * person's or the household's green slot (rolled back). */
 enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
-                          const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
+                          const struct fk_caller *who, json_t *detail, int64_t *id) FK_MUST_CHECK;
 /* Revokes active card `id` of `person_id` and its code for `reason`
- * (borrowed) in one transaction with `audit` (borrowed; its target_id and
- * person_id are filled here). */
+ * (borrowed) in one transaction with its "card_revoke" audit by `who`
+ * (borrowed) with `detail` (consumed in every case). */
 enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
-                           int64_t now, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+                           int64_t now, const struct fk_caller *who, json_t *detail) FK_MUST_CHECK;
 
 /* The card list filter (GET /cards and the ledger). */
 struct fk_card_filter {
@@ -137,13 +123,13 @@ struct fk_gate_scan {
     struct fk_gate_verdict v;      /* the verdict before the green rule */
     struct fk_gate_verdict stored; /* out: the verdict stored */
 };
-/* Stores `scan` and its "gate_scan" audit entry (`audit` borrowed, its
- * actor is the scanner; target, person and detail are filled here) in one
+/* Stores `scan` and its "gate_scan" audit entry by `who` (borrowed: the
+ * scanner; target, person and detail are filled here) in one
  * write shared with concurrent scans (fk_db_write_shared): a green exit is
  * decided under fk_db_lock on the household and the holder. *id receives the
  * scan, or 0 when (scanner, key) was stored already. */
 enum fk_err fk_gate_scan_store(struct fk_conn *db, struct fk_gate_scan *scan,
-                               const struct fk_audit_entry *audit, int64_t *id) FK_MUST_CHECK;
+                               const struct fk_caller *who, int64_t *id) FK_MUST_CHECK;
 /* The JSON of scan `id` / of the scan of (scanned_by, idempotency_key): a new
  * reference in *out. FK_ERR_NOT_FOUND when there is none. */
 enum fk_err fk_gate_scan_load(struct fk_conn *db, const struct fk_pii_key *key, unsigned role,
@@ -176,26 +162,18 @@ struct fk_gate_refusal {
 /* Refused exit `id`; FK_ERR_NOT_FOUND when it is no refused exit. */
 enum fk_err fk_gate_refusal_get(struct fk_conn *db, int64_t id,
                                 struct fk_gate_refusal *out) FK_MUST_CHECK;
-/* Marks refused exit `id` handled (or not) with `note` (borrowed, NULL keeps
- * it) and writes `audit` (borrowed, complete) in one transaction; the
- * handler is audit->actor_id. */
-enum fk_err fk_gate_refusal_handle(struct fk_conn *db, int64_t id, int handled, const char *note,
-                                   int64_t now, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+/* Marks refused exit `id` (of `person_id`) handled (or not) by `who`
+ * (borrowed) with `note` (borrowed, NULL keeps it) and audits
+ * "gate_refusal_handle" with `detail` (consumed in every case) in one
+ * transaction. */
+enum fk_err fk_gate_refusal_handle(struct fk_conn *db, int64_t id, int64_t person_id, int handled,
+                                   const char *note, int64_t now, const struct fk_caller *who,
+                                   json_t *detail) FK_MUST_CHECK;
 
 /* Gate handlers (gates_api.c). */
 void fk_gate_scan_create(struct fk_req *req);
 void fk_gate_scan_list(struct fk_req *req);
 void fk_gate_refusal_list(struct fk_req *req);
 void fk_gate_refusal_patch(struct fk_req *req);
-
-/* Shared handler helpers (cards_api.c). */
-void fk_cards_audit(struct fk_req *req, enum fk_err *err, const char *action,
-                    const char *target_type, int64_t id, int64_t person_id, json_t *detail);
-/* The audit entry of the request's actor for `action` on a `target_type`
- * record (what fk_audit_req would write), for a store function to complete
- * and write inside its transaction; strings borrowed from `req` and the
- * arguments, target and detail unset. */
-struct fk_audit_entry fk_cards_entry(struct fk_req *req, const char *action,
-                                     const char *target_type);
 
 #endif

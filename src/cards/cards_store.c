@@ -23,7 +23,7 @@
     "c.updated_at"
 #define CARD_FROM                                                                                  \
     " FROM cards c JOIN persons p ON p.id = c.person_id LEFT JOIN regions g ON g.code = "          \
-    "c.region LEFT JOIN users u ON u.id = c.issued_by"
+    "c.region LEFT JOIN user_directory u ON u.id = c.issued_by"
 
 static json_t *col_time(struct fk_stmt *st, int col)
 {
@@ -107,26 +107,6 @@ enum fk_err fk_card_insert(struct fk_conn *db, int64_t person_id, int64_t househ
     return err;
 }
 
-enum fk_err fk_card_holder(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                           int64_t *household_id)
-{
-    struct fk_where w;
-    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
-    struct fk_stmt *st;
-    int row;
-    *household_id = 0;
-    enum fk_err err =
-        fk_db_query_where(db, &st, &row, "SELECT region, household_id FROM persons", &w, NULL);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
-        *household_id = fk_stmt_is_null(st, 1) ? 0 : fk_stmt_int64(st, 1);
-    }
-    fk_stmt_free(st);
-    return row ? FK_OK : FK_ERR_NOT_FOUND;
-}
-
 /* The id of the card found by `sql` (one int64 parameter), or 0. */
 static enum fk_err card_by(struct fk_conn *db, const char *sql, int64_t value, int64_t *id)
 {
@@ -151,19 +131,6 @@ enum fk_err fk_card_green_of(struct fk_conn *db, int64_t household_id, int64_t *
     return card_by(db, "SELECT id FROM cards WHERE active_green_household = ?", household_id, id);
 }
 
-enum fk_err fk_cards_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                 int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry e = *audit;
-    e.target_id = id ? id_text : NULL;
-    e.person_id = person_id;
-    if (detail != NULL)
-        e.detail = detail;
-    return fk_audit_write(db, &e);
-}
-
 /* Revokes active card `id` and its code (inside the caller's transaction). */
 static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason, int64_t now,
                               int64_t actor)
@@ -178,39 +145,28 @@ static enum fk_err revoke_row(struct fk_conn *db, int64_t id, const char *reason
     return err;
 }
 
-enum fk_err fk_cards_finish(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
-
 enum fk_err fk_card_issue(struct fk_conn *db, const struct fk_card_issue *in,
-                          const struct fk_audit_entry *audit, int64_t *id)
+                          const struct fk_caller *who, json_t *detail, int64_t *id)
 {
     *id = 0;
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK && in->replaces != 0)
-        err = revoke_row(db, in->replaces, "重新发放", in->now, audit->actor_id);
+        err = revoke_row(db, in->replaces, "重新发放", in->now, who->user_id);
     if (err == FK_OK)
         err = fk_card_insert(db, in->person_id, in->household_id, in->region, in->color,
-                             in->expires_at, in->note, audit->actor_id, in->now, id);
-    if (err == FK_OK)
-        err = fk_cards_audit_write(db, audit, *id, in->person_id, NULL);
-    return fk_cards_finish(db, err);
+                             in->expires_at, in->note, who->user_id, in->now, id);
+    err = fk_caller_audit(db, err, who, "card_issue", "card", *id, in->person_id, detail);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_card_revoke(struct fk_conn *db, int64_t id, int64_t person_id, const char *reason,
-                           int64_t now, const struct fk_audit_entry *audit)
+                           int64_t now, const struct fk_caller *who, json_t *detail)
 {
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK)
-        err = revoke_row(db, id, reason, now, audit->actor_id);
-    if (err == FK_OK)
-        err = fk_cards_audit_write(db, audit, id, person_id, NULL);
-    return fk_cards_finish(db, err);
+        err = revoke_row(db, id, reason, now, who->user_id);
+    err = fk_caller_audit(db, err, who, "card_revoke", "card", id, person_id, detail);
+    return fk_caller_finish(db, err);
 }
 
 /* The WHERE clause of filter `f` (cards c joined with persons p). */
@@ -240,10 +196,10 @@ enum fk_err fk_cards_page(struct fk_conn *db, const struct fk_card_filter *f,
 {
     struct fk_where w;
     card_where(f, &w);
-    return fk_list_where(db, "SELECT COUNT(*) FROM cards c JOIN persons p ON p.id = c.person_id",
-                         "SELECT " CARD_COLUMNS CARD_FROM, &w,
-                         " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row, (void *)view, page,
-                         per_page, items, total);
+    return fk_list_where(
+        db, "SELECT COUNT(*) FROM cards c JOIN person_directory p ON p.id = c.person_id",
+        "SELECT " CARD_COLUMNS CARD_FROM, &w, " ORDER BY c.region, c.id LIMIT ? OFFSET ?", card_row,
+        (void *)view, page, per_page, items, total);
 }
 
 /* fk_db_walk_where callback of fk_cards_each. */
@@ -399,13 +355,14 @@ static enum fk_err read_candidates(struct fk_conn *db, const char *prefix, int64
 {
     char in_region[96], sql[1024];
     fk_store_in_region("p.region", in_region, sizeof(in_region));
-    snprintf(sql, sizeof(sql),
-             "SELECT p.id, COALESCE(p.household_id, 0), p.region, p.categories, p.birth_date, "
-             "COALESCE(h.head_person_id, 0), EXISTS (SELECT 1 FROM home_quarantines q WHERE "
-             "q.active_person = p.id) FROM persons p LEFT JOIN households h ON h.id = "
-             "p.household_id WHERE %s AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM "
-             "cards c WHERE c.active_person = p.id) ORDER BY p.id",
-             in_region);
+    snprintf(
+        sql, sizeof(sql),
+        "SELECT p.id, COALESCE(p.household_id, 0), p.region, p.categories, p.birth_date, "
+        "COALESCE(h.head_person_id, 0), EXISTS (SELECT 1 FROM home_quarantines q WHERE "
+        "q.active_person = p.id) FROM person_directory p LEFT JOIN household_directory h ON h.id = "
+        "p.household_id WHERE %s AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM "
+        "cards c WHERE c.active_person = p.id) ORDER BY p.id",
+        in_region);
     int y, m, d;
     fk_civil_date(now, &y, &m, &d);
     struct candidate *list = NULL;

@@ -152,21 +152,21 @@ void fk_gate_scan_create(struct fk_req *req)
      * transaction, shared with other concurrent scans (group commit). ON
      * CONFLICT DO NOTHING never fails the transaction, so concurrent
      * duplicates store one scan: the later ones find id 0 and replay it. */
-    struct fk_audit_entry audit = fk_cards_entry(req, "gate_scan", "gate_scan");
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t id = 0;
-    err = fk_gate_scan_store(db, &f, &audit, &id);
+    err = fk_gate_scan_store(db, &f, &who, &id);
     json_t *body = NULL;
     if (err == FK_OK && id != 0)
         err = fk_gate_scan_load(db, &req->app->pii_key, req->actor.role, id, &body);
     else if (err == FK_OK) {
         err = fk_gate_scan_load_key(db, &req->app->pii_key, req->actor.role, req->actor.user_id,
                                     key, &body);
-        fk_cards_audit(req, &err, "gate_scan_replay", "gate_scan",
-                       json_integer_value(json_object_get(body, "scan_id")), f.person_id,
-                       json_pack("{s:I,s:s,s:O?,s:O?}", "checkpoint_id", (json_int_t)cp.id,
-                                 "direction", direction, "allowed",
-                                 json_object_get(body, "allowed"), "reason_code",
-                                 json_object_get(body, "reason_code")));
+        fk_req_audit(req, &err, "gate_scan_replay", "gate_scan",
+                     json_integer_value(json_object_get(body, "scan_id")), f.person_id,
+                     json_pack("{s:I,s:s,s:O?,s:O?}", "checkpoint_id", (json_int_t)cp.id,
+                               "direction", direction, "allowed", json_object_get(body, "allowed"),
+                               "reason_code", json_object_get(body, "reason_code")));
     }
     if (err != FK_OK) {
         json_decref(body);
@@ -183,10 +183,9 @@ static void reply_scans(struct fk_req *req, struct fk_conn *db, const struct fk_
     int64_t total = 0;
     enum fk_err err = fk_gate_scans_page(db, q, &req->app->pii_key, req->actor.role, page, per_page,
                                          items, &total);
-    fk_cards_audit(req, &err, action, "gate_scan", 0, 0,
-                   json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)q->checkpoint_id,
-                             "total", (json_int_t)total, "returned",
-                             (json_int_t)json_array_size(items)));
+    fk_req_audit(req, &err, action, "gate_scan", 0, 0,
+                 json_pack("{s:I,s:I,s:I}", "checkpoint_id", (json_int_t)q->checkpoint_id, "total",
+                           (json_int_t)total, "returned", (json_int_t)json_array_size(items)));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -280,15 +279,12 @@ void fk_gate_refusal_patch(struct fk_req *req)
         fk_reply_err(req, FK_E_SCAN_NOT_FOUND, "scan_id");
         return;
     }
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry audit = fk_cards_entry(req, "gate_refusal_handle", "gate_scan");
-    audit.target_id = id_text;
-    audit.person_id = r.person_id;
-    audit.detail = json_pack("{s:b}", "handled", handled);
-    err = audit.detail ? fk_gate_refusal_handle(db, id, handled, note, fk_now(), &audit)
-                       : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail = json_pack("{s:b}", "handled", handled);
+    err = detail
+              ? fk_gate_refusal_handle(db, id, r.person_id, handled, note, fk_now(), &who, detail)
+              : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;

@@ -16,7 +16,8 @@
     "s.review"
 #define SCAN_FROM                                                                                  \
     " FROM gate_scans s LEFT JOIN checkpoints k ON k.id = s.checkpoint_id LEFT JOIN persons p "    \
-    "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN users u ON "    \
+    "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN "               \
+    "user_directory u ON "                                                                         \
     "u.id = s.scanned_by"
 
 static json_t *scan_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
@@ -186,7 +187,7 @@ static enum fk_err green_exit_rule(struct fk_conn *db, const struct fk_gate_scan
 /* fk_db_write_shared argument of fk_gate_scan_store. */
 struct scan_write {
     struct fk_gate_scan *scan;
-    const struct fk_audit_entry *audit;
+    const struct fk_caller *who;
     int64_t id;
 };
 
@@ -212,24 +213,24 @@ static enum fk_err scan_write(struct fk_conn *db, void *arg)
             "itzztttiittitiii", f->checkpoint_id, f->checkpoint_region, f->card_id, f->person_id,
             f->card_region[0] ? f->card_region : NULL,
             f->color ? fk_card_color_name(f->color) : NULL, f->direction, f->scanned_at,
-            (int64_t)(f->stored.allowed != 0), f->stored.code, f->stored.reason, w->audit->actor_id,
+            (int64_t)(f->stored.allowed != 0), f->stored.code, f->stored.reason, w->who->user_id,
             f->key, f->now, (int64_t)(f->offline != 0), (int64_t)review);
     if (err == FK_OK && w->id != 0) {
         json_t *detail =
             json_pack("{s:I,s:s,s:b,s:s,s:b,s:b}", "checkpoint_id", (json_int_t)f->checkpoint_id,
                       "direction", f->direction, "allowed", f->stored.allowed, "reason_code",
                       f->stored.code, "offline", f->offline, "review", review);
-        err =
-            detail ? fk_cards_audit_write(db, w->audit, w->id, f->person_id, detail) : FK_ERR_NOMEM;
-        json_decref(detail);
+        err = detail ? fk_caller_audit(db, err, w->who, "gate_scan", "gate_scan", w->id,
+                                       f->person_id, detail)
+                     : FK_ERR_NOMEM;
     }
     return err;
 }
 
 enum fk_err fk_gate_scan_store(struct fk_conn *db, struct fk_gate_scan *scan,
-                               const struct fk_audit_entry *audit, int64_t *id)
+                               const struct fk_caller *who, int64_t *id)
 {
-    struct scan_write w = {.scan = scan, .audit = audit};
+    struct scan_write w = {.scan = scan, .who = who};
     enum fk_err err = fk_db_write_shared(db, scan_write, &w);
     *id = err == FK_OK ? w.id : 0;
     return err;
@@ -302,17 +303,17 @@ enum fk_err fk_gate_refusal_get(struct fk_conn *db, int64_t id, struct fk_gate_r
     return row ? FK_OK : FK_ERR_NOT_FOUND;
 }
 
-enum fk_err fk_gate_refusal_handle(struct fk_conn *db, int64_t id, int handled, const char *note,
-                                   int64_t now, const struct fk_audit_entry *audit)
+enum fk_err fk_gate_refusal_handle(struct fk_conn *db, int64_t id, int64_t person_id, int handled,
+                                   const char *note, int64_t now, const struct fk_caller *who,
+                                   json_t *detail)
 {
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK)
         err = fk_db_run(db, NULL,
                         "UPDATE gate_scans SET handled = ?, handled_by = ?, handled_at = ?, note "
                         "= COALESCE(?, note) WHERE id = ?",
-                        "izzti", (int64_t)(handled != 0), handled ? audit->actor_id : 0,
+                        "izzti", (int64_t)(handled != 0), handled ? who->user_id : 0,
                         handled ? now : 0, note, id);
-    if (err == FK_OK)
-        err = fk_audit_write(db, audit);
-    return fk_cards_finish(db, err);
+    err = fk_caller_audit(db, err, who, "gate_refusal_handle", "gate_scan", id, person_id, detail);
+    return fk_caller_finish(db, err);
 }

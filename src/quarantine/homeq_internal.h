@@ -5,6 +5,8 @@
 #define FK_QUARANTINE_HOMEQ_INTERNAL_H
 
 #include "audit/audit.h"
+#include "accounts/accounts.h"
+#include "http/caller.h"
 #include "http/http.h"
 #include "quarantine/quarantine.h"
 #include "residents/residents.h"
@@ -85,22 +87,6 @@ int fk_homeq_day_parse(const char *text, int64_t *day);
 
 /* --- writes and their lookups (homeq_write_store.c) --- */
 
-/* The region and address (copied: FK_REGION_CODE_LEN and FK_ADDRESS_MAX + 1
- * bytes) of live person `person_id` inside `scope`, the subject of a new
- * quarantine. FK_ERR_NOT_FOUND outside the scope or when merged away. */
-enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                             char *address) FK_MUST_CHECK;
-
-/* The staff user a team member names. */
-struct fk_homeq_staff {
-    char name[FK_NAME_MAX + 1];
-    char prefix[19]; /* jurisdiction prefix */
-    int disabled;
-    unsigned role; /* FK_ROLE_* bit */
-};
-/* User `user_id`; FK_ERR_NOT_FOUND when there is none. */
-enum fk_err fk_homeq_staff_user(struct fk_conn *db, int64_t user_id,
-                                struct fk_homeq_staff *out) FK_MUST_CHECK;
 /* The active quarantine of `person_id`: *id, or 0. */
 enum fk_err fk_homeq_active_of(struct fk_conn *db, int64_t person_id, int64_t *id) FK_MUST_CHECK;
 
@@ -112,12 +98,6 @@ struct fk_homeq_member {
     char phone[12];
 };
 
-/* Writes `audit` (borrowed) for record `id` (its target; 0: none) of
- * `person_id`, inside the caller's transaction; `detail` (borrowed) replaces
- * audit->detail unless NULL. */
-enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                 int64_t person_id, json_t *detail) FK_MUST_CHECK;
-
 /* A quarantine to create. Strings are borrowed. */
 struct fk_homeq_new {
     int64_t person_id;
@@ -126,13 +106,14 @@ struct fk_homeq_new {
 };
 /* Creates `in` with its team (n_team members; the phones sealed with `key`)
  * in one transaction that also publishes FK_EVENT_HOMEQ_STARTED, records the
- * health fact, refreshes the health code and writes `audit` (borrowed; its
- * actor is the creator, target and person filled here). *id receives the
+ * health fact, refreshes the health code and audits
+ * "home_quarantine_create" by `who` (borrowed: the creator) with `detail`
+ * (consumed in every case). *id receives the
  * quarantine. FK_ERR_CONFLICT when the person got an active quarantine
  * meanwhile (rolled back). */
 enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
                             const struct fk_homeq_new *in, const struct fk_homeq_member *team,
-                            size_t n_team, const struct fk_audit_entry *audit,
+                            size_t n_team, const struct fk_caller *who, json_t *detail,
                             int64_t *id) FK_MUST_CHECK;
 
 /* The stored state PATCH and the letters need. */
@@ -158,17 +139,21 @@ struct fk_homeq_change {
     const char *outcome; /* ends the quarantine */
     int64_t ended_at, now;
 };
-/* Applies `ch` and the team members in one transaction with `audit`
- * (borrowed; target and person filled here); an end publishes
+/* Applies `ch` and the team members in one transaction with its audit by
+ * `who` (borrowed): "home_quarantine_end" when ch->outcome ends it, else
+ * "home_quarantine_update", with `detail` (consumed in every case); an end
+ * publishes
  * FK_EVENT_HOMEQ_ENDED, closes the health fact and refreshes the code. */
 enum fk_err fk_homeq_update(struct fk_conn *db, const struct fk_pii_key *key,
                             const struct fk_homeq_change *ch, const struct fk_homeq_member *team,
-                            size_t n_team, const struct fk_audit_entry *audit) FK_MUST_CHECK;
+                            size_t n_team, const struct fk_caller *who,
+                            json_t *detail) FK_MUST_CHECK;
 /* Records step `step` (FK_HOMEQ_ISSUED/SIGNED) of letter `letter` at `at`,
- * with `audit` (borrowed; target and person filled here), one transaction. */
+ * with its "home_quarantine_letter" audit by `who` (borrowed) and `detail`
+ * (consumed in every case), one transaction. */
 enum fk_err fk_homeq_letter_record(struct fk_conn *db, int64_t id, int64_t person_id, int letter,
-                                   int step, int64_t at, int64_t now,
-                                   const struct fk_audit_entry *audit) FK_MUST_CHECK;
+                                   int step, int64_t at, int64_t now, const struct fk_caller *who,
+                                   json_t *detail) FK_MUST_CHECK;
 /* Enabled staff whose jurisdiction covers `prefix` and whose name or
  * username matches the LIKE pattern `like`, nearest first (at most 200): a
  * new JSON array in *out. */
@@ -197,12 +182,11 @@ struct fk_homeq_temp_new {
     const char *key; /* idempotency key, or NULL */
 };
 /* Records `in` in one transaction: the reading, the quarantine's latest
- * value, a fever's health fact and code refresh, and `audit` (borrowed; its
- * actor is the recorder; target, person and detail filled here). *temp_id
+ * value, a fever's health fact and code refresh, and its
+ * "home_quarantine_temperature" audit by `who` (borrowed: the recorder). *temp_id
  * receives the reading. FK_ERR_CONFLICT when the key was stored meanwhile. */
 enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_new *in,
-                                 const struct fk_audit_entry *audit,
-                                 int64_t *temp_id) FK_MUST_CHECK;
+                                 const struct fk_caller *who, int64_t *temp_id) FK_MUST_CHECK;
 /* One page of quarantine `id`'s readings (oldest first) / of the fever
  * readings matching `f` (newest first, with person, region and state),
  * appended to `items` (borrowed); *total the count. */
@@ -218,13 +202,6 @@ void fk_homeq_fever_list(struct fk_req *req);
 void fk_homeq_overdue_list(struct fk_req *req);
 void fk_homeq_export(struct fk_req *req); /* homeq_export.c */
 
-/* Shared handler helpers (quarantine_api.c). */
-void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
-                    int64_t person_id, json_t *detail);
-/* The audit entry of the request's actor for `action` on a home quarantine
- * (what fk_audit_req would write), for a store function to complete inside
- * its transaction; strings borrowed from `req` and `action`. */
-struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action);
 /* The {id} path parameter; -1 after replying 404 home_quarantine_not_found. */
 int fk_homeq_id_or_reply(struct fk_req *req, int64_t *id);
 void fk_homeq_not_found(struct fk_req *req);

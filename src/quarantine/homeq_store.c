@@ -229,12 +229,13 @@ enum fk_err fk_homeq_team(struct fk_conn *db, const struct fk_pii_key *key, unsi
         user_ids[r] = 0;
     struct fk_stmt *st = NULL;
     int has = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &has,
-        "SELECT t.role, t.user_id, t.name, t.phone_sealed, COALESCE(u.username, ''), "
-        "COALESCE(u.display_name, t.name) FROM home_quarantine_team t LEFT JOIN users u ON u.id = "
-        "t.user_id WHERE t.quarantine_id = ?",
-        "i", id);
+    enum fk_err err =
+        fk_db_query(db, &st, &has,
+                    "SELECT t.role, t.user_id, t.name, t.phone_sealed, COALESCE(u.username, ''), "
+                    "COALESCE(u.display_name, t.name) FROM home_quarantine_team t LEFT JOIN "
+                    "user_directory u ON u.id = "
+                    "t.user_id WHERE t.quarantine_id = ?",
+                    "i", id);
     while (err == FK_OK && has) {
         int r = fk_homeq_role_from_name(fk_stmt_text(st, 0));
         if (r >= 0 && members[r] == NULL) {
@@ -345,7 +346,7 @@ enum fk_err fk_homeq_page(struct fk_conn *db, const struct fk_homeq_filter *f,
     for (int pass = 0; pass < 2 && err == FK_OK; pass++) {
         if (pass == 0)
             snprintf(sql, sizeof(sql),
-                     "SELECT COUNT(*) FROM home_quarantines q JOIN persons p ON p.id = "
+                     "SELECT COUNT(*) FROM home_quarantines q JOIN person_directory p ON p.id = "
                      "q.person_id%s",
                      w.sql);
         else

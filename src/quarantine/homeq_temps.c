@@ -5,6 +5,7 @@
 #include "core/parse.h"
 #include "healthcode/healthcode.h"
 #include "quarantine/homeq_internal.h"
+#include "http/field_query.h"
 #include "http/lookup.h"
 #include "screening/screening.h"
 
@@ -28,8 +29,8 @@ static void reply_replay(struct fk_req *req, struct fk_conn *db, int64_t id, int
     }
     json_t *body = NULL;
     enum fk_err err = fk_homeq_temp_load(db, id, &body);
-    fk_homeq_audit(req, &err, "home_quarantine_temperature_replay", quarantine, person_id,
-                   json_pack("{s:I}", "temperature_id", (json_int_t)id));
+    fk_req_audit(req, &err, "home_quarantine_temperature_replay", "home_quarantine", quarantine,
+                 person_id, json_pack("{s:I}", "temperature_id", (json_int_t)id));
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -163,9 +164,10 @@ void fk_homeq_temperature_create(struct fk_req *req)
                                    .by_user = by_user,
                                    .now = now,
                                    .key = key};
-    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_temperature");
+    struct fk_caller who;
+    fk_caller_of(req, &who);
     int64_t temp_id = 0;
-    err = fk_homeq_temp_record(db, &in, &audit, &temp_id);
+    err = fk_homeq_temp_record(db, &in, &who, &temp_id);
     if (err != FK_OK) {
         int64_t existing = 0, quarantine = 0;
         /* A concurrent retry with the same key won the unique index. */
@@ -205,7 +207,8 @@ void fk_homeq_temperature_list(struct fk_req *req)
         err = FK_ERR_NOMEM;
     if (err == FK_OK)
         err = fk_homeq_temps_page(db, id, page, per_page, items, &total);
-    fk_homeq_audit(req, &err, "home_quarantine_temperature_list", id, cur.person_id, NULL);
+    fk_req_audit(req, &err, "home_quarantine_temperature_list", "home_quarantine", id,
+                 cur.person_id, NULL);
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -226,8 +229,8 @@ void fk_homeq_fever_list(struct fk_req *req)
     int64_t total = 0;
     enum fk_err err =
         items ? fk_homeq_fevers_page(db, &f, page, per_page, items, &total) : FK_ERR_NOMEM;
-    fk_homeq_audit(req, &err, "home_quarantine_fever_list", 0, 0,
-                   json_pack("{s:s,s:I}", "region", f.scope, "total", (json_int_t)total));
+    fk_req_audit(req, &err, "home_quarantine_fever_list", "home_quarantine", 0, 0,
+                 json_pack("{s:s,s:I}", "region", f.scope, "total", (json_int_t)total));
     fk_reply_list(req, err, items, total, page, per_page);
 }
 
@@ -348,20 +351,12 @@ void fk_homeq_overdue_list(struct fk_req *req)
     if (fk_homeq_filter_or_reply(req, &f) != 0 || fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     f.state = 1; /* only active quarantines have follow-ups */
-    const char *kind_text = fk_req_query(req, "kind");
-    int kind = -1;
-    if (kind_text != NULL && kind_text[0] != '\0') {
-        if (strcmp(kind_text, "temperature") == 0)
-            kind = FK_HOMEQ_DUE_TEMPERATURE;
-        else if (strcmp(kind_text, "letter") == 0)
-            kind = FK_HOMEQ_DUE_LETTER;
-        else if (strcmp(kind_text, "end") == 0)
-            kind = FK_HOMEQ_DUE_END;
-        else {
-            fk_reply_invalid(req, "kind", "kind 应为 temperature、letter 或 end");
-            return;
-        }
-    }
+    /* Indexed by enum fk_homeq_due_kind; -1 when absent: every kind. */
+    static const char *const kinds[] = {"temperature", "letter", "end"};
+    int kind;
+    if (fk_query_choice_or_reply(req, "kind", kinds, 3, -1, "kind 应为 temperature、letter 或 end",
+                                 &kind) != 0)
+        return;
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
@@ -383,8 +378,8 @@ void fk_homeq_overdue_list(struct fk_req *req)
         json_decref(list[i].json);
     }
     free(list);
-    fk_homeq_audit(req, &err, "home_quarantine_overdue_list", 0, 0,
-                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "member", (json_int_t)f.member,
-                             "total", (json_int_t)n));
+    fk_req_audit(req, &err, "home_quarantine_overdue_list", "home_quarantine", 0, 0,
+                 json_pack("{s:s,s:I,s:I}", "region", f.scope, "member", (json_int_t)f.member,
+                           "total", (json_int_t)n));
     fk_reply_list(req, err, items, (int64_t)n, page, per_page);
 }

@@ -15,8 +15,9 @@
     "t.measured_by, COALESCE(mu.display_name, ''), t.recorded_by, COALESCE(ru.display_name, ''), " \
     "t.idempotency_key, t.created_at"
 #define TEMP_FROM                                                                                  \
-    " FROM home_quarantine_temperatures t LEFT JOIN users mu ON mu.id = t.measured_by LEFT JOIN "  \
-    "users ru ON ru.id = t.recorded_by"
+    " FROM home_quarantine_temperatures t LEFT JOIN user_directory mu ON mu.id = t.measured_by "   \
+    "LEFT JOIN "                                                                                   \
+    "user_directory ru ON ru.id = t.recorded_by"
 
 static json_t *temperature_json(struct fk_stmt *st)
 {
@@ -99,7 +100,7 @@ enum fk_err fk_homeq_team_has_user(struct fk_conn *db, int64_t id, int64_t user_
 }
 
 enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_new *in,
-                                 const struct fk_audit_entry *audit, int64_t *temp_id)
+                                 const struct fk_caller *who, int64_t *temp_id)
 {
     const char *slot = in->pm ? "pm" : "am";
     int fever = in->x10 >= FK_HOMEQ_FEVER_X10;
@@ -112,7 +113,7 @@ enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_
                         "recorded_by, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
                         "?, ?, ?, ?, ?) RETURNING id",
                         "itttiitiiiti", in->id, in->region, in->day, slot, (int64_t)in->x10,
-                        (int64_t)fever, in->symptoms, in->measured_at, in->by_user, audit->actor_id,
+                        (int64_t)fever, in->symptoms, in->measured_at, in->by_user, who->user_id,
                         in->key, in->now);
     /* The latest reading by measured_at stays on the quarantine for lists. */
     if (err == FK_OK)
@@ -143,15 +144,11 @@ enum fk_err fk_homeq_temp_record(struct fk_conn *db, const struct fk_homeq_temp_
     if (err == FK_OK) {
         json_t *detail = json_pack("{s:I,s:s,s:s,s:b}", "temperature_id", (json_int_t)*temp_id,
                                    "day", in->day, "slot", slot, "fever", fever);
-        err =
-            detail ? fk_homeq_audit_write(db, audit, in->id, in->person_id, detail) : FK_ERR_NOMEM;
-        json_decref(detail);
+        err = detail ? fk_caller_audit(db, err, who, "home_quarantine_temperature",
+                                       "home_quarantine", in->id, in->person_id, detail)
+                     : FK_ERR_NOMEM;
     }
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
+    return fk_caller_finish(db, err);
 }
 
 /* Appends the rows of `st` (current row first, TEMP_COLUMNS) to `items`;
@@ -215,8 +212,9 @@ enum fk_err fk_homeq_temps_page(struct fk_conn *db, int64_t id, int64_t page, in
 
 #define FEVER_FROM                                                                                 \
     " FROM home_quarantine_temperatures t JOIN home_quarantines q ON q.id = t.quarantine_id JOIN " \
-    "persons p ON p.id = q.person_id LEFT JOIN regions g ON g.code = q.region LEFT JOIN users mu " \
-    "ON mu.id = t.measured_by LEFT JOIN users ru ON ru.id = t.recorded_by"
+    "person_directory p ON p.id = q.person_id LEFT JOIN regions g ON g.code = q.region LEFT JOIN " \
+    "user_directory mu "                                                                           \
+    "ON mu.id = t.measured_by LEFT JOIN user_directory ru ON ru.id = t.recorded_by"
 
 enum fk_err fk_homeq_fevers_page(struct fk_conn *db, const struct fk_homeq_filter *f, int64_t page,
                                  int64_t per_page, json_t *items, int64_t *total)

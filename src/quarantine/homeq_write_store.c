@@ -13,58 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum fk_err fk_homeq_audit_write(struct fk_conn *db, const struct fk_audit_entry *audit, int64_t id,
-                                 int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    struct fk_audit_entry e = *audit;
-    e.target_id = id ? id_text : NULL;
-    e.person_id = person_id;
-    if (detail != NULL)
-        e.detail = detail;
-    return fk_audit_write(db, &e);
-}
-
-enum fk_err fk_homeq_subject(struct fk_conn *db, int64_t person_id, const char *scope, char *region,
-                             char *address)
-{
-    struct fk_where w;
-    fk_where_record(&w, "id = ? AND merged_into IS NULL", person_id, "region", scope);
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err =
-        fk_db_query_where(db, &st, &row, "SELECT region, address FROM persons", &w, NULL);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        snprintf(region, FK_REGION_CODE_LEN, "%s", fk_stmt_text(st, 0));
-        snprintf(address, FK_ADDRESS_MAX + 1, "%s", fk_stmt_text(st, 1));
-    }
-    fk_stmt_free(st);
-    return row ? FK_OK : FK_ERR_NOT_FOUND;
-}
-
-enum fk_err fk_homeq_staff_user(struct fk_conn *db, int64_t user_id, struct fk_homeq_staff *out)
-{
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    memset(out, 0, sizeof(*out));
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT display_name, region_prefix, disabled, role FROM users WHERE id = ?",
-        "i", user_id);
-    if (err != FK_OK)
-        return err;
-    if (row) {
-        snprintf(out->name, sizeof(out->name), "%s", fk_stmt_text(st, 0));
-        snprintf(out->prefix, sizeof(out->prefix), "%s", fk_stmt_text(st, 1));
-        out->disabled = fk_stmt_int64(st, 2) != 0;
-        out->role = fk_role_from_name(fk_stmt_text(st, 3));
-    }
-    fk_stmt_free(st);
-    return row ? FK_OK : FK_ERR_NOT_FOUND;
-}
-
 enum fk_err fk_homeq_active_of(struct fk_conn *db, int64_t person_id, int64_t *id)
 {
     struct fk_stmt *st = NULL;
@@ -111,24 +59,9 @@ static enum fk_err team_write_all(struct fk_conn *db, const struct fk_pii_key *k
     return err;
 }
 
-/* Writes `audit` for quarantine `id` of `person_id`, then ends the
- * transaction: commit when all went well, else roll back. */
-static enum fk_err audit_and_finish(struct fk_conn *db, enum fk_err err,
-                                    const struct fk_audit_entry *audit, int64_t id,
-                                    int64_t person_id)
-{
-    if (err == FK_OK)
-        err = fk_homeq_audit_write(db, audit, id, person_id, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
-
 enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
                             const struct fk_homeq_new *in, const struct fk_homeq_member *team,
-                            size_t n_team, const struct fk_audit_entry *audit, int64_t *id)
+                            size_t n_team, const struct fk_caller *who, json_t *detail, int64_t *id)
 {
     *id = 0;
     enum fk_err err = fk_db_begin(db);
@@ -139,8 +72,8 @@ enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
                         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING "
                         "id",
                         "iitttiitiii", in->person_id, in->person_id, in->region, in->address,
-                        in->reason, in->starts_at, in->planned_end, in->note, audit->actor_id,
-                        in->now, in->now);
+                        in->reason, in->starts_at, in->planned_end, in->note, who->user_id, in->now,
+                        in->now);
     if (err == FK_OK)
         err = team_write_all(db, key, *id, team, n_team, in->now);
     /* Entering quarantine turns the person's card yellow (cards subscribe). */
@@ -149,7 +82,7 @@ enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
                                    .at = in->now,
                                    .person_id = in->person_id,
                                    .subject_id = *id,
-                                   .actor_id = audit->actor_id,
+                                   .actor_id = who->user_id,
                                    .region = in->region};
         err = fk_event_publish(db, &started);
     }
@@ -165,7 +98,9 @@ enum fk_err fk_homeq_create(struct fk_conn *db, const struct fk_pii_key *key,
     }
     if (err == FK_OK)
         err = fk_health_refresh(db, in->person_id);
-    return audit_and_finish(db, err, audit, *id, in->person_id);
+    err = fk_caller_audit(db, err, who, "home_quarantine_create", "home_quarantine", *id,
+                          in->person_id, detail);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_homeq_current(struct fk_conn *db, const char *scope, int64_t id,
@@ -201,7 +136,7 @@ enum fk_err fk_homeq_current(struct fk_conn *db, const char *scope, int64_t id,
 
 enum fk_err fk_homeq_update(struct fk_conn *db, const struct fk_pii_key *key,
                             const struct fk_homeq_change *ch, const struct fk_homeq_member *team,
-                            size_t n_team, const struct fk_audit_entry *audit)
+                            size_t n_team, const struct fk_caller *who, json_t *detail)
 {
     int64_t id = ch->id;
     enum fk_err err = fk_db_begin(db);
@@ -221,20 +156,20 @@ enum fk_err fk_homeq_update(struct fk_conn *db, const struct fk_pii_key *key,
                         "UPDATE home_quarantines SET state = 'ended', active_person = NULL, "
                         "outcome = ?, ended_at = ?, ended_by = ? WHERE id = ? AND state = "
                         "'active'",
-                        "tiii", ch->outcome, ch->ended_at, audit->actor_id, id);
+                        "tiii", ch->outcome, ch->ended_at, who->user_id, id);
     if (err == FK_OK && ch->outcome != NULL)
         err = fk_health_fact_close(db, "homeq", id, FK_FACT_HOME_QUARANTINE, ch->ended_at);
     /* Released: the card the quarantine turned yellow gets its colour back
      * (cards subscribe). */
     if (err == FK_OK && ch->outcome != NULL) {
-        struct fk_homeq_ended detail = {.outcome = ch->outcome};
+        struct fk_homeq_ended how = {.outcome = ch->outcome};
         struct fk_event ended = {.kind = FK_EVENT_HOMEQ_ENDED,
                                  .at = ch->now,
                                  .person_id = ch->person_id,
                                  .subject_id = id,
-                                 .actor_id = audit->actor_id,
+                                 .actor_id = who->user_id,
                                  .region = ch->region,
-                                 .detail = &detail};
+                                 .detail = &how};
         err = fk_event_publish(db, &ended);
     }
     if (err == FK_OK && ch->outcome != NULL)
@@ -242,12 +177,15 @@ enum fk_err fk_homeq_update(struct fk_conn *db, const struct fk_pii_key *key,
     if (err == FK_OK)
         err = fk_db_run(db, NULL, "UPDATE home_quarantines SET updated_at = ? WHERE id = ?", "ii",
                         ch->now, id);
-    return audit_and_finish(db, err, audit, id, ch->person_id);
+    err = fk_caller_audit(db, err, who,
+                          ch->outcome ? "home_quarantine_end" : "home_quarantine_update",
+                          "home_quarantine", id, ch->person_id, detail);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_homeq_letter_record(struct fk_conn *db, int64_t id, int64_t person_id, int letter,
-                                   int step, int64_t at, int64_t now,
-                                   const struct fk_audit_entry *audit)
+                                   int step, int64_t at, int64_t now, const struct fk_caller *who,
+                                   json_t *detail)
 {
     /* The column comes from this fixed table, never from the request. */
     static const char *const columns[2][2] = {{"commitment_issued_at", "commitment_signed_at"},
@@ -259,7 +197,9 @@ enum fk_err fk_homeq_letter_record(struct fk_conn *db, int64_t id, int64_t perso
     enum fk_err err = fk_db_begin(db);
     if (err == FK_OK)
         err = fk_db_run(db, NULL, sql, "iii", at, now, id);
-    return audit_and_finish(db, err, audit, id, person_id);
+    err = fk_caller_audit(db, err, who, "home_quarantine_letter", "home_quarantine", id, person_id,
+                          detail);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_homeq_member_candidates(struct fk_conn *db, const char *prefix, const char *like,
@@ -271,7 +211,8 @@ enum fk_err fk_homeq_member_candidates(struct fk_conn *db, const char *prefix, c
     enum fk_err err = fk_db_query(
         db, &st, &has,
         "SELECT u.id, u.username, u.display_name, u.role, u.region, COALESCE(g.name, '') FROM "
-        "users u LEFT JOIN regions g ON g.code = u.region WHERE u.disabled = 0 AND u.role IN "
+        "user_directory u LEFT JOIN regions g ON g.code = u.region WHERE u.disabled = 0 AND u.role "
+        "IN "
         "('district_admin', 'township_officer', 'community_worker', 'quarantine_staff') AND "
         "substr(?, 1, length(u.region_prefix)) = u.region_prefix AND (u.display_name LIKE ? "
         "ESCAPE '!' OR u.username LIKE ? ESCAPE '!') ORDER BY length(u.region_prefix) DESC, "

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "quarantine/homeq_internal.h"
+#include "http/field_query.h"
 #include "http/lookup.h"
 
 #include <sodium.h>
@@ -26,29 +27,6 @@ static int missing(struct fk_req *req, const char *field)
 {
     fk_reply_err(req, FK_E_MISSING_FIELD, field);
     return -1;
-}
-
-void fk_homeq_audit(struct fk_req *req, enum fk_err *err, const char *action, int64_t id,
-                    int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, "home_quarantine", id ? id_text : NULL, person_id, detail);
-    json_decref(detail);
-}
-
-struct fk_audit_entry fk_homeq_entry(struct fk_req *req, const char *action)
-{
-    struct fk_audit_entry e = {
-        .actor_id = req->actor.user_id,
-        .actor = req->actor.username,
-        .action = action,
-        .target_type = "home_quarantine",
-        .region = req->actor.region,
-        .ip = req->ip,
-    };
-    return e;
 }
 
 void fk_homeq_not_found(struct fk_req *req)
@@ -130,8 +108,8 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (!json_is_integer(user) || json_integer_value(user) < 1)
             return fk_reply_invalid(req, field, "user_id 应为正整数");
         out->user_id = json_integer_value(user);
-        struct fk_homeq_staff staff;
-        enum fk_err err = fk_homeq_staff_user(db, out->user_id, &staff);
+        struct fk_user staff;
+        enum fk_err err = fk_user_get(db, out->user_id, &staff);
         if (err != FK_OK && err != FK_ERR_NOT_FOUND) {
             fk_reply_fail(req, err, NULL);
             return -1;
@@ -140,7 +118,8 @@ static int member_or_reply(struct fk_req *req, struct fk_conn *db, json_t *value
         if (err == FK_OK) {
             ok = !staff.disabled && (staff.role & FK_HOMEQ_STAFF) != 0;
             covers = strncmp(region, staff.prefix, strlen(staff.prefix)) == 0;
-            snprintf(out->name, sizeof(out->name), "%s", staff.name);
+            snprintf(out->name, sizeof(out->name), "%.*s", (int)sizeof(out->name) - 1,
+                     staff.display_name);
         }
         if (!ok)
             return fk_reply_invalid(
@@ -217,16 +196,10 @@ static void create_homeq(struct fk_req *req)
         return;
     /* The person, inside the caller's jurisdiction: their region becomes the
      * quarantine's. */
-    char region[FK_REGION_CODE_LEN], address[FK_ADDRESS_MAX + 1];
-    enum fk_err err = fk_homeq_subject(db, person_id, req->actor.prefix, region, address);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_CARD_PERSON_NOT_FOUND, "person_id");
+    struct fk_person subject;
+    enum fk_err err = fk_person_get_in_scope(db, person_id, req->actor.prefix, &subject);
+    if (fk_found_or_reply(req, err, NULL, FK_E_CARD_PERSON_NOT_FOUND, "person_id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     int64_t now = fk_now(), starts_at = now, planned_end = 0, days = 0;
     int has_start, has_date, has_end, has_days;
     int64_t start_date;
@@ -284,10 +257,10 @@ static void create_homeq(struct fk_req *req)
         return;
     }
     if (addr != NULL)
-        snprintf(address, sizeof(address), "%s", addr);
+        snprintf(subject.address, sizeof(subject.address), "%s", addr);
     struct fk_homeq_member team[FK_HOMEQ_ROLES];
     size_t n_team;
-    if (team_or_reply(req, db, region, 1, team, &n_team) != 0)
+    if (team_or_reply(req, db, subject.region, 1, team, &n_team) != 0)
         return;
     int64_t existing = 0, id = 0;
     if ((err = fk_homeq_active_of(db, person_id, &existing)) != FK_OK) {
@@ -299,19 +272,20 @@ static void create_homeq(struct fk_req *req)
         return;
     }
     struct fk_homeq_new in = {.person_id = person_id,
-                              .region = region,
-                              .address = address,
+                              .region = subject.region,
+                              .address = subject.address,
                               .reason = reason,
                               .note = note,
                               .starts_at = starts_at,
                               .planned_end = planned_end,
                               .now = now};
-    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_create");
-    audit.detail = json_pack("{s:s,s:s,s:I,s:I}", "region", region, "reason", reason, "starts_at",
-                             (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
-    err = audit.detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &audit, &id)
-                       : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:I,s:I}", "region", subject.region, "reason", reason, "starts_at",
+                  (json_int_t)starts_at, "planned_end", (json_int_t)planned_end);
+    err = detail ? fk_homeq_create(db, &req->app->pii_key, &in, team, n_team, &who, detail, &id)
+                 : FK_ERR_NOMEM;
     if (err != FK_OK) {
         if (err == FK_ERR_CONFLICT && fk_homeq_active_of(db, person_id, &existing) == FK_OK &&
             existing)
@@ -351,18 +325,10 @@ int fk_homeq_filter_or_reply(struct fk_req *req, struct fk_homeq_filter *f)
         return -1;
     if (f->from && f->until && f->until <= f->from)
         return fk_reply_invalid(req, "until", "结束日期不能早于开始日期");
-    const char *state = fk_req_query(req, "state");
-    f->state = 1;
-    if (state != NULL && state[0] != '\0') {
-        if (strcmp(state, "active") == 0)
-            f->state = 1;
-        else if (strcmp(state, "ended") == 0)
-            f->state = 2;
-        else if (strcmp(state, "all") == 0)
-            f->state = 0;
-        else
-            return fk_reply_invalid(req, "state", "状态应为 active、ended 或 all");
-    }
+    static const char *const states[] = {"all", "active", "ended"};
+    if (fk_query_choice_or_reply(req, "state", states, 3, 1, "状态应为 active、ended 或 all",
+                                 &f->state) != 0)
+        return -1;
     const char *member = fk_req_query(req, "member");
     if (member != NULL && member[0] != '\0') {
         if (strcmp(member, "me") == 0)
@@ -387,10 +353,8 @@ static void list_homeq(struct fk_req *req)
     enum fk_err err = items ? fk_homeq_page(db, &f, &req->app->pii_key, req->actor.role, fk_now(),
                                             page, per_page, items, &total)
                             : FK_ERR_NOMEM;
-    fk_homeq_audit(req, &err, "home_quarantine_list", 0, 0,
-                   json_pack("{s:s,s:I,s:I}", "region", f.scope, "total", (json_int_t)total,
-                             "returned", (json_int_t)json_array_size(items)));
-    fk_reply_list(req, err, items, total, page, per_page);
+    fk_list_audited_reply(req, err, "home_quarantine_list", "home_quarantine", f.scope, items,
+                          total, page, per_page);
 }
 
 static void get_homeq(struct fk_req *req)
@@ -406,7 +370,7 @@ static void get_homeq(struct fk_req *req)
         fk_homeq_not_found(req);
         return;
     }
-    fk_homeq_audit(req, &err, "home_quarantine_read", id, person, NULL);
+    fk_req_audit(req, &err, "home_quarantine_read", "home_quarantine", id, person, NULL);
     if (err != FK_OK) {
         json_decref(body);
         fk_reply_fail(req, err, NULL);
@@ -529,13 +493,12 @@ static void patch_homeq(struct fk_req *req)
                                  .outcome = outcome,
                                  .ended_at = ended_at,
                                  .now = now};
-    struct fk_audit_entry audit =
-        fk_homeq_entry(req, outcome ? "home_quarantine_end" : "home_quarantine_update");
-    audit.detail =
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
         json_pack("{s:o,s:s}", "fields", fields ? fields : json_array(), "region", cur.region);
-    err = audit.detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &audit)
-                       : FK_ERR_NOMEM;
-    json_decref(audit.detail);
+    err = detail ? fk_homeq_update(db, &req->app->pii_key, &ch, team, n_team, &who, detail)
+                 : FK_ERR_NOMEM;
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -596,12 +559,13 @@ static void letter_homeq(struct fk_req *req)
         fk_reply_invalid(req, "at", "签订时间不能早于送达时间");
         return;
     }
-    struct fk_audit_entry audit = fk_homeq_entry(req, "home_quarantine_letter");
-    audit.detail = json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
-    err = audit.detail
-              ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &audit)
+    struct fk_caller who;
+    fk_caller_of(req, &who);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:I}", "kind", kind, "action", action, "at", (json_int_t)at);
+    err = detail
+              ? fk_homeq_letter_record(db, id, cur.person_id, letter, step, at, now, &who, detail)
               : FK_ERR_NOMEM;
-    json_decref(audit.detail);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "accounts/accounts.h"
 #include "http/keyset.h"
 #include "residents/residents.h"
 #include "screening/screening_internal.h"
@@ -273,22 +274,15 @@ enum fk_err fk_grid_replace(struct fk_conn *db, int64_t campaign_id, int64_t use
 enum fk_err fk_grid_json(struct fk_conn *db, int64_t campaign_id, int64_t user_id, json_t **out)
 {
     struct fk_stmt *st;
-    int row;
+    struct fk_user u;
     *out = NULL;
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT username, display_name, region FROM users WHERE id = ?",
-                    "i", user_id);
+    enum fk_err err = fk_user_get(db, user_id, &u);
     if (err != FK_OK)
         return err;
-    if (!row) {
-        fk_stmt_free(st);
-        return FK_ERR_NOT_FOUND;
-    }
-    json_t *grid = json_pack("{s:I,s:s,s:s,s:s,s:[],s:I,s:I}", "user_id", (json_int_t)user_id,
-                             "username", fk_stmt_text(st, 0), "display_name", fk_stmt_text(st, 1),
-                             "user_region", fk_stmt_text(st, 2), "regions", "households",
-                             (json_int_t)0, "reached", (json_int_t)0);
-    fk_stmt_free(st);
+    json_t *grid =
+        json_pack("{s:I,s:s,s:s,s:s,s:[],s:I,s:I}", "user_id", (json_int_t)user_id, "username",
+                  u.username, "display_name", u.display_name, "user_region", u.region, "regions",
+                  "households", (json_int_t)0, "reached", (json_int_t)0);
     if (grid == NULL)
         return FK_ERR_NOMEM;
     /* One indexed range count per region: a worker has a few compounds. */
@@ -296,7 +290,7 @@ enum fk_err fk_grid_json(struct fk_conn *db, int64_t campaign_id, int64_t user_i
         db,
         "SELECT g.region, COALESCE(r.name, ''), COALESCE(r.level, 0), " OUTCOME_SUMS
         " FROM screening_grids g LEFT JOIN regions r ON r.code = g.region "
-        "LEFT JOIN households h ON h.region >= g.low AND h.region < g.high "
+        "LEFT JOIN household_directory h ON h.region >= g.low AND h.region < g.high "
         "LEFT JOIN screening_household_state s ON s.campaign_id = g.campaign_id AND "
         "s.household_id = h.id WHERE g.campaign_id = ? AND g.user_id = ? "
         "GROUP BY g.region, r.name, r.level ORDER BY g.region",
@@ -422,33 +416,18 @@ enum fk_err fk_visit_by_key(struct fk_conn *db, int64_t worker_id, const char *k
 enum fk_err fk_visit_household(struct fk_conn *db, int64_t id, char region[FK_REGION_CODE_LEN],
                                int *found)
 {
-    struct fk_stmt *st;
-    int row;
     region[0] = '\0';
-    enum fk_err err =
-        fk_db_query(db, &st, &row, "SELECT region FROM households WHERE id = ?", "i", id);
-    if (err != FK_OK)
-        return err;
-    *found = row;
-    if (row)
-        copy_text(region, FK_REGION_CODE_LEN, fk_stmt_text(st, 0));
-    fk_stmt_free(st);
-    return FK_OK;
+    enum fk_err err = fk_household_region(db, id, region);
+    *found = err == FK_OK;
+    return err == FK_ERR_NOT_FOUND ? FK_OK : err;
 }
 
 enum fk_err fk_visit_is_member(struct fk_conn *db, int64_t household_id, int64_t id, int *member)
 {
-    struct fk_stmt *st;
-    int row;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT 1 FROM persons WHERE id = ? AND household_id = ? AND "
-                                  "merged_into IS NULL",
-                                  "ii", id, household_id);
-    if (err != FK_OK)
-        return err;
-    *member = row;
-    fk_stmt_free(st);
-    return FK_OK;
+    struct fk_person p;
+    enum fk_err err = fk_person_get(db, id, &p);
+    *member = err == FK_OK && p.household_id == household_id && p.merged_into == 0;
+    return err == FK_ERR_NOT_FOUND ? FK_OK : err;
 }
 
 enum fk_err fk_visit_insert(struct fk_conn *db, const struct fk_visit_input *in, int64_t worker_id,
@@ -543,7 +522,8 @@ enum fk_err fk_visit_json(struct fk_conn *db, const struct fk_caller *who, int64
         "v.outcome, v.members_present, v.symptoms, v.note, v.visited_at, v.worker_id, "
         "COALESCE(u.username, ''), COALESCE(u.display_name, ''), v.idempotency_key, "
         "v.created_at, COALESCE(s.outcome, '') FROM screening_visits v "
-        "LEFT JOIN households h ON h.id = v.household_id LEFT JOIN users u ON u.id = v.worker_id "
+        "LEFT JOIN household_directory h ON h.id = v.household_id LEFT JOIN user_directory u ON "
+        "u.id = v.worker_id "
         "LEFT JOIN screening_household_state s ON s.campaign_id = v.campaign_id AND "
         "s.household_id = v.household_id WHERE v.id = ?",
         "i", visit_id);
@@ -622,7 +602,7 @@ static enum fk_err progress_by_region(struct fk_conn *db, const struct fk_campai
     int key_len = level == 2 ? 9 : level == 3 ? 12 : 15;
     char sql[768];
     snprintf(sql, sizeof(sql),
-             "SELECT substr(h.region, 1, %d), " OUTCOME_SUMS " FROM households h "
+             "SELECT substr(h.region, 1, %d), " OUTCOME_SUMS " FROM household_directory h "
              "LEFT JOIN screening_household_state s ON s.campaign_id = ? AND "
              "s.household_id = h.id WHERE h.region >= ? AND h.region < ? GROUP BY 1",
              key_len);
@@ -705,7 +685,7 @@ static enum fk_err progress_by_grid(struct fk_conn *db, const struct fk_campaign
         db,
         "SELECT COUNT(*), SUM(CASE WHEN s.outcome = 'reached' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN s.outcome = 'nobody_home' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN s.outcome = 'refused' THEN 1 ELSE 0 END) FROM households h "
+        "SUM(CASE WHEN s.outcome = 'refused' THEN 1 ELSE 0 END) FROM household_directory h "
         "LEFT JOIN screening_household_state s ON s.campaign_id = ? AND s.household_id = h.id "
         "WHERE h.region >= ? AND h.region < ?",
         &st);
@@ -724,8 +704,8 @@ static enum fk_err progress_by_grid(struct fk_conn *db, const struct fk_campaign
     err = fk_stmt_prepare(
         db,
         "SELECT g.user_id, COALESCE(u.display_name, ''), COALESCE(u.username, ''), " OUTCOME_SUMS
-        " FROM screening_grids g LEFT JOIN users u ON u.id = g.user_id "
-        "LEFT JOIN households h ON h.region >= g.low AND h.region < g.high "
+        " FROM screening_grids g LEFT JOIN user_directory u ON u.id = g.user_id "
+        "LEFT JOIN household_directory h ON h.region >= g.low AND h.region < g.high "
         "LEFT JOIN screening_household_state s ON s.campaign_id = g.campaign_id AND "
         "s.household_id = h.id WHERE g.campaign_id = ? AND g.region >= ? AND g.region < ? "
         "GROUP BY g.user_id, u.display_name, u.username ORDER BY g.user_id",
@@ -837,14 +817,15 @@ enum fk_err fk_pending(struct fk_conn *db, int64_t campaign_id, const char *scop
         "WHERE h.region >= ? AND h.region < ? AND (s.outcome IS NULL OR s.outcome <> 'reached')";
     /* The count needs no names; the page joins regions and heads. */
     char count_sql[1024], list_sql[1536];
-    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM households h%s%s%s", grid, where,
-             filter);
+    snprintf(count_sql, sizeof(count_sql), "SELECT COUNT(*) FROM household_directory h%s%s%s", grid,
+             where, filter);
     snprintf(list_sql, sizeof(list_sql),
              "SELECT h.id, h.region, COALESCE(r.name, ''), h.address, COALESCE(hp.name, ''), "
              "s.outcome, COALESCE(s.last_visited_at, 0), COALESCE(s.visits, 0), (SELECT COUNT(*) "
-             "FROM persons m WHERE m.household_id = h.id AND m.merged_into IS NULL) FROM "
-             "households h LEFT JOIN regions r ON r.code = h.region LEFT JOIN persons hp ON hp.id "
-             "= h.head_person_id%s%s%s ORDER BY h.region, h.id LIMIT ? OFFSET ?",
+             "FROM person_directory m WHERE m.household_id = h.id AND m.merged_into IS NULL) FROM "
+             "household_directory h LEFT JOIN regions r ON r.code = h.region "
+             "LEFT JOIN person_directory hp ON hp.id = h.head_person_id%s%s%s "
+             "ORDER BY h.region, h.id LIMIT ? OFFSET ?",
              grid, where, filter);
     struct campaign_list l = {campaign_id, worker_id, scope, outcome, NULL};
     struct fk_list_query q = {count_sql, list_sql, pending_bind, &l, pending_row, NULL};
@@ -901,10 +882,10 @@ enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t ca
              "COALESCE(r.name, ''), a.visit_id, v.visited_at, g.user_id, "
              "COALESCE(u.display_name, '') FROM screening_arrivals a "
              "LEFT JOIN persons p ON p.id = a.person_id "
-             "LEFT JOIN households h ON h.id = a.household_id "
+             "LEFT JOIN household_directory h ON h.id = a.household_id "
              "LEFT JOIN regions r ON r.code = a.region "
              "LEFT JOIN screening_visits v ON v.id = a.visit_id%s "
-             "LEFT JOIN users u ON u.id = g.user_id%s ORDER BY a.id DESC LIMIT ? OFFSET ?",
+             "LEFT JOIN user_directory u ON u.id = g.user_id%s ORDER BY a.id DESC LIMIT ? OFFSET ?",
              grid, where);
     struct campaign_list l = {campaign_id, worker_id, scope, NULL, who};
     struct fk_list_query q = {count_sql, list_sql, flags_bind, &l, flag_row, &l};
@@ -920,11 +901,12 @@ static void arrivals_text(struct fk_conn *db, int64_t visit_id, char *out, size_
     size_t used = 0;
     out[0] = '\0';
     *concern = 0;
-    if (fk_stmt_prepare(db,
-                        "SELECT COALESCE(p.name, ''), a.origin_name, a.arrived_on, a.concern "
-                        "FROM screening_arrivals a LEFT JOIN persons p ON p.id = a.person_id "
-                        "WHERE a.visit_id = ? ORDER BY a.id",
-                        &st) != FK_OK)
+    if (fk_stmt_prepare(
+            db,
+            "SELECT COALESCE(p.name, ''), a.origin_name, a.arrived_on, a.concern "
+            "FROM screening_arrivals a LEFT JOIN person_directory p ON p.id = a.person_id "
+            "WHERE a.visit_id = ? ORDER BY a.id",
+            &st) != FK_OK)
         return;
     if (fk_stmt_bind_int64(st, 1, visit_id) == FK_OK)
         while (fk_stmt_step(st) == FK_OK && used < size) {
@@ -1008,18 +990,19 @@ enum fk_err fk_visit_each(struct fk_conn *db, int64_t campaign_id, const char *s
     if (worker_id)
         fk_where_add(&w, "g.user_id = ?", "i", worker_id);
     char sql[2560];
-    snprintf(sql, sizeof(sql),
-             "SELECT v.id, v.visited_at, v.household_id, v.region, COALESCE(r.name, ''), "
-             "COALESCE(h.address, ''), COALESCE(hp.name, ''), v.outcome, v.members_present, "
-             "v.symptoms, COALESCE(v.note, ''), COALESCE(u.display_name, '') "
-             "FROM screening_visits v LEFT JOIN households h ON h.id = v.household_id "
-             "LEFT JOIN regions r ON r.code = v.region "
-             "LEFT JOIN persons hp ON hp.id = h.head_person_id "
-             "LEFT JOIN users u ON u.id = v.worker_id%s%s AND v.id > ? ORDER BY v.id LIMIT %d",
-             worker_id ? " JOIN screening_grids g ON g.campaign_id = v.campaign_id AND "
-                         "v.region >= g.low AND v.region < g.high"
-                       : "",
-             w.sql, VISIT_BATCH);
+    snprintf(
+        sql, sizeof(sql),
+        "SELECT v.id, v.visited_at, v.household_id, v.region, COALESCE(r.name, ''), "
+        "COALESCE(h.address, ''), COALESCE(hp.name, ''), v.outcome, v.members_present, "
+        "v.symptoms, COALESCE(v.note, ''), COALESCE(u.display_name, '') "
+        "FROM screening_visits v LEFT JOIN household_directory h ON h.id = v.household_id "
+        "LEFT JOIN regions r ON r.code = v.region "
+        "LEFT JOIN person_directory hp ON hp.id = h.head_person_id "
+        "LEFT JOIN user_directory u ON u.id = v.worker_id%s%s AND v.id > ? ORDER BY v.id LIMIT %d",
+        worker_id ? " JOIN screening_grids g ON g.campaign_id = v.campaign_id AND "
+                    "v.region >= g.low AND v.region < g.high"
+                  : "",
+        w.sql, VISIT_BATCH);
     struct visit_walk walk = {db, json_array(), row, ctx};
     if (walk.rows == NULL)
         return FK_ERR_NOMEM;
@@ -1060,19 +1043,17 @@ enum fk_err fk_campaign_update(struct fk_conn *db, const struct fk_caller *who,
 
 enum fk_err fk_grid_worker(struct fk_conn *db, int64_t user_id, struct fk_grid_worker *out)
 {
-    struct fk_stmt *st;
+    struct fk_user u;
     memset(out, 0, sizeof(*out));
-    enum fk_err err =
-        fk_db_query(db, &st, &out->found,
-                    "SELECT role, region_prefix, disabled FROM users WHERE id = ?", "i", user_id);
+    enum fk_err err = fk_user_get(db, user_id, &u);
+    if (err == FK_ERR_NOT_FOUND)
+        return FK_OK;
     if (err != FK_OK)
         return err;
-    if (out->found) {
-        copy_text(out->role, sizeof(out->role), fk_stmt_text(st, 0));
-        copy_text(out->prefix, sizeof(out->prefix), fk_stmt_text(st, 1));
-        out->disabled = fk_stmt_int64(st, 2) != 0;
-    }
-    fk_stmt_free(st);
+    out->found = 1;
+    copy_text(out->role, sizeof(out->role), u.role_name);
+    copy_text(out->prefix, sizeof(out->prefix), u.prefix);
+    out->disabled = u.disabled != 0;
     return FK_OK;
 }
 
@@ -1187,9 +1168,11 @@ enum fk_err fk_screening_workers(struct fk_conn *db, const char *jurisdiction, c
     }
     char count_sql[1536], list_sql[1792];
     snprintf(count_sql, sizeof(count_sql),
-             "SELECT COUNT(*) FROM users u LEFT JOIN regions r ON r.code = u.region%s", w.sql);
+             "SELECT COUNT(*) FROM user_directory u LEFT JOIN regions r ON r.code = u.region%s",
+             w.sql);
     snprintf(list_sql, sizeof(list_sql),
-             "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '') FROM users "
+             "SELECT u.id, u.username, u.display_name, u.region, COALESCE(r.name, '') FROM "
+             "user_directory "
              "u LEFT JOIN regions r ON r.code = u.region%s ORDER BY u.region, u.id LIMIT ? "
              "OFFSET ?",
              w.sql);
