@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/caller.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -153,10 +154,7 @@ enum fk_err fk_code_keys_ensure(struct fk_conn *db, int *created)
     fk_stmt_free(st);
     if (err == FK_OK && !row)
         err = insert_key(db, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
+    if ((err = fk_caller_finish(db, err)) != FK_OK) {
         /* Another server created the first key at the same moment: it exists. */
         return err == FK_ERR_CONFLICT ? FK_OK : err;
     }
@@ -178,12 +176,8 @@ enum fk_err fk_code_keys_rotate(struct fk_conn *db, uint32_t *key_id)
                     "i", fk_now());
     if (err == FK_OK)
         err = insert_key(db, key_id);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
+    if ((err = fk_caller_finish(db, err)) != FK_OK)
         return err;
-    }
     fk_codes_keys_changed();
     return FK_OK;
 }
@@ -272,9 +266,5 @@ enum fk_err fk_code_revoke_audited(struct fk_conn *db, enum fk_code_type type, i
         err = fk_code_revoke(db, type, object_id, reason, audit->actor_id);
     if (err == FK_OK)
         err = fk_audit_write(db, audit);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
+    return fk_caller_finish(db, err);
 }

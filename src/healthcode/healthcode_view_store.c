@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "healthcode/healthcode_internal.h"
 #include "http/http.h"
+#include "http/caller.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,15 +34,6 @@ static enum fk_err audit_person(struct fk_conn *db, const struct fk_audit_entry 
                                 const char *action, int64_t person_id, json_t *detail)
 {
     return fk_health_audit(db, base, action, "person", person_id, person_id, detail);
-}
-
-enum fk_err fk_health_tx_end(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
 }
 
 enum fk_err fk_health_person_in_scope(struct fk_conn *db, int64_t id, const char *scope,
@@ -147,10 +139,7 @@ enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id, json_t
         err = fk_db_begin(db);
         if (err == FK_OK)
             err = fk_health_refresh(db, person_id);
-        if (err == FK_OK)
-            err = fk_db_commit(db);
-        else
-            fk_db_rollback(db);
+        err = fk_caller_finish(db, err);
     }
     if (err == FK_OK)
         err = code_json(db, person_id, set, out);
@@ -385,7 +374,7 @@ enum fk_err fk_health_staff_fact_add(struct fk_conn *db, const struct fk_staff_f
         err = audit_person(db, audit, "health_fact_create", in->person_id, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_health_fact_lookup(struct fk_conn *db, int64_t fact_id, const char *scope,
@@ -434,7 +423,7 @@ enum fk_err fk_health_staff_fact_end(struct fk_conn *db, int64_t fact_id, int64_
         err = audit_person(db, audit, "health_fact_end", person_id, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 /* ---------- the rule-set schedule ---------- */
@@ -494,5 +483,5 @@ enum fk_err fk_hrules_schedule_add(struct fk_conn *db, const char *name, int64_t
     if (err == FK_OK)
         err = fk_audit_write(db, &e);
     json_decref(detail);
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }

@@ -12,6 +12,7 @@
 #include "core/events.h"
 #include "core/log.h"
 #include "healthcode/healthcode.h"
+#include "http/caller.h"
 #include "http/ledger.h"
 #include "residents/residents.h"
 
@@ -182,10 +183,7 @@ void fk_selfservice_post_report(struct fk_req *req)
     }
     if (err == FK_OK)
         err = fk_health_code_get(db, person, &code);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
+    if ((err = fk_caller_finish(db, err)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }

@@ -15,16 +15,7 @@
 #include "core/clock.h"
 #include "id/id.h"
 #include "residents/residents.h"
-
-/* Commits after a successful change, else rolls back; returns the outcome. */
-static enum fk_err tx_end(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
+#include "http/caller.h"
 
 /* `base` (borrowed) as `action` about `person_id`. */
 static enum fk_err audit_as(struct fk_conn *db, const struct fk_audit_entry *base,
@@ -74,7 +65,7 @@ enum fk_err fk_otp_issue(struct fk_conn *db, const struct fk_pii_key *key, const
                         "ttii", blind, hash, now, now + FK_OTP_TTL);
     }
     /* A refused request still counts against the day (it is committed). */
-    err = tx_end(db, err);
+    err = fk_caller_finish(db, err);
     if (err != FK_OK && out->sending)
         sodium_memzero(out->code, sizeof(out->code));
     return err;
@@ -218,7 +209,7 @@ enum fk_err fk_resident_sign_in(struct fk_conn *db, const struct fk_pii_key *key
         err = fk_audit_write(db, &e);
         json_decref(detail);
     }
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 /* --- the account as GET /me shows it --- */
@@ -359,7 +350,7 @@ enum fk_err fk_selfservice_link(struct fk_conn *db, int64_t user_id, int64_t per
             "ttii", region, prefix, now, user_id);
     if (err == FK_OK)
         err = audit_as(db, audit, "resident_link", "person", person, NULL);
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_family_full(struct fk_conn *db, int64_t user_id, int *full)
@@ -424,7 +415,7 @@ enum fk_err fk_family_add(struct fk_conn *db, const struct fk_pii_key *key,
         err = audit_as(db, audit, "resident_family_add", "person", *person, detail);
         json_decref(detail);
     }
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_family_remove(struct fk_conn *db, int64_t user_id, int64_t person,
@@ -442,5 +433,5 @@ enum fk_err fk_family_remove(struct fk_conn *db, int64_t user_id, int64_t person
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
         err = audit_as(db, audit, "resident_family_remove", "person", person, NULL);
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
