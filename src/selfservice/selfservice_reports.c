@@ -81,11 +81,9 @@ static int symptoms_or_reply(struct fk_req *req, char *out, size_t size, int *fe
 
 void fk_selfservice_post_report(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
+    struct fk_conn *db;
     int64_t person = 0;
-    if (fk_selfservice_person_or_reply(req, db, 1, &person) != 0)
+    if (fk_selfservice_person_or_reply(req, 1, &db, &person) != 0)
         return;
     const char *date, *note = NULL;
     if (fk_json_str_or_reply(req, "date", 1, 10, &date) != 0)
@@ -218,11 +216,9 @@ static json_t *report_json(struct fk_stmt *st, int first)
 
 void fk_selfservice_list_my_reports(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
+    struct fk_conn *db;
     int64_t person = 0;
-    if (fk_selfservice_person_or_reply(req, db, 0, &person) != 0)
+    if (fk_selfservice_person_or_reply(req, 0, &db, &person) != 0)
         return;
     struct fk_stmt *st = NULL;
     int row = 0;
