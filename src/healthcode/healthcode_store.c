@@ -366,8 +366,8 @@ static enum fk_err refresh_one(struct writer *w, const struct fk_harea *areas, s
     struct fk_stmt *st = NULL;
     int row = 0;
     char region[24] = "";
-    enum fk_err err =
-        fk_db_query(w->db, &st, &row, "SELECT region FROM persons WHERE id = ?", "i", person_id);
+    enum fk_err err = fk_db_query(
+        w->db, &st, &row, "SELECT region FROM person_directory WHERE id = ?", "i", person_id);
     if (err != FK_OK)
         return err;
     if (row)
@@ -451,7 +451,8 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
         fk_store_in_region("p.region", in_region, sizeof(in_region));
         int64_t total = 0;
         snprintf(sql, sizeof(sql),
-                 "SELECT COUNT(*) FROM persons p WHERE p.merged_into IS NULL AND %s", in_region);
+                 "SELECT COUNT(*) FROM person_directory p WHERE p.merged_into IS NULL AND %s",
+                 in_region);
         struct fk_stmt *cst = NULL;
         if ((err = fk_stmt_prepare(db, sql, &cst)) == FK_OK &&
             (err = fk_stmt_bind_region(cst, 1, p)) == FK_OK && (err = fk_stmt_step(cst)) == FK_OK)
@@ -462,7 +463,7 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
         /* Facts that can still matter: open, or ended within the longest
          * look-back of the set. */
         snprintf(sql, sizeof(sql),
-                 "SELECT " FACT_COLUMNS " FROM health_facts f JOIN persons p ON p.id = "
+                 "SELECT " FACT_COLUMNS " FROM health_facts f JOIN person_directory p ON p.id = "
                  "f.person_id WHERE (f.ended_at IS NULL OR f.ended_at > ?) AND %s ORDER BY "
                  "f.person_id, f.id",
                  in_region);
@@ -479,8 +480,8 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
         if (err != FK_OK)
             goto done;
         snprintf(sql, sizeof(sql),
-                 "SELECT p.id, p.region FROM persons p WHERE p.merged_into IS NULL AND %s ORDER "
-                 "BY p.id",
+                 "SELECT p.id, p.region FROM person_directory p WHERE p.merged_into IS NULL AND %s "
+                 "ORDER BY p.id",
                  in_region);
         if ((err = fk_stmt_prepare(db, sql, &persons)) != FK_OK ||
             (err = fk_stmt_bind_region(persons, 1, p)) != FK_OK)
@@ -608,10 +609,11 @@ enum fk_err fk_health_sweep(struct fk_conn *db, int64_t *done)
      * never rescanned, so they do not count). */
     struct fk_stmt *st = NULL;
     int row = 0;
-    err = fk_db_query(db, &st, &row,
-                      "SELECT 1 FROM health_codes c JOIN persons p ON p.id = c.person_id AND "
-                      "p.merged_into IS NULL WHERE c.rules_version <> ? LIMIT 1",
-                      "t", set->version);
+    err = fk_db_query(
+        db, &st, &row,
+        "SELECT 1 FROM health_codes c JOIN person_directory p ON p.id = c.person_id AND "
+        "p.merged_into IS NULL WHERE c.rules_version <> ? LIMIT 1",
+        "t", set->version);
     fk_stmt_free(st);
     if (err != FK_OK)
         return err;

@@ -115,7 +115,7 @@ void fk_selfservice_post_report(struct fk_req *req)
     enum fk_err err = fk_db_query(
         db, &st, &row,
         "SELECT p.region, COALESCE((SELECT h.id FROM health_reports h WHERE h.person_id = p.id "
-        "AND h.report_date = ?), 0) FROM persons p WHERE p.id = ?",
+        "AND h.report_date = ?), 0) FROM person_directory p WHERE p.id = ?",
         "ti", date, person);
     char region[19] = "";
     int64_t previous = 0;
