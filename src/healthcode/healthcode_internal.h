@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "healthcode/healthcode.h"
+#include "healthcode/healthcode_json.h"
 #include "store/store.h"
 
 /* A rule-set file embedded at build time (cmake/embed_files.cmake). */

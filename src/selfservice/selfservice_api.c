@@ -14,7 +14,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
-#include "healthcode/healthcode.h"
+#include "healthcode/healthcode_json.h"
 #include "http/lookup.h"
 #include "id/id.h"
 #include "regions/regions.h"
