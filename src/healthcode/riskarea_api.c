@@ -234,6 +234,27 @@ static int area_or_reply(struct fk_req *req, struct fk_conn *db, int change,
     return 0;
 }
 
+/* Replies `code` naming "level": "按<set>，<level><rule><target>". */
+static void step_refused(struct fk_req *req, enum fk_ecode code, const struct fk_hrules *set,
+                         int level, const char *rule, const char *target)
+{
+    char msg[400];
+    snprintf(msg, sizeof(msg), "按%s，%s%s%s", set->title, fk_risk_level_label(level), rule,
+             target);
+    fk_reply_errf(req, code, "level", msg);
+}
+
+/* Replies FK_E_RISK_TOO_EARLY: `step` may `verb` (降级, 解除) from `due` on. */
+static void too_early(struct fk_req *req, const struct fk_hrules *set,
+                      const struct fk_hrule_step *step, int64_t due, const char *verb)
+{
+    char msg[400], at[FK_RFC3339_LEN];
+    fk_time_format(due, at);
+    snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可%s（最早 %s）", set->title,
+             step->days_without_case, verb, at);
+    fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
+}
+
 static void patch_area(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -277,19 +298,12 @@ static void patch_area(struct fk_req *req)
         const struct fk_hrule_step *step = NULL;
         int64_t due = fk_risk_step_due_at(set, &ar, &step);
         if (step == NULL || step->then == 0 || level != step->then) {
-            char msg[400];
-            snprintf(msg, sizeof(msg), "按%s，%s只能降为%s", set->title,
-                     fk_risk_level_label(ar.a.level),
-                     step && step->then ? fk_risk_level_label(step->then) : "（不能降级）");
-            fk_reply_errf(req, FK_E_RISK_DOWNGRADE, "level", msg);
+            step_refused(req, FK_E_RISK_DOWNGRADE, set, ar.a.level, "只能降为",
+                         step && step->then ? fk_risk_level_label(step->then) : "（不能降级）");
             return;
         }
         if (due > now || (has_case && last_case + (int64_t)step->days_without_case * DAY > now)) {
-            char msg[400], at[FK_RFC3339_LEN];
-            fk_time_format(due, at);
-            snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可降级（最早 %s）",
-                     set->title, step->days_without_case, at);
-            fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
+            too_early(req, set, step, due, "降级");
             return;
         }
     }
@@ -330,19 +344,12 @@ static void lift_area(struct fk_req *req)
         const struct fk_hrule_step *step = NULL;
         int64_t due = fk_risk_step_due_at(set, &ar, &step);
         if (step == NULL || step->then != 0) {
-            char msg[400];
-            snprintf(msg, sizeof(msg), "按%s，%s须先降为%s", set->title,
-                     fk_risk_level_label(ar.a.level),
-                     step ? fk_risk_level_label(step->then) : "更低等级");
-            fk_reply_errf(req, FK_E_RISK_LIFT_NOT_ALLOWED, "level", msg);
+            step_refused(req, FK_E_RISK_LIFT_NOT_ALLOWED, set, ar.a.level, "须先降为",
+                         step ? fk_risk_level_label(step->then) : "更低等级");
             return;
         }
         if (due > now) {
-            char msg[400], at[FK_RFC3339_LEN];
-            fk_time_format(due, at);
-            snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可解除（最早 %s）",
-                     set->title, step->days_without_case, at);
-            fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
+            too_early(req, set, step, due, "解除");
             return;
         }
     }
