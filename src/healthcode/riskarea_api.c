@@ -82,6 +82,16 @@ static int active_set_or_reply(struct fk_req *req, struct fk_conn *db, int64_t n
     return 0;
 }
 
+/* A body of only `keys` (static names), then the rule set in force at `now`
+ * into *set; -1 after replying. */
+static int body_and_set_or_reply(struct fk_req *req, struct fk_conn *db, const char *const *keys,
+                                 int64_t now, const struct fk_hrules **set)
+{
+    if (fk_health_known_keys_or_reply(req, keys) != 0)
+        return -1;
+    return active_set_or_reply(req, db, now, set);
+}
+
 static int level_or_reply(struct fk_req *req, const struct fk_hrules *set, const char *text)
 {
     int level = fk_risk_level_from_name(text);
@@ -103,11 +113,9 @@ static void declare_area(struct fk_req *req)
     if (db == NULL)
         return;
     static const char *const keys[] = {"region", "level", "from", "until", "name", NULL};
-    if (fk_health_known_keys_or_reply(req, keys) != 0)
-        return;
     int64_t now = fk_now();
     const struct fk_hrules *set = NULL;
-    if (active_set_or_reply(req, db, now, &set) != 0)
+    if (body_and_set_or_reply(req, db, keys, now, &set) != 0)
         return;
     enum fk_err err;
     const char *region_text, *level_text, *name_text;
@@ -262,11 +270,9 @@ static void patch_area(struct fk_req *req)
     if (db == NULL || area_or_reply(req, db, 1, &ar) != 0)
         return;
     static const char *const keys[] = {"level", "until", "last_case_at", "reason", NULL};
-    if (fk_health_known_keys_or_reply(req, keys) != 0)
-        return;
     int64_t now = fk_now();
     const struct fk_hrules *set = NULL;
-    if (active_set_or_reply(req, db, now, &set) != 0)
+    if (body_and_set_or_reply(req, db, keys, now, &set) != 0)
         return;
     enum fk_err err;
     const char *level_text, *reason;
