@@ -126,6 +126,17 @@ enum fk_err fk_user_by_username_in_scope(struct fk_conn *db, const char *usernam
                                          const char *prefix, struct fk_user *out) FK_MUST_CHECK;
 
 /* lookups added for the codes modules */
+/* Writes of resident self-service accounts (src/selfservice), in
+ * accounts_lookup_codes.c. Both run inside the caller's transaction. */
+/* Creates the user of a resident account: role 'resident', no usable
+ * password ("!" is no argon2id hash), `username`, `display_name`, `region`
+ * and `prefix` (all borrowed), created and updated at `now`; *id its id. */
+enum fk_err fk_user_create_resident(struct fk_conn *db, const char *username,
+                                    const char *display_name, const char *region,
+                                    const char *prefix, int64_t now, int64_t *id) FK_MUST_CHECK;
+/* Moves user `id` to `region` and `prefix` (borrowed), updated at `now`. */
+enum fk_err fk_user_set_region(struct fk_conn *db, int64_t id, const char *region,
+                               const char *prefix, int64_t now) FK_MUST_CHECK;
 
 
 

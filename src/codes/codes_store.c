@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/caller.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -15,86 +16,94 @@
 
 #define SEAL_CONTEXT "signing_key"
 
+struct key_rows {
+    struct fk_code_key *out;
+    size_t max, *n;
+};
+
+/* One signing key row into the next slot (rows beyond `max` are skipped). */
+static enum fk_err key_row(struct fk_stmt *st, void *ctx)
+{
+    struct key_rows *c = ctx;
+    if (*c->n >= c->max)
+        return FK_OK;
+    struct fk_code_key *k = &c->out[*c->n];
+    memset(k, 0, sizeof(*k));
+    const char *b64 = fk_stmt_text(st, 1);
+    size_t pk_len = 0;
+    if (b64 == NULL ||
+        sodium_base642bin(k->public_key, sizeof(k->public_key), b64, strlen(b64), NULL, &pk_len,
+                          NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        pk_len != 32) {
+        fk_log_msg(FK_LOG_ERROR, "codes_bad_public_key", "a signing key row is damaged");
+        return FK_OK;
+    }
+    k->key_id = (uint32_t)fk_stmt_int64(st, 0);
+    const char *state = fk_stmt_text(st, 2);
+    k->active = state != NULL && strcmp(state, "active") == 0;
+    k->created_at = fk_stmt_int64(st, 3);
+    k->retired_at = fk_stmt_int64(st, 4);
+    (*c->n)++;
+    return FK_OK;
+}
+
 enum fk_err fk_codes_store_keys(struct fk_conn *db, struct fk_code_key *out, size_t max, size_t *n)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
     *n = 0;
     /* Only keys still trusted: the cap then bounds rotations per 31 days, not ever. */
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT key_id, public_key, state, created_at, retired_at "
-                                  "FROM signing_keys WHERE state = 'active' OR retired_at > ? "
-                                  "ORDER BY id DESC",
-                                  "i", fk_now() - FK_CODE_MAX_VALIDITY);
-    while (err == FK_OK && row && *n < max) {
-        struct fk_code_key *k = &out[*n];
-        memset(k, 0, sizeof(*k));
-        const char *b64 = fk_stmt_text(st, 1);
-        size_t pk_len = 0;
-        if (b64 == NULL ||
-            sodium_base642bin(k->public_key, sizeof(k->public_key), b64, strlen(b64), NULL, &pk_len,
-                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            pk_len != 32) {
-            fk_log_msg(FK_LOG_ERROR, "codes_bad_public_key", "a signing key row is damaged");
-        } else {
-            k->key_id = (uint32_t)fk_stmt_int64(st, 0);
-            const char *state = fk_stmt_text(st, 2);
-            k->active = state != NULL && strcmp(state, "active") == 0;
-            k->created_at = fk_stmt_int64(st, 3);
-            k->retired_at = fk_stmt_int64(st, 4);
-            (*n)++;
-        }
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
-    return err;
-}
-
-/* Calls `take` per row (id, code_type, object_id, revoked_at) of a query
- * just run. */
-static enum fk_err revocations_take(struct fk_stmt *st, int row, enum fk_err err,
-                                    fk_codes_revocation_fn take, void *ctx)
-{
-    while (err == FK_OK && row) {
-        take(ctx, fk_stmt_int64(st, 0), (int)fk_stmt_int64(st, 1), fk_stmt_int64(st, 2),
-             fk_stmt_int64(st, 3));
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
-    return err;
-}
-
-/* The revocations matching `where` (one '?' bound to `value`), at most
- * `limit`, through `take`. */
-static enum fk_err revocations_walk(struct fk_conn *db, const char *where, int64_t value,
-                                    int64_t limit, fk_codes_revocation_fn take, void *ctx)
-{
-    char sql[200];
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "(state = 'active' OR retired_at > ?)", "i", fk_now() - FK_CODE_MAX_VALIDITY);
+    char sql[128 + FK_WHERE_SQL_MAX];
     snprintf(sql, sizeof(sql),
-             "SELECT id, code_type, object_id, revoked_at FROM revocations WHERE %s LIMIT ?",
-             where);
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row, sql, "ii", value, limit);
-    return revocations_take(st, row, err, take, ctx);
+             "SELECT key_id, public_key, state, created_at, retired_at FROM signing_keys%s "
+             "ORDER BY id DESC",
+             w.sql);
+    struct key_rows c = {out, max, n};
+    return fk_where_each(db, sql, &w, NULL, 0, key_row, &c, NULL, NULL);
+}
+
+struct revocation_rows {
+    fk_codes_revocation_fn take;
+    void *ctx;
+};
+
+/* Calls `take` with a row (id, code_type, object_id, revoked_at). */
+static enum fk_err revocation_row(struct fk_stmt *st, void *ctx)
+{
+    struct revocation_rows *c = ctx;
+    c->take(c->ctx, fk_stmt_int64(st, 0), (int)fk_stmt_int64(st, 1), fk_stmt_int64(st, 2),
+            fk_stmt_int64(st, 3));
+    return FK_OK;
+}
+
+/* The revocations matching `clause` (one '?' bound to `value`) in `order`, at
+ * most `limit`, through `take`. */
+static enum fk_err revocations_walk(struct fk_conn *db, const char *clause, const char *order,
+                                    int64_t value, int64_t limit, fk_codes_revocation_fn take,
+                                    void *ctx)
+{
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, clause, "i", value);
+    char sql[128 + FK_WHERE_SQL_MAX];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, code_type, object_id, revoked_at FROM revocations%s ORDER BY %s LIMIT ?",
+             w.sql, order);
+    struct revocation_rows c = {take, ctx};
+    return fk_where_each(db, sql, &w, &limit, 1, revocation_row, &c, NULL, NULL);
 }
 
 enum fk_err fk_codes_store_revocations(struct fk_conn *db, int64_t after_row,
                                        fk_codes_revocation_fn take, void *ctx)
 {
-    return revocations_walk(db, "id > ? ORDER BY id", after_row, INT64_MAX, take, ctx);
+    return revocations_walk(db, "id > ?", "id", after_row, INT64_MAX, take, ctx);
 }
 
 enum fk_err fk_codes_store_revoked_since(struct fk_conn *db, int64_t since, int64_t limit,
                                          fk_codes_revocation_fn take, void *ctx)
 {
-    return revocations_walk(db, "revoked_at >= ? ORDER BY revoked_at, id", since, limit, take, ctx);
+    return revocations_walk(db, "revoked_at >= ?", "revoked_at, id", since, limit, take, ctx);
 }
 
 /* Inserts a fresh key pair as the active key (active_slot 1); the caller
@@ -153,10 +162,7 @@ enum fk_err fk_code_keys_ensure(struct fk_conn *db, int *created)
     fk_stmt_free(st);
     if (err == FK_OK && !row)
         err = insert_key(db, NULL);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
+    if ((err = fk_caller_finish(db, err)) != FK_OK) {
         /* Another server created the first key at the same moment: it exists. */
         return err == FK_ERR_CONFLICT ? FK_OK : err;
     }
@@ -178,12 +184,8 @@ enum fk_err fk_code_keys_rotate(struct fk_conn *db, uint32_t *key_id)
                     "i", fk_now());
     if (err == FK_OK)
         err = insert_key(db, key_id);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
+    if ((err = fk_caller_finish(db, err)) != FK_OK)
         return err;
-    }
     fk_codes_keys_changed();
     return FK_OK;
 }
@@ -272,9 +274,5 @@ enum fk_err fk_code_revoke_audited(struct fk_conn *db, enum fk_code_type type, i
         err = fk_code_revoke(db, type, object_id, reason, audit->actor_id);
     if (err == FK_OK)
         err = fk_audit_write(db, audit);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
+    return fk_caller_finish(db, err);
 }

@@ -11,7 +11,6 @@
 #define FK_HEALTHCODE_HEALTHCODE_H
 
 #include <stddef.h>
-#include <jansson.h>
 #include <stdint.h>
 #include "core/err.h"
 #include "store/store.h"
@@ -93,15 +92,6 @@ struct fk_health_code {
  * The reasons are read with the HTTP API (GET /api/v1/persons/{id}/health-code). */
 enum fk_err fk_health_code_get(struct fk_conn *db, int64_t person_id,
                                struct fk_health_code *out) FK_MUST_CHECK;
-
-/* The person's current code as GET /api/v1/persons/{id}/health-code answers
- * it ({"color","label","reasons":[{"rule","color","label","cause","since",
- * "until"}],"since","rules_version",…}), re-evaluated first when stale (a
- * reason expired or another rule set is in force: that write is its own
- * transaction, so the caller must not be in one). `*out` is the caller's. No
- * jurisdiction check and no audit entry here: the caller does both. */
-enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id,
-                                   json_t **out) FK_MUST_CHECK;
 
 /* Check-ins just recorded (FK_EVENT_CHECKIN_RECORDED, published by
  * src/venues inside the check-in's transaction): who, when, and the region

@@ -5,8 +5,10 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/parse.h"
+#include "healthcode/healthcode_handler.h"
 #include "healthcode/healthcode_internal.h"
-#include "http/http.h"
+#include "http/caller.h"
+#include "http/lookup.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -19,50 +21,15 @@
 #define FACT_WRITERS                                                                               \
     (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_TRACER | FK_ROLE_QUARANTINE_STAFF)
 
-static int invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
-
 /* The person {id} of the path inside the caller's jurisdiction: *region.
  * -1 after replying 404. */
 static int person_or_reply(struct fk_req *req, struct fk_conn *db, const char *param, int64_t *id,
                            char region[24])
 {
-    if (fk_parse_int64(fk_req_param(req, param), 1, INT64_MAX, id) != FK_OK) {
-        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
+    if (fk_path_id_or_reply(req, param, FK_E_HEALTH_PERSON_NOT_FOUND, "id", id) != 0)
         return -1;
-    }
     enum fk_err err = fk_health_person_in_scope(db, *id, req->actor.prefix, region);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
-        return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
-    return 0;
-}
-
-/* The request's actor, IP and region as the base of an audit entry. */
-static struct fk_audit_entry audit_base(const struct fk_req *req)
-{
-    return (struct fk_audit_entry){.actor_id = req->actor.user_id,
-                                   .actor = req->actor.username,
-                                   .region = req->actor.region,
-                                   .ip = req->ip};
-}
-
-static void audit_person(struct fk_req *req, enum fk_err *err, const char *action,
-                         int64_t person_id, json_t *detail)
-{
-    char id_text[24];
-    snprintf(id_text, sizeof(id_text), "%lld", (long long)person_id);
-    if (*err == FK_OK)
-        *err = fk_audit_req(req, action, "person", id_text, person_id, detail);
-    json_decref(detail);
+    return fk_found_or_reply(req, err, NULL, FK_E_HEALTH_PERSON_NOT_FOUND, "id");
 }
 
 static void get_code(struct fk_req *req)
@@ -74,16 +41,15 @@ static void get_code(struct fk_req *req)
         return;
     json_t *body = NULL;
     enum fk_err err = fk_health_code_current(db, id, &body);
-    audit_person(req, &err, "health_code_read", id, NULL);
-    if (err != FK_OK) {
-        json_decref(body);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, body);
+    fk_req_audit(req, &err, "health_code_read", "person", id, id, NULL);
+    fk_reply_result(req, err, 200, body);
 }
 
-static void get_history(struct fk_req *req)
+/* A page of one person's records (`read_page`: their code history or their
+ * facts), the read audited as `action`. */
+static void person_page(struct fk_req *req, const char *action,
+                        enum fk_err (*read_page)(struct fk_conn *, int64_t, int64_t, int64_t,
+                                                 json_t *, int64_t *))
 {
     struct fk_conn *db = fk_req_db(req);
     int64_t id, page, per_page, total = 0;
@@ -92,15 +58,14 @@ static void get_history(struct fk_req *req)
         fk_page_or_reply(req, &page, &per_page) != 0)
         return;
     json_t *items = json_array();
-    enum fk_err err =
-        items ? fk_health_history_page(db, id, page, per_page, items, &total) : FK_ERR_NOMEM;
-    audit_person(req, &err, "health_code_history_read", id, NULL);
-    if (err != FK_OK || items == NULL) {
-        json_decref(items);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    enum fk_err err = items ? read_page(db, id, page, per_page, items, &total) : FK_ERR_NOMEM;
+    fk_req_audit(req, &err, action, "person", id, id, NULL);
+    fk_reply_list(req, err, items, total, page, per_page);
+}
+
+static void get_history(struct fk_req *req)
+{
+    person_page(req, "health_code_history_read", fk_health_history_page);
 }
 
 static void get_stats(struct fk_req *req)
@@ -111,14 +76,8 @@ static void get_stats(struct fk_req *req)
         return;
     json_t *body = NULL;
     enum fk_err err = fk_health_stats(db, scope, &body);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_REGION_NOT_FOUND, "region");
+    if (fk_found_or_reply(req, err, NULL, FK_E_REGION_NOT_FOUND, "region") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     fk_reply_json(req, 200, body);
 }
 
@@ -130,32 +89,22 @@ static void post_recompute(struct fk_req *req)
     int64_t job_id = 0;
     enum fk_err err =
         fk_health_recompute_start(req->app, db, req->actor.user_id, req->actor.username, &job_id);
-    json_t *detail = json_pack("{s:I}", "job_id", (json_int_t)job_id);
-    if (err == FK_OK) /* the detail is borrowed */
-        err = fk_audit_req(req, "health_code_recompute", "job", NULL, 0, detail);
-    json_decref(detail);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));
+    fk_req_audit(req, &err, "health_code_recompute", "job", 0, 0,
+                 json_pack("{s:I}", "job_id", (json_int_t)job_id));
+    fk_reply_result(req, err, 202, json_pack("{s:I}", "job_id", (json_int_t)job_id));
 }
 
 /* ---------- facts recorded by staff ---------- */
 
-static int time_field_or_reply(struct fk_req *req, const char *name, int required, int *present,
-                               int64_t *out)
+/* Replies the fact `fact_id` as GET would show it with `status`, after the
+ * write that ended in `err`. */
+static void reply_fact(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t fact_id,
+                       unsigned status)
 {
-    const char *text;
-    *present = 0;
-    if (fk_json_str_or_reply(req, name, required, 40, &text) != 0)
-        return -1;
-    if (text == NULL)
-        return 0;
-    if (fk_time_parse(text, out) != FK_OK)
-        return invalid(req, name, "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
-    *present = 1;
-    return 0;
+    json_t *body = NULL;
+    if (err == FK_OK)
+        err = fk_health_fact_view(db, fact_id, &body);
+    fk_reply_result(req, err, status, body);
 }
 
 static void post_fact(struct fk_req *req)
@@ -167,41 +116,32 @@ static void post_fact(struct fk_req *req)
         return;
     static const char *const keys[] = {"kind",   "started_at", "ended_at", "level",
                                        "region", "detail",     NULL};
-    const char *key;
-    json_t *v;
-    json_object_foreach(req->json, key, v)
-    {
-        int ok = 0;
-        for (const char *const *k = keys; *k && !ok; k++)
-            ok = strcmp(*k, key) == 0;
-        if (!ok) {
-            invalid(req, key, "未知字段");
-            return;
-        }
-    }
+    if (fk_health_known_keys_or_reply(req, keys) != 0)
+        return;
     const char *kind_text, *level_text, *region, *detail;
     if (fk_json_str_or_reply(req, "kind", 1, 32, &kind_text) != 0)
         return;
     enum fk_health_fact_kind kind = fk_health_fact_from_name(kind_text);
     if (kind == 0) {
-        invalid(req, "kind",
-                "类型应为 case（病例）、close_contact（密接）、secondary_contact（次密接）、"
-                "central_quarantine（集中隔离）、home_quarantine（居家隔离）、risk_stay（到过风险"
-                "区）、risk_arrival（来自风险区）、arrival（外地抵达）、tests_owed（待检测）、"
-                "overdue_test（检测逾期）、fever（发热）或 pool_recall（混管召回）");
+        fk_reply_invalid(
+            req, "kind",
+            "类型应为 case（病例）、close_contact（密接）、secondary_contact（次密接）、"
+            "central_quarantine（集中隔离）、home_quarantine（居家隔离）、risk_stay（到过风险"
+            "区）、risk_arrival（来自风险区）、arrival（外地抵达）、tests_owed（待检测）、"
+            "overdue_test（检测逾期）、fever（发热）或 pool_recall（混管召回）");
         return;
     }
     int has_start, has_end;
     int64_t started_at = 0, ended_at = 0, now = fk_now();
-    if (time_field_or_reply(req, "started_at", 1, &has_start, &started_at) != 0 ||
-        time_field_or_reply(req, "ended_at", 0, &has_end, &ended_at) != 0)
+    if (fk_health_time_or_reply(req, "started_at", 1, &has_start, &started_at) != 0 ||
+        fk_health_time_or_reply(req, "ended_at", 0, &has_end, &ended_at) != 0)
         return;
     if (started_at > now + 300 || started_at < now - 366LL * 86400) {
-        invalid(req, "started_at", "开始时间应在一年内，且不晚于现在");
+        fk_reply_invalid(req, "started_at", "开始时间应在一年内，且不晚于现在");
         return;
     }
     if (has_end && ended_at < started_at) {
-        invalid(req, "ended_at", "结束时间不能早于开始时间");
+        fk_reply_invalid(req, "ended_at", "结束时间不能早于开始时间");
         return;
     }
     if (fk_json_str_or_reply(req, "level", 0, 8, &level_text) != 0 ||
@@ -210,7 +150,7 @@ static void post_fact(struct fk_req *req)
         return;
     int level = level_text ? fk_risk_level_from_name(level_text) : 0;
     if (level_text != NULL && level < 1) {
-        invalid(req, "level", "风险等级应为 high（高）、medium（中）或 low（低）");
+        fk_reply_invalid(req, "level", "风险等级应为 high（高）、medium（中）或 low（低）");
         return;
     }
     if ((kind == FK_FACT_RISK_STAY || kind == FK_FACT_RISK_ARRIVAL) && level_text == NULL) {
@@ -223,53 +163,29 @@ static void post_fact(struct fk_req *req)
         for (size_t i = 0; i < len; i++)
             digits = digits && region[i] >= '0' && region[i] <= '9';
         if (!digits) {
-            invalid(req, "region", "地区应为区划代码（2–18 位数字）");
+            fk_reply_invalid(req, "region", "地区应为区划代码（2–18 位数字）");
             return;
         }
     }
     if (kind == FK_FACT_ARRIVAL && (region == NULL || strlen(region) < 6)) {
-        invalid(req, "region", "外地抵达须填写来源县（市、区）的 6 位代码");
+        fk_reply_invalid(req, "region", "外地抵达须填写来源县（市、区）的 6 位代码");
         return;
     }
-    if (detail != NULL && !fk_text_plain(detail)) {
-        invalid(req, "detail", "说明含有控制字符");
+    if (fk_health_plain_or_reply(req, "detail", detail, "说明含有控制字符") != 0)
         return;
-    }
     int64_t source_id = 0, fact_id = 0;
     randombytes_buf(&source_id, sizeof(source_id));
     source_id = (source_id & INT64_MAX) | 1;
     struct fk_staff_fact fact = {id,         kind_text, level_text, region, detail,
                                  started_at, ended_at,  source_id,  now};
-    struct fk_audit_entry audit = audit_base(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     enum fk_err err = fk_health_staff_fact_add(db, &fact, &audit, &fact_id);
-    json_t *body = NULL;
-    if (err == FK_OK)
-        err = fk_health_fact_view(db, fact_id, &body);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 201, body);
+    reply_fact(req, db, err, fact_id, 201);
 }
 
 static void list_facts(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    int64_t id, page, per_page, total = 0;
-    char region[24];
-    if (db == NULL || person_or_reply(req, db, "id", &id, region) != 0 ||
-        fk_page_or_reply(req, &page, &per_page) != 0)
-        return;
-    json_t *items = json_array();
-    enum fk_err err =
-        items ? fk_health_facts_page(db, id, page, per_page, items, &total) : FK_ERR_NOMEM;
-    audit_person(req, &err, "health_facts_read", id, NULL);
-    if (err != FK_OK || items == NULL) {
-        json_decref(items);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    person_page(req, "health_facts_read", fk_health_facts_page);
 }
 
 static void end_fact(struct fk_req *req)
@@ -278,30 +194,22 @@ static void end_fact(struct fk_req *req)
     int64_t fact_id;
     if (db == NULL)
         return;
-    if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &fact_id) != FK_OK) {
-        fk_reply_err(req, FK_E_HEALTH_FACT_NOT_FOUND, "id");
+    if (fk_path_id_or_reply(req, "id", FK_E_HEALTH_FACT_NOT_FOUND, "id", &fact_id) != 0)
         return;
-    }
     struct fk_fact_row fact;
     enum fk_err err = fk_health_fact_lookup(db, fact_id, req->actor.prefix, &fact);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_HEALTH_FACT_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, NULL, FK_E_HEALTH_FACT_NOT_FOUND, "id") != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     int64_t person_id = fact.person_id, started_at = fact.started_at;
     int open = fact.open, staff = fact.staff;
     int has_end;
     int64_t ended_at = fk_now();
-    if (time_field_or_reply(req, "ended_at", 0, &has_end, &ended_at) != 0)
+    if (fk_health_time_or_reply(req, "ended_at", 0, &has_end, &ended_at) != 0)
         return;
     if (!has_end)
         ended_at = fk_now();
     if (ended_at < started_at || ended_at > fk_now() + 300) {
-        invalid(req, "ended_at", "结束时间应晚于开始时间，且不晚于现在");
+        fk_reply_invalid(req, "ended_at", "结束时间应晚于开始时间，且不晚于现在");
         return;
     }
     if (!staff) {
@@ -312,16 +220,9 @@ static void end_fact(struct fk_req *req)
         fk_reply_err(req, FK_E_HEALTH_FACT_ENDED, "id");
         return;
     }
-    struct fk_audit_entry audit = audit_base(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     err = fk_health_staff_fact_end(db, fact_id, person_id, ended_at, &audit);
-    json_t *body = NULL;
-    if (err == FK_OK)
-        err = fk_health_fact_view(db, fact_id, &body);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, body);
+    reply_fact(req, db, err, fact_id, 200);
 }
 
 /* ---------- rule sets ---------- */
@@ -408,19 +309,19 @@ static void post_schedule(struct fk_req *req)
     if (fk_json_str_or_reply(req, "name", 1, 64, &name) != 0)
         return;
     if (fk_hrules_find(name) == NULL) {
-        invalid(req, "name", "没有该名称的规则集（见 GET /api/v1/health-rules）");
+        fk_reply_invalid(req, "name", "没有该名称的规则集（见 GET /api/v1/health-rules）");
         return;
     }
-    if (time_field_or_reply(req, "effective_from", 1, &has_from, &from) != 0)
+    if (fk_health_time_or_reply(req, "effective_from", 1, &has_from, &from) != 0)
         return;
     if (from < now - 366LL * 86400 || from > now + 366LL * 86400) {
-        invalid(req, "effective_from", "生效时间应在前后一年之内");
+        fk_reply_invalid(req, "effective_from", "生效时间应在前后一年之内");
         return;
     }
     const struct fk_hrules *before = NULL, *after = NULL;
     int64_t id = 0, job_id = 0;
     enum fk_err err = fk_hrules_active(db, now, &before);
-    struct fk_audit_entry audit = audit_base(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     if (err == FK_OK)
         err = fk_hrules_schedule_add(db, name, from, now, &audit, &id);
     if (err != FK_OK) {

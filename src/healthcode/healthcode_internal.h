@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "healthcode/healthcode.h"
+#include "healthcode/healthcode_json.h"
 #include "store/store.h"
 
 /* A rule-set file embedded at build time (cmake/embed_files.cmake). */
@@ -283,9 +284,6 @@ struct fk_audit_entry;
 enum fk_err fk_health_audit(struct fk_conn *db, const struct fk_audit_entry *base,
                             const char *action, const char *target_type, int64_t id,
                             int64_t person_id, json_t *detail) FK_MUST_CHECK;
-/* Commits when `err` is FK_OK, else (or when the commit fails) rolls back:
- * the end of every change's transaction. */
-enum fk_err fk_health_tx_end(struct fk_conn *db, enum fk_err err) FK_MUST_CHECK;
 
 /* Person `id`'s region when they are live and under `scope`; else
  * FK_ERR_NOT_FOUND. */

@@ -44,55 +44,61 @@ static enum fk_err run_reset(struct fk_stmt *st)
     return err == FK_ERR_DONE ? FK_OK : err;
 }
 
+struct area_rows {
+    struct fk_harea *areas;
+    size_t n, cap;
+};
+
+/* One area in force into the growing array (a row of an unknown level is
+ * read and dropped). */
+static enum fk_err area_row(struct fk_stmt *st, void *ctx)
+{
+    struct area_rows *c = ctx;
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 16;
+        struct fk_harea *grown = realloc(c->areas, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return FK_ERR_NOMEM;
+        c->areas = grown;
+        c->cap = ncap;
+    }
+    struct fk_harea *a = &c->areas[c->n];
+    memset(a, 0, sizeof(*a));
+    a->id = fk_stmt_int64(st, 0);
+    a->level = fk_risk_level_from_name(fk_stmt_text(st, 1));
+    a->outside = (int)fk_stmt_int64(st, 2);
+    snprintf(a->region, sizeof(a->region), "%s", fk_stmt_text(st, 3));
+    snprintf(a->prefix, sizeof(a->prefix), "%s", fk_stmt_text(st, 4));
+    snprintf(a->county, sizeof(a->county), "%s", fk_stmt_text(st, 5));
+    snprintf(a->name, sizeof(a->name), "%s", fk_stmt_text(st, 6));
+    a->from = fk_stmt_int64(st, 7);
+    a->until = fk_stmt_is_null(st, 8) ? 0 : fk_stmt_int64(st, 8);
+    if (a->level > 0)
+        c->n++;
+    return FK_OK;
+}
+
 enum fk_err fk_hareas_load(struct fk_conn *db, int64_t now, struct fk_harea **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT id, level, outside, region, prefix, county, name, "
-                                  "from_at, until_at FROM risk_areas WHERE lifted_at IS NULL AND "
-                                  "(until_at IS NULL OR until_at > ?) ORDER BY id",
-                                  "i", now);
-    size_t cap = 0;
-    struct fk_harea *areas = NULL;
-    while (err == FK_OK && row) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct fk_harea *grown = realloc(areas, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                err = FK_ERR_NOMEM;
-                break;
-            }
-            areas = grown;
-            cap = ncap;
-        }
-        struct fk_harea *a = &areas[*n];
-        memset(a, 0, sizeof(*a));
-        a->id = fk_stmt_int64(st, 0);
-        a->level = fk_risk_level_from_name(fk_stmt_text(st, 1));
-        a->outside = (int)fk_stmt_int64(st, 2);
-        snprintf(a->region, sizeof(a->region), "%s", fk_stmt_text(st, 3));
-        snprintf(a->prefix, sizeof(a->prefix), "%s", fk_stmt_text(st, 4));
-        snprintf(a->county, sizeof(a->county), "%s", fk_stmt_text(st, 5));
-        snprintf(a->name, sizeof(a->name), "%s", fk_stmt_text(st, 6));
-        a->from = fk_stmt_int64(st, 7);
-        a->until = fk_stmt_is_null(st, 8) ? 0 : fk_stmt_int64(st, 8);
-        if (a->level > 0)
-            (*n)++;
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "lifted_at IS NULL", "");
+    fk_where_add(&w, "(until_at IS NULL OR until_at > ?)", "i", now);
+    char sql[160 + FK_WHERE_SQL_MAX];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, level, outside, region, prefix, county, name, from_at, until_at FROM "
+             "risk_areas%s ORDER BY id",
+             w.sql);
+    struct area_rows c = {NULL, 0, 0};
+    enum fk_err err = fk_where_each(db, sql, &w, NULL, 0, area_row, &c, NULL, NULL);
     if (err != FK_OK) {
-        free(areas);
-        *n = 0;
+        free(c.areas);
         return err;
     }
-    *out = areas;
+    *out = c.areas;
+    *n = c.n;
     return FK_OK;
 }
 
@@ -366,8 +372,8 @@ static enum fk_err refresh_one(struct writer *w, const struct fk_harea *areas, s
     struct fk_stmt *st = NULL;
     int row = 0;
     char region[24] = "";
-    enum fk_err err =
-        fk_db_query(w->db, &st, &row, "SELECT region FROM persons WHERE id = ?", "i", person_id);
+    enum fk_err err = fk_db_query(
+        w->db, &st, &row, "SELECT region FROM person_directory WHERE id = ?", "i", person_id);
     if (err != FK_OK)
         return err;
     if (row)
@@ -451,7 +457,8 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
         fk_store_in_region("p.region", in_region, sizeof(in_region));
         int64_t total = 0;
         snprintf(sql, sizeof(sql),
-                 "SELECT COUNT(*) FROM persons p WHERE p.merged_into IS NULL AND %s", in_region);
+                 "SELECT COUNT(*) FROM person_directory p WHERE p.merged_into IS NULL AND %s",
+                 in_region);
         struct fk_stmt *cst = NULL;
         if ((err = fk_stmt_prepare(db, sql, &cst)) == FK_OK &&
             (err = fk_stmt_bind_region(cst, 1, p)) == FK_OK && (err = fk_stmt_step(cst)) == FK_OK)
@@ -462,7 +469,7 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
         /* Facts that can still matter: open, or ended within the longest
          * look-back of the set. */
         snprintf(sql, sizeof(sql),
-                 "SELECT " FACT_COLUMNS " FROM health_facts f JOIN persons p ON p.id = "
+                 "SELECT " FACT_COLUMNS " FROM health_facts f JOIN person_directory p ON p.id = "
                  "f.person_id WHERE (f.ended_at IS NULL OR f.ended_at > ?) AND %s ORDER BY "
                  "f.person_id, f.id",
                  in_region);
@@ -479,8 +486,8 @@ enum fk_err fk_health_refresh_many(struct fk_conn *db, const struct fk_hctx *ctx
         if (err != FK_OK)
             goto done;
         snprintf(sql, sizeof(sql),
-                 "SELECT p.id, p.region FROM persons p WHERE p.merged_into IS NULL AND %s ORDER "
-                 "BY p.id",
+                 "SELECT p.id, p.region FROM person_directory p WHERE p.merged_into IS NULL AND %s "
+                 "ORDER BY p.id",
                  in_region);
         if ((err = fk_stmt_prepare(db, sql, &persons)) != FK_OK ||
             (err = fk_stmt_bind_region(persons, 1, p)) != FK_OK)
@@ -608,10 +615,11 @@ enum fk_err fk_health_sweep(struct fk_conn *db, int64_t *done)
      * never rescanned, so they do not count). */
     struct fk_stmt *st = NULL;
     int row = 0;
-    err = fk_db_query(db, &st, &row,
-                      "SELECT 1 FROM health_codes c JOIN persons p ON p.id = c.person_id AND "
-                      "p.merged_into IS NULL WHERE c.rules_version <> ? LIMIT 1",
-                      "t", set->version);
+    err = fk_db_query(
+        db, &st, &row,
+        "SELECT 1 FROM health_codes c JOIN person_directory p ON p.id = c.person_id AND "
+        "p.merged_into IS NULL WHERE c.rules_version <> ? LIMIT 1",
+        "t", set->version);
     fk_stmt_free(st);
     if (err != FK_OK)
         return err;

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "healthcode/healthcode_internal.h"
 #include "http/http.h"
+#include "http/caller.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,22 +36,14 @@ static enum fk_err audit_person(struct fk_conn *db, const struct fk_audit_entry 
     return fk_health_audit(db, base, action, "person", person_id, person_id, detail);
 }
 
-enum fk_err fk_health_tx_end(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
-
 enum fk_err fk_health_person_in_scope(struct fk_conn *db, int64_t id, const char *scope,
                                       char region[24])
 {
     char in_region[96], sql[256];
     fk_store_in_region("region", in_region, sizeof(in_region));
     snprintf(sql, sizeof(sql),
-             "SELECT region FROM persons WHERE id = ? AND merged_into IS NULL AND %s", in_region);
+             "SELECT region FROM person_directory WHERE id = ? AND merged_into IS NULL AND %s",
+             in_region);
     struct fk_stmt *st = NULL;
     enum fk_err err = fk_stmt_prepare(db, sql, &st);
     if (err == FK_OK)
@@ -147,43 +140,44 @@ enum fk_err fk_health_code_current(struct fk_conn *db, int64_t person_id, json_t
         err = fk_db_begin(db);
         if (err == FK_OK)
             err = fk_health_refresh(db, person_id);
-        if (err == FK_OK)
-            err = fk_db_commit(db);
-        else
-            fk_db_rollback(db);
+        err = fk_caller_finish(db, err);
     }
     if (err == FK_OK)
         err = code_json(db, person_id, set, out);
     return err;
 }
 
+static json_t *change_json(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:o,s:s?,s:s,s:s,s:s,s:s}", "at", fk_time_or_null(fk_stmt_int64(st, 0)),
+                     "from_color", fk_stmt_text(st, 1), "to_color", fk_stmt_text(st, 2), "rule",
+                     fk_stmt_text(st, 3), "cause", fk_stmt_text(st, 4), "rules_version",
+                     fk_stmt_text(st, 5));
+}
+
+/* A page of person `id`'s rows of `table` (count and list share the filter),
+ * each made by `row`. */
+static enum fk_err person_rows_page(struct fk_conn *db, const char *count_head,
+                                    const char *list_head, const char *order,
+                                    json_t *(*row)(struct fk_stmt *, void *), int64_t id,
+                                    int64_t page, int64_t per_page, json_t *items, int64_t *total)
+{
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "person_id = ?", "i", id);
+    return fk_list_where(db, count_head, list_head, &w, order, row, NULL, page, per_page, items,
+                         total);
+}
+
 enum fk_err fk_health_history_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
                                    json_t *items, int64_t *total)
 {
-    enum fk_err err = fk_db_run(
-        db, total, "SELECT COUNT(*) FROM health_code_changes WHERE person_id = ?", "i", id);
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          "SELECT at, from_color, to_color, rule, cause, rules_version FROM "
-                          "health_code_changes WHERE person_id = ? ORDER BY at DESC, id DESC "
-                          "LIMIT ? OFFSET ?",
-                          "iii", id, per_page, (page - 1) * per_page);
-    while (err == FK_OK && row) {
-        const char *from = fk_stmt_text(st, 1);
-        json_array_append_new(items, json_pack("{s:o,s:s?,s:s,s:s,s:s,s:s}", "at",
-                                               fk_time_or_null(fk_stmt_int64(st, 0)), "from_color",
-                                               from, "to_color", fk_stmt_text(st, 2), "rule",
-                                               fk_stmt_text(st, 3), "cause", fk_stmt_text(st, 4),
-                                               "rules_version", fk_stmt_text(st, 5)));
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
-    return err;
+    return person_rows_page(db, "SELECT COUNT(*) FROM health_code_changes",
+                            "SELECT at, from_color, to_color, rule, cause, rules_version FROM "
+                            "health_code_changes",
+                            " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?", change_json, id, page,
+                            per_page, items, total);
 }
 
 /* Runs "`head` <region filter>" and reads one count. */
@@ -210,8 +204,9 @@ static enum fk_err counts_json(struct fk_conn *db, const char *code, const char 
                                const char *name, json_t **out)
 {
     int64_t total = 0, red = 0, yellow = 0;
-    enum fk_err err = count_in(db, "SELECT COUNT(*) FROM persons WHERE merged_into IS NULL AND ",
-                               "region", prefix, &total);
+    enum fk_err err =
+        count_in(db, "SELECT COUNT(*) FROM person_directory WHERE merged_into IS NULL AND ",
+                 "region", prefix, &total);
     if (err == FK_OK)
         err = count_in(db, "SELECT COUNT(*) FROM health_codes WHERE color = 'red' AND ", "region",
                        prefix, &red);
@@ -225,6 +220,25 @@ static enum fk_err counts_json(struct fk_conn *db, const char *code, const char 
                      (json_int_t)total, "green", (json_int_t)(green < 0 ? 0 : green), "yellow",
                      (json_int_t)yellow, "red", (json_int_t)red);
     return *out != NULL ? FK_OK : FK_ERR_NOMEM;
+}
+
+/* The child regions of a stats answer: code, prefix, name. */
+struct kids {
+    char (*rows)[3][128];
+    size_t n;
+};
+
+static enum fk_err kid_row(struct fk_stmt *st, void *ctx)
+{
+    struct kids *k = ctx;
+    void *grown = realloc(k->rows, (k->n + 1) * sizeof(*k->rows));
+    if (grown == NULL)
+        return FK_ERR_NOMEM;
+    k->rows = grown;
+    for (int c = 0; c < 3; c++)
+        snprintf(k->rows[k->n][c], sizeof(k->rows[k->n][c]), "%s", fk_stmt_text(st, c));
+    k->n++;
+    return FK_OK;
 }
 
 enum fk_err fk_health_stats(struct fk_conn *db, const char *scope, json_t **out)
@@ -245,38 +259,23 @@ enum fk_err fk_health_stats(struct fk_conn *db, const char *scope, json_t **out)
     json_t *items = json_array(), *totals = NULL;
     if (err == FK_OK)
         err = counts_json(db, code, scope, name, &totals);
-    if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          "SELECT code, prefix, name FROM regions WHERE parent = ? ORDER BY code",
-                          "t", code);
-    else
-        st = NULL;
     /* Children first into memory: the counts need the connection. */
-    char(*kids)[3][128] = NULL;
-    size_t n = 0;
-    while (err == FK_OK && row) {
-        void *grown = realloc(kids, (n + 1) * sizeof(*kids));
-        if (grown == NULL) {
-            err = FK_ERR_NOMEM;
-            break;
-        }
-        kids = grown;
-        for (int c = 0; c < 3; c++)
-            snprintf(kids[n][c], sizeof(kids[n][c]), "%s", fk_stmt_text(st, c));
-        n++;
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
+    struct kids kids = {NULL, 0};
+    struct fk_where w;
+    fk_where_init(&w);
+    fk_where_add(&w, "parent = ?", "t", code);
+    char sql[64 + FK_WHERE_SQL_MAX];
+    snprintf(sql, sizeof(sql), "SELECT code, prefix, name FROM regions%s ORDER BY code", w.sql);
+    if (err == FK_OK)
+        err = fk_where_each(db, sql, &w, NULL, 0, kid_row, &kids, NULL, NULL);
+    size_t n = kids.n;
     for (size_t i = 0; i < n && err == FK_OK && n <= 500; i++) {
         json_t *item = NULL;
-        err = counts_json(db, kids[i][0], kids[i][1], kids[i][2], &item);
+        err = counts_json(db, kids.rows[i][0], kids.rows[i][1], kids.rows[i][2], &item);
         if (err == FK_OK)
             json_array_append_new(items, item);
     }
-    free(kids);
+    free(kids.rows);
     if (err != FK_OK || items == NULL) {
         json_decref(items);
         json_decref(totals);
@@ -341,27 +340,18 @@ enum fk_err fk_health_fact_view(struct fk_conn *db, int64_t fact_id, json_t **ou
     return FK_OK;
 }
 
+static json_t *fact_row_json(struct fk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return fact_json(st);
+}
+
 enum fk_err fk_health_facts_page(struct fk_conn *db, int64_t id, int64_t page, int64_t per_page,
                                  json_t *items, int64_t *total)
 {
-    enum fk_err err =
-        fk_db_run(db, total, "SELECT COUNT(*) FROM health_facts WHERE person_id = ?", "i", id);
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    if (err == FK_OK)
-        err = fk_db_query(db, &st, &row,
-                          FACT_SELECT " WHERE person_id = ? ORDER BY started_at DESC, id DESC "
-                                      "LIMIT ? OFFSET ?",
-                          "iii", id, per_page, (page - 1) * per_page);
-    while (err == FK_OK && row) {
-        json_array_append_new(items, fact_json(st));
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
-    return err;
+    return person_rows_page(db, "SELECT COUNT(*) FROM health_facts", FACT_SELECT,
+                            " ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?", fact_row_json,
+                            id, page, per_page, items, total);
 }
 
 enum fk_err fk_health_staff_fact_add(struct fk_conn *db, const struct fk_staff_fact *in,
@@ -385,7 +375,7 @@ enum fk_err fk_health_staff_fact_add(struct fk_conn *db, const struct fk_staff_f
         err = audit_person(db, audit, "health_fact_create", in->person_id, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_health_fact_lookup(struct fk_conn *db, int64_t fact_id, const char *scope,
@@ -395,7 +385,7 @@ enum fk_err fk_health_fact_lookup(struct fk_conn *db, int64_t fact_id, const cha
     fk_store_in_region("p.region", in_region, sizeof(in_region));
     snprintf(sql, sizeof(sql),
              "SELECT f.person_id, f.started_at, f.ended_at, f.source FROM health_facts f JOIN "
-             "persons p ON p.id = f.person_id WHERE f.id = ? AND %s",
+             "person_directory p ON p.id = f.person_id WHERE f.id = ? AND %s",
              in_region);
     struct fk_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
@@ -434,42 +424,47 @@ enum fk_err fk_health_staff_fact_end(struct fk_conn *db, int64_t fact_id, int64_
         err = audit_person(db, audit, "health_fact_end", person_id, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 /* ---------- the rule-set schedule ---------- */
 
+struct schedule_rows {
+    int64_t now;
+    json_t *schedule;
+    json_t **next;
+};
+
+static enum fk_err schedule_row(struct fk_stmt *st, void *ctx)
+{
+    struct schedule_rows *c = ctx;
+    int64_t now = c->now, from = fk_stmt_int64(st, 2);
+    json_t *schedule = c->schedule, **next = c->next;
+    json_array_append_new(
+        schedule, json_pack("{s:I,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0),
+                            "name", fk_stmt_text(st, 1), "effective_from", fk_time_or_null(from),
+                            "created_at", fk_time_or_null(fk_stmt_int64(st, 3)), "created_by",
+                            fk_stmt_text(st, 4), "pending", from > now));
+    if (from > now) {
+        json_decref(*next);
+        *next = json_pack("{s:s,s:o}", "name", fk_stmt_text(st, 1), "effective_from",
+                          fk_time_or_null(from));
+    }
+    return FK_OK;
+}
+
 enum fk_err fk_hrules_schedule_json(struct fk_conn *db, int64_t now, json_t *schedule,
                                     json_t **next)
 {
-    struct fk_stmt *st = NULL;
-    int row = 0;
-    enum fk_err err = fk_db_query(db, &st, &row,
-                                  "SELECT s.id, s.name, s.effective_from, s.created_at, "
-                                  "COALESCE(u.display_name, '') FROM health_rule_schedule s LEFT "
-                                  "JOIN users u ON u.id = s.created_by ORDER BY s.effective_from "
-                                  "DESC, s.id DESC LIMIT 200",
-                                  "");
-    while (err == FK_OK && row) {
-        int64_t from = fk_stmt_int64(st, 2);
-        json_array_append_new(
-            schedule,
-            json_pack("{s:I,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)fk_stmt_int64(st, 0), "name",
-                      fk_stmt_text(st, 1), "effective_from", fk_time_or_null(from), "created_at",
-                      fk_time_or_null(fk_stmt_int64(st, 3)), "created_by", fk_stmt_text(st, 4),
-                      "pending", from > now));
-        if (from > now) {
-            json_decref(*next);
-            *next = json_pack("{s:s,s:o}", "name", fk_stmt_text(st, 1), "effective_from",
-                              fk_time_or_null(from));
-        }
-        err = fk_stmt_step(st);
-        row = err == FK_OK;
-        if (err == FK_ERR_DONE)
-            err = FK_OK;
-    }
-    fk_stmt_free(st);
-    return err;
+    struct fk_where none;
+    fk_where_init(&none);
+    struct schedule_rows c = {now, schedule, next};
+    return fk_where_each(db,
+                         "SELECT s.id, s.name, s.effective_from, s.created_at, "
+                         "COALESCE(u.display_name, '') FROM health_rule_schedule s LEFT "
+                         "JOIN user_directory u ON u.id = s.created_by ORDER BY s.effective_from "
+                         "DESC, s.id DESC LIMIT 200",
+                         &none, NULL, 0, schedule_row, &c, NULL, NULL);
 }
 
 enum fk_err fk_hrules_schedule_add(struct fk_conn *db, const char *name, int64_t from, int64_t now,
@@ -494,5 +489,5 @@ enum fk_err fk_hrules_schedule_add(struct fk_conn *db, const char *name, int64_t
     if (err == FK_OK)
         err = fk_audit_write(db, &e);
     json_decref(detail);
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }

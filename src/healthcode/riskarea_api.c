@@ -6,8 +6,9 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/parse.h"
+#include "healthcode/healthcode_handler.h"
 #include "healthcode/healthcode_internal.h"
-#include "http/http.h"
+#include "http/lookup.h"
 #include "regions/regions.h"
 
 #include <stdio.h>
@@ -19,12 +20,6 @@
 #define READERS                                                                                    \
     (FK_ROLE_DISTRICT_ADMIN | FK_ROLE_TOWNSHIP_OFFICER | FK_ROLE_COMMUNITY_WORKER |                \
      FK_ROLE_CHECKPOINT_STAFF | FK_ROLE_TRACER | FK_ROLE_QUARANTINE_STAFF | FK_ROLE_INSPECTOR)
-
-static int invalid(struct fk_req *req, const char *field, const char *message)
-{
-    fk_reply_errf(req, FK_E_INVALID_FIELD_MSG, field, message);
-    return -1;
-}
 
 static json_t *area_json(const struct fk_hrules *set, const struct fk_risk_area *ar, int64_t now,
                          int public_view)
@@ -54,22 +49,16 @@ static json_t *area_json(const struct fk_hrules *set, const struct fk_risk_area 
     return o;
 }
 
-/* The request's actor, IP and region as the base of an audit entry. */
-static struct fk_audit_entry audit_base(const struct fk_req *req)
-{
-    return (struct fk_audit_entry){.actor_id = req->actor.user_id,
-                                   .actor = req->actor.username,
-                                   .region = req->actor.region,
-                                   .ip = req->ip};
-}
-
-static void reply_area(struct fk_req *req, struct fk_conn *db, int64_t id, unsigned status,
-                       int64_t changed)
+/* Replies the area `id` as it is now with `status` and the number of codes
+ * the write (which ended in `err`) changed. */
+static void reply_area(struct fk_req *req, struct fk_conn *db, enum fk_err err, int64_t id,
+                       unsigned status, int64_t changed)
 {
     struct fk_risk_area ar;
     const struct fk_hrules *set = NULL;
     int64_t now = fk_now();
-    enum fk_err err = fk_risk_area_load(db, id, &ar);
+    if (err == FK_OK)
+        err = fk_risk_area_load(db, id, &ar);
     if (err == FK_OK)
         err = fk_hrules_active(db, now, &set);
     if (err != FK_OK) {
@@ -81,18 +70,26 @@ static void reply_area(struct fk_req *req, struct fk_conn *db, int64_t id, unsig
     fk_reply_json(req, status, body);
 }
 
-static int time_field_or_reply(struct fk_req *req, const char *name, int *present, int64_t *out)
+/* The rule set in force at `now` into *set; -1 after replying the failure. */
+static int active_set_or_reply(struct fk_req *req, struct fk_conn *db, int64_t now,
+                               const struct fk_hrules **set)
 {
-    const char *text;
-    *present = 0;
-    if (fk_json_str_or_reply(req, name, 0, 40, &text) != 0)
+    enum fk_err err = fk_hrules_active(db, now, set);
+    if (err != FK_OK) {
+        fk_reply_fail(req, err, NULL);
         return -1;
-    if (text == NULL)
-        return 0;
-    if (fk_time_parse(text, out) != FK_OK)
-        return invalid(req, name, "时间格式应为 RFC 3339，例如 2022-03-02T08:00:00+08:00");
-    *present = 1;
+    }
     return 0;
+}
+
+/* A body of only `keys` (static names), then the rule set in force at `now`
+ * into *set; -1 after replying. */
+static int body_and_set_or_reply(struct fk_req *req, struct fk_conn *db, const char *const *keys,
+                                 int64_t now, const struct fk_hrules **set)
+{
+    if (fk_health_known_keys_or_reply(req, keys) != 0)
+        return -1;
+    return active_set_or_reply(req, db, now, set);
 }
 
 static int level_or_reply(struct fk_req *req, const struct fk_hrules *set, const char *text)
@@ -104,7 +101,7 @@ static int level_or_reply(struct fk_req *req, const struct fk_hrules *set, const
                  set->levels & (1u << FK_RISK_HIGH) ? "high（高） " : "",
                  set->levels & (1u << FK_RISK_MEDIUM) ? "medium（中） " : "",
                  set->levels & (1u << FK_RISK_LOW) ? "low（低）" : "");
-        invalid(req, "level", msg);
+        fk_reply_invalid(req, "level", msg);
         return -1;
     }
     return level;
@@ -116,25 +113,11 @@ static void declare_area(struct fk_req *req)
     if (db == NULL)
         return;
     static const char *const keys[] = {"region", "level", "from", "until", "name", NULL};
-    const char *key;
-    json_t *jv;
-    json_object_foreach(req->json, key, jv)
-    {
-        int ok = 0;
-        for (const char *const *k = keys; *k && !ok; k++)
-            ok = strcmp(*k, key) == 0;
-        if (!ok) {
-            invalid(req, key, "未知字段");
-            return;
-        }
-    }
     int64_t now = fk_now();
     const struct fk_hrules *set = NULL;
-    enum fk_err err = fk_hrules_active(db, now, &set);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
+    if (body_and_set_or_reply(req, db, keys, now, &set) != 0)
         return;
-    }
+    enum fk_err err;
     const char *region_text, *level_text, *name_text;
     if (fk_json_str_or_reply(req, "region", 1, 18, &region_text) != 0 ||
         fk_json_str_or_reply(req, "level", 1, 8, &level_text) != 0 ||
@@ -143,10 +126,8 @@ static void declare_area(struct fk_req *req)
     int level = level_or_reply(req, set, level_text);
     if (level < 0)
         return;
-    if (name_text != NULL && !fk_text_plain(name_text)) {
-        invalid(req, "name", "名称含有控制字符");
+    if (fk_health_plain_or_reply(req, "name", name_text, "名称含有控制字符") != 0)
         return;
-    }
     struct fk_risk_area ar;
     memset(&ar, 0, sizeof(ar));
     ar.a.level = level;
@@ -155,7 +136,8 @@ static void declare_area(struct fk_req *req)
     for (size_t i = 0; i < len; i++)
         digits = digits && region_text[i] >= '0' && region_text[i] <= '9';
     if (!digits) {
-        invalid(req, "region", "区划代码应为数字：本地区划（9–18 位）或外地县（市、区）6 位代码");
+        fk_reply_invalid(req, "region",
+                         "区划代码应为数字：本地区划（9–18 位）或外地县（市、区）6 位代码");
         return;
     }
     /* A 6-digit code names a county: ours if the regions hold it, else an
@@ -174,7 +156,8 @@ static void declare_area(struct fk_req *req)
     if (outside) {
         int prov = (region_text[0] - '0') * 10 + (region_text[1] - '0');
         if (prov < 11 || prov > 82 || strcmp(region_text + 4, "00") == 0) {
-            invalid(req, "region", "外地县（市、区）代码应为 6 位 GB/T 2260 代码，例如 140105");
+            fk_reply_invalid(req, "region",
+                             "外地县（市、区）代码应为 6 位 GB/T 2260 代码，例如 140105");
             return;
         }
         if (!(req->actor.role & FK_ROLE_DISTRICT_ADMIN)) {
@@ -191,7 +174,7 @@ static void declare_area(struct fk_req *req)
         char code[FK_REGION_CODE_LEN], prefix[FK_REGION_CODE_LEN];
         const char *reason;
         if (fk_region_normalize(region_text, code, prefix, &reason) != FK_OK) {
-            invalid(req, "region", "区划代码格式错误");
+            fk_reply_invalid(req, "region", "区划代码格式错误");
             return;
         }
         err = fk_region_get(db, code, &local);
@@ -210,19 +193,19 @@ static void declare_area(struct fk_req *req)
     }
     int has_from, has_until;
     ar.a.from = now;
-    if (time_field_or_reply(req, "from", &has_from, &ar.a.from) != 0 ||
-        time_field_or_reply(req, "until", &has_until, &ar.a.until) != 0)
+    if (fk_health_time_or_reply(req, "from", 0, &has_from, &ar.a.from) != 0 ||
+        fk_health_time_or_reply(req, "until", 0, &has_until, &ar.a.until) != 0)
         return;
     if (ar.a.from < now - 30LL * DAY || ar.a.from > now + 30LL * DAY) {
-        invalid(req, "from", "开始时间应在前后 30 天之内");
+        fk_reply_invalid(req, "from", "开始时间应在前后 30 天之内");
         return;
     }
     if (has_until && (ar.a.until <= ar.a.from || ar.a.until > ar.a.from + 366LL * DAY)) {
-        invalid(req, "until", "计划结束时间应晚于开始时间，且不超过一年");
+        fk_reply_invalid(req, "until", "计划结束时间应晚于开始时间，且不超过一年");
         return;
     }
     int64_t existing = 0, changed = 0;
-    struct fk_audit_entry audit = audit_base(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     err = fk_risk_area_declare(db, &ar, now, &audit, &existing, &changed);
     if (err != FK_OK) {
         fk_reply_fail(req, err, NULL);
@@ -233,7 +216,7 @@ static void declare_area(struct fk_req *req)
                         json_pack("{s:I}", "existing_id", (json_int_t)existing), NULL);
         return;
     }
-    reply_area(req, db, ar.id, 201, changed);
+    reply_area(req, db, FK_OK, ar.id, 201, changed);
 }
 
 /* The area {id} the caller may see and change: local ones in the
@@ -245,16 +228,9 @@ static int area_or_reply(struct fk_req *req, struct fk_conn *db, int change,
     enum fk_err err = FK_ERR_NOT_FOUND;
     if (fk_parse_int64(fk_req_param(req, "id"), 1, INT64_MAX, &id) == FK_OK)
         err = fk_risk_area_load(db, id, out);
-    if (err == FK_OK && !out->a.outside && !fk_req_covers(req, out->a.prefix))
-        err = FK_ERR_NOT_FOUND;
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_RISK_AREA_NOT_FOUND, "id");
+    if (fk_found_or_reply(req, err, err == FK_OK && !out->a.outside ? out->a.prefix : NULL,
+                          FK_E_RISK_AREA_NOT_FOUND, "id") != 0)
         return -1;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return -1;
-    }
     if (change && out->a.outside && !(req->actor.role & FK_ROLE_DISTRICT_ADMIN)) {
         fk_reply_err(req, FK_E_RISK_OUTSIDE_ADJUST, "id");
         return -1;
@@ -266,6 +242,27 @@ static int area_or_reply(struct fk_req *req, struct fk_conn *db, int change,
     return 0;
 }
 
+/* Replies `code` naming "level": "按<set>，<level><rule><target>". */
+static void step_refused(struct fk_req *req, enum fk_ecode code, const struct fk_hrules *set,
+                         int level, const char *rule, const char *target)
+{
+    char msg[400];
+    snprintf(msg, sizeof(msg), "按%s，%s%s%s", set->title, fk_risk_level_label(level), rule,
+             target);
+    fk_reply_errf(req, code, "level", msg);
+}
+
+/* Replies FK_E_RISK_TOO_EARLY: `step` may `verb` (降级, 解除) from `due` on. */
+static void too_early(struct fk_req *req, const struct fk_hrules *set,
+                      const struct fk_hrule_step *step, int64_t due, const char *verb)
+{
+    char msg[400], at[FK_RFC3339_LEN];
+    fk_time_format(due, at);
+    snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可%s（最早 %s）", set->title,
+             step->days_without_case, verb, at);
+    fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
+}
+
 static void patch_area(struct fk_req *req)
 {
     struct fk_conn *db = fk_req_db(req);
@@ -273,47 +270,31 @@ static void patch_area(struct fk_req *req)
     if (db == NULL || area_or_reply(req, db, 1, &ar) != 0)
         return;
     static const char *const keys[] = {"level", "until", "last_case_at", "reason", NULL};
-    const char *key;
-    json_t *jv;
-    json_object_foreach(req->json, key, jv)
-    {
-        int ok = 0;
-        for (const char *const *k = keys; *k && !ok; k++)
-            ok = strcmp(*k, key) == 0;
-        if (!ok) {
-            invalid(req, key, "未知字段");
-            return;
-        }
-    }
     int64_t now = fk_now();
     const struct fk_hrules *set = NULL;
-    enum fk_err err = fk_hrules_active(db, now, &set);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
+    if (body_and_set_or_reply(req, db, keys, now, &set) != 0)
         return;
-    }
+    enum fk_err err;
     const char *level_text, *reason;
     if (fk_json_str_or_reply(req, "level", 0, 8, &level_text) != 0 ||
         fk_json_str_or_reply(req, "reason", 0, 200, &reason) != 0)
         return;
-    if (reason != NULL && !fk_text_plain(reason)) {
-        invalid(req, "reason", "说明含有控制字符");
+    if (fk_health_plain_or_reply(req, "reason", reason, "说明含有控制字符") != 0)
         return;
-    }
     int level = ar.a.level;
     if (level_text != NULL && (level = level_or_reply(req, set, level_text)) < 0)
         return;
     int has_until, has_case;
     int64_t until = ar.a.until, last_case = ar.last_case_at;
-    if (time_field_or_reply(req, "until", &has_until, &until) != 0 ||
-        time_field_or_reply(req, "last_case_at", &has_case, &last_case) != 0)
+    if (fk_health_time_or_reply(req, "until", 0, &has_until, &until) != 0 ||
+        fk_health_time_or_reply(req, "last_case_at", 0, &has_case, &last_case) != 0)
         return;
     if (has_until && (until <= ar.a.from || until > ar.a.from + 366LL * DAY)) {
-        invalid(req, "until", "计划结束时间应晚于开始时间，且不超过一年");
+        fk_reply_invalid(req, "until", "计划结束时间应晚于开始时间，且不超过一年");
         return;
     }
     if (has_case && (last_case < ar.a.from - 30LL * DAY || last_case > now + 300)) {
-        invalid(req, "last_case_at", "新增病例时间应不晚于现在");
+        fk_reply_invalid(req, "last_case_at", "新增病例时间应不晚于现在");
         return;
     }
     if (has_case && last_case < ar.last_case_at)
@@ -323,31 +304,20 @@ static void patch_area(struct fk_req *req)
         const struct fk_hrule_step *step = NULL;
         int64_t due = fk_risk_step_due_at(set, &ar, &step);
         if (step == NULL || step->then == 0 || level != step->then) {
-            char msg[400];
-            snprintf(msg, sizeof(msg), "按%s，%s只能降为%s", set->title,
-                     fk_risk_level_label(ar.a.level),
-                     step && step->then ? fk_risk_level_label(step->then) : "（不能降级）");
-            fk_reply_errf(req, FK_E_RISK_DOWNGRADE, "level", msg);
+            step_refused(req, FK_E_RISK_DOWNGRADE, set, ar.a.level, "只能降为",
+                         step && step->then ? fk_risk_level_label(step->then) : "（不能降级）");
             return;
         }
         if (due > now || (has_case && last_case + (int64_t)step->days_without_case * DAY > now)) {
-            char msg[400], at[FK_RFC3339_LEN];
-            fk_time_format(due, at);
-            snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可降级（最早 %s）",
-                     set->title, step->days_without_case, at);
-            fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
+            too_early(req, set, step, due, "降级");
             return;
         }
     }
     int64_t changed = 0;
     struct fk_risk_area_update in = {level, until, last_case, now, has_until, has_case, reason};
-    struct fk_audit_entry audit = audit_base(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     err = fk_risk_area_update(db, &ar, &in, &audit, &changed);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_area(req, db, ar.id, 200, changed);
+    reply_area(req, db, err, ar.id, 200, changed);
 }
 
 static void lift_area(struct fk_req *req)
@@ -361,17 +331,13 @@ static void lift_area(struct fk_req *req)
     if (fk_json_bool_or_reply(req, "override", &present, &override) != 0 ||
         fk_json_str_or_reply(req, "reason", 0, 200, &reason) != 0)
         return;
-    if (reason != NULL && !fk_text_plain(reason)) {
-        invalid(req, "reason", "说明含有控制字符");
+    if (fk_health_plain_or_reply(req, "reason", reason, "说明含有控制字符") != 0)
         return;
-    }
     int64_t now = fk_now();
     const struct fk_hrules *set = NULL;
-    enum fk_err err = fk_hrules_active(db, now, &set);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
+    if (active_set_or_reply(req, db, now, &set) != 0)
         return;
-    }
+    enum fk_err err;
     if (override && !(req->actor.role & FK_ROLE_DISTRICT_ADMIN)) {
         fk_reply_err(req, FK_E_RISK_EARLY_LIFT_ROLE, "override");
         return;
@@ -384,30 +350,19 @@ static void lift_area(struct fk_req *req)
         const struct fk_hrule_step *step = NULL;
         int64_t due = fk_risk_step_due_at(set, &ar, &step);
         if (step == NULL || step->then != 0) {
-            char msg[400];
-            snprintf(msg, sizeof(msg), "按%s，%s须先降为%s", set->title,
-                     fk_risk_level_label(ar.a.level),
-                     step ? fk_risk_level_label(step->then) : "更低等级");
-            fk_reply_errf(req, FK_E_RISK_LIFT_NOT_ALLOWED, "level", msg);
+            step_refused(req, FK_E_RISK_LIFT_NOT_ALLOWED, set, ar.a.level, "须先降为",
+                         step ? fk_risk_level_label(step->then) : "更低等级");
             return;
         }
         if (due > now) {
-            char msg[400], at[FK_RFC3339_LEN];
-            fk_time_format(due, at);
-            snprintf(msg, sizeof(msg), "按%s，须连续 %d 天无新增病例方可解除（最早 %s）",
-                     set->title, step->days_without_case, at);
-            fk_reply_errf(req, FK_E_RISK_TOO_EARLY, "level", msg);
+            too_early(req, set, step, due, "解除");
             return;
         }
     }
     int64_t changed = 0;
-    struct fk_audit_entry audit = audit_base(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     err = fk_risk_area_lift(db, &ar, reason ? reason : "解除", override, &audit, &changed);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    reply_area(req, db, ar.id, 200, changed);
+    reply_area(req, db, err, ar.id, 200, changed);
 }
 
 struct area_list {
@@ -442,13 +397,13 @@ static void list_areas_common(struct fk_req *req, int public_view)
         else if (strcmp(active_q, "0") == 0 || strcmp(active_q, "false") == 0)
             active = 0;
         else {
-            invalid(req, "active", "active 应为 1 或 0");
+            fk_reply_invalid(req, "active", "active 应为 1 或 0");
             return;
         }
     }
     int level = -1;
     if (level_q != NULL && level_q[0] != '\0' && (level = fk_risk_level_from_name(level_q)) < 0) {
-        invalid(req, "level", "level 应为 high、medium、low 或 lifted");
+        fk_reply_invalid(req, "level", "level 应为 high、medium、low 或 lifted");
         return;
     }
     int64_t now = fk_now();
@@ -461,20 +416,17 @@ static void list_areas_common(struct fk_req *req, int public_view)
     struct area_list list = {items, set, now, public_view};
     if (err == FK_OK)
         err = fk_risk_areas_list(db, &f, page, per_page, area_listed, &list, &total);
-    if (err != FK_OK || items == NULL) {
-        json_decref(items);
-        fk_reply_fail(req, err != FK_OK ? err : FK_ERR_NOMEM, NULL);
+    if (err == FK_OK && items == NULL)
+        err = FK_ERR_NOMEM;
+    if (err != FK_OK || !public_view) {
+        fk_reply_list(req, err, items, total, page, per_page);
         return;
     }
-    if (public_view) {
-        char at[FK_RFC3339_LEN];
-        fk_time_format(now, at);
-        fk_reply_json(
-            req, 200,
-            json_pack("{s:o,s:s,s:s}", "items", items, "as_of", at, "rules_title", set->title));
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
+    char at[FK_RFC3339_LEN];
+    fk_time_format(now, at);
+    fk_reply_json(
+        req, 200,
+        json_pack("{s:o,s:s,s:s}", "items", items, "as_of", at, "rules_title", set->title));
 }
 
 static void list_areas(struct fk_req *req)

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/events.h"
 #include "healthcode/healthcode_internal.h"
+#include "http/caller.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,10 +366,7 @@ enum fk_err fk_riskareas_step_due(struct fk_conn *db, int64_t *stepped)
             if (err == FK_OK)
                 err = propagate(db, &ctx, ar, 0, &changed);
         }
-        if (err == FK_OK)
-            err = fk_db_commit(db);
-        else
-            fk_db_rollback(db);
+        err = fk_caller_finish(db, err);
         if (err == FK_OK)
             (*stepped)++;
     }
@@ -461,7 +459,7 @@ enum fk_err fk_risk_area_declare(struct fk_conn *db, struct fk_risk_area *ar, in
         err = fk_health_audit(db, audit, "risk_area_declare", "risk_area", ar->id, 0, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_risk_area_update(struct fk_conn *db, struct fk_risk_area *ar,
@@ -492,7 +490,7 @@ enum fk_err fk_risk_area_update(struct fk_conn *db, struct fk_risk_area *ar,
         err = fk_health_audit(db, audit, "risk_area_update", "risk_area", ar->id, 0, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_risk_area_lift(struct fk_conn *db, struct fk_risk_area *ar, const char *reason,
@@ -510,7 +508,7 @@ enum fk_err fk_risk_area_lift(struct fk_conn *db, struct fk_risk_area *ar, const
         err = fk_health_audit(db, audit, "risk_area_lift", "risk_area", ar->id, 0, detail);
         json_decref(detail);
     }
-    return fk_health_tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_risk_areas_list(struct fk_conn *db, const struct fk_risk_area_filter *f,

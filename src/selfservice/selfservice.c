@@ -158,11 +158,10 @@ enum fk_err fk_selfservice_linked(struct fk_conn *db, int64_t user_id, int64_t *
     return err;
 }
 
-int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int from_body,
-                                   int64_t *person_id)
+int fk_selfservice_linked_or_reply(struct fk_req *req, struct fk_conn *db, int need_link,
+                                   int64_t *linked)
 {
-    int64_t linked = 0, wanted = 0;
-    enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, &linked);
+    enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, linked);
     if (err == FK_ERR_NOT_FOUND) {
         fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
         return -1;
@@ -171,10 +170,21 @@ int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int f
         fk_reply_fail(req, err, NULL);
         return -1;
     }
-    if (linked == 0) {
+    if (need_link && *linked == 0) {
         fk_reply_err(req, FK_E_SELF_NOT_LINKED, NULL);
         return -1;
     }
+    return 0;
+}
+
+int fk_selfservice_person_or_reply(struct fk_req *req, int from_body, struct fk_conn **dbp,
+                                   int64_t *person_id)
+{
+    int64_t linked = 0, wanted = 0;
+    struct fk_conn *db = *dbp = fk_req_db(req);
+    if (db == NULL || fk_selfservice_linked_or_reply(req, db, 1, &linked) != 0)
+        return -1;
+    enum fk_err err;
     if (from_body) {
         int present = 0;
         if (fk_json_int_or_reply(req, "person_id", 0, 1, INT64_MAX, &present, &wanted) != 0)

@@ -14,7 +14,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
-#include "healthcode/healthcode.h"
+#include "healthcode/healthcode_json.h"
+#include "http/lookup.h"
 #include "id/id.h"
 #include "regions/regions.h"
 #include "residents/residents.h"
@@ -26,15 +27,6 @@ static void audit_or_log(struct fk_req *req, const char *action, int64_t person_
 {
     if (fk_audit_req(req, action, person_id ? "person" : "user", NULL, person_id, detail) != FK_OK)
         fk_log(FK_LOG_ERROR, "audit_write_failed", json_pack("{s:s}", "action", action));
-}
-
-/* The request's actor, IP and region as the base of an audit entry. */
-static struct fk_audit_entry fk_selfservice_audit_entry(const struct fk_req *req)
-{
-    return (struct fk_audit_entry){.actor_id = req->actor.user_id,
-                                   .actor = req->actor.username,
-                                   .region = req->actor.region,
-                                   .ip = req->ip};
 }
 
 /* "phone" of the body, validated and normalized; -1 after replying 422. */
@@ -301,16 +293,8 @@ static void post_link(struct fk_req *req)
     if (db == NULL)
         return;
     int64_t linked = 0;
-    enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, &linked);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
-        return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if (link_attempt_or_reply(req, db, "link", FK_LINK_ATTEMPTS_DAY) != 0)
+    if (fk_selfservice_linked_or_reply(req, db, 0, &linked) != 0 ||
+        link_attempt_or_reply(req, db, "link", FK_LINK_ATTEMPTS_DAY) != 0)
         return;
     struct fk_resident_id id;
     const char *name;
@@ -318,7 +302,7 @@ static void post_link(struct fk_req *req)
         return;
     const struct fk_pii_key *key = &req->app->pii_key;
     struct fk_registry_match match;
-    err = fk_registry_match(db, key, id.number, name, &match);
+    enum fk_err err = fk_registry_match(db, key, id.number, name, &match);
     int64_t person = match.person_id;
     int matches = match.name_matches;
     const char *region = match.region;
@@ -345,19 +329,13 @@ static void post_link(struct fk_req *req)
         fk_reply_fail(req, FK_ERR_INVALID, NULL);
         return;
     }
-    struct fk_audit_entry audit = fk_selfservice_audit_entry(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     err = fk_selfservice_link(db, req->actor.user_id, person, linked != 0, region, prefix, fk_now(),
                               &audit);
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
     json_t *body = NULL;
-    if ((err = fk_selfservice_me(db, key, req->actor.user_id, &body)) != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, body);
+    if (err == FK_OK)
+        err = fk_selfservice_me(db, key, req->actor.user_id, &body);
+    fk_reply_result(req, err, 200, body);
 }
 
 static void post_family(struct fk_req *req)
@@ -366,19 +344,8 @@ static void post_family(struct fk_req *req)
     if (db == NULL)
         return;
     int64_t linked = 0;
-    enum fk_err err = fk_selfservice_linked(db, req->actor.user_id, &linked);
-    if (err == FK_ERR_NOT_FOUND) {
-        fk_reply_err(req, FK_E_SELF_RESIDENT_ONLY, NULL);
+    if (fk_selfservice_linked_or_reply(req, db, 1, &linked) != 0)
         return;
-    }
-    if (err != FK_OK) {
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    if (linked == 0) {
-        fk_reply_err(req, FK_E_SELF_NOT_LINKED, NULL);
-        return;
-    }
     struct fk_resident_id id;
     const char *name, *relation;
     if (id_and_name_or_reply(req, &id, &name) != 0 ||
@@ -391,6 +358,7 @@ static void post_family(struct fk_req *req)
     int full = 0;
     /* A first look spares a full family its daily attempts; the count that
      * decides is made again inside the insert's transaction. */
+    enum fk_err err;
     if ((err = fk_family_full(db, req->actor.user_id, &full)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
@@ -461,7 +429,7 @@ static void post_family(struct fk_req *req)
     }
     struct fk_family_add add = {req->actor.user_id, relation, registering ? &valid : NULL,
                                 fk_now()};
-    struct fk_audit_entry audit = fk_selfservice_audit_entry(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     err = fk_family_add(db, key, &add, &audit, &person, &full);
     if (err == FK_OK && full) {
         fk_reply_err(req, FK_E_SELF_FAMILY_FULL, NULL);
@@ -488,23 +456,16 @@ static void post_family(struct fk_req *req)
 static void delete_family(struct fk_req *req)
 {
     int64_t person = 0;
-    if (fk_parse_int64(fk_req_param(req, "person_id"), 1, INT64_MAX, &person) != FK_OK) {
-        fk_reply_err(req, FK_E_SELF_FAMILY_NOT_FOUND, "person_id");
+    if (fk_path_id_or_reply(req, "person_id", FK_E_SELF_FAMILY_NOT_FOUND, "person_id", &person) !=
+        0)
         return;
-    }
     struct fk_conn *db = fk_req_db(req);
     if (db == NULL)
         return;
-    struct fk_audit_entry audit = fk_selfservice_audit_entry(req);
+    struct fk_audit_entry audit = fk_audit_entry_of(req, NULL, NULL, 0, NULL);
     enum fk_err err = fk_family_remove(db, req->actor.user_id, person, &audit);
-    if (err != FK_OK) {
-        if (err == FK_ERR_NOT_FOUND)
-            fk_reply_err(req, FK_E_SELF_FAMILY_NOT_FOUND, "person_id");
-        else
-            fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_empty(req, 204);
+    if (fk_found_or_reply(req, err, NULL, FK_E_SELF_FAMILY_NOT_FOUND, "person_id") == 0)
+        fk_reply_empty(req, 204);
 }
 
 /* --- personal code (个人码) --- */
@@ -528,11 +489,9 @@ static json_t *reason_labels(const json_t *code)
 
 static void get_code(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
+    struct fk_conn *db;
     int64_t person = 0;
-    if (fk_selfservice_person_or_reply(req, db, 0, &person) != 0)
+    if (fk_selfservice_person_or_reply(req, 0, &db, &person) != 0)
         return;
     json_t *brief = NULL, *hc = NULL;
     char code[FK_CODE_MAX_LEN];
@@ -564,11 +523,9 @@ static void get_code(struct fk_req *req)
 
 static void get_code_svg(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
+    struct fk_conn *db;
     int64_t person = 0;
-    if (fk_selfservice_person_or_reply(req, db, 0, &person) != 0)
+    if (fk_selfservice_person_or_reply(req, 0, &db, &person) != 0)
         return;
     char code[FK_CODE_MAX_LEN];
     enum fk_err err = fk_code_issue(db, FK_CODE_PERSONAL, person, fk_now() + PERSONAL_CODE_TTL,

@@ -100,10 +100,16 @@ void fk_selfservice_reply_429(struct fk_req *req, const char *message, int64_t r
 /* The resident account of the caller: its linked person (0 when not linked). */
 enum fk_err fk_selfservice_linked(struct fk_conn *db, int64_t user_id,
                                   int64_t *person_id) FK_MUST_CHECK;
-/* ?person_id= (or the body's "person_id" when `from_body`) the caller may act
- * for; absent means the linked person. 0 when fine; -1 after replying 409
- * not_linked, 422 or 403 forbidden. */
-int fk_selfservice_person_or_reply(struct fk_req *req, struct fk_conn *db, int from_body,
+/* The caller's resident account: its linked person into *linked (0 when not
+ * linked). 0 when fine; -1 after replying 403 when the caller has no resident
+ * account, or 409 not_linked when `need_link` and it is not linked. */
+int fk_selfservice_linked_or_reply(struct fk_req *req, struct fk_conn *db, int need_link,
+                                   int64_t *linked);
+/* The request's connection into *db (borrowed from the request) and the
+ * person the caller acts for: ?person_id= (or the body's "person_id" when
+ * `from_body`); absent means the linked person. 0 when fine; -1 after
+ * replying 409 not_linked, 422 or 403 forbidden (or a failure). */
+int fk_selfservice_person_or_reply(struct fk_req *req, int from_body, struct fk_conn **db,
                                    int64_t *person_id);
 
 /* --- the store (selfservice_store.c): each change with its audit entry in

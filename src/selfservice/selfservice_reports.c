@@ -12,6 +12,7 @@
 #include "core/events.h"
 #include "core/log.h"
 #include "healthcode/healthcode.h"
+#include "http/caller.h"
 #include "http/ledger.h"
 #include "residents/residents.h"
 
@@ -80,11 +81,9 @@ static int symptoms_or_reply(struct fk_req *req, char *out, size_t size, int *fe
 
 void fk_selfservice_post_report(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
+    struct fk_conn *db;
     int64_t person = 0;
-    if (fk_selfservice_person_or_reply(req, db, 1, &person) != 0)
+    if (fk_selfservice_person_or_reply(req, 1, &db, &person) != 0)
         return;
     const char *date, *note = NULL;
     if (fk_json_str_or_reply(req, "date", 1, 10, &date) != 0)
@@ -116,7 +115,7 @@ void fk_selfservice_post_report(struct fk_req *req)
     enum fk_err err = fk_db_query(
         db, &st, &row,
         "SELECT p.region, COALESCE((SELECT h.id FROM health_reports h WHERE h.person_id = p.id "
-        "AND h.report_date = ?), 0) FROM persons p WHERE p.id = ?",
+        "AND h.report_date = ?), 0) FROM person_directory p WHERE p.id = ?",
         "ti", date, person);
     char region[19] = "";
     int64_t previous = 0;
@@ -182,10 +181,7 @@ void fk_selfservice_post_report(struct fk_req *req)
     }
     if (err == FK_OK)
         err = fk_health_code_get(db, person, &code);
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK) {
-        fk_db_rollback(db);
+    if ((err = fk_caller_finish(db, err)) != FK_OK) {
         fk_reply_fail(req, err, NULL);
         return;
     }
@@ -220,11 +216,9 @@ static json_t *report_json(struct fk_stmt *st, int first)
 
 void fk_selfservice_list_my_reports(struct fk_req *req)
 {
-    struct fk_conn *db = fk_req_db(req);
-    if (db == NULL)
-        return;
+    struct fk_conn *db;
     int64_t person = 0;
-    if (fk_selfservice_person_or_reply(req, db, 0, &person) != 0)
+    if (fk_selfservice_person_or_reply(req, 0, &db, &person) != 0)
         return;
     struct fk_stmt *st = NULL;
     int row = 0;

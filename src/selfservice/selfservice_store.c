@@ -15,16 +15,7 @@
 #include "core/clock.h"
 #include "id/id.h"
 #include "residents/residents.h"
-
-/* Commits after a successful change, else rolls back; returns the outcome. */
-static enum fk_err tx_end(struct fk_conn *db, enum fk_err err)
-{
-    if (err == FK_OK)
-        err = fk_db_commit(db);
-    if (err != FK_OK)
-        fk_db_rollback(db);
-    return err;
-}
+#include "http/caller.h"
 
 /* `base` (borrowed) as `action` about `person_id`. */
 static enum fk_err audit_as(struct fk_conn *db, const struct fk_audit_entry *base,
@@ -74,7 +65,7 @@ enum fk_err fk_otp_issue(struct fk_conn *db, const struct fk_pii_key *key, const
                         "ttii", blind, hash, now, now + FK_OTP_TTL);
     }
     /* A refused request still counts against the day (it is committed). */
-    err = tx_end(db, err);
+    err = fk_caller_finish(db, err);
     if (err != FK_OK && out->sending)
         sodium_memzero(out->code, sizeof(out->code));
     return err;
@@ -158,7 +149,7 @@ static enum fk_err account_for_phone(struct fk_conn *db, const struct fk_pii_key
     fk_stmt_free(st);
     if (err != FK_OK || row)
         return err;
-    /* A new account: a users row with no usable password ("!" is no argon2id
+    /* A new account: a user with no usable password ("!" is no argon2id
      * hash), named after the phone's blind index, in the district root. */
     char *sealed = NULL;
     if ((err = district_root(db, actor->region, actor->prefix)) != FK_OK ||
@@ -166,12 +157,8 @@ static enum fk_err account_for_phone(struct fk_conn *db, const struct fk_pii_key
         return err;
     snprintf(actor->username, sizeof(actor->username), "r.%s", blind);
     fk_mask_phone(phone, actor->display_name, sizeof(actor->display_name));
-    err = fk_db_run(db, &actor->user_id,
-                    "INSERT INTO users(username, display_name, password_hash, role, region, "
-                    "region_prefix, created_at, updated_at) VALUES (?, ?, '!', 'resident', ?, ?, "
-                    "?, ?) RETURNING id",
-                    "ttttii", actor->username, actor->display_name, actor->region, actor->prefix,
-                    now, now);
+    err = fk_user_create_resident(db, actor->username, actor->display_name, actor->region,
+                                  actor->prefix, now, &actor->user_id);
     if (err == FK_OK)
         err = fk_db_run(db, NULL,
                         "INSERT INTO resident_accounts(phone_blind, phone_sealed, user_id, "
@@ -218,7 +205,7 @@ enum fk_err fk_resident_sign_in(struct fk_conn *db, const struct fk_pii_key *key
         err = fk_audit_write(db, &e);
         json_decref(detail);
     }
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 /* --- the account as GET /me shows it --- */
@@ -228,12 +215,13 @@ enum fk_err fk_selfservice_person_brief(struct fk_conn *db, const struct fk_pii_
 {
     struct fk_stmt *st = NULL;
     int row = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row,
-        "SELECT p.id, p.name, p.id_sealed, p.region, COALESCE(r.name, ''), "
-        "COALESCE(p.household_id, 0) FROM persons p LEFT JOIN regions r ON r.code = p.region "
-        "WHERE p.id = ?",
-        "i", id);
+    enum fk_err err =
+        fk_db_query(db, &st, &row,
+                    "SELECT p.id, p.name, p.id_sealed, p.region, COALESCE(r.name, ''), "
+                    "COALESCE(p.household_id, 0) FROM persons p LEFT JOIN regions r ON "
+                    "r.code = p.region "
+                    "WHERE p.id = ?",
+                    "i", id);
     if (err == FK_OK && !row)
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK) {
@@ -326,11 +314,12 @@ enum fk_err fk_registry_match(struct fk_conn *db, const struct fk_pii_key *key,
         return err;
     struct fk_stmt *st = NULL;
     int row = 0;
-    err = fk_db_query(db, &st, &row,
-                      "SELECT p.id, p.name, p.region, COALESCE(p.household_id, 0) FROM persons p "
-                      "WHERE p.id = (SELECT COALESCE(merged_into, id) FROM persons WHERE id = ?) "
-                      "AND p.merged_into IS NULL",
-                      "i", found);
+    err = fk_db_query(
+        db, &st, &row,
+        "SELECT p.id, p.name, p.region, COALESCE(p.household_id, 0) FROM person_directory p "
+        "WHERE p.id = (SELECT COALESCE(merged_into, id) FROM person_directory WHERE id = ?) "
+        "AND p.merged_into IS NULL",
+        "i", found);
     if (err == FK_OK && row) {
         out->person_id = fk_stmt_int64(st, 0);
         out->name_matches = strcmp(fk_stmt_text(st, 1), name) == 0;
@@ -354,12 +343,10 @@ enum fk_err fk_selfservice_link(struct fk_conn *db, int64_t user_id, int64_t per
             "iii", person, now, user_id);
     /* The account belongs where its person lives from now on. */
     if (err == FK_OK)
-        err = fk_db_run(
-            db, NULL, "UPDATE users SET region = ?, region_prefix = ?, updated_at = ? WHERE id = ?",
-            "ttii", region, prefix, now, user_id);
+        err = fk_user_set_region(db, user_id, region, prefix, now);
     if (err == FK_OK)
         err = audit_as(db, audit, "resident_link", "person", person, NULL);
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_family_full(struct fk_conn *db, int64_t user_id, int *full)
@@ -379,9 +366,10 @@ enum fk_err fk_selfservice_home(struct fk_conn *db, int64_t person_id, char regi
 {
     struct fk_stmt *st = NULL;
     int row = 0;
-    enum fk_err err = fk_db_query(
-        db, &st, &row, "SELECT region, COALESCE(household_id, 0) FROM persons WHERE id = ?", "i",
-        person_id);
+    enum fk_err err =
+        fk_db_query(db, &st, &row,
+                    "SELECT region, COALESCE(household_id, 0) FROM person_directory WHERE id = ?",
+                    "i", person_id);
     if (err == FK_OK && row) {
         snprintf(region, 19, "%s", fk_stmt_text(st, 0));
         *household = fk_stmt_int64(st, 1);
@@ -424,7 +412,7 @@ enum fk_err fk_family_add(struct fk_conn *db, const struct fk_pii_key *key,
         err = audit_as(db, audit, "resident_family_add", "person", *person, detail);
         json_decref(detail);
     }
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }
 
 enum fk_err fk_family_remove(struct fk_conn *db, int64_t user_id, int64_t person,
@@ -442,5 +430,5 @@ enum fk_err fk_family_remove(struct fk_conn *db, int64_t user_id, int64_t person
         err = FK_ERR_NOT_FOUND;
     if (err == FK_OK)
         err = audit_as(db, audit, "resident_family_remove", "person", person, NULL);
-    return tx_end(db, err);
+    return fk_caller_finish(db, err);
 }

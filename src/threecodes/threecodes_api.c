@@ -9,7 +9,7 @@
 #include "core/clock.h"
 #include "core/parse.h"
 #include "crypto/crypto.h"
-#include "healthcode/healthcode.h"
+#include "healthcode/healthcode_json.h"
 #include "http/http.h"
 #include "id/id.h"
 #include "passes/passes.h"
