@@ -93,12 +93,3 @@ json_t *fk_error_schema(void)
                      "string", "enum", codes, "message", "type", "string", "field", "type",
                      "string", "nullable", 1);
 }
-
-/* Deprecated path for replies not yet in the registry (see http.h). */
-void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const char *message,
-                    const char *field)
-{
-    fk_reply_json(
-        req, status,
-        json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message, "field", field));
-}

@@ -137,10 +137,6 @@ void fk_http_stop(struct fk_app *app);
 /* Replies with `body` (stolen: the reply owns and frees it, also when it is
  * NULL or the reply fails). */
 void fk_reply_json(struct fk_req *req, unsigned status, json_t *body);
-/* Replies {"error":{"code","message","field"}}; field may be NULL.
- * Deprecated: use fk_reply_err with a row of http/errors.def. */
-void fk_reply_error(struct fk_req *req, unsigned status, const char *code, const char *message,
-                    const char *field);
 /* Replies with row `e` of the error registry (http/errors.def): its status,
  * code and message; `field` (borrowed, may be NULL) names the input at fault. */
 void fk_reply_err(struct fk_req *req, enum fk_ecode e, const char *field);
