@@ -125,9 +125,8 @@ enum fk_err fk_user_in_scope(struct fk_conn *db, int64_t id, const char *prefix,
 enum fk_err fk_user_by_username_in_scope(struct fk_conn *db, const char *username,
                                          const char *prefix, struct fk_user *out) FK_MUST_CHECK;
 
-/* lookups added for the codes modules */
 /* Writes of resident self-service accounts (src/selfservice), in
- * accounts_lookup_codes.c. Both run inside the caller's transaction. */
+ * accounts_resident_store.c. Both run inside the caller's transaction. */
 /* Creates the user of a resident account: role 'resident', no usable
  * password ("!" is no argon2id hash), `username`, `display_name`, `region`
  * and `prefix` (all borrowed), created and updated at `now`; *id its id. */
@@ -137,16 +136,6 @@ enum fk_err fk_user_create_resident(struct fk_conn *db, const char *username,
 /* Moves user `id` to `region` and `prefix` (borrowed), updated at `now`. */
 enum fk_err fk_user_set_region(struct fk_conn *db, int64_t id, const char *region,
                                const char *prefix, int64_t now) FK_MUST_CHECK;
-
-
-
-/* lookups added for the movement modules */
-
-
-
-/* lookups added for the field modules */
-
-
 
 enum fk_err fk_accounts_routes(void) FK_MUST_CHECK;
 

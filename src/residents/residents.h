@@ -164,18 +164,6 @@ enum fk_err fk_household_region(struct fk_conn *db, int64_t id,
 void fk_person_open(const struct fk_pii_key *key, const char *context, const char *sealed,
                     char *out, size_t size);
 
-/* lookups added for the codes modules */
-
-
-
-/* lookups added for the movement modules */
-
-
-
-/* lookups added for the field modules */
-
-
-
 enum fk_err fk_residents_routes(void) FK_MUST_CHECK;
 
 #endif
