@@ -22,7 +22,7 @@
     "COALESCE(u.display_name, ''), c.revoked_at, c.revoked_reason, c.note, c.created_at, "         \
     "c.updated_at"
 #define CARD_FROM                                                                                  \
-    " FROM cards c JOIN persons p ON p.id = c.person_id LEFT JOIN regions g ON g.code = "          \
+    " FROM cards c JOIN person_directory p ON p.id = c.person_id LEFT JOIN regions g ON g.code = " \
     "c.region LEFT JOIN user_directory u ON u.id = c.issued_by"
 
 static json_t *col_time(struct fk_stmt *st, int col)

@@ -15,7 +15,8 @@
     "COALESCE(u.display_name, ''), s.handled, s.handled_at, s.note, s.created_at, s.offline, "     \
     "s.review"
 #define SCAN_FROM                                                                                  \
-    " FROM gate_scans s LEFT JOIN checkpoints k ON k.id = s.checkpoint_id LEFT JOIN persons p "    \
+    " FROM gate_scans s LEFT JOIN checkpoints k ON k.id = s.checkpoint_id LEFT JOIN "              \
+    "person_directory p "                                                                          \
     "ON p.id = s.person_id LEFT JOIN regions g ON g.code = s.card_region LEFT JOIN "               \
     "user_directory u ON "                                                                         \
     "u.id = s.scanned_by"

@@ -18,7 +18,8 @@
     "q.notification_signed_at, q.last_celsius_x10, q.last_measured_at, q.fever_count, q.note, "    \
     "q.created_at, q.updated_at"
 #define HOMEQ_FROM                                                                                 \
-    " FROM home_quarantines q JOIN persons p ON p.id = q.person_id LEFT JOIN regions g ON "        \
+    " FROM home_quarantines q JOIN person_directory p ON p.id = q.person_id LEFT JOIN regions g "  \
+    "ON "                                                                                          \
     "g.code = q.region"
 
 void fk_homeq_day_text(int64_t day, char out[11])

@@ -556,7 +556,8 @@ enum fk_err fk_visit_json(struct fk_conn *db, const struct fk_caller *who, int64
     if (visit == NULL)
         return FK_ERR_NOMEM;
     err = fk_stmt_prepare(db,
-                          "SELECT " ARRIVAL_COLUMNS " FROM screening_arrivals a LEFT JOIN persons "
+                          "SELECT " ARRIVAL_COLUMNS
+                          " FROM screening_arrivals a LEFT JOIN person_directory "
                           "p ON p.id = a.person_id WHERE a.visit_id = ? ORDER BY a.id",
                           &st);
     if (err == FK_OK)
@@ -881,7 +882,7 @@ enum fk_err fk_flags(struct fk_conn *db, const struct fk_caller *who, int64_t ca
              "SELECT " ARRIVAL_COLUMNS ", a.household_id, COALESCE(h.address, ''), a.region, "
              "COALESCE(r.name, ''), a.visit_id, v.visited_at, g.user_id, "
              "COALESCE(u.display_name, '') FROM screening_arrivals a "
-             "LEFT JOIN persons p ON p.id = a.person_id "
+             "LEFT JOIN person_directory p ON p.id = a.person_id "
              "LEFT JOIN household_directory h ON h.id = a.household_id "
              "LEFT JOIN regions r ON r.code = a.region "
              "LEFT JOIN screening_visits v ON v.id = a.visit_id%s "

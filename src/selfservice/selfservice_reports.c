@@ -309,7 +309,7 @@ static void report_where(const struct report_filter *f, int64_t after_id, struct
     REPORT_COLUMNS ", h.person_id, p.name, p.id_sealed, p.phone_sealed, h.region, "                \
                    "COALESCE(r.name, '')"
 #define STAFF_FROM                                                                                 \
-    " FROM health_reports h JOIN persons p ON p.id = h.person_id LEFT JOIN regions r ON "          \
+    " FROM health_reports h JOIN person_directory p ON p.id = h.person_id LEFT JOIN regions r ON " \
     "r.code = h.region"
 
 static json_t *staff_json(struct fk_req *req, struct fk_stmt *st)

@@ -218,7 +218,7 @@ enum fk_err fk_selfservice_person_brief(struct fk_conn *db, const struct fk_pii_
     enum fk_err err =
         fk_db_query(db, &st, &row,
                     "SELECT p.id, p.name, p.id_sealed, p.region, COALESCE(r.name, ''), "
-                    "COALESCE(p.household_id, 0) FROM persons p LEFT JOIN regions r ON "
+                    "COALESCE(p.household_id, 0) FROM person_directory p LEFT JOIN regions r ON "
                     "r.code = p.region "
                     "WHERE p.id = ?",
                     "i", id);

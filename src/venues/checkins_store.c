@@ -376,7 +376,8 @@ enum fk_err fk_checkins_store(struct fk_conn *db, struct fk_checkin_item *items,
     "COALESCE(p.name, ''), p.id_sealed, c.at, c.left_at, c.color, c.allowed, c.reason, "           \
     "c.source, c.created_at"
 #define LIST_FROM                                                                                  \
-    " FROM checkins c LEFT JOIN venues v ON v.id = c.venue_id LEFT JOIN persons p ON p.id = "      \
+    " FROM checkins c LEFT JOIN venues v ON v.id = c.venue_id LEFT JOIN person_directory p ON "    \
+    "p.id = "                                                                                      \
     "c.person_id"
 
 static json_t *row_json(struct fk_stmt *st, const struct fk_pii_key *key, unsigned role)
