@@ -314,7 +314,7 @@ void fk_cp_reply_list(struct fk_req *req, enum fk_cp_kind kind, int of_checkpoin
                      json_pack("{s:s,s:I,s:I,s:I}", "region", f->scope, "checkpoint_id",
                                (json_int_t)f->checkpoint_id, "page", (json_int_t)page, "rows",
                                (json_int_t)json_array_size(items)));
-    fk_reply_page(req, err, items, total, page, per_page);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 void fk_cp_export(struct fk_req *req, enum fk_cp_kind kind, const struct fk_cp_ledger *ledger)

@@ -33,14 +33,3 @@ int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char 
     *out = text;
     return 0;
 }
-
-void fk_reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
-                   int64_t per_page)
-{
-    if (err != FK_OK) {
-        json_decref(items);
-        fk_reply_fail(req, err, NULL);
-        return;
-    }
-    fk_reply_json(req, 200, fk_list_json(items, total, page, per_page));
-}

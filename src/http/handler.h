@@ -26,9 +26,4 @@ int fk_reply_missing(struct fk_req *req, const char *field);
 int fk_member_str_or_reply(struct fk_req *req, const json_t *object, const char *name,
                            const char *field, int required, size_t max, const char **out);
 
-/* Replies with a page of a list: `items` (consumed) as fk_list_json when
- * `err` is FK_OK, else the failure (items freed). */
-void fk_reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64_t total, int64_t page,
-                   int64_t per_page);
-
 #endif

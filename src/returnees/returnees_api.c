@@ -320,7 +320,7 @@ static void reply_list(struct fk_req *req, struct fk_returnee_filter *f, const c
     fk_req_audit(req, &err, action, "returnee", 0, 0,
                  json_pack("{s:s,s:I,s:I}", "region", f->scope, "total", (json_int_t)total,
                            "returned", (json_int_t)json_array_size(items)));
-    fk_reply_page(req, err, items, total, page, per_page);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void list_returnees(struct fk_req *req)

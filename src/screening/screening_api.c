@@ -123,7 +123,7 @@ static void reply_page(struct fk_req *req, enum fk_err err, json_t *items, int64
     if (action != NULL)
         fk_req_audit(req, &err, action, "screening_campaign", campaign_id, 0,
                      json_pack("{s:s,s:I}", "region", scope, "total", (json_int_t)total));
-    fk_reply_page(req, err, items, total, page, per_page);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 /* ?page=&per_page= (and ?outcome= when `outcome` is not NULL), then the
@@ -307,7 +307,7 @@ static void list_campaigns(struct fk_req *req)
     json_t *items = NULL;
     int64_t total = 0;
     enum fk_err err = fk_campaign_list(db, req->actor.prefix, page, per_page, &items, &total);
-    fk_reply_page(req, err, items, total, page, per_page);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static void get_campaign(struct fk_req *req)
@@ -895,7 +895,7 @@ static void list_workers(struct fk_req *req)
     int64_t total = 0;
     enum fk_err err =
         fk_screening_workers(db, req->actor.prefix, scope, q, page, per_page, &items, &total);
-    fk_reply_page(req, err, items, total, page, per_page);
+    fk_reply_list(req, err, items, total, page, per_page);
 }
 
 static const struct fk_route routes[] = {
